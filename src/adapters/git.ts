@@ -1,0 +1,304 @@
+/**
+ * The one module that runs git. Synchronous child processes on purpose: the hot path runs a
+ * handful of short git commands and an event loop buys nothing there.
+ *
+ * Rules: every exit code is checked; stderr on success is ignored (git warns on success);
+ * every path list uses -z; GIT_INDEX_FILE is honoured (git sets it for `commit -a` and
+ * `commit <path>`), resolved against the directory the hook started in.
+ */
+import { spawnSync } from 'node:child_process';
+import { isAbsolute, resolve } from 'node:path';
+import { GateError } from '../errors.js';
+
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+export const NOTES_REF = 'refs/notes/agent-gates';
+
+export interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'C' | 'T' | 'U' | 'X';
+
+/** One staged (or committed) change, from `diff --raw --numstat -z`. */
+export interface FileChange {
+  status: ChangeStatus;
+  path: string;
+  /** For renames and copies: the path it came from. */
+  oldPath?: string;
+  oldMode: string;
+  newMode: string;
+  oldBlob: string;
+  newBlob: string;
+  /** Lines added/deleted; undefined for binary files. */
+  added?: number;
+  deleted?: number;
+  similarity?: number;
+}
+
+export interface RepoPaths {
+  /** Top level of the current worktree. */
+  root: string;
+  /** This worktree's git dir (differs from commonDir in linked worktrees). */
+  gitDir: string;
+  /** The clone's shared git dir: leases, ledger and other state live below it. */
+  commonDir: string;
+}
+
+export interface WorktreeInfo {
+  path: string;
+  head?: string;
+  branch?: string;
+  bare: boolean;
+  detached: boolean;
+  locked: boolean;
+  prunable: boolean;
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const idx = env.GIT_INDEX_FILE;
+  if (idx && !isAbsolute(idx)) env.GIT_INDEX_FILE = resolve(process.cwd(), idx);
+  return env;
+}
+
+export class Git {
+  readonly cwd: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(cwd: string, env: NodeJS.ProcessEnv = gitEnv()) {
+    this.cwd = cwd;
+    this.env = env;
+  }
+
+  /** Run git; never throws on a non-zero exit (see `run` for the checked form). */
+  exec(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): GitResult {
+    const r = spawnSync('git', args as string[], {
+      cwd: this.cwd,
+      env: opts.env ? { ...this.env, ...opts.env } : this.env,
+      input: opts.input,
+      maxBuffer: 1024 * 1024 * 1024,
+      windowsHide: true,
+    });
+    if (r.error) {
+      const code = (r.error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        throw new GateError('TOOL_MISSING', 'git was not found on PATH, so no gate can be evaluated.', {
+          fix: 'install git (2.31 or newer) and make sure it is on PATH',
+        });
+      }
+      throw new GateError('GIT_FAILED', `could not run git ${args[0]}: ${r.error.message}`, { cause: r.error });
+    }
+    return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+  }
+
+  /** Run git and return stdout; a non-zero exit is CANNOT_EVALUATE naming the command. */
+  run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Buffer {
+    const r = this.exec(args, opts);
+    if (r.code !== 0) {
+      throw new GateError('GIT_FAILED', `git ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim() || 'no message'}`);
+    }
+    return r.stdout;
+  }
+
+  text(args: readonly string[], opts: { input?: string | Buffer } = {}): string {
+    return this.run(args, opts).toString('utf8').replace(/\n$/, '');
+  }
+
+  /** Locate the repository; NOT_A_REPO when cwd is not inside a work tree. */
+  paths(): RepoPaths {
+    const r = this.exec(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir']);
+    if (r.code !== 0) {
+      throw new GateError('NOT_A_REPO', `${this.cwd} is not inside a git work tree.`, {
+        fix: 'cd into your repository (or run `git init`) and try again',
+      });
+    }
+    const [root, gitDir, commonDir] = r.stdout.toString('utf8').trimEnd().split('\n');
+    if (!root || !gitDir || !commonDir) {
+      throw new GateError('NOT_A_REPO', `${this.cwd} is not inside a git work tree (bare repository?).`, {
+        fix: 'run gate from inside a checked-out work tree',
+      });
+    }
+    return { root, gitDir, commonDir };
+  }
+
+  /** The tree the next commit would have: `git write-tree` on the active index. */
+  writeTree(): string {
+    return this.text(['write-tree']);
+  }
+
+  /** HEAD's commit id, or undefined on an unborn branch. */
+  head(): string | undefined {
+    const r = this.exec(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  revParse(rev: string): string | undefined {
+    const r = this.exec(['rev-parse', '--verify', '--quiet', '--end-of-options', rev]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  /** Staged changes: index vs HEAD (vs the empty tree before the first commit). */
+  stagedChanges(): FileChange[] {
+    const base = this.head() ?? EMPTY_TREE;
+    return parseRawNumstat(this.run([...DIFF_FLAGS, '--cached', base]));
+  }
+
+  /** Changes between two tree-ishes (commits or trees). */
+  diffTrees(from: string, to: string): FileChange[] {
+    return parseRawNumstat(this.run([...DIFF_FLAGS, from, to]));
+  }
+
+  /** Raw bytes of a blob, or undefined when it does not exist. */
+  readBlob(spec: string): Buffer | undefined {
+    const r = this.exec(['cat-file', 'blob', spec]);
+    return r.code === 0 ? r.stdout : undefined;
+  }
+
+  /** The staged blob id of a path (stage 0), or undefined when it is not in the index. */
+  stagedBlob(path: string): string | undefined {
+    const out = this.run(['ls-files', '-s', '-z', '--', path]).toString('utf8');
+    const m = /^\d+ ([0-9a-f]+) 0\t/.exec(out);
+    return m ? m[1] : undefined;
+  }
+
+  configGet(key: string): string | undefined {
+    const r = this.exec(['config', '--get', key]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  configSet(key: string, value: string, scope: '--local' | '--worktree' = '--local'): void {
+    this.run(['config', scope, key, value]);
+  }
+
+  worktrees(): WorktreeInfo[] {
+    return parseWorktreeList(this.run(['worktree', 'list', '--porcelain', '-z']));
+  }
+
+  currentBranch(): string | undefined {
+    const r = this.exec(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  userEmail(): string | undefined {
+    return this.configGet('user.email');
+  }
+
+  userName(): string | undefined {
+    return this.configGet('user.name');
+  }
+
+  /** Attach (replace) a note on a commit under refs/notes/agent-gates. */
+  addNote(commit: string, body: string, ref = NOTES_REF): void {
+    this.run(['notes', '--ref', ref, 'add', '-f', '-F', '-', commit], { input: body });
+  }
+
+  readNote(commit: string, ref = NOTES_REF): string | undefined {
+    const r = this.exec(['notes', '--ref', ref, 'show', commit]);
+    return r.code === 0 ? r.stdout.toString('utf8') : undefined;
+  }
+
+  /** Commits in a range, oldest first. */
+  revList(range: string, extra: readonly string[] = []): string[] {
+    const out = this.text(['rev-list', '--reverse', ...extra, range]);
+    return out ? out.split('\n') : [];
+  }
+}
+
+const DIFF_FLAGS = [
+  '-c',
+  'core.quotePath=false',
+  'diff',
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--ignore-submodules=none',
+  '-z',
+  '-M',
+  '--raw',
+  '--numstat',
+  '--abbrev=40',
+  '--full-index',
+] as const;
+
+/**
+ * Parse `git diff -z --raw --numstat` output. Raw records come first
+ * (":oldmode newmode oldblob newblob STATUS\0path\0[path2\0]"), then numstat records
+ * ("added\tdeleted\tpath\0" or, for renames, "added\tdeleted\t\0old\0new\0").
+ */
+export function parseRawNumstat(buf: Buffer): FileChange[] {
+  const parts = buf.toString('utf8').split('\0');
+  const changes: FileChange[] = [];
+  let i = 0;
+  while (i < parts.length && parts[i]!.startsWith(':')) {
+    const meta = parts[i]!.slice(1).split(' ');
+    const [oldMode, newMode, oldBlob, newBlob, statusField] = meta as [string, string, string, string, string];
+    const status = statusField[0] as ChangeStatus;
+    const score = statusField.length > 1 ? Number(statusField.slice(1)) : undefined;
+    if (status === 'R' || status === 'C') {
+      const change: FileChange = { status, oldPath: parts[i + 1]!, path: parts[i + 2]!, oldMode, newMode, oldBlob, newBlob };
+      if (score !== undefined) change.similarity = score;
+      changes.push(change);
+      i += 3;
+    } else {
+      changes.push({ status, path: parts[i + 1]!, oldMode, newMode, oldBlob, newBlob });
+      i += 2;
+    }
+  }
+  // numstat records, in the same order as the raw records
+  let k = 0;
+  while (i < parts.length && k < changes.length) {
+    const rec = parts[i]!;
+    if (rec === '') {
+      i += 1;
+      continue;
+    }
+    const tab1 = rec.indexOf('\t');
+    const tab2 = rec.indexOf('\t', tab1 + 1);
+    const a = rec.slice(0, tab1);
+    const d = rec.slice(tab1 + 1, tab2);
+    const pathPart = rec.slice(tab2 + 1);
+    const ch = changes[k]!;
+    if (a !== '-') ch.added = Number(a);
+    if (d !== '-') ch.deleted = Number(d);
+    i += pathPart === '' ? 3 : 1; // rename: old and new path follow as separate fields
+    k += 1;
+  }
+  return changes;
+}
+
+export function parseWorktreeList(buf: Buffer): WorktreeInfo[] {
+  const out: WorktreeInfo[] = [];
+  let cur: WorktreeInfo | undefined;
+  for (const field of buf.toString('utf8').split('\0')) {
+    if (field === '') {
+      if (cur) out.push(cur);
+      cur = undefined;
+      continue;
+    }
+    const sp = field.indexOf(' ');
+    const key = sp === -1 ? field : field.slice(0, sp);
+    const val = sp === -1 ? '' : field.slice(sp + 1);
+    if (key === 'worktree') {
+      if (cur) out.push(cur);
+      cur = { path: val, bare: false, detached: false, locked: false, prunable: false };
+    } else if (cur) {
+      if (key === 'HEAD') cur.head = val;
+      else if (key === 'branch') cur.branch = val.replace(/^refs\/heads\//, '');
+      else if (key === 'bare') cur.bare = true;
+      else if (key === 'detached') cur.detached = true;
+      else if (key === 'locked') cur.locked = true;
+      else if (key === 'prunable') cur.prunable = true;
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** Convenience for callers that want a Git rooted at the repository top level. */
+export function openGit(cwd: string = process.cwd()): { git: Git; paths: RepoPaths } {
+  const probe = new Git(cwd);
+  const paths = probe.paths();
+  return { git: paths.root === cwd ? probe : new Git(paths.root), paths };
+}

@@ -1,0 +1,281 @@
+/**
+ * The ledger on disk: `<git common dir>/agent-gates/ledger.jsonl` plus `ledger.head`
+ * ({seq, hash, size} of the last append) and `repo-id` (the genesis input).
+ * Appends take the mutex, check the tail against the head, write whole lines and fsync.
+ */
+import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync, ftruncateSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { GateError } from '../errors.js';
+import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type LedgerHead, type VerifyResult } from '../ledger/chain.js';
+import type { LedgerEntry, LedgerEventInput } from '../schema/ledger.js';
+import { withMutex } from './mutex.js';
+import { writeFileAtomic } from './files.js';
+
+export interface AppendedEntry {
+  entry: LedgerEntry;
+  /** Byte offset of the line in the file. */
+  offset: number;
+  /** Link hash of the line (what the next entry chains to). */
+  hash: string;
+}
+
+export class LedgerFile {
+  readonly dir: string;
+  readonly path: string;
+  readonly headPath: string;
+  readonly idPath: string;
+  private readonly lockPath: string;
+  private readonly now: () => Date;
+
+  constructor(stateDir: string, now: () => Date = () => new Date()) {
+    this.dir = stateDir;
+    this.path = join(stateDir, 'ledger.jsonl');
+    this.headPath = join(stateDir, 'ledger.head');
+    this.idPath = join(stateDir, 'repo-id');
+    this.lockPath = join(stateDir, 'ledger.lock');
+    this.now = now;
+  }
+
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  /** The repository id that seeds the genesis hash; created on first use. */
+  repoId(create: boolean): string | undefined {
+    if (existsSync(this.idPath)) {
+      const id = readFileSync(this.idPath, 'utf8').trim();
+      if (!/^[0-9a-f-]{36}$/.test(id)) {
+        throw new GateError('LEDGER_CORRUPT', `${this.idPath} does not hold a repository id.`, {
+          fix: 'restore it from a backup; without it the ledger cannot be verified',
+        });
+      }
+      return id;
+    }
+    if (!create) return undefined;
+    if (this.exists() && statSync(this.path).size > 0) {
+      throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, {
+        fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it',
+      });
+    }
+    writeFileAtomic(this.idPath, `${randomUUID()}\n`);
+    return readFileSync(this.idPath, 'utf8').trim();
+  }
+
+  genesis(): string {
+    const id = this.repoId(false);
+    return genesisHash(id ?? 'uninitialised');
+  }
+
+  readHead(): LedgerHead | undefined {
+    if (!existsSync(this.headPath)) return undefined;
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(this.headPath, 'utf8'));
+    } catch {
+      throw new GateError('LEDGER_CORRUPT', `${this.headPath} is not valid JSON.`, { fix: 'run `gate audit verify` to see the state of the ledger' });
+    }
+    const h = v as Partial<LedgerHead>;
+    if (!Number.isSafeInteger(h.seq) || typeof h.hash !== 'string' || !Number.isSafeInteger(h.size)) {
+      throw new GateError('LEDGER_CORRUPT', `${this.headPath} does not hold {seq, hash, size}.`, { fix: 'run `gate audit verify` to see the state of the ledger' });
+    }
+    return h as LedgerHead;
+  }
+
+  /** Append events as one atomic batch. */
+  async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
+    if (events.length === 0) return [];
+    return withMutex(this.lockPath, () => this.appendLocked(events), { what: 'the ledger' });
+  }
+
+  private appendLocked(events: readonly LedgerEventInput[]): AppendedEntry[] {
+    const repoId = this.repoId(true)!;
+    const fd = openSync(this.path, 'a+');
+    try {
+      const size = fstatSync(fd).size;
+      let head = this.readHead();
+      let tip: string;
+      let seq: number;
+      if (size === 0) {
+        if (head && head.seq > 0) {
+          throw new GateError('LEDGER_CORRUPT', `the ledger is empty but its head records ${head.seq} entries: it was truncated.`, {
+            fix: 'run `gate audit verify`; restore the ledger from a backup',
+          });
+        }
+        tip = genesisHash(repoId);
+        seq = 0;
+      } else {
+        const last = readLastLine(fd, size);
+        if (last.torn) {
+          throw new GateError('LEDGER_CORRUPT', 'the ledger ends with a partial line (an interrupted write).', {
+            fix: 'run `gate audit repair` to cut the partial line (it is recorded)',
+          });
+        }
+        const lastHash = linkHash(last.line);
+        let lastSeq: number;
+        try {
+          lastSeq = (JSON.parse(last.line.toString('utf8')) as { seq: number }).seq;
+        } catch {
+          throw new GateError('LEDGER_CORRUPT', 'the last line of the ledger is not valid JSON.', { fix: 'run `gate audit verify` to see where the ledger was damaged' });
+        }
+        const headOk = head && head.seq === lastSeq && head.hash === lastHash;
+        // An append that crashed after writing its line but before updating the head leaves the
+        // head one entry behind; anything else means the tail was changed behind our back.
+        const lagOk = head && lastSeq === head.seq + 1 && head.size <= size;
+        if (!headOk && !lagOk) {
+          throw new GateError('LEDGER_CORRUPT', `the ledger's last line (seq ${lastSeq}) does not match its head (seq ${head?.seq ?? 'none'}): it was truncated, edited or rewritten.`, {
+            fix: 'run `gate audit verify` for details; restore the ledger from a backup',
+          });
+        }
+        tip = lastHash;
+        seq = lastSeq;
+      }
+      const now = this.now().toISOString();
+      let offset = size;
+      const out: AppendedEntry[] = [];
+      const chunks: string[] = [];
+      for (const ev of events) {
+        seq += 1;
+        const entry: LedgerEntry = {
+          seq,
+          ts: now,
+          event: ev.event,
+          actor: ev.actor,
+          subject: ev.subject ?? {},
+          data: ev.data ?? {},
+          prev: tip,
+        };
+        const line = serializeEntry(entry);
+        const hash = linkHash(line);
+        out.push({ entry, offset, hash });
+        chunks.push(line, '\n');
+        offset += Buffer.byteLength(line) + 1;
+        tip = hash;
+      }
+      writeSync(fd, chunks.join(''), size);
+      fsyncSync(fd);
+      head = { seq, hash: tip, size: offset };
+      writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
+      return out;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Read one line at a byte offset (for approvals that cite their ledger entry). */
+  readLineAt(offset: number): Buffer | undefined {
+    if (!this.exists()) return undefined;
+    const fd = openSync(this.path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (offset < 0 || offset >= size) return undefined;
+      const chunks: Buffer[] = [];
+      let pos = offset;
+      const buf = Buffer.alloc(16 * 1024);
+      while (pos < size) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n <= 0) break;
+        const nl = buf.subarray(0, n).indexOf(0x0a);
+        if (nl !== -1) {
+          chunks.push(Buffer.from(buf.subarray(0, nl)));
+          return Buffer.concat(chunks);
+        }
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+        pos += n;
+      }
+      return undefined; // no terminating newline: not a complete entry
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Stream-verify the whole chain. Never modifies anything. */
+  async verify(onProgress?: (bytes: number, total: number) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+    const head = this.readHead();
+    const genesis = this.genesis();
+    const v = new ChainVerifier(genesis, head?.seq ?? -1);
+    if (!this.exists()) {
+      const r = v.finish(head);
+      return { ...r, size: 0, ...(head ? { head } : {}) };
+    }
+    const total = statSync(this.path).size;
+    let rest: Buffer = Buffer.alloc(0);
+    let seen = 0;
+    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      rest = Buffer.from(feedBuffer(v, buf, false));
+      seen += (chunk as Buffer).length;
+      onProgress?.(seen, total);
+      if (v.failed) break;
+    }
+    if (!v.failed && rest.length) v.pushTorn(rest);
+    const r = v.finish(head);
+    return { ...r, size: total, ...(head ? { head } : {}) };
+  }
+
+  /** Iterate entries (parsed) in order; for review. Stops at the first unparsable line. */
+  async *entries(): AsyncGenerator<{ entry: LedgerEntry; offset: number }> {
+    if (!this.exists()) return;
+    let rest: Buffer = Buffer.alloc(0);
+    let offset = 0;
+    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(0x0a, start);
+        if (nl === -1) break;
+        const line = buf.toString('utf8', start, nl);
+        let entry: LedgerEntry;
+        try {
+          entry = JSON.parse(line) as LedgerEntry;
+        } catch {
+          return;
+        }
+        yield { entry, offset };
+        offset += nl - start + 1;
+        start = nl + 1;
+      }
+      rest = Buffer.from(buf.subarray(start));
+    }
+  }
+
+  /**
+   * Cut a torn (unterminated) last line, and nothing else. Returns the number of bytes cut
+   * (0 when the file already ends cleanly). The caller records the repair in the ledger.
+   */
+  async cutTornTail(): Promise<{ cut: number; bytes?: string }> {
+    return withMutex(this.lockPath, () => {
+      if (!this.exists()) return { cut: 0 };
+      const fd = openSync(this.path, 'r+');
+      try {
+        const size = fstatSync(fd).size;
+        if (size === 0) return { cut: 0 };
+        const last = readLastLine(fd, size);
+        if (!last.torn) return { cut: 0 };
+        ftruncateSync(fd, size - last.line.length);
+        fsyncSync(fd);
+        return { cut: last.line.length, bytes: last.line.toString('utf8') };
+      } finally {
+        closeSync(fd);
+      }
+    }, { what: 'the ledger' });
+  }
+}
+
+/** The last line of a file (without "\n"), and whether it lacked a terminating newline. */
+function readLastLine(fd: number, size: number): { line: Buffer; torn: boolean } {
+  const one = Buffer.alloc(1);
+  readSync(fd, one, 0, 1, size - 1);
+  const torn = one[0] !== 0x0a;
+  const end = torn ? size : size - 1;
+  let chunk = 4096;
+  for (;;) {
+    const start = Math.max(0, end - chunk);
+    const buf = Buffer.alloc(end - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const nl = buf.lastIndexOf(0x0a);
+    if (nl !== -1) return { line: buf.subarray(nl + 1), torn };
+    if (start === 0) return { line: buf, torn };
+    chunk *= 4;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `gate check --hook <name>`: the single entry point the hooks call. Builds the facts once,
+ * runs every registered gate, and returns all findings together.
+ */
+import { GateError } from '../errors.js';
+import type { Finding } from '../gates/types.js';
+import { blocks } from '../gates/types.js';
+import type { Ctx } from './context.js';
+import { HOOK_GATES } from './hooks/registry.js';
+import { HOOK_NAMES, type HookGate, type HookName } from './hooks/types.js';
+import { EMPTY_TREE } from '../adapters/git.js';
+
+export interface HookReport {
+  hook: HookName;
+  ok: boolean;
+  tree?: string;
+  commit?: string;
+  findings: Finding[];
+  data: Record<string, unknown>;
+}
+
+export function parseHookName(name: string): HookName {
+  if ((HOOK_NAMES as readonly string[]).includes(name)) return name as HookName;
+  throw new GateError('USAGE', `unknown hook "${name}".`, { fix: `use one of: ${HOOK_NAMES.join(', ')}` });
+}
+
+async function loadGates(): Promise<HookGate[]> {
+  return Promise.all(HOOK_GATES.map((load) => load()));
+}
+
+export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
+  const { config } = await ctx.config();
+  const gates = await loadGates();
+  if (hook === 'pre-commit') {
+    const tree = ctx.git.writeTree();
+    const head = ctx.git.head();
+    const changes = ctx.git.stagedChanges();
+    const staged = { tree, head, changes, config };
+    const findings: Finding[] = [];
+    for (const g of gates) if (g.preCommit) findings.push(...(await g.preCommit(ctx, staged)));
+    const blocked = blocks(findings);
+    if (blocked.length > 0) {
+      await ctx.record({
+        event: 'check.block',
+        actor: ctx.actor(),
+        subject: { tree, paths: [...new Set(blocked.map((f) => f.path).filter((p): p is string => !!p))] },
+        data: { hook, codes: blocked.map((f) => f.code), findings: blocked.map((f) => ({ gate: f.gate, code: f.code, path: f.path })) },
+      });
+    }
+    return { hook, ok: blocked.length === 0, tree, findings, data: {} };
+  }
+  // post-commit
+  const commit = ctx.git.head();
+  if (!commit) throw new GateError('GIT_FAILED', 'post-commit ran but HEAD does not name a commit.');
+  const tree = ctx.git.text(['rev-parse', `${commit}^{tree}`]);
+  const parent = ctx.git.revParse(`${commit}^1`);
+  const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, commit);
+  const facts = { commit, tree, parent, changes, config };
+  const findings: Finding[] = [];
+  const data: Record<string, unknown> = {};
+  for (const g of gates) {
+    if (!g.postCommit) continue;
+    const r = await g.postCommit(ctx, facts);
+    findings.push(...r.findings);
+    Object.assign(data, r.data ?? {});
+  }
+  await ctx.record({
+    event: 'commit',
+    actor: ctx.actor(),
+    subject: { commit, tree, paths: changes.slice(0, 200).map((c) => c.path) },
+    data: { files: changes.length, ...data },
+  });
+  return { hook, ok: blocks(findings).length === 0, tree, commit, findings, data };
+}

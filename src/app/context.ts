@@ -1,0 +1,50 @@
+/**
+ * Composition root: builds {git, paths, state dir, ledger, clock, config} for a use-case.
+ * The only place that decides where state lives.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openGit, type Git, type RepoPaths } from '../adapters/git.js';
+import { LedgerFile } from '../adapters/ledger-file.js';
+import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import type { Actor, LedgerEventInput } from '../schema/ledger.js';
+import { committingActor } from './identity.js';
+
+export interface Ctx {
+  git: Git;
+  paths: RepoPaths;
+  /** `<git common dir>/agent-gates`: shared by every worktree of the clone, never committed. */
+  stateDir: string;
+  ledger: LedgerFile;
+  now: () => Date;
+  config(): Promise<LoadedConfig>;
+  /** True once `gate init` ran here (or the committed hooks call gate). */
+  initialised(): boolean;
+  actor(): Actor;
+  record(events: LedgerEventInput | readonly LedgerEventInput[]): ReturnType<LedgerFile['append']>;
+}
+
+export function openContext(cwd: string = process.cwd(), opts: { now?: () => Date; configCache?: boolean } = {}): Ctx {
+  const { git, paths } = openGit(cwd);
+  const stateDir = join(paths.commonDir, 'agent-gates');
+  const now = opts.now ?? (() => new Date());
+  const ledger = new LedgerFile(stateDir, now);
+  let cfg: Promise<LoadedConfig> | undefined;
+  let actor: Actor | undefined;
+  const initialised = (): boolean => {
+    if (existsSync(join(stateDir, 'initialised'))) return true;
+    const hook = join(paths.root, '.husky', 'pre-commit');
+    return existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check');
+  };
+  return {
+    git,
+    paths,
+    stateDir,
+    ledger,
+    now,
+    initialised,
+    config: () => (cfg ??= loadConfig(paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
+    actor: () => (actor ??= committingActor(git)),
+    record: (events) => ledger.append(Array.isArray(events) ? events : [events as LedgerEventInput]),
+  };
+}

@@ -1,0 +1,8 @@
+import type { HookGate } from './types.js';
+import { stagedSidecars } from '../../gates/sidecar-guard.js';
+
+/** Sidecars describe a tree and so can never be part of it. */
+export const sidecarGuard: HookGate = {
+  name: 'sidecar-guard',
+  preCommit: (_ctx, staged) => stagedSidecars(staged.changes),
+};

@@ -1,0 +1,38 @@
+import { hostname, userInfo } from 'node:os';
+import type { Actor } from '../schema/ledger.js';
+import type { Git } from '../adapters/git.js';
+
+/** Whether a person is plausibly at a terminal (stdin and stdout are TTYs). */
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+export function sessionId(): string | undefined {
+  const s = process.env.GATE_SESSION?.trim();
+  return s ? s : undefined;
+}
+
+/**
+ * The identity a commit or a ledger event is attributed to: the agent session when
+ * GATE_SESSION is set, otherwise the git user (a human).
+ */
+export function committingActor(git: Git): Actor {
+  const session = sessionId();
+  if (session) return { kind: 'agent', id: session, session };
+  const email = git.userEmail();
+  return { kind: 'human', id: email ? `human:${email}` : `human:${safeUser()}` };
+}
+
+export function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function whoAmI(git: Git): { name?: string; email?: string; osUser: string; host: string } {
+  const name = git.userName();
+  const email = git.userEmail();
+  return { ...(name ? { name } : {}), ...(email ? { email } : {}), osUser: safeUser(), host: hostname() };
+}

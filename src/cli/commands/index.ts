@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+export interface CommandGroup {
+  /** Registers the group's command(s); actions lazy-import their use-cases. */
+  register(program: Command): void;
+}
+
+import { checkCommands } from './check.js';
+import { auditCommands } from './audit.js';
+
+/** Order here is the order `gate --help` lists them. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [checkCommands, auditCommands];

@@ -1,0 +1,28 @@
+/** Minimal ANSI styling that respects NO_COLOR, FORCE_COLOR, TERM=dumb and non-TTY output. */
+function enabled(stream: NodeJS.WriteStream): boolean {
+  const env = process.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return Boolean(stream.isTTY);
+}
+
+function make(stream: NodeJS.WriteStream) {
+  const on = enabled(stream);
+  const wrap = (open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  return {
+    on,
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
+}
+
+export type Style = ReturnType<typeof make>;
+let out: Style | undefined;
+let err: Style | undefined;
+export const styleOut = (): Style => (out ??= make(process.stdout));
+export const styleErr = (): Style => (err ??= make(process.stderr));

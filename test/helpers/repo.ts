@@ -1,0 +1,99 @@
+/**
+ * Test helpers: temporary repositories with an isolated HOME and no inherited GIT_* or HUSKY
+ * variables (tests may run inside a git hook), and a runner that never throws on non-zero exit.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const GATE_BIN = join(PKG_ROOT, 'bin', 'gate.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The process environment without git/husky/session variables, plus overrides. */
+export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('GIT_') || k === 'HUSKY' || k.startsWith('GATE_') || k === 'NODE_OPTIONS' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_DATE: undefined,
+    NO_COLOR: '1',
+    TZ: 'UTC',
+    ...extra,
+  };
+}
+
+export function run(cmd: string, args: readonly string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): RunResult {
+  const r = spawnSync(cmd, args as string[], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...opts });
+  if (r.error) throw r.error;
+  return { code: r.status ?? (r.signal ? 128 : -1), stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+export interface TempRepo {
+  dir: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  git(...args: string[]): RunResult;
+  /** git that throws on failure and returns trimmed stdout. */
+  gitOk(...args: string[]): string;
+  gate(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string }): RunResult;
+  write(path: string, content: string | Buffer): void;
+  read(path: string): string;
+  commonDir(): string;
+  cleanup(): void;
+}
+
+export function makeTempDir(prefix = 'gate-test-'): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+export function makeRepo(opts: { init?: boolean; env?: NodeJS.ProcessEnv } = {}): TempRepo {
+  const base = makeTempDir();
+  const home = join(base, 'home');
+  const dir = join(base, 'repo');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const env = cleanEnv(home, opts.env);
+  const git = (...args: string[]) => run('git', args, { cwd: dir, env });
+  const gitOk = (...args: string[]) => {
+    const r = git(...args);
+    if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  if (opts.init !== false) {
+    gitOk('init', '-q', '-b', 'main');
+    gitOk('config', 'user.name', 'Test Human');
+    gitOk('config', 'user.email', 'human@example.com');
+    gitOk('config', 'commit.gpgsign', 'false');
+  }
+  return {
+    dir,
+    home,
+    env,
+    git,
+    gitOk,
+    gate: (args, o = {}) =>
+      run(process.execPath, [GATE_BIN, ...args], { cwd: o.cwd ?? dir, env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '' }),
+    write(path, content) {
+      const p = join(dir, path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    },
+    read: (path) => readFileSync(join(dir, path), 'utf8'),
+    commonDir: () => resolve(dir, gitOk('rev-parse', '--git-common-dir')),
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
