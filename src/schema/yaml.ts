@@ -4,7 +4,7 @@ export type YamlResult = { ok: true; value: unknown } | { ok: false; problems: s
 
 /** Parse YAML strictly (duplicate keys are errors); problems carry line:column. */
 export function parseYaml(text: string): YamlResult {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
