@@ -37,6 +37,15 @@ export interface FileChange {
   similarity?: number;
 }
 
+/** One commit as `commitInfos` reports it; `time` is the committer time in ms. */
+export interface CommitInfo {
+  commit: string;
+  tree: string;
+  parents: string[];
+  time: number;
+  subject: string;
+}
+
 export interface RepoPaths {
   /** Top level of the current worktree. */
   root: string;
@@ -199,10 +208,75 @@ export class Git {
     return r.code === 0 ? r.stdout.toString('utf8') : undefined;
   }
 
+  /**
+   * Commits of a rev-list selection with tree, parents, commit time and subject, in the order
+   * given by `extra` (e.g. ['--topo-order', '--reverse'] for parents before children).
+   */
+  commitInfos(revs: readonly string[], extra: readonly string[] = []): CommitInfo[] {
+    const out = this.run(['log', '--no-color', '-z', '--format=%H%x1f%T%x1f%P%x1f%ct%x1f%s', ...extra, '--end-of-options', ...revs, '--']).toString('utf8');
+    const infos: CommitInfo[] = [];
+    for (const rec of out.split('\0')) {
+      const r = rec.replace(/^\n/, '');
+      if (!r) continue;
+      const [commit, tree, parents, time, subject] = r.split('\x1f') as [string, string, string, string, string];
+      infos.push({ commit, tree, parents: parents ? parents.split(' ') : [], time: Number(time) * 1000, subject: subject ?? '' });
+    }
+    return infos;
+  }
+
+  /** commit → note blob for every note under `ref` (empty when the ref does not exist). */
+  notesMap(ref = NOTES_REF): Map<string, string> {
+    const out = this.text(['notes', '--ref', ref, 'list']);
+    const map = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const [blob, commit] = line.trim().split(' ');
+      if (blob && commit) map.set(commit, blob);
+    }
+    return map;
+  }
+
+  /** Every tracked path in the index of this worktree (`ls-files -z`). */
+  lsFiles(): string[] {
+    return this.run(['-c', 'core.quotePath=false', 'ls-files', '-z']).toString('utf8').split('\0').filter((p) => p.length > 0);
+  }
+
+  /** The blob id of a path in a commit or tree, or undefined when the path is absent there. */
+  blobAt(treeish: string, path: string): string | undefined {
+    const r = this.exec(['rev-parse', '--verify', '--quiet', `${treeish}:${path}`]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
   /** Commits in a range, oldest first. */
   revList(range: string, extra: readonly string[] = []): string[] {
     const out = this.text(['rev-list', '--reverse', ...extra, range]);
     return out ? out.split('\n') : [];
+  }
+
+  /** Every value of a multi-valued config key (empty when unset). */
+  configGetAll(key: string): string[] {
+    const r = this.exec(['config', '--get-all', key]);
+    if (r.code === 1) return [];
+    if (r.code !== 0) throw new GateError('GIT_FAILED', `git config --get-all ${key} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return r.stdout.toString('utf8').split('\n').filter((l) => l !== '');
+  }
+
+  /** Add one more value to a multi-valued key in the repository's config. */
+  configAdd(key: string, value: string): void {
+    this.run(['config', '--local', '--add', key, value]);
+  }
+
+  /** `git rev-parse --git-path <name>`, absolute (honours core.hooksPath for "hooks"). */
+  gitPath(name: string): string {
+    const p = this.text(['rev-parse', '--git-path', name]);
+    return isAbsolute(p) ? p : resolve(this.cwd, p);
+  }
+
+  /** Whether git ignores a (repository-relative) path, by any ignore rule. */
+  isIgnored(path: string): boolean {
+    const r = this.exec(['check-ignore', '-q', '--no-index', '--', path]);
+    if (r.code === 0) return true;
+    if (r.code === 1) return false;
+    throw new GateError('GIT_FAILED', `git check-ignore ${path} failed (exit ${r.code}): ${r.stderr.trim()}`);
   }
 }
 
