@@ -6,4 +6,6 @@ import type { HookGate } from './types.js';
 
 export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
   () => import('./sidecar-guard.js').then((m) => m.sidecarGuard),
+  () => import('./gate-b.js').then((m) => m.gateB),
+  () => import('./gate-a.js').then((m) => m.gateA),
 ];

@@ -7,6 +7,7 @@ export interface CommandGroup {
 
 import { checkCommands } from './check.js';
 import { auditCommands } from './audit.js';
+import { lockCommands } from './lock.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [checkCommands, auditCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [checkCommands, auditCommands, lockCommands];
