@@ -8,6 +8,8 @@ export interface CommandGroup {
 import { checkCommands } from './check.js';
 import { auditCommands } from './audit.js';
 import { lockCommands } from './lock.js';
+import { initCommands } from './init.js';
+import { doctorCommands } from './doctor.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [checkCommands, auditCommands, lockCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, auditCommands, lockCommands];

@@ -1,0 +1,51 @@
+import { Option } from 'commander';
+import { act, jsonOption } from '../io.js';
+import type { CommandGroup } from './index.js';
+import { styleOut } from '../style.js';
+
+const MARK: Record<string, string> = {
+  created: '+',
+  'already present': '=',
+  overwritten: '!',
+  updated: '~',
+  skipped: '-',
+};
+
+export const initCommands: CommandGroup = {
+  register(program) {
+    program
+      .command('init')
+      .summary('set up agent-gates in this repository (config, rules, hooks); safe to re-run')
+      .description(
+        'Scaffold agent-gates into the current repository: .agents/gates.yaml, the .agents/gate-b/ ignore entry,\n' +
+          'rules/gate-*.md, husky hooks (.husky/pre-commit, .husky/post-commit) and notes.rewriteRef.\n' +
+          'Idempotent: an existing file is never overwritten without --force. Reports what happened to each file.',
+      )
+      .option('--force', 'overwrite files that differ from the templates (and take over core.hooksPath)')
+      .option('--hooks-only', 'only make the hooks active (e.g. in a worktree where they are not)')
+      .addOption(new Option('--worktree <path>', 'with --hooks-only: the worktree to install into (default: this one)'))
+      .addOption(jsonOption())
+      .action(
+        act(async (opts: { force?: boolean; hooksOnly?: boolean; worktree?: string }) => {
+          const [{ openContext }, { runInit }] = await Promise.all([import('../../app/context.js'), import('../../app/init.js')]);
+          const r = await runInit(openContext(), opts);
+          const s = styleOut();
+          const text: string[] = [];
+          const fileLines = (files: { path: string; status: string; note?: string }[]) =>
+            files.map((f) => `  ${MARK[f.status] ?? ' '} ${f.path.padEnd(28)} ${f.status}${f.note ? ` (${f.note})` : ''}`);
+          if ('hooksOnly' in r) {
+            text.push(`${s.green('hooks active')} in ${r.hooks.worktree} (${r.hooks.mode}, core.hooksPath=${r.hooks.hooksPath})`);
+            text.push(...fileLines(r.hooks.files), ...r.hooks.actions.map((a) => `  * ${a}`));
+            return { code: 0, json: { ...r }, text };
+          }
+          text.push(`${s.green('agent-gates initialised')} in ${r.root}${r.firstRun ? '' : ' (re-run)'}`);
+          text.push(...fileLines(r.files));
+          text.push(...r.hooks.actions.map((a) => `  * ${a}`));
+          if (r.notesRewriteRef === 'configured') text.push('  * git config notes.rewriteRef refs/notes/agent-gates (approval notes survive rebase and amend)');
+          text.push(`  hooks: ${r.hooks.mode === 'husky' ? 'husky (core.hooksPath=.husky/_)' : 'direct (core.hooksPath=.husky)'}; lint-staged: ${r.lintStaged.configured ? (r.lintStaged.installed ? 'runs before gate' : 'configured, not installed') : 'not used'}`);
+          if (r.next.length) text.push('next:', ...r.next.map((n) => `  - ${n}`));
+          return { code: 0, json: { ...r }, text };
+        }),
+      );
+  },
+};
