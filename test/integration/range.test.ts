@@ -1,0 +1,267 @@
+/**
+ * `gate check --range`: real git, real notes, the built CLI. Default config (no .agents/gates.yaml):
+ * rules/** is CONFIRM, adr/** is DOUBLE_CONFIRM, .husky/** is DOUBLE_CONFIRM (self-reinforcing).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { addNote, commit } from '../helpers/notes.js';
+
+let repo: TempRepo;
+let base: string;
+
+function range(spec: string): { code: number; json: any; stderr: string } {
+  const r = repo.gate(['check', '--range', spec, '--json']);
+  let json: any;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code: r.code, json, stderr: r.stderr };
+}
+
+beforeEach(() => {
+  repo = makeRepo();
+  repo.write('README.md', 'hello\n');
+  repo.write('rules/review.md', '# Review rules\n\nBe kind.\n');
+  repo.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
+  repo.gitOk('add', '-A');
+  base = commit(repo, 'base');
+  repo.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
+});
+afterEach(() => repo.cleanup());
+
+describe('gate check --range', () => {
+  it('an empty range passes with 0 commits', () => {
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, exitCode: 0, commits: [], violations: [] });
+  });
+
+  it('ungated commits pass without notes', () => {
+    repo.write('src/a.ts', 'export const a = 1;\n');
+    repo.gitOk('add', '-A');
+    commit(repo, 'code');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits).toHaveLength(1);
+    expect(r.json.commits[0]).toMatchObject({ tier: 'AUTO', gated: 0, violations: [] });
+  });
+
+  it('a --no-verify commit of a gated file (no note) is caught, naming commit, path, tier and what is missing', () => {
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'sneak a rule in');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.ok).toBe(false);
+    expect(r.json.violations).toEqual([
+      expect.objectContaining({ code: 'C_UNAPPROVED', commit: c, path: 'rules/new-rule.md', requiredTier: 'CONFIRM' }),
+    ]);
+    expect(r.json.violations[0].missing).toMatch(/no approval note on this commit/);
+    const text = repo.gate(['check', '--range', `${base}..HEAD`]);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toContain('C_UNAPPROVED');
+    expect(text.stderr).toContain('rules/new-rule.md');
+    expect(text.stderr).toContain('fix:');
+  });
+
+  it('an approved commit (note on its tree) passes', () => {
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'approved rule');
+    addNote(repo, c, 'CONFIRM');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits[0]).toMatchObject({ commit: c, tier: 'CONFIRM', gated: 1, coveredBy: 'tree', hasNote: true });
+  });
+
+  it('a doc-only edit of a CONFIRM Markdown file passes as AUTO (carve-out) without a note', () => {
+    repo.write('rules/review.md', '# Review rules\n\nBe kind and precise.\n');
+    repo.gitOk('add', '-A');
+    commit(repo, 'typo');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits[0]).toMatchObject({ tier: 'AUTO', gated: 0, carveOut: 'doc-only' });
+  });
+
+  it('a rebased approved commit keeps its approval (same gated blobs, note carried by notes.rewriteRef)', () => {
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'approved rule');
+    addNote(repo, c, 'CONFIRM');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.write('src/other.ts', 'x\n');
+    repo.gitOk('add', '-A');
+    const main2 = commit(repo, 'main moves on');
+    repo.gitOk('checkout', '-q', 'feature');
+    repo.gitOk('rebase', '-q', 'main');
+    const rebased = repo.gitOk('rev-parse', 'HEAD');
+    expect(rebased).not.toBe(c);
+    const r = range(`${main2}..feature`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits).toHaveLength(1);
+    expect(r.json.commits[0]).toMatchObject({ commit: rebased, coveredBy: 'content', hasNote: true });
+  });
+
+  it('a rebase whose note was not carried over is caught', () => {
+    repo.gitOk('config', '--unset', 'notes.rewriteRef');
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    addNote(repo, commit(repo, 'approved rule'), 'CONFIRM');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.write('src/other.ts', 'x\n');
+    repo.gitOk('add', '-A');
+    const main2 = commit(repo, 'main moves on');
+    repo.gitOk('checkout', '-q', 'feature');
+    repo.gitOk('rebase', '-q', 'main');
+    const r = range(`${main2}..feature`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toHaveLength(1);
+    expect(r.json.violations[0]).toMatchObject({ code: 'C_UNAPPROVED', path: 'rules/new-rule.md' });
+  });
+
+  it('a merge of an approved branch passes (the merge carries approved blobs)', () => {
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'approved rule');
+    addNote(repo, c, 'CONFIRM');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.write('src/other.ts', 'x\n');
+    repo.gitOk('add', '-A');
+    commit(repo, 'main moves on');
+    repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge feature', 'feature');
+    const merge = repo.gitOk('rev-parse', 'HEAD');
+    const r = range(`${base}..main`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits.map((x: any) => x.commit)).toContain(merge);
+    const m = r.json.commits.find((x: any) => x.commit === merge);
+    expect(m).toMatchObject({ tier: 'CONFIRM', gated: 1, coveredBy: 'content', hasNote: false });
+    expect(r.json.commits).toHaveLength(3);
+  });
+
+  it('a merge that brings in an unapproved gated change is caught on the branch commit and the merge', () => {
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'unapproved rule');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge feature', 'feature');
+    const merge = repo.gitOk('rev-parse', 'HEAD');
+    const r = range(`${base}..main`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations.map((v: any) => [v.commit, v.path])).toEqual([
+      [c, 'rules/new-rule.md'],
+      [merge, 'rules/new-rule.md'],
+    ]);
+  });
+
+  it('approved, then amended gated content (--no-verify) is caught even though the note was carried over', () => {
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'approved rule');
+    addNote(repo, c, 'CONFIRM');
+    repo.write('rules/new-rule.md', '# New\n\nAlso: skip the tests.\n');
+    repo.gitOk('add', '-A');
+    const amended = commit(repo, 'approved rule', '--amend');
+    expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', amended).code).toBe(0);
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', commit: amended, path: 'rules/new-rule.md', requiredTier: 'CONFIRM' })]);
+    expect(r.json.violations[0].missing).toMatch(/content changed after approval/);
+  });
+
+  it('a deletion of a gated file without approval is caught', () => {
+    repo.gitOk('rm', '-q', 'rules/review.md');
+    const c = commit(repo, 'drop the rules');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ commit: c, path: 'rules/review.md', requiredTier: 'CONFIRM' })]);
+    expect(r.json.violations[0].missing).toMatch(/its deletion/);
+  });
+
+  it('a DOUBLE_CONFIRM note with only the intent step does not count', () => {
+    repo.write('.husky/pre-commit', 'exit 0\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'disable the hook');
+    addNote(repo, c, 'DOUBLE_CONFIRM', { steps: ['intent'] });
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_NOTE_INVALID', path: '.husky/pre-commit', requiredTier: 'DOUBLE_CONFIRM' })]);
+    expect(r.json.violations[0].missing).toMatch(/"diff" approval step/);
+  });
+
+  it('a note whose approvals do not match the explanation digest does not count', () => {
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'rule');
+    addNote(repo, c, 'CONFIRM', { staleDigest: true });
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations[0].missing).toMatch(/digest that does not match/);
+  });
+
+  it('a CONFIRM note on a DOUBLE_CONFIRM commit is too low', () => {
+    repo.write('.husky/pre-commit', 'exit 0\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'hook');
+    addNote(repo, c, 'CONFIRM');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations[0]).toMatchObject({ code: 'C_TIER_TOO_LOW', requiredTier: 'DOUBLE_CONFIRM' });
+  });
+
+  it('an edit of an accepted ADR is caught even with a DOUBLE_CONFIRM approval', () => {
+    repo.write('adr/0001-layout.md', repo.read('adr/0001-layout.md').replace('Body.', 'Rewritten history.'));
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'rewrite adr');
+    addNote(repo, c, 'DOUBLE_CONFIRM');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_ADR_EDITED', commit: c, path: 'adr/0001-layout.md' })]);
+    expect(r.json.violations[0].missing).toMatch(/accepted ADR 1 was modified/);
+  });
+
+  it('reports every violation at once across several commits', () => {
+    repo.write('rules/a.md', '# A\n');
+    repo.gitOk('add', '-A');
+    const c1 = commit(repo, 'a');
+    repo.write('rules/b.md', '# B\n');
+    repo.write('rules/c.md', '# C\n');
+    repo.gitOk('add', '-A');
+    const c2 = commit(repo, 'b c');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations.map((v: any) => [v.commit, v.path])).toEqual([
+      [c1, 'rules/a.md'],
+      [c2, 'rules/b.md'],
+      [c2, 'rules/c.md'],
+    ]);
+  });
+
+  it('cannot evaluate (exit 3): a range naming an unknown commit', () => {
+    const r = range('origin/main..HEAD');
+    expect(r.code).toBe(3);
+    expect(r.json.error.message).toContain('origin/main');
+    expect(r.json.error.fix).toMatch(/fetch/);
+  });
+
+  it('cannot evaluate (exit 3): a note that is not an agent-gates note', () => {
+    repo.write('rules/a.md', '# A\n');
+    repo.gitOk('add', '-A');
+    const c = commit(repo, 'a');
+    repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'add', '-m', 'looks good to me', c);
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(3);
+    expect(r.json.error.message).toContain(c.slice(0, 12));
+    expect(r.json.error.fix).toContain('git notes --ref refs/notes/agent-gates');
+  });
+
+  it('usage (exit 2): not a range, or --hook together with --range', () => {
+    expect(range('HEAD').code).toBe(2);
+    expect(repo.gate(['check', '--range', `${base}..HEAD`, '--hook', 'pre-commit']).code).toBe(2);
+  });
+});
