@@ -1,0 +1,284 @@
+/**
+ * Gate A against real git and real files: the built CLI in temporary repositories.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GATE_BIN, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+
+let repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos) r.cleanup();
+  repos = [];
+});
+
+function repo(): TempRepo {
+  const r = makeRepo();
+  repos.push(r);
+  r.write('progress.md', '0\n');
+  r.write('README.md', 'hello\n');
+  r.gitOk('add', '.');
+  r.gitOk('commit', '-q', '-m', 'init');
+  // A plain git hook that runs the built CLI (the e2e tier covers husky).
+  writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
+  return r;
+}
+
+function ledger(r: TempRepo): { event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
+  const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const json = (s: string) => JSON.parse(s) as Record<string, any>;
+
+describe('gate lock: concurrency', () => {
+  it('16 processes × 50 acquire → increment → release cycles leave the counter at exactly 800', async () => {
+    const r = repo();
+    const worker = join(r.home, 'worker.mjs');
+    writeFileSync(
+      worker,
+      `import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+const [id, cycles] = process.argv.slice(2);
+const gate = (args) => spawnSync(process.execPath, [${JSON.stringify(GATE_BIN)}, ...args], { encoding: 'utf8' });
+for (let i = 0; i < Number(cycles); i++) {
+  const a = gate(['lock', 'acquire', 'progress.md', '--owner', 'w' + id, '--wait', '10m', '--ttl', '10m']);
+  if (a.status !== 0) { console.error('acquire failed', a.status, a.stderr); process.exit(10); }
+  const n = Number(readFileSync('progress.md', 'utf8').trim());
+  writeFileSync('progress.md', String(n + 1) + '\\n');
+  const b = gate(['lock', 'release', 'progress.md', '--owner', 'w' + id]);
+  if (b.status !== 0) { console.error('release failed', b.status, b.stderr); process.exit(11); }
+}
+`,
+    );
+    const codes = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          const p = spawn(process.execPath, [worker, String(i), '50'], { cwd: r.dir, env: r.env, stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          p.stderr.on('data', (d) => (err += d));
+          p.on('close', (code) => resolve({ code, err }));
+        }),
+      ),
+    );
+    expect(codes.filter((c) => c.code !== 0)).toEqual([]);
+    expect(r.read('progress.md')).toBe('800\n');
+    const events = ledger(r);
+    const grants = events.filter((e) => e.event === 'lease.grant');
+    expect(grants).toHaveLength(800);
+    expect(events.filter((e) => e.event === 'lease.release')).toHaveLength(800);
+    // Fencing tokens strictly increase in ledger order: 1..800.
+    expect(grants.map((g) => g.data.token)).toEqual(Array.from({ length: 800 }, (_, i) => i + 1));
+    // Grants and releases alternate: nobody was granted while another held it.
+    const seq = events.filter((e) => e.event === 'lease.grant' || e.event === 'lease.release').map((e) => e.event);
+    for (let i = 0; i < seq.length; i += 2) expect([seq[i], seq[i + 1]]).toEqual(['lease.grant', 'lease.release']);
+    expect(r.gate(['audit', 'verify']).code).toBe(0);
+  }, 900_000);
+
+  it('a holder killed with SIGKILL is taken over after its TTL, with a higher fencing token', async () => {
+    const r = repo();
+    // The holder: takes the lease, then keeps running until it is killed.
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const r=require('child_process').spawnSync(process.execPath,[${JSON.stringify(GATE_BIN)},'lock','acquire','progress.md','--owner','victim','--ttl','2s','--json'],{encoding:'utf8'});process.stdout.write(r.stdout);setInterval(()=>{},1000);`],
+      { cwd: r.dir, env: r.env, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const out = await new Promise<string>((resolve) => {
+      let s = '';
+      holder.stdout.on('data', (d) => {
+        s += d;
+        if (s.trim().endsWith('}')) resolve(s);
+      });
+    });
+    const first = json(out);
+    expect(first.granted[0].kind).toBe('grant');
+    holder.kill('SIGKILL');
+    await new Promise((res) => holder.on('close', res));
+
+    const t = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'rescuer', '--wait', '60s', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const g = json(t.stdout).granted[0];
+    expect(g.kind).toBe('takeover');
+    expect(g.previous.owner).toBe('victim');
+    expect(g.token).toBeGreaterThan(first.granted[0].token);
+    const takeover = ledger(r).find((e) => e.event === 'lease.takeover')!;
+    expect(takeover.actor.id).toBe('rescuer');
+    expect(takeover.data.previous.owner).toBe('victim');
+    expect(takeover.data.token).toBe(g.token);
+  });
+});
+
+describe('gate lock: leases', () => {
+  it('grants, denies another owner with holder/since/expiry, extends for the holder, releases', () => {
+    const r = repo();
+    const a = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'writing the resume point', '--json']);
+    expect(a.code).toBe(0);
+    const ga = json(a.stdout).granted[0];
+    const b = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']);
+    expect(b.code).toBe(1);
+    const denied = json(b.stdout).denied[0];
+    expect(denied).toMatchObject({ path: 'progress.md', owner: 'a', since: ga.acquired, expires: ga.expires });
+    const bt = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b']);
+    expect(bt.stderr).toContain('held by a since');
+    const again = json(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--ttl', '2h', '--json']).stdout);
+    expect(again.granted[0]).toMatchObject({ kind: 'extend', token: ga.token, acquired: ga.acquired });
+    expect(Date.parse(again.granted[0].expires)).toBeGreaterThan(Date.parse(ga.expires));
+    expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'b']).code).toBe(1);
+    expect(r.gate(['lock', 'renew', 'progress.md', '--owner', 'b']).code).toBe(1);
+    expect(r.gate(['lock', 'renew', 'progress.md', '--owner', 'a', '--ttl', '5m']).code).toBe(0);
+    expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'a']).code).toBe(0);
+    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
+    expect(ledger(r).map((e) => e.event)).toEqual(['lease.grant', 'lease.deny', 'lease.deny', 'lease.renew', 'lease.deny', 'lease.deny', 'lease.renew', 'lease.release']);
+  });
+
+  it('is all or nothing over several paths', () => {
+    const r = repo();
+    r.write('docs/todos.md', '- [ ] x\n');
+    expect(r.gate(['lock', 'acquire', 'docs/todos.md', '--owner', 'a']).code).toBe(0);
+    const b = r.gate(['lock', 'acquire', 'progress.md', 'docs/todos.md', '--owner', 'b', '--json']);
+    expect(b.code).toBe(1);
+    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
+  });
+
+  it('status --json is self-explanatory', () => {
+    const r = repo();
+    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'r1']);
+    const s = json(r.gate(['lock', 'status', '--json'], { env: { GATE_SESSION: 'b' } }).stdout);
+    expect(s).toMatchObject({ ok: true, exitCode: 0, identity: 'b' });
+    expect(s.handoff).toContain('**/progress.md');
+    expect(s.leases[0]).toMatchObject({ path: 'progress.md', state: 'held', owner: 'a', mine: false, worktree: r.dir, branch: 'main', expired: false, reason: 'r1', token: 1 });
+    expect(s.leases[0].next).toContain('gate lock acquire progress.md --owner b');
+    expect(typeof s.leases[0].expiresInSeconds).toBe('number');
+  });
+
+  it('refuses a caller with no identity outside a terminal (exit 2, names GATE_SESSION)', () => {
+    const r = repo();
+    const x = r.gate(['lock', 'acquire', 'progress.md']);
+    expect(x.code).toBe(2);
+    expect(x.stderr).toContain('GATE_SESSION');
+    expect(r.gate(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 's9' } }).code).toBe(0);
+    expect(json(r.gate(['lock', 'status', '--json']).stdout).leases[0].owner).toBe('s9');
+  });
+
+  it('refuses paths outside the repository: .., absolute, symlink escape; and non-handoff paths', () => {
+    const r = repo();
+    const outside = join(r.home, 'out');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'progress.md'), 'x');
+    symlinkSync(outside, join(r.dir, 'link'));
+    for (const p of ['../progress.md', join(outside, 'progress.md'), 'link/progress.md', 'README.md']) {
+      const x = r.gate(['lock', 'acquire', p, '--owner', 'a']);
+      expect(x.code, p).toBe(2);
+      expect(x.stderr).toContain('**/progress.md');
+      expect(x.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+    }
+    const sub = join(r.dir, 'tasks', '3');
+    mkdirSync(sub, { recursive: true });
+    const ok = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--json'], { cwd: sub });
+    expect(json(ok.stdout).granted[0].path).toBe('tasks/3/progress.md');
+  });
+
+  it('a corrupt or unreadable record blocks (CANNOT_EVALUATE), never reads as free', () => {
+    const r = repo();
+    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);
+    const dir = join(r.commonDir(), 'agent-gates', 'leases');
+    const file = readdirSync(dir).find((n) => n.endsWith('-progress.md.json'))!;
+    writeFileSync(join(dir, file), '{"v":1,"path":"progress.md",');
+    const b = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']);
+    expect(b.code).toBe(3);
+    expect(json(b.stdout).error.code).toBe('LEASE_CORRUPT');
+    expect(json(b.stdout).error.fix).toContain('gate lock break');
+    expect(r.gate(['lock', 'status']).code).toBe(3);
+    r.write('progress.md', '1\n');
+    r.gitOk('add', 'progress.md');
+    const c = r.git('commit', '-q', '-m', 'x');
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toContain('not valid JSON');
+    writeFileSync(join(r.commonDir(), 'agent-gates', 'leases', 'fence.json'), 'nope');
+    writeFileSync(join(dir, file), JSON.stringify({ v: 1, path: 'other/progress.md' }));
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b']).code).toBe(3);
+  });
+
+  it('break needs an interactive terminal and records who and why', () => {
+    const r = repo();
+    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'stuck-agent']);
+    const x = r.gate(['lock', 'break', 'progress.md', '--reason', 'agent crashed']);
+    expect(x.code).toBe(1);
+    expect(x.stderr).toContain('interactive terminal');
+    // A pseudo-terminal via script(1).
+    const cmd = `"${process.execPath}" "${GATE_BIN}" lock break progress.md --reason "agent crashed"`;
+    const t = run('script', ['-qec', cmd, '/dev/null'], { cwd: r.dir, env: r.env });
+    expect(t.code, t.stdout).toBe(0);
+    expect(t.stdout).toContain('broke the lease on progress.md');
+    const br = ledger(r).find((e) => e.event === 'lease.break')!;
+    expect(br.actor.id).toBe('human:human@example.com');
+    expect(br.data.reason).toBe('agent crashed');
+    expect(br.data.previous.owner).toBe('stuck-agent');
+    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
+  });
+});
+
+describe('gate-a pre-commit', () => {
+  it('blocks a commit of progress.md without a lease and passes with one', () => {
+    const r = repo();
+    r.write('progress.md', '1\n');
+    r.gitOk('add', 'progress.md');
+    const env = { ...r.env, GATE_SESSION: 'sess-1' };
+    const blocked = run('git', ['commit', '-q', '-m', 'x'], { cwd: r.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('A_LEASE_FREE');
+    expect(blocked.stderr).toContain('gate lock acquire progress.md --owner sess-1');
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'sess-2']).code).toBe(0);
+    const held = run('git', ['commit', '-q', '-m', 'x'], { cwd: r.dir, env });
+    expect(held.code).toBe(1);
+    expect(held.stderr).toContain('held by sess-2');
+    r.gate(['lock', 'release', 'progress.md', '--owner', 'sess-2']);
+    expect(r.gate(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 'sess-1' } }).code).toBe(0);
+    const ok = run('git', ['commit', '-q', '-m', 'x'], { cwd: r.dir, env });
+    expect(ok.code, ok.stderr).toBe(0);
+    // A human committing without GATE_SESSION is a different identity.
+    r.write('progress.md', '2\n');
+    expect(r.git('commit', '-q', '-am', 'y').code).toBe(1);
+    const blocks = ledger(r).filter((e) => e.event === 'check.block');
+    expect(blocks.length).toBe(3);
+  });
+
+  it('checks deletes and both sides of a rename', () => {
+    const r = repo();
+    r.gitOk('mv', 'progress.md', 'notes.md');
+    const x = r.git('commit', '-q', '-m', 'mv');
+    expect(x.code).toBe(1);
+    expect(x.stderr).toContain('progress.md');
+    r.gitOk('mv', 'notes.md', 'tasks-progress.md');
+    r.gitOk('reset', '-q', 'HEAD');
+    r.gitOk('checkout', '--', 'progress.md');
+    r.gitOk('mv', 'progress.md', 'todos.md');
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'human:human@example.com']).code).toBe(0);
+    const y = r.git('commit', '-q', '-m', 'mv');
+    expect(y.code).toBe(1);
+    expect(y.stderr).toContain('todos.md');
+    expect(y.stderr).not.toContain('[A_LEASE_FREE] progress.md');
+    expect(r.gate(['lock', 'acquire', 'todos.md', '--owner', 'human:human@example.com']).code).toBe(0);
+    expect(r.git('commit', '-q', '-m', 'mv').code).toBe(0);
+    r.gitOk('rm', '-q', 'todos.md');
+    r.gate(['lock', 'release', 'todos.md', '--owner', 'human:human@example.com']);
+    expect(r.git('commit', '-q', '-m', 'rm').code).toBe(1);
+  });
+
+  it('two worktrees see the same lease', () => {
+    const r = repo();
+    const wt = join(r.home, 'wt');
+    r.gitOk('worktree', 'add', '-q', '-b', 'side', wt);
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'main-session']).code).toBe(0);
+    const s = json(r.gate(['lock', 'status', 'progress.md', '--json'], { cwd: wt }).stdout);
+    expect(s.leases[0]).toMatchObject({ state: 'held', owner: 'main-session', worktree: r.dir, branch: 'main' });
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'side-session'], { cwd: wt }).code).toBe(1);
+    writeFileSync(join(wt, 'progress.md'), 'side\n');
+    run('git', ['add', 'progress.md'], { cwd: wt, env: r.env });
+    const c = run('git', ['commit', '-q', '-m', 'side'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'side-session' } });
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('held by main-session');
+  });
+});
