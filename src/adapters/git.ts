@@ -165,6 +165,27 @@ export class Git {
     return r.code === 0 ? r.stdout : undefined;
   }
 
+  /** Raw bytes of several blobs with one `cat-file --batch`; missing ids are absent from the map. */
+  readBlobs(ids: readonly string[]): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const want = [...new Set(ids)];
+    if (want.length === 0) return out;
+    const buf = this.run(['cat-file', '--batch'], { input: `${want.join('\n')}\n` });
+    let pos = 0;
+    for (const id of want) {
+      const nl = buf.indexOf(0x0a, pos);
+      if (nl === -1) break;
+      const header = buf.toString('utf8', pos, nl);
+      pos = nl + 1;
+      const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+      if (!m) continue; // "<id> missing"
+      const size = Number(m[3]);
+      if (m[2] === 'blob') out.set(id, buf.subarray(pos, pos + size));
+      pos += size + 1;
+    }
+    return out;
+  }
+
   /** The staged blob id of a path (stage 0), or undefined when it is not in the index. */
   stagedBlob(path: string): string | undefined {
     const out = this.run(['ls-files', '-s', '-z', '--', path]).toString('utf8');
@@ -277,6 +298,82 @@ export class Git {
     if (r.code === 0) return true;
     if (r.code === 1) return false;
     throw new GateError('GIT_FAILED', `git check-ignore ${path} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  }
+
+  /** Refs under the given prefixes (e.g. refs/heads) with the commit they point at. */
+  refTips(prefixes: readonly string[]): Array<{ ref: string; commit: string }> {
+    const out = this.text(['for-each-ref', '--format=%(objectname) %(refname)', ...prefixes]);
+    return out
+      ? out.split('\n').map((l) => {
+          const sp = l.indexOf(' ');
+          return { commit: l.slice(0, sp), ref: l.slice(sp + 1) };
+        })
+      : [];
+  }
+
+  /** Paths of the entries directly inside `dir` in a tree-ish (`ls-tree -z --name-only`). */
+  lsTreeDir(treeish: string, dir: string): string[] {
+    const spec = dir === '.' || dir === '' ? [] : [`${dir}/`];
+    return this.run(['-c', 'core.quotePath=false', 'ls-tree', '-z', '--name-only', '--end-of-options', treeish, '--', ...spec])
+      .toString('utf8')
+      .split('\0')
+      .filter((p) => p.length > 0);
+  }
+
+  /** Index entries directly inside `dir` (honours GIT_INDEX_FILE): mode, blob, stage, path. */
+  indexEntries(dir: string): Array<{ mode: string; blob: string; stage: number; path: string }> {
+    const spec = dir === '.' || dir === '' ? [] : [`${dir}/`];
+    const out: Array<{ mode: string; blob: string; stage: number; path: string }> = [];
+    for (const rec of this.run(['-c', 'core.quotePath=false', 'ls-files', '-s', '-z', '--', ...spec]).toString('utf8').split('\0')) {
+      const m = /^(\d+) ([0-9a-f]+) (\d)\t(.*)$/s.exec(rec);
+      if (m) out.push({ mode: m[1]!, blob: m[2]!, stage: Number(m[3]), path: m[4]! });
+    }
+    return out;
+  }
+
+  /**
+   * Every commit reachable from `rev` that touched `pathspec`, oldest first (topological), with
+   * its raw changes (no rename detection: a rename is a delete plus an add). Merge commits are
+   * diffed against their first parent, so an edit made while resolving a merge is seen too.
+   */
+  pathHistory(rev: string, pathspec: readonly string[]): Array<{ commit: string; changes: Array<{ status: string; path: string; oldMode: string; newMode: string; oldBlob: string; newBlob: string }> }> {
+    const buf = this.run([
+      '-c',
+      'core.quotePath=false',
+      'log',
+      '--no-color',
+      '--reverse',
+      '--topo-order',
+      '-z',
+      '--no-renames',
+      '--raw',
+      '--no-abbrev',
+      '--diff-merges=first-parent',
+      '--format=%x01%H',
+      '--end-of-options',
+      rev,
+      '--',
+      ...pathspec,
+    ]);
+    const commits: Array<{ commit: string; changes: Array<{ status: string; path: string; oldMode: string; newMode: string; oldBlob: string; newBlob: string }> }> = [];
+    const parts = buf.toString('utf8').split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      const tok = parts[i]!.replace(/^\n/, '');
+      if (tok.startsWith('\x01')) {
+        commits.push({ commit: tok.slice(1).trim(), changes: [] });
+      } else if (tok.startsWith(':') && commits.length) {
+        const [oldMode, newMode, oldBlob, newBlob, status] = tok.slice(1).split(' ') as [string, string, string, string, string];
+        commits[commits.length - 1]!.changes.push({ status: status[0]!, path: parts[i + 1]!, oldMode, newMode, oldBlob, newBlob });
+        i += 1;
+      }
+    }
+    return commits;
+  }
+
+  /** Blob ids the given working-tree files would have (`hash-object`, with the repo's filters). */
+  hashFiles(paths: readonly string[]): string[] {
+    if (paths.length === 0) return [];
+    return this.text(['hash-object', '--', ...paths]).split('\n');
   }
 }
 

@@ -10,6 +10,8 @@ import { auditCommands } from './audit.js';
 import { lockCommands } from './lock.js';
 import { initCommands } from './init.js';
 import { doctorCommands } from './doctor.js';
+import { adrCommands } from './adr.js';
+import { gateBCommands } from './gate-b.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, auditCommands, lockCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, adrCommands];

@@ -1,0 +1,60 @@
+/**
+ * Gate B in the hooks. Pre-commit: classify the final index and, when it is gated, check the
+ * sidecar and its approvals. Post-commit: record the outcome, attach the approved sidecar as a
+ * git note on the new commit (refs/notes/agent-gates), then remove the sidecar file.
+ */
+import { unlinkSync } from 'node:fs';
+import type { HookGate } from './types.js';
+import type { Finding } from '../../gates/types.js';
+import { blocks } from '../../gates/types.js';
+
+export const gateB: HookGate = {
+  name: 'gate-b',
+  async preCommit(ctx, staged) {
+    const { evaluateStaged } = await import('../mutation.js');
+    return (await evaluateStaged(ctx, staged)).findings;
+  },
+  async postCommit(ctx, facts) {
+    const { verdictFor, loadSidecar, gatherLedgerFacts } = await import('../mutation.js');
+    const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.parent);
+    const base = {
+      tier: verdict.tier,
+      classified_tier: verdict.classified_tier,
+      ...(verdict.carve_out.considered ? { carve_out: { applied: verdict.carve_out.applied, reason: verdict.carve_out.reason, failed: verdict.carve_out.failed.map((f) => f.condition) } } : {}),
+    };
+    if (verdict.tier === 'AUTO') return { findings: [], data: { gate_b: base } };
+    const { evaluateApproval } = await import('../../gates/approval.js');
+    const sidecar = await loadSidecar(ctx, facts.tree);
+    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+    const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}) }));
+    if (problems.length > 0 || sidecar.state.state !== 'ok') {
+      const f: Finding = {
+        gate: 'B',
+        code: 'B_COMMITTED_UNAPPROVED',
+        severity: 'warn',
+        message: `commit ${facts.commit.slice(0, 12)} changes gated files (tier ${verdict.tier}) without a valid approval (${problems.map((p) => p.code).join(', ') || 'no sidecar'}); were the hooks bypassed? CI (\`gate check --range\`) will reject it.`,
+        fix: `git reset --soft HEAD~1, then gate explain … and have a person run gate approve`,
+      };
+      return { findings: [f], data: { gate_b: { ...base, unapproved: true, codes: problems.map((p) => p.code) } } };
+    }
+    const { sidecar: s, digest } = sidecar.state;
+    const note = {
+      agent_gates: 1,
+      commit_tree: facts.tree,
+      tier: verdict.tier,
+      files: verdict.files.map((f) => ({ path: f.path, blob: f.blob, tier: f.tier })),
+      sidecar: s,
+      sidecar_digest: digest,
+    };
+    ctx.git.addNote(facts.commit, `${JSON.stringify(note, null, 2)}\n`);
+    try {
+      unlinkSync(sidecar.abs);
+    } catch {
+      /* already gone */
+    }
+    return {
+      findings: [],
+      data: { gate_b: { ...base, sidecar_digest: digest, approvals: s.approvals.map((a) => ({ step: a.step, seq: a.ledger.seq })), note: true } },
+    };
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * Gate B use-case plumbing shared by the hook, `gate status`, `gate explain` and `gate approve`:
+ * gather facts through the adapters (staged diff, Markdown contents, the config in force at HEAD,
+ * the sidecar, the ledger lines it cites) and hand them to the pure functions in gates/.
+ *
+ * The AUTO path stays cheap: no yaml, zod or ledger reads unless the commit is gated.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Ctx } from './context.js';
+import type { FileChange } from '../adapters/git.js';
+import { CONFIG_PATH } from '../adapters/config-file.js';
+import { classify, strictestConfig, type ContentsByPath, type FileContents, type MutationVerdict } from '../gates/mutation.js';
+import { evaluateApproval, type ApprovalFacts, type CitedLine, type LedgerFacts, type SidecarState } from '../gates/approval.js';
+import type { Finding } from '../gates/types.js';
+import { defaultConfig, type GatesConfig } from '../schema/defaults.js';
+import { linkHash } from '../ledger/chain.js';
+
+export const SIDECAR_DIR = '.agents/gate-b';
+
+export function sidecarFile(ctx: Ctx, tree: string): string {
+  return join(ctx.paths.root, SIDECAR_DIR, `explain-${tree}.yaml`);
+}
+
+function touchesConfig(changes: readonly FileChange[]): boolean {
+  return changes.some((c) => c.path === CONFIG_PATH || c.oldPath === CONFIG_PATH);
+}
+
+/** The config as committed at `rev` (defaults when absent or invalid: the built-in floor). */
+export async function configAt(ctx: Ctx, rev: string | undefined): Promise<GatesConfig | undefined> {
+  if (!rev) return undefined;
+  const bytes = ctx.git.readBlob(`${rev}:${CONFIG_PATH}`);
+  if (!bytes) return defaultConfig();
+  const { parseConfigText } = await import('../adapters/config-file.js');
+  try {
+    return await parseConfigText(bytes.toString('utf8'), `${CONFIG_PATH} at ${rev.slice(0, 12)}`);
+  } catch {
+    return defaultConfig();
+  }
+}
+
+/**
+ * Classify changes. When the change touches the config itself, the config in force before it
+ * (`base`) is merged in, strictest wins, so a commit cannot lower its own ceremony.
+ */
+export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], config: GatesConfig, base: string | undefined): Promise<MutationVerdict> {
+  let cfg = config;
+  if (touchesConfig(changes)) {
+    const before = await configAt(ctx, base);
+    if (before) cfg = strictestConfig(before, config);
+  }
+  let v = classify(changes, cfg);
+  if (v.contents_needed.length) {
+    const byPath = new Map(changes.map((c) => [c.path, c]));
+    const ids: string[] = [];
+    for (const p of v.contents_needed) {
+      const c = byPath.get(p)!;
+      ids.push(c.oldBlob, c.newBlob);
+    }
+    const blobs = ctx.git.readBlobs(ids);
+    const contents = new Map<string, FileContents>();
+    for (const p of v.contents_needed) {
+      const c = byPath.get(p)!;
+      const o = blobs.get(c.oldBlob);
+      const n = blobs.get(c.newBlob);
+      contents.set(p, { ...(o ? { old: o.toString('utf8') } : {}), ...(n ? { new: n.toString('utf8') } : {}) });
+    }
+    v = classify(changes, cfg, contents as ContentsByPath);
+  }
+  return v;
+}
+
+/** Other sidecars in the directory (newest first), for "the staged tree changed" messages. */
+function otherSidecars(ctx: Ctx, tree: string): Array<{ path: string; tree: string; mtime: number }> {
+  const dir = join(ctx.paths.root, SIDECAR_DIR);
+  if (!existsSync(dir)) return [];
+  const out: Array<{ path: string; tree: string; mtime: number }> = [];
+  for (const name of readdirSync(dir)) {
+    const m = /^explain-([0-9a-f]{40,64})\.yaml$/.exec(name);
+    if (!m || m[1] === tree) continue;
+    try {
+      out.push({ path: `${SIDECAR_DIR}/${name}`, tree: m[1]!, mtime: statSync(join(dir, name)).mtimeMs });
+    } catch {
+      /* vanished */
+    }
+  }
+  return out.sort((a, b) => b.mtime - a.mtime);
+}
+
+export interface LoadedSidecar {
+  path: string;
+  abs: string;
+  state: SidecarState;
+  /** The raw parsed document (for rewriting with approvals). */
+  text?: string;
+}
+
+/** Read and validate the sidecar for `tree` (loads yaml and zod). */
+export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar> {
+  const abs = sidecarFile(ctx, tree);
+  const path = `${SIDECAR_DIR}/explain-${tree}.yaml`;
+  if (!existsSync(abs)) {
+    const others = otherSidecars(ctx, tree);
+    const state: SidecarState = { state: 'missing', others: [] };
+    if (others[0]) {
+      const o = others[0];
+      const { parseSidecarText } = await import('../schema/sidecar.js');
+      let files;
+      try {
+        const r = await parseSidecarText(readFileSync(join(ctx.paths.root, o.path), 'utf8'));
+        if (r.ok) files = r.sidecar.files;
+      } catch {
+        /* a stale sidecar we cannot read only loses detail */
+      }
+      state.others.push({ path: o.path, tree: o.tree, ...(files ? { files } : {}) });
+    }
+    return { path, abs, state };
+  }
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    return { path, abs, state: { state: 'invalid', problems: [`cannot read the file: ${(e as Error).message}`] } };
+  }
+  const { parseSidecarText } = await import('../schema/sidecar.js');
+  const r = await parseSidecarText(text);
+  if (!r.ok) return { path, abs, text, state: { state: 'invalid', problems: r.problems } };
+  return { path, abs, text, state: { state: 'ok', sidecar: r.sidecar, digest: r.digest } };
+}
+
+/** Rejections recorded in the ledger: for a tree, or touching any of `paths`. */
+export async function ledgerRejections(
+  ctx: Ctx,
+  match: { tree?: string; paths?: readonly string[] },
+): Promise<Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }>> {
+  const out: Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }> = [];
+  const want = match.paths ? new Set(match.paths) : undefined;
+  for await (const { entry } of ctx.ledger.entries()) {
+    if (entry.event !== 'reject') continue;
+    const paths = Array.isArray(entry.subject?.paths) ? entry.subject.paths : [];
+    const hitTree = match.tree !== undefined && entry.subject?.tree === match.tree;
+    const hitPath = want !== undefined && paths.some((p) => want.has(p));
+    if (!hitTree && !hitPath) continue;
+    out.push({
+      seq: entry.seq,
+      ts: entry.ts,
+      ...(entry.subject?.tree ? { tree: entry.subject.tree } : {}),
+      paths,
+      reason: typeof entry.data?.reason === 'string' ? entry.data.reason : '(no reason given)',
+      by: entry.actor?.id ?? 'unknown',
+    });
+  }
+  return out;
+}
+
+/** Verify the ledger, find rejections of this tree, and read every line the sidecar's approvals cite. */
+export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState): Promise<LedgerFacts> {
+  const lines = new Map<number, CitedLine | undefined>();
+  let ok = true;
+  let problem: string | undefined;
+  try {
+    const v = await ctx.ledger.verify();
+    if (!v.ok) {
+      ok = false;
+      problem = v.problem ? `line ${v.problem.line}: ${v.problem.reason}: ${v.problem.message}` : 'unknown';
+    }
+  } catch (e) {
+    ok = false;
+    problem = (e as Error).message;
+  }
+  const rejections = ok ? (await ledgerRejections(ctx, { tree })).map((r) => ({ seq: r.seq, reason: r.reason })) : [];
+  if (state.state === 'ok') {
+    for (const a of state.sidecar.approvals) {
+      const raw = ctx.ledger.readLineAt(a.ledger.offset);
+      if (!raw) {
+        lines.set(a.ledger.offset, undefined);
+        continue;
+      }
+      let entry: unknown;
+      try {
+        entry = JSON.parse(raw.toString('utf8'));
+      } catch {
+        entry = undefined;
+      }
+      lines.set(a.ledger.offset, { hash: linkHash(raw), entry });
+    }
+  }
+  return { ok, ...(problem ? { problem } : {}), rejections, lines };
+}
+
+export interface MutationEvaluation {
+  tree: string;
+  verdict: MutationVerdict;
+  sidecar?: LoadedSidecar;
+  ledger?: LedgerFacts;
+  findings: Finding[];
+}
+
+/** Evaluate the staged tree: classification, then (only when gated) the sidecar and the ledger. */
+export async function evaluateStaged(
+  ctx: Ctx,
+  facts: { tree: string; head: string | undefined; changes: FileChange[]; config: GatesConfig },
+): Promise<MutationEvaluation> {
+  const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
+  if (verdict.tier === 'AUTO') {
+    const findings = evaluateApproval({ tree: facts.tree, verdict, path: '', sidecar: { state: 'missing', others: [] } });
+    return { tree: facts.tree, verdict, findings };
+  }
+  const sidecar = await loadSidecar(ctx, facts.tree);
+  const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+  const input: ApprovalFacts = { tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}) };
+  return { tree: facts.tree, verdict, sidecar, ...(ledger ? { ledger } : {}), findings: evaluateApproval(input) };
+}
+
+/** Current staged facts (the active index: GIT_INDEX_FILE is honoured by the adapter). */
+export async function stagedFacts(ctx: Ctx): Promise<{ tree: string; head: string | undefined; changes: FileChange[]; config: GatesConfig }> {
+  const { config } = await ctx.config();
+  return { tree: ctx.git.writeTree(), head: ctx.git.head(), changes: ctx.git.stagedChanges(), config };
+}
+

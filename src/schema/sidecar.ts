@@ -1,0 +1,196 @@
+/**
+ * The explain sidecar `.agents/gate-b/explain-<tree>.yaml`: one zod schema, the inferred types,
+ * and the explanation digest that approvals bind. Gate B, the range check and signed approvals
+ * all import these from here.
+ *
+ * The digest covers the explanation only (version, tree, tier, files, intent, alternatives, risk):
+ * editing any of it after an approval voids the approval; adding approvals or rejections does not.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { stringify } from 'yaml';
+
+export const SIDECAR_VERSION = 1;
+export const SIDECAR_DIR = '.agents/gate-b';
+export const DIGEST_DOMAIN = 'agent-gates/explain/v1';
+
+export function sidecarPath(tree: string): string {
+  return `${SIDECAR_DIR}/explain-${tree}.yaml`;
+}
+
+export function treeFromSidecarName(name: string): string | undefined {
+  const m = /^explain-([0-9a-f]{40}|[0-9a-f]{64})\.yaml$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+const oid = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a 40- or 64-hex git object id');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest (64 hex characters)');
+const text = z.string().trim().min(1, 'a non-empty text');
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 timestamp');
+export const tierSchema = z.enum(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
+export const stepSchema = z.enum(['confirm', 'intent', 'diff']);
+
+export const sidecarFileSchema = z.strictObject({
+  path: z.string().min(1),
+  status: z.enum(['A', 'M', 'D', 'R', 'C', 'T', 'U', 'X']),
+  old_path: z.string().min(1).optional(),
+  blob: oid,
+  old_blob: oid,
+  tier: tierSchema,
+  surfaces: z.array(z.string()),
+});
+
+export const personSchema = z.strictObject({
+  name: z.string().optional(),
+  email: z.string().optional(),
+  os_user: z.string().min(1),
+  host: z.string().min(1),
+});
+
+/** Where the ledger recorded an approval or rejection: checked against the line at `offset`. */
+export const ledgerRefSchema = z.strictObject({
+  seq: z.number().int().min(1),
+  offset: z.number().int().min(0),
+  hash: sha256,
+});
+
+/**
+ * A signature over an approval payload (`method: ssh-signature`). Its exact shape belongs to
+ * signed approvals; this schema only requires that it names its format and lets the rest through.
+ */
+export const signatureSchema = z.looseObject({ format: z.string().min(1) });
+
+export const approvalSchema = z.strictObject({
+  step: stepSchema,
+  tier: tierSchema,
+  tree: oid,
+  digest: sha256,
+  approver: personSchema,
+  method: z.enum(['terminal', 'ssh-signature']),
+  at: isoTime,
+  ledger: ledgerRefSchema,
+  signature: signatureSchema.optional(),
+});
+
+export const rejectionSchema = z.strictObject({
+  tier: tierSchema,
+  tree: oid,
+  digest: sha256,
+  reason: text,
+  rejecter: personSchema,
+  at: isoTime,
+  ledger: ledgerRefSchema,
+});
+
+export const actorSchema = z.strictObject({
+  kind: z.enum(['human', 'agent', 'system']),
+  id: z.string().min(1),
+  session: z.string().optional(),
+});
+
+export const riskSchema = z.strictObject({
+  blast_radius: text,
+  reversibility: text,
+  rollback: text,
+});
+
+export const sidecarSchema = z
+  .strictObject({
+    version: z.literal(SIDECAR_VERSION),
+    tree: oid,
+    tier: tierSchema,
+    files: z.array(sidecarFileSchema),
+    intent: text,
+    alternatives: z.array(text),
+    risk: riskSchema,
+    created_at: isoTime,
+    created_by: actorSchema,
+    approvals: z.array(approvalSchema).default([]),
+    rejections: z.array(rejectionSchema).default([]),
+  })
+  .superRefine((s, ctx) => {
+    if (s.tier !== 'AUTO' && s.alternatives.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['alternatives'], message: `at least one alternative for a ${s.tier} change` });
+    }
+  });
+
+export type Sidecar = z.output<typeof sidecarSchema>;
+export type SidecarFile = z.output<typeof sidecarFileSchema>;
+export type Approval = z.output<typeof approvalSchema>;
+export type Rejection = z.output<typeof rejectionSchema>;
+export type Person = z.output<typeof personSchema>;
+export type Step = z.output<typeof stepSchema>;
+
+/** The part of a sidecar the digest covers. */
+export interface Explanation {
+  version: number;
+  tree: string;
+  tier: string;
+  files: ReadonlyArray<Record<string, unknown>>;
+  intent: string;
+  alternatives: readonly string[];
+  risk: { blast_radius: string; reversibility: string; rollback: string };
+}
+
+/** JSON with object keys sorted at every level and undefined members dropped. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** sha256 over the canonical explanation (domain-separated); what every approval binds. */
+export function explanationDigest(s: Explanation): string {
+  const e = {
+    version: s.version,
+    tree: s.tree,
+    tier: s.tier,
+    files: s.files,
+    intent: s.intent,
+    alternatives: s.alternatives,
+    risk: { blast_radius: s.risk.blast_radius, reversibility: s.risk.reversibility, rollback: s.risk.rollback },
+  };
+  return createHash('sha256').update(`${DIGEST_DOMAIN}\0`).update(canonicalJson(e)).digest('hex');
+}
+
+/** `path.to.field: problem`, one per issue. */
+export function sidecarIssues(error: z.ZodError): string[] {
+  return error.issues.map((iss) => {
+    const path = iss.path.length ? iss.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(top level)';
+    let msg = iss.message;
+    if (iss.code === 'unrecognized_keys') msg = `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')} (not allowed here)`;
+    else if (iss.code === 'invalid_type') msg = `expected ${iss.expected}${'input' in iss && iss.input === undefined ? ' (missing)' : ''}`;
+    return `${path}: ${msg}`;
+  });
+}
+
+export type SidecarParse = { ok: true; sidecar: Sidecar; digest: string } | { ok: false; problems: string[] };
+
+/** Validate a parsed document as a sidecar. */
+export function validateSidecar(doc: unknown): SidecarParse {
+  const r = sidecarSchema.safeParse(doc);
+  if (!r.success) return { ok: false, problems: sidecarIssues(r.error) };
+  return { ok: true, sidecar: r.data, digest: explanationDigest(r.data) };
+}
+
+/** Parse sidecar text (YAML, strict: duplicate keys are errors) and validate it. */
+export async function parseSidecarText(textIn: string): Promise<SidecarParse> {
+  const { parseYaml } = await import('./yaml.js');
+  const y = parseYaml(textIn);
+  if (!y.ok) return { ok: false, problems: y.problems.map((p) => `not valid YAML: ${p}`) };
+  return validateSidecar(y.value);
+}
+
+/** Serialise a sidecar as readable YAML with a header comment. */
+export function renderSidecar(s: Sidecar): string {
+  const header = [
+    '# agent-gates explain sidecar: never commit this file (it describes the staged tree it cannot be part of).',
+    '# Editing the explanation (tree, tier, files, intent, alternatives, risk) voids every approval below.',
+  ].join('\n');
+  return `${header}\n${stringify(s, { lineWidth: 0 })}`;
+}
