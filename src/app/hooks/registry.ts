@@ -8,4 +8,5 @@ export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
   () => import('./sidecar-guard.js').then((m) => m.sidecarGuard),
   () => import('./gate-b.js').then((m) => m.gateB),
   () => import('./gate-a.js').then((m) => m.gateA),
+  () => import('./adr.js').then((m) => m.adrGate),
 ];
