@@ -1,0 +1,172 @@
+/**
+ * E2E helpers: pack this package (once per build, shared by every test file and worker), and
+ * create consumer repositories that install the tarball with real husky and lint-staged.
+ *
+ *   const c = makeConsumer();                 // git repo + package.json + npm install + gate init
+ *   c.write('a.txt', 'x'); c.gitOk('add', 'a.txt');
+ *   const r = c.commit('-m', 'msg');          // a real `git commit` through the hooks
+ *   c.gateBin(['doctor', '--json']);          // the INSTALLED binary (node_modules/.bin/gate)
+ *
+ * Gate A/B/ADR engineers: build on makeConsumer(); keep tests on real commits.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeRepo, makeTempDir, PKG_ROOT, run, type RunResult, type TempRepo } from './repo.js';
+
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** The npm cache the developer's `npm ci` warmed (tests isolate HOME, so name it explicitly). */
+function npmCache(): string {
+  const fromEnv = process.env.npm_config_cache;
+  if (fromEnv) return fromEnv;
+  const r = run(NPM, ['config', 'get', 'cache'], { env: process.env });
+  const out = r.stdout.trim();
+  return out || join(process.env.HOME ?? tmpdir(), '.npm');
+}
+let cacheDir: string | undefined;
+
+function npmEnv(home: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  cacheDir ??= npmCache();
+  return { ...base, HOME: home, npm_config_cache: cacheDir, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+}
+
+/** Hash of everything `npm pack` ships, so a rebuilt dist packs anew. */
+function packFingerprint(): string {
+  const h = createHash('sha256');
+  const walk = (rel: string) => {
+    const p = join(PKG_ROOT, rel);
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p).sort()) walk(join(rel, e));
+    } else {
+      h.update(rel).update('\0').update(readFileSync(p)).update('\0');
+    }
+  };
+  for (const f of ['package.json', 'bin', 'dist', 'rules', 'templates', 'schema', 'README.md', 'LICENSE']) walk(f);
+  return h.digest('hex').slice(0, 16);
+}
+
+let tarballPath: string | undefined;
+/**
+ * `npm pack` this package into a temp dir, once per distinct build: cached under
+ * $TMPDIR/agent-gates-e2e-pack/<fingerprint>/ so parallel test files share one tarball.
+ */
+export function packTarball(): string {
+  if (tarballPath && existsSync(tarballPath)) return tarballPath;
+  if (!existsSync(join(PKG_ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests (npm test does)');
+  const base = join(tmpdir(), 'agent-gates-e2e-pack');
+  const dir = join(base, packFingerprint());
+  const done = join(dir, 'tarball');
+  if (existsSync(done)) return (tarballPath = readFileSync(done, 'utf8').trim());
+  mkdirSync(base, { recursive: true });
+  const tmp = makeTempDir('gate-pack-');
+  const r = run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: PKG_ROOT, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  if (r.code !== 0) throw new Error(`npm pack failed (${r.code}): ${r.stderr}`);
+  const name = (JSON.parse(r.stdout) as Array<{ filename: string }>)[0]!.filename;
+  writeFileSync(join(tmp, 'tarball'), join(dir, name));
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another worker won the race: use its tarball
+  }
+  return (tarballPath = readFileSync(done, 'utf8').trim());
+}
+
+/** A tiny formatter lint-staged runs: trims trailing whitespace and appends a final newline. */
+export const FORMATTER = `#!/usr/bin/env node
+const fs = require('node:fs');
+for (const f of process.argv.slice(2)) {
+  const t = fs.readFileSync(f, 'utf8');
+  const out = t.split('\\n').map((l) => l.replace(/[ \\t]+$/, '')).join('\\n').replace(/\\n*$/, '\\n');
+  if (out !== t) fs.writeFileSync(f, out);
+}
+`;
+
+export interface ConsumerOptions {
+  /** Write a package.json and npm-install the tarball (default true). */
+  packageJson?: boolean;
+  /** Install husky@9 (default true with packageJson). */
+  husky?: boolean;
+  /** Install lint-staged@16 and configure the formatter on *.txt (default true with packageJson). */
+  lintStaged?: boolean;
+  /** Run `gate init` (default true). */
+  init?: boolean;
+}
+
+export interface Consumer extends TempRepo {
+  tarball: string;
+  /** The installed gate (node_modules/.bin/gate), or the packed one when there is no package.json. */
+  gateBin(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string }): RunResult;
+  /** `git commit <args>` through the real hooks. */
+  commit(...args: string[]): RunResult;
+  npm(args: readonly string[]): RunResult;
+  /** Where the tarball was unpacked for repos without package.json (its bin is put on PATH). */
+  globalBinDir?: string;
+}
+
+/**
+ * A fresh consumer repository with the packed tarball installed. Without a package.json, the
+ * tarball is installed into a separate prefix whose bin dir is put on PATH (like `npm i -g`).
+ */
+export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
+  const withPkg = opts.packageJson !== false;
+  const tarball = packTarball();
+  const repo = makeRepo();
+  const env = repo.env;
+  const npm = (args: readonly string[], cwd = repo.dir) => run(NPM, args, { cwd, env: npmEnv(repo.home, env) });
+  let globalBinDir: string | undefined;
+  if (withPkg) {
+    const husky = opts.husky !== false;
+    const ls = opts.lintStaged !== false;
+    const pkg: Record<string, unknown> = { name: 'consumer', version: '1.0.0', private: true };
+    if (ls) pkg['lint-staged'] = { '*.txt': 'node scripts/format.cjs' };
+    repo.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    if (ls) repo.write('scripts/format.cjs', FORMATTER);
+    repo.write('.gitignore', 'node_modules/\n');
+    const deps = [tarball, ...(husky ? ['husky@9'] : []), ...(ls ? ['lint-staged@16'] : [])];
+    const r = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', ...deps]);
+    if (r.code !== 0) throw new Error(`npm install failed (${r.code}): ${r.stderr}`);
+  } else {
+    const prefix = join(repo.home, 'global');
+    const r = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--global', '--prefix', prefix, tarball], repo.home);
+    if (r.code !== 0) throw new Error(`npm install -g failed (${r.code}): ${r.stderr}`);
+    globalBinDir = join(prefix, 'bin');
+    env.PATH = `${globalBinDir}:${env.PATH ?? ''}`;
+  }
+  const gateBin = (args: readonly string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => {
+    const bin = withPkg ? join(repo.dir, 'node_modules', '.bin', 'gate') : join(globalBinDir!, 'gate');
+    return run(bin, args, { cwd: o.cwd ?? repo.dir, env: { ...env, ...(o.env ?? {}) }, input: '' });
+  };
+  const c: Consumer = {
+    ...repo,
+    env,
+    tarball,
+    gateBin,
+    commit: (...args) => run('git', ['commit', ...args], { cwd: repo.dir, env, input: '' }),
+    npm: (args) => npm(args),
+    ...(globalBinDir ? { globalBinDir } : {}),
+  };
+  if (opts.init !== false) {
+    const r = withPkg ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : gateBin(['init', '--json']);
+    if (r.code !== 0) throw new Error(`gate init failed (${r.code}): ${r.stdout}${r.stderr}`);
+  }
+  return c;
+}
+
+/**
+ * Commit the files `gate init` wrote, bypassing the hooks ONCE: the scaffold touches
+ * self-reinforcing surfaces (.husky/**, rules/gate-*.md, .agents/gates.yaml) and would need a
+ * person's approval. Tests use this to get a realistic "already adopted" repository.
+ */
+export function commitScaffold(c: Consumer): void {
+  c.gitOk('add', '-A');
+  c.gitOk('commit', '--no-verify', '-q', '-m', 'chore: add agent-gates (bootstrap)');
+}
+
+/** Hook point for the range check (`gate check --range`, CI): a no-op until that lands. */
+export function rangeCheck(c: Consumer, range: string): RunResult {
+  return c.gateBin(['check', '--range', range, '--json']);
+}
