@@ -91,7 +91,8 @@ export function parseAdr(text: string): AdrParse {
       if (iss.code === 'unrecognized_keys') {
         return { field: iss.keys.join(', '), message: `unknown field${iss.keys.length > 1 ? 's' : ''} (allowed: adr, title, status, date, deciders, supersedes)` };
       }
-      const missing = iss.code === 'invalid_type' && 'input' in iss && iss.input === undefined;
+      const top = iss.path[0];
+      const missing = iss.path.length === 1 && typeof top === 'string' && !Object.prototype.hasOwnProperty.call(y.value, top);
       return { field: fieldOf(iss.path), message: missing ? `missing: expected ${iss.message}` : `expected ${iss.message}` };
     });
     return { ok: false, problems };
