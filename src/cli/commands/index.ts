@@ -8,10 +8,12 @@ export interface CommandGroup {
 import { checkCommands } from './check.js';
 import { auditCommands } from './audit.js';
 import { lockCommands } from './lock.js';
+import { taskCommands } from './task.js';
+import { hookCommands } from './hook.js';
 import { initCommands } from './init.js';
 import { doctorCommands } from './doctor.js';
 import { adrCommands } from './adr.js';
 import { gateBCommands } from './gate-b.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, adrCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands];
