@@ -273,6 +273,17 @@ export class Git {
     return out ? out.split('\n') : [];
   }
 
+  /**
+   * The root commit on `rev`'s first-parent chain (clone-independent repository identity for
+   * signed approvals); undefined when `rev` does not name a commit.
+   */
+  firstParentRoot(rev: string): string | undefined {
+    const r = this.exec(['rev-list', '--first-parent', '--max-parents=0', '--end-of-options', rev]);
+    if (r.code !== 0) return undefined;
+    const roots = r.stdout.toString('utf8').trim().split('\n').filter(Boolean);
+    return roots.length === 1 ? roots[0] : undefined;
+  }
+
   /** Every value of a multi-valued config key (empty when unset). */
   configGetAll(key: string): string[] {
     const r = this.exec(['config', '--get-all', key]);
