@@ -104,11 +104,13 @@ export async function claudeHook(stdin: string, env: NodeJS.ProcessEnv = process
     const home = openContext(cwd); // not a repository → NOT_A_REPO → blocked
     const abs = resolve(cwd, file);
     let ctx = home;
-    if (!insideRel(home.paths.root, abs)) {
-      // Another worktree of this clone, another repository, or no repository at all.
+    const realAbs = realTargetOf(abs);
+    if (!insideRel(home.paths.root, abs) && !insideRel(realpathSync(home.paths.root), realAbs)) {
+      // Another worktree of this clone, another repository, or no repository at all
+      // (judged by where the edit really lands, through symbolic links).
       let other;
       try {
-        other = openGit(nearestDir(abs));
+        other = openGit(nearestDir(realAbs));
       } catch (e) {
         if (isGateError(e) && e.code === 'NOT_A_REPO') return { exitCode: 0, decision: 'none' }; // not governed by any repository
         throw e;
@@ -121,7 +123,7 @@ export async function claudeHook(stdin: string, env: NodeJS.ProcessEnv = process
     const candidates = new Set<string>();
     const lex = insideRel(root, abs);
     if (lex) candidates.add(lex);
-    const real = insideRel(realRoot, realTargetOf(abs)); // a symlink that points at a handoff document
+    const real = insideRel(realRoot, realAbs); // a symlink that points at a handoff document
     if (real) candidates.add(real);
     const isHandoff = compileGlobs(config.handoff.paths);
     const handoff = [...candidates].filter((p) => isHandoff(p));
@@ -129,32 +131,37 @@ export async function claudeHook(stdin: string, env: NodeJS.ProcessEnv = process
       const store = new LeaseStore(ctx.stateDir);
       const nowMs = ctx.now().getTime();
       const problems: string[] = [];
+      let heldByOther = false;
       for (const p of handoff) {
         const rec = store.read(p);
         if (rec && rec.owner === session && leaseState(rec, nowMs) === 'held') continue;
-        problems.push(
-          !rec
-            ? `${p} is a handoff document and your session (${session}) holds no lease on it (it is free).`
-            : rec.owner === session
-              ? `${p} is a handoff document and your lease on it expired at ${rec.expires}.`
-              : `${p} is a handoff document ${describeHolder(rec, nowMs).replace(/^its lease/, 'whose lease')}; do not edit it until that lease is released or expires.`,
-        );
+        if (!rec) problems.push(`${p} is a handoff document and your session (${session}) holds no lease on it (it is free).`);
+        else if (rec.owner === session) problems.push(`${p} is a handoff document and your lease on it expired at ${rec.expires}.`);
+        else if (leaseState(rec, nowMs) === 'expired') problems.push(`${p} is a handoff document; the lease of ${rec.owner} on it expired at ${rec.expires}, so you may take it over.`);
+        else {
+          heldByOther = true;
+          problems.push(`${p} is a handoff document ${describeHolder(rec, nowMs)}; do not edit it until that lease is released or expires (work on something else meanwhile).`);
+        }
       }
       if (problems.length) {
         return deny(
-          `${problems.join(' ')} Take the lease first, then retry the edit: ${acquireCommand(handoff, session)}${handoff.some((p) => store.read(p)?.owner && store.read(p)!.owner !== session) ? ' --wait 10m' : ''}` +
+          `${problems.join(' ')} Take the lease first, then retry the edit: ${acquireCommand(handoff, session)}${heldByOther ? ' --wait 10m' : ''}` +
             ` (run it from ${root}). Commit with GATE_SESSION=${shellQuote(session)} so the pre-commit hook sees the same identity, then release it: gate lock release ${handoff.map(shellQuote).join(' ')} --owner ${shellQuote(session)}.`,
         );
       }
       return { exitCode: 0, decision: 'allow' };
     }
+    const rank = { AUTO: 0, CONFIRM: 1, DOUBLE_CONFIRM: 2 } as const;
+    let best: { hit: string; s: (typeof config.surfaces)[number] } | undefined;
     for (const s of config.surfaces) {
       const m = compileGlobs(s.paths);
       const hit = [...candidates].find((p) => m(p));
-      if (hit) {
-        const text = `agent-gates: ${hit} is a control-plane surface (${s.name}, tier ${s.tier}${s.self_reinforcing ? ', self-reinforcing' : ''}). Committing this change will need an explanation and a person's approval: run \`gate explain\` (see \`gate explain --help\`) before \`git commit\`.`;
-        return { exitCode: 0, decision: 'allow', stdout: `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', additionalContext: text } })}\n` };
-      }
+      if (hit && (!best || rank[s.tier] > rank[best.s.tier])) best = { hit, s };
+    }
+    if (best) {
+      const { hit, s } = best;
+      const text = `agent-gates: ${hit} is a control-plane surface (${s.name}, tier ${s.tier}${s.self_reinforcing ? ', self-reinforcing' : ''}). Committing this change will need an explanation and a person's approval: run \`gate explain\` (see \`gate explain --help\`) before \`git commit\`.`;
+      return { exitCode: 0, decision: 'allow', stdout: `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', additionalContext: text } })}\n` };
     }
     return { exitCode: 0, decision: 'none' };
   } catch (e) {
