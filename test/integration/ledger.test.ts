@@ -1,0 +1,145 @@
+/**
+ * The ledger on disk, through real processes and the built CLI: concurrent appenders,
+ * `gate audit verify` on tampered files, `gate audit repair` on a torn tail.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bundleEntry } from '../helpers/bundle.js';
+import { makeRepo, run, type TempRepo } from '../helpers/repo.js';
+
+let appender = '';
+beforeAll(async () => {
+  appender = await bundleEntry('test/helpers/procs/ledger-append.ts');
+});
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function repoWithEntries(n: number): { repo: TempRepo; ledger: string } {
+  const repo = makeRepo();
+  repos.push(repo);
+  const r = run(process.execPath, [appender, repo.dir, 'agent-x', String(n)], { env: repo.env });
+  if (r.code !== 0) throw new Error(r.stderr);
+  return { repo, ledger: join(repo.commonDir(), 'agent-gates', 'ledger.jsonl') };
+}
+
+function exitOf(child: ReturnType<typeof spawn>): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((res) => child.on('close', (code) => res({ code, stderr })));
+}
+
+interface VerifyJson {
+  ok: boolean;
+  exitCode: number;
+  entries: number;
+  problem?: { line: number; reason: string; message: string };
+}
+
+describe('concurrent appenders', () => {
+  it('16 processes appending 200 events each leave exactly 3,200 valid chained entries', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const kids = Array.from({ length: 16 }, (_, k) =>
+      exitOf(spawn(process.execPath, [appender, repo.dir, `agent-${k}`, '200'], { env: repo.env, stdio: ['ignore', 'ignore', 'pipe'] })),
+    );
+    const results = await Promise.all(kids);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+
+    const v = repo.gate(['audit', 'verify', '--json']);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const j = JSON.parse(v.stdout) as VerifyJson;
+    expect(j.ok).toBe(true);
+    expect(j.entries).toBe(3200);
+
+    const lines = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(3200);
+    const entries = lines.map((l) => JSON.parse(l) as { seq: number; actor: { id: string }; data: { i: number } });
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 3200 }, (_, i) => i + 1));
+    // every writer's 200 events are there, in its own order
+    for (let k = 0; k < 16; k++) {
+      const mine = entries.filter((e) => e.actor.id === `agent-${k}`).map((e) => e.data.i);
+      expect(mine).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    }
+  }, 300_000);
+});
+
+describe('gate audit verify on tampered files', () => {
+  const cases: Array<[string, (lines: string[]) => string[], number, string]> = [
+    ['an edited field', (l) => l.map((x, i) => (i === 4 ? x.replace('"i":5', '"i":55') : x)), 5, 'edited'],
+    ['a deleted line', (l) => l.filter((_, i) => i !== 6), 7, 'deleted'],
+    ['two swapped lines', (l) => l.map((x, i) => (i === 2 ? l[3]! : i === 3 ? l[2]! : x)), 3, 'reordered'],
+    ['a duplicated line', (l) => [...l.slice(0, 4), l[3]!, ...l.slice(4)], 5, 'duplicated'],
+    ['CRLF line endings', (l) => l.map((x) => `${x}\r`), 1, 'crlf'],
+  ];
+  for (const [what, tamper, line, reason] of cases) {
+    it(`names the line for ${what} (exit 3)`, () => {
+      const { repo, ledger } = repoWithEntries(10);
+      const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
+      writeFileSync(ledger, `${tamper(lines).join('\n')}\n`);
+      const v = repo.gate(['audit', 'verify', '--json']);
+      expect(v.code).toBe(3);
+      const j = JSON.parse(v.stdout) as VerifyJson;
+      expect(j.ok).toBe(false);
+      expect(j.problem).toMatchObject({ line, reason });
+      const text = repo.gate(['audit', 'verify']);
+      expect(text.code).toBe(3);
+      expect(text.stderr).toContain(`line ${line}`);
+      expect(text.stderr).toContain('fix:');
+      expect(text.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+    });
+  }
+
+  it('detects a truncated tail through the head file', () => {
+    const { repo, ledger } = repoWithEntries(10);
+    const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
+    writeFileSync(ledger, `${lines.slice(0, 8).join('\n')}\n`);
+    const j = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    expect(j.problem).toMatchObject({ line: 9, reason: 'truncated' });
+  });
+
+  it('never modifies the file', () => {
+    const { repo, ledger } = repoWithEntries(5);
+    appendFileSync(ledger, '{"seq":6,"torn');
+    const before = readFileSync(ledger);
+    expect(repo.gate(['audit', 'verify']).code).toBe(3);
+    expect(readFileSync(ledger).equals(before)).toBe(true);
+  });
+});
+
+describe('gate audit repair', () => {
+  it('cuts only a torn last line, records the repair, and the chain verifies again', () => {
+    const { repo, ledger } = repoWithEntries(5);
+    const good = readFileSync(ledger);
+    appendFileSync(ledger, '{"seq":6,"ts":"2026-');
+    const torn = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    expect(torn.problem).toMatchObject({ line: 6, reason: 'torn' });
+
+    const r = repo.gate(['audit', 'repair', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cut: '{"seq":6,"ts":"2026-'.length, recorded: true });
+    const after = readFileSync(ledger);
+    expect(after.subarray(0, good.length).equals(good)).toBe(true); // the five good lines untouched
+    const last = JSON.parse(after.toString('utf8').trimEnd().split('\n').pop()!) as { seq: number; event: string; data: { cut_bytes: number } };
+    expect(last).toMatchObject({ seq: 6, event: 'ledger.repair', data: { cut_bytes: 20 } });
+    const v = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    expect(v).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('does not touch an edited middle line (only a torn tail is repairable)', () => {
+    const { repo, ledger } = repoWithEntries(5);
+    const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
+    lines[1] = lines[1]!.replace('"i":2', '"i":22');
+    writeFileSync(ledger, `${lines.join('\n')}\n`);
+    const before = readFileSync(ledger);
+    const r = repo.gate(['audit', 'repair', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cut: 0, recorded: false });
+    expect(readFileSync(ledger).equals(before)).toBe(true);
+    expect(repo.gate(['audit', 'verify']).code).toBe(3);
+  });
+});
