@@ -9,7 +9,7 @@ import { TIER_RANK, maxTier, type GatesConfig, type Surface, type Tier } from '.
 
 /** The config file itself is gated whatever the config says: the rule cannot waive itself. */
 export const BUILTIN_SURFACES: readonly Surface[] = [
-  { name: 'gate-config', paths: ['.agents/gates.yaml'], tier: 'DOUBLE_CONFIRM', self_reinforcing: true },
+  { name: 'gate-control', paths: ['.agents/gates.yaml'], tier: 'DOUBLE_CONFIRM', self_reinforcing: true },
 ];
 
 export const ZERO_BLOB = '0000000000000000000000000000000000000000';
