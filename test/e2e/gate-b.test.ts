@@ -1,0 +1,81 @@
+/**
+ * E2E for Gate B: the packed tarball in a consumer repo with real husky 9 + lint-staged 16.
+ * The approval is typed into a real pseudo-terminal (tmux) running the INSTALLED binary.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
+import { run } from '../helpers/repo.js';
+import { startTty, type TtySession } from '../helpers/tty.js';
+
+const made: Consumer[] = [];
+const ttys: TtySession[] = [];
+afterEach(() => {
+  for (const t of ttys.splice(0)) t.kill();
+  for (const c of made.splice(0)) c.cleanup();
+});
+
+const EXPLAIN = ['explain', '--intent', 'state the policy', '--alternative', 'keep it unwritten', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
+
+async function approve(c: Consumer): Promise<{ code: number; screen: string }> {
+  const t = startTty([join(c.dir, 'node_modules', '.bin', 'gate'), 'approve'], { cwd: c.dir, env: c.env });
+  ttys.push(t);
+  const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+  t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+  t.enter();
+  const code = await t.exitCode();
+  return { code, screen: t.screen() };
+}
+
+describe('Gate B through husky + lint-staged from the packed tarball', () => {
+  it('blocks, explains, approves in a terminal, validates the final (reformatted) tree, and notes the commit', async () => {
+    const c = makeConsumer();
+    made.push(c);
+    commitScaffold(c);
+    c.write('rules/policy.txt', 'be kind   \n');
+    c.gitOk('add', 'rules/policy.txt');
+
+    // 1. no explanation → blocked
+    const blocked = c.commit('-m', 'feat: policy');
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain('B_NO_SIDECAR');
+
+    // 2. explain + approve the UNFORMATTED tree; lint-staged reformats during the hook, so the
+    //    final tree differs and the approval does not cover it. (The blocked attempt above already
+    //    ran lint-staged, which restaged a formatted file: stage the unformatted one again.)
+    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n');
+    c.write('rules/policy.txt', 'be kind   \n');
+    c.gitOk('add', 'rules/policy.txt');
+    expect(c.gateBin(EXPLAIN).code).toBe(0);
+    expect((await approve(c)).code).toBe(0);
+    const stale = c.commit('-m', 'feat: policy');
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('B_SIDECAR_STALE');
+    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n'); // lint-staged restaged the formatted file
+
+    // 3. explain + approve the final tree → the commit passes and carries the note
+    const ex = c.gateBin([...EXPLAIN, '--json']);
+    expect(ex.code, ex.stdout).toBe(0);
+    expect(JSON.parse(ex.stdout).tier).toBe('CONFIRM');
+    const a = await approve(c);
+    expect(a.code).toBe(0);
+    expect(a.screen).toContain('state the policy');
+    const ok = c.commit('-m', 'feat: policy');
+    expect(ok.code, ok.stderr).toBe(0);
+    const note = JSON.parse(c.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
+    expect(note).toMatchObject({ agent_gates: 1, commit_tree: c.gitOk('rev-parse', 'HEAD^{tree}'), tier: 'CONFIRM' });
+    expect(note.files).toEqual([{ path: 'rules/policy.txt', blob: c.gitOk('rev-parse', 'HEAD:rules/policy.txt'), tier: 'CONFIRM' }]);
+    const left = existsSync(join(c.dir, '.agents', 'gate-b')) ? readdirSync(join(c.dir, '.agents', 'gate-b')).filter((n) => n.startsWith('explain-') && n.includes(note.commit_tree)) : [];
+    expect(left).toEqual([]);
+    expect(c.gateBin(['audit', 'verify']).code).toBe(0);
+
+    // 4. piped approval through the installed binary is refused
+    c.write('rules/policy.txt', 'be kinder\n');
+    c.gitOk('add', 'rules/policy.txt');
+    expect(c.gateBin(EXPLAIN).code).toBe(0);
+    const piped = run(join(c.dir, 'node_modules', '.bin', 'gate'), ['approve'], { cwd: c.dir, env: c.env, input: 'y\n' });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain('interactive terminal');
+  });
+});
