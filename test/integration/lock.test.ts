@@ -2,10 +2,10 @@
  * Gate A against real git and real files: the built CLI in temporary repositories.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATE_BIN, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 
 let repos: TempRepo[] = [];
 afterEach(() => {
@@ -36,13 +36,20 @@ const json = (s: string) => JSON.parse(s) as Record<string, any>;
 describe('gate lock: concurrency', () => {
   it('16 processes × 50 acquire → increment → release cycles leave the counter at exactly 800', async () => {
     const r = repo();
+    // A private copy of the built CLI: this test runs for minutes, and a rebuild of dist/ in the
+    // shared working tree must not pull modules out from under 1600 gate processes.
+    const pkg = join(r.home, 'pkg');
+    cpSync(join(PKG_ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(PKG_ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cpSync(join(PKG_ROOT, 'package.json'), join(pkg, 'package.json'));
+    const bin = join(pkg, 'bin', 'gate.js');
     const worker = join(r.home, 'worker.mjs');
     writeFileSync(
       worker,
       `import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 const [id, cycles] = process.argv.slice(2);
-const gate = (args) => spawnSync(process.execPath, [${JSON.stringify(GATE_BIN)}, ...args], { encoding: 'utf8' });
+const gate = (args) => spawnSync(process.execPath, [${JSON.stringify(bin)}, ...args], { encoding: 'utf8' });
 for (let i = 0; i < Number(cycles); i++) {
   const a = gate(['lock', 'acquire', 'progress.md', '--owner', 'w' + id, '--wait', '10m', '--ttl', '10m']);
   if (a.status !== 0) { console.error('acquire failed', a.status, a.stderr); process.exit(10); }

@@ -1,0 +1,129 @@
+/**
+ * `gate task start/finish/list` in real repositories: a husky-managed repository (core.hooksPath
+ * = .husky/_, which is ignored and so missing in a fresh worktree) and a plain .git/hooks one.
+ */
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+
+let repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos) r.cleanup();
+  repos = [];
+});
+
+/** A repository using husky (from this package's node_modules) with a pre-commit hook that runs gate. */
+function huskyRepo(): TempRepo {
+  const r = makeRepo();
+  repos.push(r);
+  symlinkSync(join(PKG_ROOT, 'node_modules'), join(r.dir, 'node_modules'));
+  r.write('.gitignore', 'node_modules\n');
+  r.write('progress.md', '0\n');
+  r.write('.husky/pre-commit', `"${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`);
+  const h = run(join(r.dir, 'node_modules', '.bin', 'husky'), [], { cwd: r.dir, env: r.env });
+  if (h.code !== 0) throw new Error(`husky failed: ${h.stdout}${h.stderr}`);
+  r.gitOk('add', '.');
+  r.gitOk('commit', '-q', '--no-verify', '-m', 'init'); // test setup only: the hooks are what is under test
+  return r;
+}
+
+const json = (s: string) => JSON.parse(s) as Record<string, any>;
+
+describe('gate task', () => {
+  it('start creates branch + worktree with working hooks, in which a blocked commit really is blocked', () => {
+    const r = huskyRepo();
+    // Control: a worktree made by plain git has no husky hooks, so nothing would be checked there.
+    const plain = join(r.home, 'plain');
+    r.gitOk('worktree', 'add', '-q', '-b', 'plain', plain);
+    expect(existsSync(join(plain, '.husky', '_', 'pre-commit'))).toBe(false);
+
+    const s = r.gate(['task', 'start', '7', '--owner', 'sess-a', '--json']);
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    const res = json(s.stdout);
+    const wt = join(dirname(r.dir), 'repo.worktrees', '7');
+    expect(res).toMatchObject({ ok: true, id: '7', branch: 'task/7', worktree: wt, progress: 'tasks/7/progress.md', owner: 'sess-a' });
+    expect(res.lease).toMatchObject({ path: 'tasks/7/progress.md', kind: 'grant' });
+    expect(res.hooks.ok).toBe(true);
+    expect(res.hooks.actions.join(' ')).toContain('husky');
+    expect(existsSync(join(wt, '.husky', '_', 'pre-commit'))).toBe(true);
+    expect(run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: wt, env: r.env }).stdout.trim()).toBe('task/7');
+
+    // The lease is visible from both worktrees and names the task's worktree and branch.
+    const st = json(r.gate(['lock', 'status', 'tasks/7/progress.md', '--json'], { cwd: wt }).stdout).leases[0];
+    expect(st).toMatchObject({ state: 'held', owner: 'sess-a', worktree: wt, branch: 'task/7' });
+
+    // In the new worktree: another session's commit of the progress doc is blocked by the real hook…
+    writeFileSync(join(wt, 'tasks-note.txt'), 'x');
+    run('mkdir', ['-p', join(wt, 'tasks', '7')]);
+    writeFileSync(join(wt, 'tasks', '7', 'progress.md'), 'started\n');
+    run('git', ['add', '.'], { cwd: wt, env: r.env });
+    const blocked = run('git', ['commit', '-q', '-m', 'progress'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'sess-b' } });
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain('held by sess-a');
+    // …and so is an unleased edit of the root progress.md.
+    writeFileSync(join(wt, 'progress.md'), '1\n');
+    run('git', ['add', 'progress.md'], { cwd: wt, env: r.env });
+    const blocked2 = run('git', ['commit', '-q', '-m', 'progress'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'sess-a' } });
+    expect(blocked2.code).not.toBe(0);
+    expect(blocked2.stderr).toContain('A_LEASE_FREE');
+    run('git', ['checkout', 'HEAD', '--', 'progress.md'], { cwd: wt, env: r.env });
+    const ok = run('git', ['commit', '-q', '-m', 'progress'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'sess-a' } });
+    expect(ok.code, ok.stderr).toBe(0);
+
+    const list = json(r.gate(['task', 'list', '--json']).stdout).tasks;
+    expect(list).toEqual([expect.objectContaining({ id: '7', branch: 'task/7', worktree: wt, progress: 'tasks/7/progress.md' })]);
+    expect(list[0].lease.state).toBe('held');
+
+    // finish keeps a dirty worktree (exit 1) but releases; then removes it once clean.
+    writeFileSync(join(wt, 'scratch.txt'), 'wip');
+    const f1 = r.gate(['task', 'finish', '7', '--owner', 'sess-a', '--json']);
+    expect(f1.code).toBe(1);
+    expect(json(f1.stdout)).toMatchObject({ released: ['tasks/7/progress.md'], worktree: { removed: false, dirty: ['scratch.txt'] } });
+    run('rm', [join(wt, 'scratch.txt')]);
+    const f2 = r.gate(['task', 'finish', '7', '--owner', 'sess-a', '--json']);
+    expect(f2.code, f2.stdout).toBe(0);
+    expect(json(f2.stdout).worktree.removed).toBe(true);
+    expect(existsSync(wt)).toBe(false);
+    expect(r.gitOk('rev-parse', '--verify', 'task/7')).toMatch(/^[0-9a-f]{40}$/);
+    const events = readFileSync(join(r.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    expect(events.filter((e: string) => e.startsWith('task.'))).toEqual(['task.start', 'task.finish', 'task.finish']);
+  });
+
+  it('refuses to start with dirty handoff documents, with a held progress doc, or a bad id', () => {
+    const r = huskyRepo();
+    r.write('progress.md', 'dirty\n');
+    const d = r.gate(['task', 'start', '8', '--owner', 'sess-a']);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain('progress.md');
+    expect(d.stderr).toContain('git stash push -- progress.md');
+    r.gitOk('checkout', '--', 'progress.md');
+
+    expect(r.gate(['lock', 'acquire', 'tasks/8/progress.md', '--owner', 'sess-b']).code).toBe(0);
+    const h = r.gate(['task', 'start', '8', '--owner', 'sess-a', '--json']);
+    expect(h.code).toBe(1);
+    expect(json(h.stdout).denied[0].owner).toBe('sess-b');
+    expect(existsSync(join(dirname(r.dir), 'repo.worktrees', '8'))).toBe(false);
+    expect(r.git('rev-parse', '--verify', '--quiet', 'task/8').code).not.toBe(0);
+
+    for (const bad of ['../x', 'a b', '-x', 'x.lock']) expect(r.gate(['task', 'start', bad, '--owner', 'a']).code, bad).toBe(2);
+    expect(r.gate(['task', 'start', '9']).code).toBe(2); // no identity outside a terminal
+  });
+
+  it('works with plain .git/hooks (shared by every worktree) too', () => {
+    const r = makeRepo();
+    repos.push(r);
+    r.write('progress.md', '0\n');
+    r.gitOk('add', '.');
+    r.gitOk('commit', '-q', '-m', 'init');
+    writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
+    const s = json(r.gate(['task', 'start', 'x1', '--owner', 'sess-a', '--json']).stdout);
+    expect(s.ok).toBe(true);
+    expect(s.hooks).toMatchObject({ ok: true, actions: [] });
+    const wt = s.worktree as string;
+    writeFileSync(join(wt, 'progress.md'), '1\n');
+    const c = run('git', ['commit', '-qam', 'x'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'sess-a' } });
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toContain('A_LEASE_FREE');
+  });
+});
