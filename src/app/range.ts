@@ -3,23 +3,12 @@
  * (`--no-verify`, `HUSKY=0`, a push from a machine without the hooks). Gathers facts through the
  * git adapter and hands them to the pure evaluator in gates/range.ts.
  */
-import { createHash } from 'node:crypto';
 import { GateError } from '../errors.js';
 import { EMPTY_TREE, NOTES_REF, type CommitInfo } from '../adapters/git.js';
-import { CONFIG_PATH, parseConfigText } from '../adapters/config-file.js';
-import { defaultConfig, type GatesConfig, type Tier } from '../schema/defaults.js';
-import {
-  classifyCommit,
-  evaluateRange,
-  parseNote,
-  rangeFindings,
-  type ClassifiedCommit,
-  type CommitVerdict,
-  type RangeCommitFacts,
-  type RangeViolation,
-} from '../gates/range.js';
-import { isAcceptedAdr, readAdrHead } from '../gates/adr-status.js';
+import type { GatesConfig, Tier } from '../schema/defaults.js';
+import { evaluateRange, parseNote, rangeFindings, type CommitVerdict, type RangeCommitFacts, type RangeViolation, type SidecarCheck } from '../gates/range.js';
 import type { Finding } from '../gates/types.js';
+import type { MutationVerdict } from '../gates/mutation.js';
 import type { Ctx } from './context.js';
 
 export interface RangeReport {
@@ -33,28 +22,6 @@ export interface RangeReport {
   ok: boolean;
 }
 
-/**
- * Gate B's digest of a sidecar's explanation. Until Gate B exports its own, this is
- * SHA-256 over the canonical JSON of the explanation fields (everything but approvals/rejections).
- */
-export function explanationDigest(sidecar: Record<string, unknown>): string {
-  const { approvals: _a, rejections: _r, rejected: _x, ...explanation } = sidecar;
-  return createHash('sha256').update(canonicalJson(explanation)).digest('hex');
-}
-
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 export function parseRangeSpec(spec: string): { base: string; head: string } {
   const m = /^([^.\s][^\s]*?)\.\.([^.\s][^\s]*)$/.exec(spec.trim());
   if (!m || spec.includes('...')) {
@@ -65,81 +32,62 @@ export function parseRangeSpec(spec: string): { base: string; head: string } {
   return { base: m[1]!, head: m[2]! };
 }
 
-export interface RangeFactsOptions {
-  /** Config read from the working tree (the CI checkout). */
-  config: GatesConfig;
-  warnings: string[];
+/** Gate B's sidecar schema and digest, as the pure note parser wants them. */
+async function sidecarChecker(): Promise<(doc: unknown) => SidecarCheck> {
+  const { validateSidecar } = await import('../schema/sidecar.js');
+  return (doc) => {
+    const r = validateSidecar(doc);
+    if (!r.ok) return { ok: false, problems: r.problems };
+    return {
+      ok: true,
+      digest: r.digest,
+      tree: r.sidecar.tree,
+      approvals: r.sidecar.approvals.map((a) => ({ step: a.step, tier: a.tier, tree: a.tree, digest: a.digest })),
+      rejections: r.sidecar.rejections.length,
+    };
+  };
 }
 
 /**
- * Facts for a list of commits (parents before children): classification against the first
- * parent under the strictest of the current config and the config at that parent, the approval
- * note, and edits of accepted ADRs.
+ * Facts for a list of commits (parents before children): Gate B's classification of each commit
+ * against its first parent, with the pre-commit rules and the config committed in that commit
+ * (merged, strictest wins, with the parent's when the commit changes the config), plus its note.
  */
-export async function gatherRangeFacts(
-  ctx: Ctx,
-  commits: readonly CommitInfo[],
-  opts: RangeFactsOptions,
-): Promise<{ facts: RangeCommitFacts[]; classified: Map<string, ClassifiedCommit> }> {
+export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[]): Promise<{ facts: RangeCommitFacts[]; verdicts: Map<string, MutationVerdict> }> {
+  const [{ verdictFor, configAt }, { requiredSteps }, checkSidecar] = await Promise.all([
+    import('./mutation.js'),
+    import('../gates/mutation.js'),
+    sidecarChecker(),
+  ]);
   const notes = ctx.git.notesMap(NOTES_REF);
-  const cfgByBlob = new Map<string, GatesConfig>();
-  const content = (blob: string): string | undefined => ctx.git.readBlob(blob)?.toString('utf8');
-  const adrDir = `${opts.config.adr.dir.replace(/\/+$/, '')}/`;
   const facts: RangeCommitFacts[] = [];
-  const classified = new Map<string, ClassifiedCommit>();
+  const verdicts = new Map<string, MutationVerdict>();
   for (const c of commits) {
     const parent = c.parents[0];
     const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, c.commit);
-    const configs = [opts.config];
-    if (parent) configs.push(await configAt(ctx, parent, cfgByBlob, opts.warnings));
-    const cls = classifyCommit(changes, configs, content);
-    classified.set(c.commit, cls);
+    const config = (await configAt(ctx, c.commit)) as GatesConfig;
+    const v = await verdictFor(ctx, changes, config, parent);
+    verdicts.set(c.commit, v);
     const f: RangeCommitFacts = {
       commit: c.commit,
       tree: c.tree,
       parents: c.parents,
       subject: c.subject,
-      tier: cls.tier,
-      paths: cls.paths,
-      ...(cls.carveOut ? { carveOut: cls.carveOut } : {}),
+      tier: v.tier,
+      paths: v.files.map((x) => ({ path: x.path, tier: x.tier, blob: x.blob })),
+      ...(v.carve_out.applied ? { carveOut: 'doc-only' } : {}),
     };
     const noteBlob = notes.get(c.commit);
     if (noteBlob) {
       const body = ctx.git.readBlob(noteBlob);
       if (body === undefined) throw unreadableNote(c.commit, 'its blob cannot be read');
-      const parsed = parseNote(body.toString('utf8'), explanationDigest);
+      const parsed = parseNote(body.toString('utf8'), checkSidecar, requiredSteps);
       if (!parsed.ok) throw unreadableNote(c.commit, parsed.problem);
       f.note = parsed.note;
     }
-    const adrEdits: NonNullable<RangeCommitFacts['adrEdits']> = [];
-    for (const ch of changes) {
-      const oldPath = ch.oldPath ?? ch.path;
-      if (!oldPath.startsWith(adrDir) || !/\.md$/i.test(oldPath) || ch.status === 'A') continue;
-      const before = content(ch.oldBlob);
-      if (before === undefined || !isAcceptedAdr(before)) continue;
-      const change = ch.status === 'D' ? 'deleted' : ch.status === 'R' ? `renamed to ${ch.path}` : ch.oldMode !== ch.newMode && ch.oldBlob === ch.newBlob ? 'given a new mode' : 'modified';
-      const n = readAdrHead(before).adr;
-      adrEdits.push({ path: oldPath, change, ...(n !== undefined ? { adr: n } : {}) });
-    }
-    if (adrEdits.length) f.adrEdits = adrEdits;
     facts.push(f);
   }
-  return { facts, classified };
-}
-
-async function configAt(ctx: Ctx, commit: string, cache: Map<string, GatesConfig>, warnings: string[]): Promise<GatesConfig> {
-  const blob = ctx.git.blobAt(commit, CONFIG_PATH);
-  if (!blob) return defaultConfig();
-  let cfg = cache.get(blob);
-  if (cfg) return cfg;
-  try {
-    cfg = await parseConfigText(ctx.git.readBlob(blob)?.toString('utf8') ?? '', `${CONFIG_PATH} at ${commit.slice(0, 12)}`);
-  } catch {
-    warnings.push(`${CONFIG_PATH} at ${commit.slice(0, 12)} is invalid; its commits were classified with the built-in defaults and the current config`);
-    cfg = defaultConfig();
-  }
-  cache.set(blob, cfg);
-  return cfg;
+  return { facts, verdicts };
 }
 
 function unreadableNote(commit: string, why: string): GateError {
@@ -147,6 +95,27 @@ function unreadableNote(commit: string, why: string): GateError {
     fix: `inspect it with \`git notes --ref ${NOTES_REF} show ${commit.slice(0, 12)}\`; a note that is not an agent-gates approval must be removed (\`git notes --ref ${NOTES_REF} remove ${commit.slice(0, 12)}\`) and the commit approved again`,
     data: { commit },
   });
+}
+
+/** `gate adr check`'s history rule at `head`: every accepted record equals its first accepted version. */
+async function adrViolations(ctx: Ctx, head: string, inRange: ReadonlySet<string>): Promise<RangeViolation[]> {
+  const [{ adrDir, adrHistory }, { historyFindings }] = await Promise.all([import('./adr.js'), import('../gates/adr.js')]);
+  const dir = await adrDir(ctx);
+  const out: RangeViolation[] = [];
+  for (const [path, versions] of adrHistory(ctx, dir, undefined, head)) {
+    for (const f of historyFindings(path, versions)) {
+      if (f.severity !== 'block') continue;
+      const commit = typeof f.data?.commit === 'string' ? f.data.commit : head;
+      out.push({
+        code: f.code as RangeViolation['code'],
+        commit,
+        path,
+        missing: `${f.message}${inRange.has(commit) ? '' : ' (the offending commit is before the range)'}`,
+        ...(f.fix ? { fix: f.fix } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 function resolveCommit(ctx: Ctx, rev: string, spec: string): string {
@@ -164,26 +133,30 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
   const { base, head } = parseRangeSpec(spec);
   const baseId = resolveCommit(ctx, base, spec);
   const headId = resolveCommit(ctx, head, spec);
-  const { config } = await ctx.config();
   const commits = ctx.git.commitInfos([`${baseId}..${headId}`], ['--topo-order', '--reverse']);
-  return evaluateCommits(ctx, commits, config, { range: spec, base: baseId, head: headId });
+  const report = await evaluateCommits(ctx, commits, { range: spec, base: baseId, head: headId });
+  const adr = await adrViolations(ctx, headId, new Set(commits.map((c) => c.commit)));
+  if (adr.length) {
+    report.violations.push(...adr);
+    report.findings.push(...rangeFindings({ commits: [], violations: adr }));
+    for (const v of adr) report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
+    report.ok = false;
+  }
+  return report;
 }
 
-export async function evaluateCommits(
-  ctx: Ctx,
-  commits: readonly CommitInfo[],
-  config: GatesConfig,
-  meta: { range: string; base: string; head: string },
-): Promise<RangeReport> {
+/** The approval check over given commits (parents before children); also used by `gate review`. */
+export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], meta: { range: string; base: string; head: string }): Promise<RangeReport> {
   const warnings: string[] = [];
-  const { facts, classified } = await gatherRangeFacts(ctx, commits, { config, warnings });
+  const { facts, verdicts } = await gatherRangeFacts(ctx, commits);
   const result = evaluateRange(facts);
   const noted = new Set(facts.filter((f) => f.note).map((f) => f.commit));
   return {
     ...meta,
     commits: result.commits.map((v) => {
-      const cls = classified.get(v.commit);
-      return { ...v, surfaces: cls?.surfaces ?? [], ...(cls?.carveOut ? { carveOut: cls.carveOut } : {}), hasNote: noted.has(v.commit) };
+      const verdict = verdicts.get(v.commit);
+      const surfaces = [...new Set(verdict?.files.flatMap((f) => f.surfaces) ?? [])].sort();
+      return { ...v, surfaces, ...(verdict?.carve_out.applied ? { carveOut: 'doc-only' } : {}), hasNote: noted.has(v.commit) };
     }),
     violations: result.violations,
     findings: rangeFindings(result),

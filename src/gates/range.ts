@@ -14,10 +14,6 @@
  */
 import { TIER_RANK, type Tier } from '../schema/defaults.js';
 import type { Finding } from './types.js';
-import type { FileChange } from '../adapters/git.js';
-import type { GatesConfig } from '../schema/defaults.js';
-import { compileGlobs } from './glob.js';
-import { frontMatter } from './adr-status.js';
 
 export const ZERO_BLOB = '0000000000000000000000000000000000000000';
 
@@ -41,8 +37,6 @@ export interface RangeCommitFacts {
   /** Carve-out reason when the commit passed as AUTO under the doc-only rule. */
   carveOut?: string;
   note?: NoteCheck;
-  /** Accepted ADRs this commit modifies, deletes or renames (computed by the caller). */
-  adrEdits?: { path: string; adr?: number; change: string }[];
 }
 
 /** A parsed approval note plus whether its sidecar proves the approvals its tier requires. */
@@ -54,11 +48,8 @@ export interface NoteCheck {
   problems: string[];
 }
 
-export type RangeViolationCode =
-  | 'C_UNAPPROVED'
-  | 'C_TIER_TOO_LOW'
-  | 'C_NOTE_INVALID'
-  | 'C_ADR_EDITED';
+/** C_* from the approval check; ADR_* codes come from `gate adr check` (accepted ADRs unchanged). */
+export type RangeViolationCode = 'C_UNAPPROVED' | 'C_TIER_TOO_LOW' | 'C_NOTE_INVALID' | `ADR_${string}`;
 
 export interface RangeViolation {
   code: RangeViolationCode;
@@ -66,6 +57,8 @@ export interface RangeViolation {
   path?: string;
   requiredTier?: Tier;
   missing: string;
+  /** The exact fix, when the producer knows a better one than the default. */
+  fix?: string;
 }
 
 export interface CommitVerdict {
@@ -152,15 +145,6 @@ export function evaluateRange(commits: readonly RangeCommitFacts[]): RangeResult
         if (violations.length === 0) coveredBy = 'content';
       }
     }
-    for (const a of c.adrEdits ?? []) {
-      violations.push({
-        code: 'C_ADR_EDITED',
-        commit: c.commit,
-        path: a.path,
-        requiredTier: 'DOUBLE_CONFIRM',
-        missing: `accepted ADR${a.adr !== undefined ? ` ${a.adr}` : ''} was ${a.change}; accepted ADRs are immutable (supersede them with \`gate adr new --supersedes ${a.adr ?? 'N'}\`)`,
-      });
-    }
     verdicts.push({
       commit: c.commit,
       tree: c.tree,
@@ -197,29 +181,26 @@ export function rangeFindings(result: RangeResult): Finding[] {
     ...(v.path !== undefined ? { path: v.path } : {}),
     message: `commit ${v.commit.slice(0, 12)}${v.requiredTier ? ` needs ${v.requiredTier}` : ''}: ${v.missing}`,
     fix:
-      v.code === 'C_ADR_EDITED'
-        ? `revert the edit in a new commit (\`git revert ${v.commit.slice(0, 12)}\`) and supersede the ADR with \`gate adr new --supersedes N\``
-        : `rebuild the commit through the gates: \`git reset --soft ${v.commit.slice(0, 12)}^\` (on your branch), then \`gate explain\`, have a person run \`gate approve\`, and commit again; in CI, make sure \`git fetch origin refs/notes/agent-gates:refs/notes/agent-gates\` ran`,
+      v.fix ?? `rebuild the commit through the gates: \`git reset --soft ${v.commit.slice(0, 12)}^\` (on your branch), then \`gate explain\`, have a person run \`gate approve\`, and commit again; in CI, make sure \`git fetch origin refs/notes/agent-gates:refs/notes/agent-gates\` ran`,
     data: { commit: v.commit, ...(v.requiredTier ? { requiredTier: v.requiredTier } : {}) },
   }));
 }
 
 /* ------------------------------------------------------------------ notes */
 
-export interface SidecarApproval {
-  step?: string;
-  digest?: string;
-  tree?: string;
-}
+/** What Gate B's sidecar schema says about the sidecar embedded in a note. */
+export type SidecarCheck =
+  | {
+      ok: true;
+      /** Gate B's explanation digest (schema/sidecar.ts explanationDigest). */
+      digest: string;
+      tree: string;
+      approvals: ReadonlyArray<{ step: string; tier: string; tree: string; digest: string }>;
+      rejections: number;
+    }
+  | { ok: false; problems: string[] };
 
-/** What a tier's approvals must contain: CONFIRM one approval; DOUBLE_CONFIRM the intent and the diff step. */
-export function requiredSteps(tier: Tier): string[][] {
-  if (tier === 'DOUBLE_CONFIRM') return [['intent'], ['diff']];
-  if (tier === 'CONFIRM') return [['confirm', 'intent', 'single', 'approve']];
-  return [];
-}
-
-const HEX40 = /^[0-9a-f]{40}$/;
+const HEX40 = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 const TIER_SET = new Set<string>(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
 
 export type NoteParse = { ok: true; note: NoteCheck } | { ok: false; problem: string };
@@ -229,9 +210,10 @@ export type NoteParse = { ok: true; note: NoteCheck } | { ok: false; problem: st
  * (not JSON, wrong shape) is `ok: false`: the caller cannot evaluate. A well-formed note whose
  * approvals do not prove its tier is `ok: true` with `problems`.
  *
- * `digestOf(sidecar)` is Gate B's digest of the sidecar's explanation.
+ * `checkSidecar` validates the embedded sidecar with Gate B's schema and computes its digest;
+ * `requiredSteps(tier)` is Gate B's list of approval steps a tier needs.
  */
-export function parseNote(body: string, digestOf: (sidecar: Record<string, unknown>) => string): NoteParse {
+export function parseNote(body: string, checkSidecar: (doc: unknown) => SidecarCheck, requiredSteps: (tier: Tier) => readonly string[]): NoteParse {
   let v: unknown;
   try {
     v = JSON.parse(body);
@@ -255,150 +237,28 @@ export function parseNote(body: string, digestOf: (sidecar: Record<string, unkno
   }
   const note: NoteCheck = { commitTree: n.commit_tree, tier: n.tier as Tier, files, problems: [] };
   if (note.tier === 'AUTO') return { ok: true, note };
-  const sidecar = n.sidecar;
-  if (typeof sidecar !== 'object' || sidecar === null || Array.isArray(sidecar)) {
+  if (typeof n.sidecar !== 'object' || n.sidecar === null || Array.isArray(n.sidecar)) {
     note.problems.push('the note carries no sidecar, so its approvals cannot be checked');
     return { ok: true, note };
   }
-  note.problems.push(...sidecarProblems(sidecar as Record<string, unknown>, note, n.sidecar_digest, digestOf));
+  const sc = checkSidecar(n.sidecar);
+  if (!sc.ok) {
+    note.problems.push(`the sidecar in the note is invalid (${sc.problems.slice(0, 3).join('; ')})`);
+    return { ok: true, note };
+  }
+  note.problems.push(...sidecarProblems(sc, note, n.sidecar_digest, requiredSteps));
   return { ok: true, note };
 }
 
-function sidecarProblems(
-  sc: Record<string, unknown>,
-  note: NoteCheck,
-  noteDigest: unknown,
-  digestOf: (sidecar: Record<string, unknown>) => string,
-): string[] {
+function sidecarProblems(sc: Extract<SidecarCheck, { ok: true }>, note: NoteCheck, noteDigest: unknown, requiredSteps: (tier: Tier) => readonly string[]): string[] {
   const problems: string[] = [];
-  let digest: string;
-  try {
-    digest = digestOf(sc);
-  } catch (e) {
-    return [`the sidecar's explanation cannot be digested (${(e as Error).message})`];
-  }
-  if (typeof noteDigest === 'string' && noteDigest !== digest) problems.push('sidecar_digest does not match the sidecar\'s explanation (edited after approval)');
-  if (typeof sc.tree === 'string' && sc.tree !== note.commitTree) problems.push(`the sidecar explains tree ${sc.tree.slice(0, 12)}, not the note's tree ${note.commitTree.slice(0, 12)}`);
-  const rejections = Array.isArray(sc.rejections) ? sc.rejections : [];
-  if (rejections.length > 0 || sc.rejected === true) problems.push('the sidecar was rejected');
-  const approvals = (Array.isArray(sc.approvals) ? sc.approvals : []) as SidecarApproval[];
-  const good = approvals.filter((a) => typeof a === 'object' && a !== null && a.digest === digest);
-  const stale = approvals.length - good.length;
+  if (noteDigest !== sc.digest) problems.push('sidecar_digest does not match the sidecar\'s explanation (edited after approval)');
+  if (sc.tree !== note.commitTree) problems.push(`the sidecar explains tree ${sc.tree.slice(0, 12)}, not the note's tree ${note.commitTree.slice(0, 12)}`);
+  if (sc.rejections > 0) problems.push('the sidecar was rejected');
+  const good = sc.approvals.filter((a) => a.digest === sc.digest && a.tree === sc.tree && rank(a.tier as Tier) >= rank(note.tier));
+  const stale = sc.approvals.filter((a) => a.digest !== sc.digest).length;
   if (stale > 0) problems.push(`${stale} approval${stale === 1 ? '' : 's'} carry a digest that does not match the explanation (edited after approval)`);
-  const need = requiredSteps(note.tier);
-  if (note.tier === 'CONFIRM') {
-    if (good.length === 0) problems.push('CONFIRM needs one approval; the sidecar has none that matches');
-  } else {
-    const steps = new Set(good.map((a) => String(a.step ?? '')));
-    for (const alts of need) if (!alts.some((s) => steps.has(s))) problems.push(`DOUBLE_CONFIRM needs the "${alts[0]}" approval step; it is missing`);
-  }
+  const steps = new Set(good.map((a) => a.step));
+  for (const step of requiredSteps(note.tier)) if (!steps.has(step)) problems.push(`${note.tier} needs the "${step}" approval step; it is missing`);
   return problems;
-}
-
-/* ------------------------------------------------------------ classification */
-
-
-export interface ClassifiedCommit {
-  tier: Tier;
-  paths: RangePath[];
-  /** Names of the surfaces the commit's paths match (under any of the configs). */
-  surfaces: string[];
-  carveOut?: string;
-  /** Why the doc-only carve-out did not apply to a CONFIRM commit. */
-  escalated?: string;
-}
-
-const matcherCache = new WeakMap<GatesConfig, { name: string; tier: Tier; self: boolean; match: (p: string) => boolean }[]>();
-function surfaceMatchers(cfg: GatesConfig) {
-  let m = matcherCache.get(cfg);
-  if (!m) {
-    m = cfg.surfaces.map((s) => ({ name: s.name, tier: s.tier, self: s.self_reinforcing, match: compileGlobs(s.paths) }));
-    matcherCache.set(cfg, m);
-  }
-  return m;
-}
-
-/** Surfaces (by name) a path matches under a config. */
-export function surfacesOf(path: string, cfg: GatesConfig): string[] {
-  return surfaceMatchers(cfg).filter((s) => s.match(path)).map((s) => s.name);
-}
-
-const MD = /\.(md|markdown|mdx)$/i;
-
-/**
- * Classify a committed change against its first parent with the pre-commit rules: a path's tier is
- * the highest tier of the surfaces it matches under every config given (the strictest reading of
- * the config before and after the commit); the commit's tier is the highest over its paths; the
- * doc-only carve-out turns a CONFIRM commit into AUTO when every gated file is a modified Markdown
- * file with unchanged front matter and the changed lines stay within the limit.
- * `content(blob)` returns a blob's text (for the front-matter comparison).
- */
-export function classifyCommit(
-  changes: readonly FileChange[],
-  configs: readonly GatesConfig[],
-  content: (blob: string) => string | undefined,
-): ClassifiedCommit {
-  const paths: RangePath[] = [];
-  const surfaces = new Set<string>();
-  let tier: Tier = 'AUTO';
-  let selfReinforcing = false;
-  const gatedChanges: FileChange[] = [];
-  const tierOf = (p: string): Tier => {
-    let t: Tier = 'AUTO';
-    for (const cfg of configs) {
-      for (const s of surfaceMatchers(cfg)) {
-        if (!s.match(p)) continue;
-        surfaces.add(s.name);
-        if (s.self) selfReinforcing = true;
-        if (rank(s.tier) > rank(t)) t = s.tier;
-      }
-    }
-    return t;
-  };
-  for (const c of changes) {
-    const t = tierOf(c.path);
-    paths.push({ path: c.path, tier: t, blob: c.status === 'D' ? ZERO_BLOB : c.newBlob });
-    let ct = t;
-    if ((c.status === 'R') && c.oldPath !== undefined && c.oldPath !== c.path) {
-      const ot = tierOf(c.oldPath);
-      paths.push({ path: c.oldPath, tier: ot, blob: ZERO_BLOB });
-      if (rank(ot) > rank(ct)) ct = ot;
-    }
-    if (ct !== 'AUTO') gatedChanges.push(c);
-    if (rank(ct) > rank(tier)) tier = ct;
-  }
-  const out: ClassifiedCommit = { tier, paths, surfaces: [...surfaces].sort() };
-  if (tier !== 'CONFIRM') return out;
-  const cfg = configs[0];
-  const why = carveOutProblem(gatedChanges, cfg, selfReinforcing, content);
-  if (why) out.escalated = why;
-  else {
-    out.tier = 'AUTO';
-    out.carveOut = 'doc-only';
-  }
-  return out;
-}
-
-function carveOutProblem(
-  gated: readonly FileChange[],
-  cfg: GatesConfig | undefined,
-  selfReinforcing: boolean,
-  content: (blob: string) => string | undefined,
-): string | undefined {
-  if (!cfg || !cfg.doc_only.enabled) return 'disabled';
-  if (selfReinforcing) return 'self_reinforcing';
-  let lines = 0;
-  for (const c of gated) {
-    if (!MD.test(c.path)) return 'non_markdown';
-    if (c.status !== 'M') return c.status === 'A' ? 'added' : c.status === 'D' ? 'deleted' : c.status === 'R' ? 'renamed' : 'mode_or_type';
-    if (c.oldMode !== c.newMode) return 'mode_or_type';
-    if (c.added === undefined || c.deleted === undefined) return 'binary';
-    lines += c.added + c.deleted;
-    const before = content(c.oldBlob);
-    const after = content(c.newBlob);
-    if (before === undefined || after === undefined) return 'unreadable';
-    if ((frontMatter(before) ?? null) !== (frontMatter(after) ?? null)) return 'front_matter';
-  }
-  if (lines > cfg.doc_only.max_changed_lines) return 'too_many_lines';
-  return undefined;
 }

@@ -221,8 +221,9 @@ describe('gate check --range', () => {
     addNote(repo, c, 'DOUBLE_CONFIRM');
     const r = range(`${base}..HEAD`);
     expect(r.code).toBe(1);
-    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_ADR_EDITED', commit: c, path: 'adr/0001-layout.md' })]);
-    expect(r.json.violations[0].missing).toMatch(/accepted ADR 1 was modified/);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'ADR_CHANGED_AFTER_ACCEPT', commit: c, path: 'adr/0001-layout.md' })]);
+    expect(r.json.violations[0].missing).toMatch(/changed its content/);
+    expect(r.json.violations[0].missing).not.toMatch(/before the range/);
   });
 
   it('reports every violation at once across several commits', () => {

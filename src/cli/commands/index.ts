@@ -6,6 +6,7 @@ export interface CommandGroup {
 }
 
 import { checkCommands } from './check.js';
+import { reviewCommands } from './review.js';
 import { auditCommands } from './audit.js';
 import { lockCommands } from './lock.js';
 import { taskCommands } from './task.js';
@@ -16,4 +17,4 @@ import { adrCommands } from './adr.js';
 import { gateBCommands } from './gate-b.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];
