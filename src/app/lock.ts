@@ -248,6 +248,7 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
       const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
       if (denied.length) return { granted: [] as Granted[], denied, recs: [] as LeaseRecord[], events: [] as LedgerEventInput[] };
       let last = store.readFence();
+      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token)); // counter lost: stay above every token on record
       const otherTokens = current.flatMap((c) => (c ? [c.token] : []));
       const iso = now.toISOString();
       const expires = new Date(nowMs + ttlMs).toISOString();

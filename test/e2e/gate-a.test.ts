@@ -1,0 +1,84 @@
+/**
+ * E2E for Gate A from the packed tarball, installed with real husky and lint-staged in a fresh
+ * consumer repository: real `git commit`s, a real task worktree, the Claude hook command.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
+import { PKG_ROOT, run } from '../helpers/repo.js';
+import { CLAUDE_HOOK_COMMAND } from '../../src/app/agent-claude.js';
+
+const made: Consumer[] = [];
+const consumer = () => {
+  const c = makeConsumer();
+  made.push(c);
+  commitScaffold(c);
+  return c;
+};
+afterEach(() => {
+  for (const c of made.splice(0)) c.cleanup();
+});
+
+describe('Gate A from the packed tarball', () => {
+  it('a commit of progress.md without a lease is blocked; with the lease it passes', () => {
+    const c = consumer();
+    c.write('progress.md', '# progress\n- started\n');
+    c.gitOk('add', 'progress.md');
+    const env = { ...c.env, GATE_SESSION: 'agent-1' };
+    const blocked = run('git', ['commit', '-m', 'docs: progress'], { cwd: c.dir, env, input: '' });
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain('A_LEASE_FREE');
+    expect(blocked.stderr).toContain('gate lock acquire progress.md --owner agent-1');
+    expect(c.gitOk('rev-list', '--count', 'HEAD')).toBe('1');
+
+    const a = c.gateBin(['lock', 'acquire', 'progress.md', '--json'], { env: { GATE_SESSION: 'agent-1' } });
+    expect(a.code, a.stderr).toBe(0);
+    const ok = run('git', ['commit', '-m', 'docs: progress'], { cwd: c.dir, env, input: '' });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(c.gitOk('rev-list', '--count', 'HEAD')).toBe('2');
+    expect(c.gateBin(['lock', 'release', 'progress.md'], { env: { GATE_SESSION: 'agent-1' } }).code).toBe(0);
+    expect(c.gateBin(['audit', 'verify']).code).toBe(0);
+  });
+
+  it('gate task start creates a worktree in which a blocked commit really is blocked', () => {
+    const c = consumer();
+    const s = c.gateBin(['task', 'start', '7', '--owner', 'agent-1', '--json']);
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    const res = JSON.parse(s.stdout);
+    const wt = join(dirname(c.dir), 'repo.worktrees', '7');
+    expect(res.worktree).toBe(wt);
+    expect(res.hooks.ok).toBe(true);
+    expect(existsSync(join(wt, '.husky', '_', 'pre-commit'))).toBe(true);
+
+    mkdirSync(join(wt, 'tasks', '7'), { recursive: true });
+    writeFileSync(join(wt, 'tasks', '7', 'progress.md'), '# task 7\n');
+    run('git', ['add', 'tasks/7/progress.md'], { cwd: wt, env: c.env });
+    const other = run('git', ['commit', '-m', 'docs: task 7'], { cwd: wt, env: { ...c.env, GATE_SESSION: 'agent-2' }, input: '' });
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('held by agent-1');
+    const holder = run('git', ['commit', '-m', 'docs: task 7'], { cwd: wt, env: { ...c.env, GATE_SESSION: 'agent-1' }, input: '' });
+    expect(holder.code, holder.stderr).toBe(0);
+
+    const f = c.gateBin(['task', 'finish', '7', '--owner', 'agent-1', '--json']);
+    expect(f.code, f.stdout).toBe(0);
+    expect(existsSync(wt)).toBe(false);
+  });
+
+  it('the Claude hook command denies and allows on the recorded sample inputs', () => {
+    const c = consumer();
+    const fx = (name: string) => readFileSync(join(PKG_ROOT, 'test', 'fixtures', 'claude', name), 'utf8').replaceAll('{{REPO}}', c.dir);
+    const hook = (input: string) => run('sh', ['-c', CLAUDE_HOOK_COMMAND], { cwd: c.dir, env: { ...c.env, CLAUDE_PROJECT_DIR: c.dir }, input });
+    const denied = hook(fx('edit-progress.json'));
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toContain('gate lock acquire progress.md --owner 9f2c6a1e-4b7d-4f0a-9a53-2d7e1c0b8e41');
+    expect(JSON.parse(denied.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
+    expect(c.gateBin(['lock', 'acquire', 'progress.md', '--owner', '9f2c6a1e-4b7d-4f0a-9a53-2d7e1c0b8e41']).code).toBe(0);
+    expect(hook(fx('edit-progress.json')).code).toBe(0);
+    const surface = hook(fx('multiedit-claude-md.json'));
+    expect(surface.code).toBe(0);
+    expect(JSON.parse(surface.stdout).hookSpecificOutput.additionalContext).toContain('gate explain');
+    expect(hook(fx('edit-source.json'))).toMatchObject({ code: 0, stdout: '' });
+    expect(hook('{"broken').code).toBe(2);
+  });
+});
