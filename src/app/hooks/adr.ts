@@ -1,4 +1,5 @@
 import type { HookGate } from './types.js';
+import { GateError } from '../../errors.js';
 import type { Finding } from '../../gates/types.js';
 import { isAdrPath, isFinal, normaliseDir, touchesAdrs } from '../../gates/adr.js';
 
@@ -23,7 +24,16 @@ export const adrGate: HookGate = {
     }
     const headContent = git.readBlobs([...headBlobs.values()]);
     const headStatus = new Map<string, string | undefined>();
-    for (const [path, blob] of headBlobs) headStatus.set(path, app.statusOf(headContent.get(blob)));
+    for (const [path, blob] of headBlobs) {
+      const bytes = headContent.get(blob);
+      if (!bytes) {
+        // fail closed: without the HEAD version we cannot tell whether the record is accepted
+        throw new GateError('GIT_FAILED', `cannot read the HEAD version of ${path} (blob ${blob}), so the ADR gate cannot tell whether it is accepted.`, {
+          fix: 'run `git fsck` to check the repository, then retry the commit',
+        });
+      }
+      headStatus.set(path, app.statusOf(bytes));
+    }
 
     // every record in the index (the tree being committed)
     const entries = git.indexEntries(dir).filter((e) => e.stage === 0 && isAdrPath(e.path, dir));
