@@ -45,7 +45,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
   if (bypasses.length > 0 || b.unapprovedCommits > 0) {
     const evidence: string[] = [];
     if (bypasses.length) {
-      evidence.push(`${bypasses.length} commit${bypasses.length === 1 ? '' : 's'} in the window fail \`gate check --range\`:`);
+      evidence.push(`${bypasses.length} commit${bypasses.length === 1 ? ' in the window fails' : 's in the window fail'} \`gate check --range\``);
       for (const c of bypasses.slice(0, 10)) {
         evidence.push(`${c.commit.slice(0, 12)} ${c.violations.map((v) => `${v.path ?? ''} (${v.code}${v.requiredTier ? `, needs ${v.requiredTier}` : ''})`).join(', ')}`);
       }
