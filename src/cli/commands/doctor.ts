@@ -8,7 +8,7 @@ export const doctorCommands: CommandGroup = {
       .command('doctor')
       .summary('check the installation: config, hooks active in every worktree, ignore rules, ledger')
       .description(
-        'Check that agent-gates is installed and working, in this worktree and every other worktree of the clone.\n' +
+        'Check that agent-gates is installed and working, in this worktree and every other worktree of the clone. ' +
           'Each problem comes with the exact fix. Exit 0 when healthy, 1 when problems were found, 3 when it cannot evaluate.',
       )
       .addOption(jsonOption())

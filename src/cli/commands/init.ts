@@ -17,9 +17,9 @@ export const initCommands: CommandGroup = {
       .command('init')
       .summary('set up agent-gates in this repository (config, rules, hooks); safe to re-run')
       .description(
-        'Scaffold agent-gates into the current repository: .agents/gates.yaml, the .agents/gate-b/ ignore entry,\n' +
-          'rules/gate-*.md, husky hooks (.husky/pre-commit, .husky/post-commit) and notes.rewriteRef.\n' +
-          'Idempotent: an existing file is never overwritten without --force. Reports what happened to each file.',
+        'Scaffold agent-gates into the current repository: .agents/gates.yaml, the .agents/gate-b/ ignore entry, ' +
+          'rules/gate-*.md, husky hooks (.husky/pre-commit, .husky/post-commit) and notes.rewriteRef. ' +
+          'Idempotent: an existing file is never overwritten without --force; reports what happened to each file.',
       )
       .option('--force', 'overwrite files that differ from the templates (and take over core.hooksPath)')
       .option('--hooks-only', 'only make the hooks active (e.g. in a worktree where they are not)')
