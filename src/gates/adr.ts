@@ -532,7 +532,7 @@ export function clashFinding(clash: NumberClash, severity: Severity, path?: stri
     severity,
     path: path ?? clash.files[0]!.path,
     message: `number ${formatNumber(clash.number)} is taken by different records in different branches or worktrees: ${list}. They would collide on merge.`,
-    fix: `in the branch whose record is newer, renumber it: \`gate adr new "<its title>"\` takes the next free number; move the text there and \`git rm\` the old file`,
+    fix: `in the branch whose record is newer, renumber it: \`gate adr new "<its title>"\` takes the next free number; move the text there and \`git rm\` the old file (if one side is a stale copy on an old branch, delete that branch instead)`,
     data: { number: clash.number, files: clash.files },
   };
 }
