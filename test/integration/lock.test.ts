@@ -225,6 +225,20 @@ describe('gate lock: leases', () => {
     expect(br.data.previous.owner).toBe('stuck-agent');
     expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
   });
+
+  it('a person clears a corrupt record with break (recorded with the bytes); then leases work again', () => {
+    const r = repo();
+    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);
+    const dir = join(r.commonDir(), 'agent-gates', 'leases');
+    const file = readdirSync(dir).find((n) => n.endsWith('-progress.md.json'))!;
+    writeFileSync(join(dir, file), 'garbage');
+    const cmd = `"${process.execPath}" "${GATE_BIN}" lock break progress.md --reason "corrupt record"`;
+    const t = run('script', ['-qec', cmd, '/dev/null'], { cwd: r.dir, env: r.env });
+    expect(t.code, t.stdout).toBe(0);
+    expect(ledger(r).find((e) => e.event === 'lease.break')!.data.previous).toEqual({ corrupt: true, bytes: 'garbage' });
+    const b = json(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']).stdout);
+    expect(b.granted[0]).toMatchObject({ kind: 'grant', token: 2 });
+  });
 });
 
 describe('gate-a pre-commit', () => {

@@ -4,6 +4,8 @@ import {
   decideAcquire,
   decideRelease,
   decideRenew,
+  describeHolder,
+  formatSeconds,
   leaseFindings,
   leaseState,
   lexicalRepoPath,
@@ -208,5 +210,37 @@ describe('lease record schema', () => {
     expect(fenceProblem({ v: 1, last: 3 })).toBeUndefined();
     expect(fenceProblem({ v: 1, last: -1 })).toMatch(/^last:/);
     expect(fenceProblem([])).toBe('not a JSON object');
+  });
+});
+
+describe('messages', () => {
+  it.each([
+    [5, '5s'],
+    [119, '119s'],
+    [600, '10m'],
+    [7200, '2h'],
+    [-30, '30s ago'],
+  ])('formatSeconds(%i) = %s', (s, out) => expect(formatSeconds(s)).toBe(out));
+
+  it('describeHolder for held (with and without a branch) and expired leases', () => {
+    expect(describeHolder(rec(), NOW)).toBe('held by a since 2026-01-01T11:50:00.000Z (worktree /r/repo, branch main), expires 2026-01-01T12:10:00.000Z (in 10m)');
+    expect(describeHolder(rec({ branch: null }), NOW)).toContain('(worktree /r/repo), expires');
+    expect(describeHolder(rec({ expires: '2026-01-01T11:00:00.000Z' }), NOW)).toBe('its lease by a expired at 2026-01-01T11:00:00.000Z');
+  });
+
+  it.each([
+    ['A', 'adds'],
+    ['M', 'modifies'],
+    ['D', 'deletes'],
+    ['T', 'changes the type of'],
+    ['X', 'changes'],
+  ] as const)('a %s change is described as "%s"', (status, verb) => {
+    const f = leaseFindings({ changes: [ch(status, 'progress.md')], isHandoff: compileGlobs(GLOBS), leases: new Map([['progress.md', undefined]]), actor: 'a', nowMs: NOW });
+    expect(f[0]!.message).toContain(`this commit ${verb} the handoff document`);
+  });
+
+  it('the old side of a rename is described as renamed away', () => {
+    const f = leaseFindings({ changes: [ch('R', 'notes.md', 'progress.md')], isHandoff: compileGlobs(GLOBS), leases: new Map([['progress.md', undefined]]), actor: 'a', nowMs: NOW });
+    expect(f[0]!.message).toContain('renames away');
   });
 });
