@@ -141,6 +141,8 @@ export class ReviewAggregator {
   private rejections = 0;
   private readonly pendingExplain = new BoundedMap<number>(50_000);
   private readonly explainPaths = new BoundedMap<string[]>(5_000);
+  /** Blocks whose findings named no file on a surface (Gate B names the sidecar), by staged tree. */
+  private readonly unattributedBlocks = new BoundedMap<number>(5_000);
   private readonly tta = new Reservoir();
   private readonly ttaHist = DURATION_BUCKETS.map(() => 0);
   private carveGranted = 0;
@@ -200,6 +202,15 @@ export class ReviewAggregator {
       if (tree && ts >= this.o.sinceMs) {
         if (this.pendingExplain.get(tree) === undefined) this.pendingExplain.set(tree, ts);
         if (paths.length) this.explainPaths.set(tree, paths.slice(0, 200));
+      }
+    }
+
+    if ((e.event === 'explain' || e.event === 'commit') && paths.length) {
+      const tree = str(subject.tree);
+      const pending = tree ? this.unattributedBlocks.get(tree) : undefined;
+      if (tree && pending) {
+        for (const s of this.surfacesOf(paths)) s.blocks += pending;
+        this.unattributedBlocks.delete(tree);
       }
     }
 
@@ -265,7 +276,12 @@ export class ReviewAggregator {
         for (const g of new Set(findings.map((f) => str(f.gate) ?? '?'))) this.blocksByGate.add(g);
         if (codes.some((c) => c.startsWith('ADR'))) this.adrBlocked += 1;
         const blockPaths = [...new Set([...paths, ...findings.map((f) => str(f.path)).filter((p): p is string => !!p)])];
-        for (const s of this.surfacesOf(blockPaths)) s.blocks += 1;
+        const hit = this.surfacesOf(blockPaths);
+        for (const s of hit) s.blocks += 1;
+        // Gate B's findings name the sidecar, not the gated files: attribute the block to the
+        // surfaces of the explain or commit that follows for the same staged tree.
+        const tree = str(subject.tree);
+        if (hit.length === 0 && tree) this.unattributedBlocks.set(tree, (this.unattributedBlocks.get(tree) ?? 0) + 1);
         break;
       }
       case 'explain':

@@ -66,6 +66,19 @@ describe('ReviewAggregator: windows and robustness', () => {
     expect(r.gateB.blocksByReason).toEqual({});
     expect(r.gateB.approvalsByStep).toEqual({ unspecified: 1 });
   });
+  it('a Gate B block that names only the sidecar is attributed through the explain of the same tree', () => {
+    const agg = new ReviewAggregator({ config: defaultConfig(), sinceMs: 0, nowMs: NOW });
+    const at = (i: number) => new Date(NOW - H + i * 1000).toISOString();
+    const e = (i: number, event: string, subject: Record<string, unknown>, data: Record<string, unknown> = {}) =>
+      agg.push({ seq: i, ts: at(i), event, actor: { kind: 'agent', id: 'a' }, subject, data, prev: '' } as never);
+    e(1, 'check.block', { tree: 't1', paths: ['.agents/gate-b/explain-t1.yaml'] }, { codes: ['B_NO_SIDECAR'], findings: [{ gate: 'B', code: 'B_NO_SIDECAR', path: '.agents/gate-b/explain-t1.yaml' }] });
+    e(2, 'check.block', { tree: 't1', paths: ['.agents/gate-b/explain-t1.yaml'] }, { codes: ['B_NO_SIDECAR'], findings: [] });
+    e(3, 'check.block', { tree: 't2', paths: [] }, { codes: ['B_NO_SIDECAR'], findings: [] });
+    e(4, 'explain', { tree: 't1', paths: ['rules/a.md'] });
+    e(5, 'explain', { tree: 't1', paths: ['rules/a.md'] });
+    const s = agg.result().gateB.surfaces.find((x) => x.name === 'agent-rules')!;
+    expect(s.blocks).toBe(2);
+  });
   it('memory stays bounded: 200k entries over 200k distinct paths keep capped maps', () => {
     const agg = new ReviewAggregator({ config: defaultConfig(), sinceMs: 0, nowMs: NOW });
     const ts = new Date(NOW - H).toISOString();

@@ -1,0 +1,234 @@
+/**
+ * `gate review` through the built CLI, on a real ledger written with LedgerFile.append (a fixture
+ * with known figures) and a real repository with approval notes; then end to end through Gate B's
+ * real hooks and the terminal approval, checked by both `gate check --range` and `gate review`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LedgerFile } from '../../src/adapters/ledger-file.js';
+import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { addNote, commit } from '../helpers/notes.js';
+import { EXPECTED, reviewEvents } from '../helpers/review-fixture.js';
+import { startTty, type TtySession } from '../helpers/tty.js';
+
+const repos: TempRepo[] = [];
+const ttys: TtySession[] = [];
+afterEach(() => {
+  for (const t of ttys.splice(0)) t.kill();
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+async function writeLedger(repo: TempRepo, now: number): Promise<string> {
+  const stateDir = join(repo.commonDir(), 'agent-gates');
+  mkdirSync(stateDir, { recursive: true });
+  let clock = now;
+  const ledger = new LedgerFile(stateDir, () => new Date(clock));
+  for (const e of reviewEvents(now)) {
+    clock = e.at;
+    await ledger.append([e.input]);
+  }
+  return ledger.path;
+}
+
+/** README, then an approved rule (note), then a rule committed with --no-verify (no note). */
+async function fixtureRepo(): Promise<{ repo: TempRepo; approved: string; sneaked: string; ledgerPath: string }> {
+  const repo = makeRepo();
+  repos.push(repo);
+  repo.write('README.md', 'hello\n');
+  repo.gitOk('add', '-A');
+  commit(repo, 'base');
+  repo.write('rules/new.md', '# New\n');
+  repo.gitOk('add', '-A');
+  const approved = commit(repo, 'approved rule');
+  addNote(repo, approved, 'CONFIRM');
+  repo.write('rules/sneak.md', '# Sneak\n');
+  repo.gitOk('add', '-A');
+  const sneaked = commit(repo, 'sneak a rule in');
+  const ledgerPath = await writeLedger(repo, Date.now());
+  return { repo, approved, sneaked, ledgerPath };
+}
+
+function reviewJson(repo: TempRepo, ...args: string[]): { code: number; json: any; stderr: string } {
+  const r = repo.gate(['review', '--json', ...args]);
+  return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+}
+
+describe('gate review on a fixture ledger and repository', () => {
+  it('reports every figure of the fixture, the bypass, drift and recommendations (exit 0)', async () => {
+    const { repo, sneaked } = await fixtureRepo();
+    const { code, json } = reviewJson(repo);
+    expect(code).toBe(0);
+    expect(json.ok).toBe(true);
+    expect(json.trusted).toBe(true);
+    expect(json.integrity).toMatchObject({ ok: true, entries: EXPECTED.entries });
+    expect(json.window.label).toBe('30d');
+    expect(json.ledger.entries).toBe(EXPECTED.entries);
+    expect(json.ledger.entriesInWindow).toBe(EXPECTED.entriesInWindow);
+    expect(json.ledger.leases).toEqual(EXPECTED.leases);
+    expect(json.ledger.gateB).toEqual(EXPECTED.gateB);
+    expect(json.ledger.adr).toEqual(EXPECTED.adr);
+    // history: three commits in the window, one approved by note, one bypass
+    expect(json.history).toMatchObject({ commits: 3, byTier: { AUTO: 1, CONFIRM: 2 }, withNotes: 1, carveOuts: 0 });
+    expect(json.history.bypasses).toEqual([
+      {
+        commit: sneaked,
+        subject: 'sneak a rule in',
+        tier: 'CONFIRM',
+        violations: [expect.objectContaining({ code: 'C_UNAPPROVED', path: 'rules/sneak.md', requiredTier: 'CONFIRM' })],
+      },
+    ]);
+    // ADRs: no records, the check passes; figures from the ledger
+    expect(json.adr).toMatchObject({ available: true, byStatus: {}, invalid: 0, created: 1, accepted: 1, blockedEdits: 1, check: { ok: true } });
+    expect(json.health.available).toBe(true);
+    expect(json.health.findings.find((f: any) => f.id === 'init')).toMatchObject({ status: 'problem' });
+    // drift: only agent-rules matches tracked files; every handoff glob matches nothing
+    expect(json.drift.surfaces.filter((s: any) => !s.dead).map((s: any) => s.surface)).toEqual(['agent-rules']);
+    expect(json.drift.handoffGlobs).toEqual(['**/progress.md', '**/todos.md', '.agents/buffer.md', '.agents/status/**']);
+    expect(json.recommendations.map((r: any) => `${r.kind}${r.subject ? `:${r.subject}` : ''}`)).toEqual([
+      'fix-bypasses',
+      'question-silent-surface:skills',
+      'question-silent-surface:prompts',
+      'question-silent-surface:agent-personas',
+      'question-silent-surface:agent-instructions',
+      'question-silent-surface:claude',
+      'question-silent-surface:cursor-rules',
+      'question-silent-surface:policies',
+      'recurring-rejections:rules/b.md',
+    ]);
+    expect(json.recommendations[0].evidence).toEqual([
+      '1 commit in the window fails `gate check --range`',
+      `${sneaked.slice(0, 12)} rules/sneak.md (C_UNAPPROVED, needs CONFIRM)`,
+      'the post-commit hook recorded 1 gated commit made without a valid approval',
+    ]);
+    // the same bypass is what CI would catch
+    const range = repo.gate(['check', '--range', `${repo.gitOk('rev-list', '--max-parents=0', 'HEAD')}..HEAD`, '--json']);
+    expect(range.code).toBe(1);
+    expect(JSON.parse(range.stdout).violations.map((v: any) => v.commit)).toEqual([sneaked]);
+  });
+
+  it('--since narrows the window; a bad --since is a usage error', async () => {
+    const { repo } = await fixtureRepo();
+    const { code, json } = reviewJson(repo, '--since', '228h'); // 9.5 days: Gate B activity, not the leases
+    expect(code).toBe(0);
+    expect(json.ledger.leases).toMatchObject({ grants: 0, releases: 0, denials: 0, takeovers: 0, breaks: 0, heldNow: 1, expiredNow: 1 });
+    expect(json.ledger.gateB.commits).toBe(7);
+    const bad = repo.gate(['review', '--since', 'last tuesday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('gate review --since 30d');
+  });
+
+  it('text, md and html formats; --out writes one self-contained file', async () => {
+    const { repo } = await fixtureRepo();
+    const text = repo.gate(['review']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^agent-gates review: /);
+    expect(text.stdout).toMatch(/grants\s+6\n/);
+    expect(text.stdout).toMatch(/failing the range check\s+1\n/);
+    const md = repo.gate(['review', '--format', 'md', '--out', 'review.md']);
+    expect(md.code).toBe(0);
+    expect(readFileSync(join(repo.dir, 'review.md'), 'utf8')).toContain('| grants | 6 |');
+    const html = repo.gate(['review', '--format', 'html', '--out', 'out/review.html']);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toContain('out/review.html');
+    const page = readFileSync(join(repo.dir, 'out', 'review.html'), 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page.match(/<svg /g)!.length).toBe(5); // timeline, tiers, history tiers, time to approval, surfaces
+    expect(page).not.toMatch(/<script|<link|<img/i);
+    expect(page).toContain('ledger verifies: 38 entries');
+  });
+
+  it('a tampered ledger: untrusted banner first, every figure marked, exit 3', async () => {
+    const { repo, ledgerPath } = await fixtureRepo();
+    const lines = readFileSync(ledgerPath, 'utf8').split('\n');
+    const e = JSON.parse(lines[4]!);
+    e.data.token = 999;
+    lines[4] = JSON.stringify(e);
+    writeFileSync(ledgerPath, lines.join('\n'));
+    const { code, json } = reviewJson(repo);
+    expect(code).toBe(3);
+    expect(json.trusted).toBe(false);
+    expect(json.integrity.ok).toBe(false);
+    expect(json.integrity.problem).toMatchObject({ line: 5, reason: 'edited' });
+    const text = repo.gate(['review']);
+    expect(text.code).toBe(3);
+    expect(text.stdout.split('\n')[1]).toMatch(/^UNTRUSTED: the ledger does not verify \(line 5: edited/);
+    expect(text.stdout.match(/\[UNTRUSTED\]/g)!.length).toBe(7);
+    expect(text.stderr).toContain('every figure in this report is untrusted');
+    repo.gate(['review', '--format', 'html', '--out', 'r.html']);
+    expect(readFileSync(join(repo.dir, 'r.html'), 'utf8')).toContain('<div class="banner" role="alert">UNTRUSTED');
+  });
+});
+
+describe('end to end through Gate B: real hooks, a terminal approval, then a --no-verify bypass', () => {
+  const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it as is', '--blast-radius', 'agents reading rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+
+  it('the approved commit passes the range check and is counted by review; the bypass is caught by both', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    repo.write('README.md', '# project\n');
+    repo.gitOk('add', '-A');
+    repo.gitOk('commit', '-q', '-m', 'init');
+    const base = repo.gitOk('rev-parse', 'HEAD');
+    for (const hook of ['pre-commit', 'post-commit']) {
+      const p = join(repo.dir, '.git', 'hooks', hook);
+      writeFileSync(p, `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook ${hook}\n`);
+      chmodSync(p, 0o755);
+    }
+    repo.write('rules/new.md', '# New rule\n');
+    repo.gitOk('add', 'rules/new.md');
+    // without an approval the hook blocks
+    expect(repo.git('commit', '-m', 'rule').code).toBe(1);
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    const t = startTty([process.execPath, GATE_BIN, 'approve'], { cwd: repo.dir, env: repo.env });
+    ttys.push(t);
+    const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+    t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!.toLowerCase());
+    t.enter();
+    expect(await t.exitCode()).toBe(0);
+    const c = repo.git('commit', '-m', 'approved rule');
+    expect(c.code, c.stderr).toBe(0);
+    const approved = repo.gitOk('rev-parse', 'HEAD');
+    expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', approved).code).toBe(0);
+
+    const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).commits).toEqual([expect.objectContaining({ commit: approved, tier: 'CONFIRM', coveredBy: 'tree', hasNote: true })]);
+
+    // a bypass: --no-verify skips pre-commit; post-commit still records it as unapproved
+    repo.write('rules/new.md', '# New rule\n\nAnd skip the tests.\n');
+    repo.write('rules/other.md', '# Other\n');
+    repo.gitOk('add', '-A');
+    repo.gitOk('commit', '-q', '--no-verify', '-m', 'bypass');
+    const bypass = repo.gitOk('rev-parse', 'HEAD');
+    const bad = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).violations.map((v: any) => [v.commit, v.path])).toEqual([
+      [bypass, 'rules/new.md'],
+      [bypass, 'rules/other.md'],
+    ]);
+
+    const { code, json } = reviewJson(repo);
+    expect(code).toBe(0);
+    expect(json.trusted).toBe(true);
+    expect(json.ledger.gateB).toMatchObject({
+      commits: 2,
+      commitsByTier: { CONFIRM: 2 },
+      gatedCommits: 2,
+      unapprovedCommits: 1,
+      blocks: 1,
+      blocksByReason: { B_NO_SIDECAR: 1 },
+      explains: 1,
+      approvals: 1,
+      approvalsByStep: { confirm: 1 },
+      rejections: 0,
+      timeToApproval: { count: 1 },
+    });
+    // the block names the sidecar, not rules/new.md: it is attributed through the explain of the same tree
+    expect(json.ledger.gateB.surfaces.find((s: any) => s.name === 'agent-rules')).toEqual({ name: 'agent-rules', tier: 'CONFIRM', fires: 2, blocks: 1, approvals: 1, rejections: 0 });
+    expect(json.history).toMatchObject({ commits: 3, withNotes: 1 });
+    expect(json.history.bypasses.map((b: any) => b.commit)).toEqual([bypass]);
+    expect(json.recommendations[0].kind).toBe('fix-bypasses');
+    expect(existsSync(join(repo.dir, '.agents', 'gate-b'))).toBe(true);
+  });
+});
