@@ -20,6 +20,7 @@ import { approvalProblem, EXPLAIN_FIX } from '../gates/approval.js';
 import { fileListChanges, requiredSteps, tierAtLeast, ZERO_BLOB, type MutationVerdict } from '../gates/mutation.js';
 import type { Approval, Person, Sidecar, Step } from '../schema/sidecar.js';
 import type { Weakening } from '../gates/config-diff.js';
+import type { SigningOptions } from './signed-approval.js';
 
 /** The terminal the CLI hands in; tests drive the real one through a pseudo-terminal. */
 export interface Terminal {
@@ -72,7 +73,8 @@ function humanActor(p: Person) {
 function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVerdict): { sidecar: Sidecar; digest: string } {
   const st = loaded.state;
   if (st.state === 'missing') {
-    const stale = st.others[0];
+    const gated = new Set(verdict.files.map((x) => x.path));
+    const stale = st.others.find((o) => !o.files || o.files.some((x) => gated.has(x.path)));
     if (stale) {
       const changes = stale.files ? fileListChanges(stale.files, verdict.files) : [];
       throw new GateError('DENIED', `the staged tree changed since \`gate explain\`: the explanation ${stale.path} is for tree ${stale.tree.slice(0, 12)}, the staged tree is now ${tree.slice(0, 12)}.`, {
@@ -120,8 +122,13 @@ function showExplanation(term: Terminal, s: Sidecar, tree: string, tier: string,
   for (const f of s.files) {
     out.push(`  ${f.status} ${f.old_path ? `${f.old_path} → ` : ''}${f.path}  ${p.dim(`[${f.surfaces.join(', ')}] ${f.tier}`)}`);
   }
+  if (tier !== 'DOUBLE_CONFIRM') out.push(p.dim(`  see the full change with: git diff --cached -- ${s.files.map((f) => shellArg(f.path)).join(' ')}`));
   out.push('');
   term.write(`${out.join('\n')}\n`);
+}
+
+function shellArg(s: string): string {
+  return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Every weakening of .agents/gates.yaml in this change, or a note when the new file is unusable. */
@@ -203,18 +210,22 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
 }
 
 /** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
-async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person): Promise<Approval> {
+async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
   const { parseSidecarText, renderSidecar } = await import('../schema/sidecar.js');
   const { readFileSync } = await import('node:fs');
   const fresh = await parseSidecarText(readFileSync(loaded.abs, 'utf8'));
   if (!fresh.ok || fresh.digest !== digest) {
     throw new GateError('DENIED', `${loaded.path} changed while you were reviewing it; nothing was approved.`, { fix: 'run gate approve again to review the current explanation' });
   }
+  // signed approvals (issue 7): sign this step before the ledger append when the policy requires it
+  const { signApprovalIfRequired } = await import('./signed-approval.js');
+  const signature = await signApprovalIfRequired(ctx, { tree, tier, step, digest, files: fresh.sidecar.files }, signing);
+  const method = signature ? ('ssh-signature' as const) : ('terminal' as const);
   const [rec] = await ctx.record({
     event: 'approve',
     actor: humanActor(approver),
     subject: { tree, paths: fresh.sidecar.files.map((f) => f.path) },
-    data: { step, tier, digest, method: 'terminal', approver, sidecar: loaded.path },
+    data: { step, tier, digest, method, approver, sidecar: loaded.path, ...(signature ? { signature } : {}) },
   });
   const approval: Approval = {
     step,
@@ -222,16 +233,17 @@ async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, s
     tree,
     digest,
     approver,
-    method: 'terminal',
+    method,
     at: rec!.entry.ts,
     ledger: { seq: rec!.entry.seq, offset: rec!.offset, hash: rec!.hash },
+    ...(signature ? { signature: { ...signature } } : {}),
   };
   const next: Sidecar = { ...fresh.sidecar, approvals: [...fresh.sidecar.approvals, approval] };
   writeFileAtomic(loaded.abs, renderSidecar(next));
   return approval;
 }
 
-export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () => string } = {}): Promise<ApproveResult> {
+export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () => string; signing?: SigningOptions } = {}): Promise<ApproveResult> {
   if (!term.interactive) {
     throw new GateError('NOT_INTERACTIVE', 'gate approve needs a person at an interactive terminal (stdin and stdout must both be a TTY); piped or scripted input cannot approve.', {
       fix: 'run `gate approve` yourself in a terminal (not through an agent, a pipe or a script)',
@@ -299,7 +311,7 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
         next: 'run gate approve again to approve, or gate reject --reason "<why>" to reject',
       };
     }
-    const a = await recordApproval(ctx, loaded, digest, step, tier, facts.tree, approver);
+    const a = await recordApproval(ctx, loaded, digest, step, tier, facts.tree, approver, { notice: (t) => term.write(t), interactive: term.interactive, ...opts.signing });
     recorded.push({ step, seq: a.ledger.seq });
     term.write(`${paint(term.color).green('approved')}: ${step} (ledger #${a.ledger.seq})\n`);
   }

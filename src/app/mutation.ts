@@ -102,17 +102,18 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
   if (!existsSync(abs)) {
     const others = otherSidecars(ctx, tree);
     const state: SidecarState = { state: 'missing', others: [] };
-    if (others[0]) {
-      const o = others[0];
+    if (others.length) {
       const { parseSidecarText } = await import('../schema/sidecar.js');
-      let files;
-      try {
-        const r = await parseSidecarText(readFileSync(join(ctx.paths.root, o.path), 'utf8'));
-        if (r.ok) files = r.sidecar.files;
-      } catch {
-        /* a stale sidecar we cannot read only loses detail */
+      for (const o of others.slice(0, 5)) {
+        let files;
+        try {
+          const r = await parseSidecarText(readFileSync(join(ctx.paths.root, o.path), 'utf8'));
+          if (r.ok) files = r.sidecar.files;
+        } catch {
+          /* a stale sidecar we cannot read only loses detail */
+        }
+        state.others.push({ path: o.path, tree: o.tree, ...(files ? { files } : {}) });
       }
-      state.others.push({ path: o.path, tree: o.tree, ...(files ? { files } : {}) });
     }
     return { path, abs, state };
   }

@@ -92,7 +92,10 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
   const need = verdict.tier;
   const escalated = verdict.carve_out.considered && !verdict.carve_out.applied ? ` (${verdict.carve_out.reason})` : '';
   if (f.sidecar.state === 'missing') {
-    const stale = f.sidecar.others[0];
+    // Another tree's sidecar counts as "stale" only when it explains some of the same paths;
+    // an unrelated leftover should not hide the plain "no explanation" message.
+    const gated = new Set(verdict.files.map((x) => x.path));
+    const stale = f.sidecar.others.find((o) => !o.files || o.files.some((x) => gated.has(x.path)));
     if (stale) {
       const changes = stale.files ? fileListChanges(stale.files, verdict.files) : [];
       block(

@@ -28,7 +28,7 @@ async function approve(c: Consumer): Promise<{ code: number; screen: string }> {
   return { code, screen: t.screen() };
 }
 
-describe('Gate B through husky + lint-staged from the packed tarball', () => {
+describe('Gate B through husky + lint-staged from the packed tarball', { timeout: 300_000 }, () => {
   it('blocks, explains, approves in a terminal, validates the final (reformatted) tree, and notes the commit', async () => {
     const c = makeConsumer();
     made.push(c);

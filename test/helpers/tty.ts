@@ -54,7 +54,9 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
     if (r.error) throw r.error;
     return r;
   };
-  const script = `cd ${shQuote(opts.cwd)} && ${argv.map(shQuote).join(' ')}; echo $? > ${shQuote(rcFile)}`;
+  // The exit marker is printed into the same terminal after the command's output, so once the
+  // screen shows it, everything the command printed is on the screen too.
+  const script = `cd ${shQuote(opts.cwd)} && ${argv.map(shQuote).join(' ')}; rc=$?; printf '\\n[tty-exit %s]\\n' "$rc"; echo "$rc" > ${shQuote(rcFile)}`;
   const r = tmux('new-session', '-d', '-s', 'main', '-x', String(opts.width ?? 200), '-y', String(opts.height ?? 50), 'sh', '-c', script);
   if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`);
   tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
@@ -65,7 +67,7 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
       const c = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main');
       return c.stdout ?? '';
     },
-    async waitFor(pattern, timeoutMs = 20_000) {
+    async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const s = session.screen();
@@ -83,12 +85,15 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
     keys(...names) {
       tmux('send-keys', '-t', 'main', ...names);
     },
-    async exitCode(timeoutMs = 20_000) {
+    async exitCode(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (existsSync(rcFile)) {
           const t = readFileSync(rcFile, 'utf8').trim();
-          if (t !== '') return Number(t);
+          if (t !== '') {
+            await session.waitFor(/\[tty-exit \d+\]/, Math.max(1000, deadline - Date.now()));
+            return Number(t);
+          }
         }
         if (Date.now() > deadline) throw new Error(`timed out waiting for the command to exit; screen:\n${session.screen()}`);
         await sleep(50);

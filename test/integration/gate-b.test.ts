@@ -79,7 +79,7 @@ function head(repo: TempRepo): string {
   return repo.gitOk('rev-parse', 'HEAD');
 }
 
-describe('Gate B: blocking and approving', () => {
+describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
   it('blocks a gated commit without an explanation, naming the fix', () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
@@ -220,7 +220,7 @@ describe('Gate B: blocking and approving', () => {
   });
 });
 
-describe('Gate B: tampered or incomplete sidecars', () => {
+describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => {
   async function approvedRepo(): Promise<TempRepo> {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
@@ -350,7 +350,7 @@ describe('Gate B: tampered or incomplete sidecars', () => {
   });
 });
 
-describe('Gate B: DOUBLE_CONFIRM and the config', () => {
+describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
   it('editing .agents/gates.yaml is DOUBLE_CONFIRM; intent-only is blocked; the diff step names weakenings', async () => {
     const repo = setup();
     repo.write('.agents/gates.yaml', 'version: 1\ndoc_only:\n  max_changed_lines: 20\n');
@@ -404,7 +404,7 @@ describe('Gate B: DOUBLE_CONFIRM and the config', () => {
   });
 });
 
-describe('Gate B: the doc-only carve-out, decided on the final staged diff', () => {
+describe('Gate B: the doc-only carve-out, decided on the final staged diff', { timeout: 240_000 }, () => {
   function docRepo(): TempRepo {
     return setup();
   }
