@@ -153,6 +153,11 @@ export async function taskStart(ctx: Ctx, o: { id: string; base?: string; owner?
     });
   }
   const branchExists = ctx.git.revParse(`refs/heads/${t.branch}`) !== undefined;
+  if (branchExists && o.base !== undefined) {
+    throw new GateError('USAGE', `branch ${t.branch} already exists, so --base ${o.base} would be ignored.`, {
+      fix: `resume it without --base: gate task start ${t.id}   (or delete the branch first: git branch -D ${t.branch})`,
+    });
+  }
   const lease = await acquire(ctx, {
     paths: [t.progress],
     owner,

@@ -86,8 +86,14 @@ describe('gate task', () => {
     expect(json(f2.stdout).worktree.removed).toBe(true);
     expect(existsSync(wt)).toBe(false);
     expect(r.gitOk('rev-parse', '--verify', 'task/7')).toMatch(/^[0-9a-f]{40}$/);
+    // Resuming: the branch exists, so --base is refused; without it the worktree is recreated on the branch.
+    expect(r.gate(['task', 'start', '7', '--owner', 'sess-a', '--base', 'main']).code).toBe(2);
+    const again = json(r.gate(['task', 'start', '7', '--owner', 'sess-a', '--json']).stdout);
+    expect(again.ok).toBe(true);
+    expect(readFileSync(join(wt, 'tasks', '7', 'progress.md'), 'utf8')).toBe('started\n');
+    expect(r.gate(['task', 'finish', '7', '--owner', 'sess-a']).code).toBe(0);
     const events = readFileSync(join(r.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
-    expect(events.filter((e: string) => e.startsWith('task.'))).toEqual(['task.start', 'task.finish', 'task.finish']);
+    expect(events.filter((e: string) => e.startsWith('task.'))).toEqual(['task.start', 'task.finish', 'task.finish', 'task.start', 'task.finish']);
   });
 
   it('refuses to start with dirty handoff documents, with a held progress doc, or a bad id', () => {
