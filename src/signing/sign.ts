@@ -60,10 +60,11 @@ function literalKey(spec: string): string | undefined {
 }
 
 /** Sign `message` with ssh-keygen -Y sign. Throws GateError with a fix when it cannot. */
-export function signMessage(req: SignRequest): SignResult {
+export function signMessage(req: SignRequest & { interactive?: boolean }): SignResult {
   const env = { ...(req.env ?? process.env) };
   const message = typeof req.message === 'string' ? Buffer.from(req.message, 'utf8') : req.message;
   let tmp: string | undefined;
+  let work: string | undefined;
   let keyPath: string;
   const literal = literalKey(req.key);
   try {
@@ -86,12 +87,15 @@ export function signMessage(req: SignRequest): SignResult {
         fix: 'start ssh-agent and `ssh-add` the key, or pass --key with the private key file',
       });
     }
-    const r = spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-n', req.namespace, '-f', keyPath], {
+    // Sign a file, not stdin: stdin stays free for a passphrase prompt (ssh-keygen reads it from
+    // the terminal) and, when interactive, stderr shows "Confirm user presence" for FIDO keys.
+    work = mkdtempSync(join(tmpdir(), 'gate-sign-'));
+    const msgFile = join(work, 'payload');
+    writeFileSync(msgFile, message, { mode: 0o600 });
+    const r = spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-n', req.namespace, '-f', keyPath, msgFile], {
       env,
-      input: message,
       maxBuffer: 1024 * 1024,
-      // stdin carries the message; a passphrase prompt goes to /dev/tty, so a person can answer it
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: req.interactive ? ['inherit', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     });
     if (r.error) {
       if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -101,13 +105,15 @@ export function signMessage(req: SignRequest): SignResult {
       }
       throw new GateError('CANNOT_EVALUATE', `could not run ssh-keygen: ${r.error.message}`);
     }
-    const stderr = r.stderr.toString('utf8').trim();
+    const stderr = r.stderr ? r.stderr.toString('utf8').trim() : '';
     if (r.status !== 0) {
       throw new GateError('CANNOT_EVALUATE', `ssh-keygen -Y sign failed (exit ${r.status}): ${stderr || 'no message'}`, {
         fix: viaAgent ? 'check that the key is loaded: ssh-add -L' : 'check the key file and its passphrase',
       });
     }
-    const signature = r.stdout.toString('utf8');
+    const sigFile = `${msgFile}.sig`;
+    if (!existsSync(sigFile)) throw new GateError('CANNOT_EVALUATE', 'ssh-keygen -Y sign exited 0 but wrote no signature file.');
+    const signature = readFileSync(sigFile, 'utf8');
     const verified = verifySshsig({ signature, message, namespace: req.namespace });
     if (!verified.ok) {
       throw new GateError('CANNOT_EVALUATE', `ssh-keygen produced a signature that does not verify here: ${verified.reason}`);
@@ -115,6 +121,7 @@ export function signMessage(req: SignRequest): SignResult {
     return { signature, publicKey: verified.publicKey, verified, viaAgent };
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   }
 }
 

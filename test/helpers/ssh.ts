@@ -11,7 +11,8 @@ import { wireMpint, wireString, wireUint32 } from '../../src/signing/wire.js';
 import { SSHSIG_MAGIC, armor, skSignedData, sshsigSignedData } from '../../src/signing/sshsig.js';
 
 export function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string } = {}) {
-  const r = spawnSync(cmd, args, { env: opts.env ?? process.env, input: opts.input, cwd: opts.cwd, encoding: 'buffer' });
+  const input = typeof opts.input === 'string' ? Buffer.from(opts.input, 'utf8') : opts.input;
+  const r = spawnSync(cmd, args, { env: opts.env ?? process.env, input, cwd: opts.cwd });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }

@@ -25,7 +25,11 @@ export const auditCommands: CommandGroup = {
             return {
               code: 0,
               json: { ...r },
-              text: [`${so.green('ledger verifies')}: ${r.entries} entries, ${r.size} bytes, head ${r.tip.slice(0, 12)}`, ...r.warnings.map((w) => `warning: ${w}`)],
+              text: [
+                `${so.green('ledger verifies')}: ${r.entries} entries, ${r.size} bytes, head ${r.tip.slice(0, 12)}`,
+                r.signed?.newest ? `newest signed point: ${r.signed.newest.size} entries, head ${r.signed.newest.head.slice(0, 12)}, signed by ${r.signed.newest.principal} (${r.signed.newest.source})` : `no signed point${r.signed?.note ? `: ${r.signed.note}` : ' (no signed approval or checkpoint yet): a full rewrite with recomputed hashes would go unnoticed'}`,
+                ...r.warnings.map((w) => `warning: ${w}`),
+              ],
             };
           }
           return {

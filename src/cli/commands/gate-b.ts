@@ -107,9 +107,11 @@ export const gateBCommands: CommandGroup = {
       .description(
         'Show the explanation for the staged tree and approve it by typing back a fresh random challenge.\nCONFIRM takes one approval; DOUBLE_CONFIRM approves the intent, then shows the diff of the gated\nfiles (and every weakening of .agents/gates.yaml in plain words), then approves the diff.\nRefuses without an interactive terminal. Each approval is recorded in the ledger and the sidecar.',
       )
+      .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (private key file, or .pub with the key in ssh-agent); default: git config user.signingkey'))
+      .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
       .addOption(jsonOption())
       .action(
-        act(async (opts: { json?: boolean }): Promise<Result> => {
+        act(async (opts: { json?: boolean; key?: string; principal?: string }): Promise<Result> => {
           const [{ openContext }, { approve }] = await Promise.all([import('../../app/context.js'), import('../../app/approve.js')]);
           const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
           const out = opts.json ? process.stderr : process.stdout;
@@ -137,7 +139,7 @@ export const gateBCommands: CommandGroup = {
             },
           };
           try {
-            const r = await approve(openContext(), term);
+            const r = await approve(openContext(), term, { signing: { ...(opts.key ? { key: opts.key } : {}), ...(opts.principal ? { principal: opts.principal } : {}) } });
             const s = styleOut();
             if (r.aborted) return { code: 1, json: { ...r }, errText: [`${styleErr().red('not approved')}: ${r.aborted}`, `next: ${r.next}`] };
             const text: string[] = [];

@@ -1,0 +1,127 @@
+/**
+ * The signed approval payload: canonical JSON that binds an approval to exactly one change.
+ * Pure. The signature covers the UTF-8 bytes of `serializePayload(p)`; those bytes are stored
+ * verbatim (sidecar `approvals[].signature.payload` and the ledger's approve entry), and the
+ * verifier re-parses them and refuses a payload that is not in canonical form, so there is one
+ * byte string per meaning.
+ *
+ * Fields (all required unless marked):
+ *   v: 1, type: "agent-gates/approval"
+ *   repo: { id: <ledger repo-id, local to the clone>, root: <first-parent root commit of the
+ *          parent commit, or null before the first commit> }
+ *          `id` binds local checks (pre-commit, audit); `root` is clone-independent, for CI.
+ *   parent: the commit the change is staged on (HEAD), or null
+ *   tree: the staged tree
+ *   tier, step: the tier required and the approval step (confirm | intent | diff)
+ *   files: every gated path: {path, status, blob (staged blob id), old_path?, old_blob}
+ *   digest: the sidecar explanation digest (schema/sidecar.ts explanationDigest)
+ *   ledger: { size: number of entries before this approval, head: link hash after them }
+ *   principal: the allowed_signers principal the approver signs as
+ *   nonce: 128 random bits, hex
+ *   at: ISO 8601 time of signing
+ */
+import { canonicalJson } from '../schema/sidecar.js';
+import type { Tier } from '../schema/defaults.js';
+
+export const PAYLOAD_TYPE = 'agent-gates/approval';
+export const PAYLOAD_VERSION = 1;
+export const SIGNATURE_FORMAT = 'sshsig';
+
+export type PayloadStep = 'confirm' | 'intent' | 'diff';
+
+export interface PayloadFile {
+  path: string;
+  status: string;
+  blob: string;
+  old_path?: string;
+  old_blob: string;
+}
+
+export interface ApprovalPayload {
+  v: 1;
+  type: typeof PAYLOAD_TYPE;
+  repo: { id: string; root: string | null };
+  parent: string | null;
+  tree: string;
+  tier: Tier;
+  step: PayloadStep;
+  files: PayloadFile[];
+  digest: string;
+  ledger: { size: number; head: string };
+  principal: string;
+  nonce: string;
+  at: string;
+}
+
+/** What a signed approval stores next to the approval record (sidecar) and in the ledger. */
+export interface StoredSignature {
+  format: typeof SIGNATURE_FORMAT;
+  namespace: string;
+  /** The exact signed bytes, as a UTF-8 string (canonical JSON). */
+  payload: string;
+  /** The armored SSHSIG exactly as ssh-keygen printed it. */
+  signature: string;
+  principal: string;
+  /** SHA256 fingerprint of the signing key (informational; the key inside the signature decides). */
+  key: string;
+  /** FIDO keys only: authenticator flags and counter (informational; read from the signature). */
+  fido?: { flags: number; counter: number };
+}
+
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Files sorted by path so the payload does not depend on diff order. */
+export function sortFiles(files: readonly PayloadFile[]): PayloadFile[] {
+  return [...files]
+    .map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export function serializePayload(p: ApprovalPayload): string {
+  return canonicalJson({ ...p, files: sortFiles(p.files) });
+}
+
+/** Parse and validate stored payload bytes. Returns the payload or the first problem. */
+export function parsePayload(text: string): ApprovalPayload | string {
+  if (text.length > 1024 * 1024) return 'the payload is larger than 1 MiB';
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'the payload is not JSON';
+  }
+  const p = v as Record<string, unknown>;
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'the payload is not a JSON object';
+  const keys = ['v', 'type', 'repo', 'parent', 'tree', 'tier', 'step', 'files', 'digest', 'ledger', 'principal', 'nonce', 'at'];
+  for (const k of Object.keys(p)) if (!keys.includes(k)) return `the payload has an unknown field "${k}"`;
+  if (p.v !== PAYLOAD_VERSION) return `payload version ${String(p.v)} is not supported`;
+  if (p.type !== PAYLOAD_TYPE) return `the payload type is not ${PAYLOAD_TYPE}`;
+  const repo = p.repo as Record<string, unknown> | null;
+  if (typeof repo !== 'object' || repo === null || typeof repo.id !== 'string' || !(repo.root === null || (typeof repo.root === 'string' && OID.test(repo.root))) || Object.keys(repo).length !== 2) {
+    return 'payload.repo must be {id, root}';
+  }
+  if (!(p.parent === null || (typeof p.parent === 'string' && OID.test(p.parent)))) return 'payload.parent must be a commit id or null';
+  if (typeof p.tree !== 'string' || !OID.test(p.tree)) return 'payload.tree must be a tree id';
+  if (!['CONFIRM', 'DOUBLE_CONFIRM', 'AUTO'].includes(p.tier as string)) return 'payload.tier is not a tier';
+  if (!['confirm', 'intent', 'diff'].includes(p.step as string)) return 'payload.step is not a step';
+  if (!Array.isArray(p.files)) return 'payload.files must be a list';
+  for (const f of p.files as unknown[]) {
+    const o = f as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || typeof o.path !== 'string' || typeof o.status !== 'string' || typeof o.blob !== 'string' || !OID.test(o.blob) || typeof o.old_blob !== 'string' || !OID.test(o.old_blob) || (o.old_path !== undefined && typeof o.old_path !== 'string')) {
+      return 'payload.files has a malformed entry';
+    }
+    for (const k of Object.keys(o)) if (!['path', 'status', 'blob', 'old_path', 'old_blob'].includes(k)) return `payload.files has an unknown field "${k}"`;
+  }
+  if (typeof p.digest !== 'string' || !HEX64.test(p.digest)) return 'payload.digest must be 64 hex characters';
+  const l = p.ledger as Record<string, unknown> | null;
+  if (typeof l !== 'object' || l === null || !Number.isSafeInteger(l.size) || (l.size as number) < 0 || typeof l.head !== 'string' || !HEX64.test(l.head) || Object.keys(l).length !== 2) {
+    return 'payload.ledger must be {size, head}';
+  }
+  if (typeof p.principal !== 'string' || p.principal === '') return 'payload.principal must be a non-empty string';
+  if (typeof p.nonce !== 'string' || !/^[0-9a-f]{32,128}$/.test(p.nonce)) return 'payload.nonce must be hex';
+  if (typeof p.at !== 'string' || Number.isNaN(Date.parse(p.at))) return 'payload.at must be an ISO time';
+  const payload = p as unknown as ApprovalPayload;
+  if (serializePayload(payload) !== text) return 'the payload is not in canonical form (its bytes were re-encoded or edited)';
+  return payload;
+}
