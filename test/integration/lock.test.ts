@@ -82,7 +82,7 @@ for (let i = 0; i < Number(cycles); i++) {
     const seq = events.filter((e) => e.event === 'lease.grant' || e.event === 'lease.release').map((e) => e.event);
     for (let i = 0; i < seq.length; i += 2) expect([seq[i], seq[i + 1]]).toEqual(['lease.grant', 'lease.release']);
     expect(r.gate(['audit', 'verify']).code).toBe(0);
-  }, 900_000);
+  }, 1_800_000);
 
   it('a holder killed with SIGKILL is taken over after its TTL, with a higher fencing token', async () => {
     const r = repo();
