@@ -170,7 +170,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     expect(s.approvals).toHaveLength(1);
     const a = s.approvals[0]!;
     expect(a.method).toBe('ssh-signature');
-    const sig = a.signature as { payload: string; signature: string; principal: string };
+    const sig = a.signature as unknown as { payload: string; signature: string; principal: string };
     const p = parsePayload(sig.payload);
     if (typeof p === 'string') throw new Error(p);
     expect(p).toMatchObject({ tree: s.tree, tier: 'CONFIRM', step: 'confirm', principal: PRINCIPAL, parent: repo.gitOk('rev-parse', 'HEAD') });
@@ -229,11 +229,11 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     const r = await approveAs(repo, { key: alice.path });
     expect(r.recorded.map((x) => x.step)).toEqual(['intent', 'diff']);
     const s = await readSidecar(repo);
-    const payloads = s.approvals.map((a) => parsePayload((a.signature as { payload: string }).payload) as ApprovalPayload);
+    const payloads = s.approvals.map((a) => parsePayload((a.signature as unknown as { payload: string }).payload) as ApprovalPayload);
     expect(payloads.map((p) => p.step)).toEqual(['intent', 'diff']);
     expect(payloads[0]!.nonce).not.toBe(payloads[1]!.nonce);
     expect(payloads[1]!.ledger.size).toBeGreaterThan(payloads[0]!.ledger.size);
-    expect((s.approvals[0]!.signature as { signature: string }).signature).not.toBe((s.approvals[1]!.signature as { signature: string }).signature);
+    expect((s.approvals[0]!.signature as unknown as { signature: string }).signature).not.toBe((s.approvals[1]!.signature as unknown as { signature: string }).signature);
     const c = commit(repo);
     expect(c.code, c.stderr).toBe(0);
   });
@@ -320,7 +320,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     repo.gitOk('add', 'rules/new.md');
     expect(repo.gate(EXPLAIN).code).toBe(0);
     const s = await readSidecar(repo);
-    const signedTree = (parsePayload((old.signature as { payload: string }).payload) as ApprovalPayload).tree;
+    const signedTree = (parsePayload((old.signature as unknown as { payload: string }).payload) as ApprovalPayload).tree;
     expect(s.tree).not.toBe(signedTree);
     // copy the signature onto an approval record the agent backs with its own ledger entry
     await forgeApprovalInto(repo, s, old.signature);
@@ -348,7 +348,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     stageRule(repo);
     await approveAs(repo, { key: alice.path });
     const s = await readSidecar(repo);
-    const sig = s.approvals[0]!.signature as { payload: string };
+    const sig = s.approvals[0]!.signature as unknown as { payload: string };
     sig.payload = sig.payload.replace(/"nonce":"[0-9a-f]+"/, `"nonce":"${'0'.repeat(32)}"`);
     writeFileSync(sidecarFile(repo), renderSidecar(s));
     const c = commit(repo);
@@ -394,7 +394,7 @@ describe('ledger vouched for by signatures', () => {
     stageRule(repo);
     await approveAs(repo, { key: alice.path });
     const s = await readSidecar(repo);
-    const p = parsePayload((s.approvals[0]!.signature as { payload: string }).payload) as ApprovalPayload;
+    const p = parsePayload((s.approvals[0]!.signature as unknown as { payload: string }).payload) as ApprovalPayload;
     expect(p.ledger.size).toBeGreaterThan(0);
     expect(repo.gate(['audit', 'verify']).stdout).toContain(`newest signed point: ${p.ledger.size} entries`);
     // rewrite line 1 and recompute every hash and the head file: the chain verifies again
