@@ -4,7 +4,6 @@
  * exactly right for a mutex and exactly wrong for a lease: leases are records, not locks.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import lockfile from 'proper-lockfile';
 import { GateError } from '../errors.js';
 
 export interface MutexOptions {
@@ -24,6 +23,9 @@ export async function withMutex<T>(target: string, fn: () => Promise<T> | T, opt
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+  // Loaded on first use: proper-lockfile (with graceful-fs, retry, signal-exit) costs ~10 ms to
+  // load, and the commit hot path only takes the mutex when it writes to the ledger.
+  const lockfile = (await import('proper-lockfile')).default;
   const deadline = Date.now() + timeoutMs;
   let release: (() => Promise<void>) | undefined;
   let delay = 2;

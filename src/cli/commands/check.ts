@@ -1,8 +1,6 @@
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
-import { renderFindings } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleErr } from '../style.js';
 
 export const checkCommands: CommandGroup = {
   register(program) {
@@ -24,18 +22,8 @@ export const checkCommands: CommandGroup = {
             return runRangeCommand(opts.range);
           }
           if (!opts.hook) throw usage('gate check needs --hook <name> (or --range, once available).', 'gate check --hook pre-commit');
-          const [{ openContext }, { runHook, parseHookName }] = await Promise.all([import('../../app/context.js'), import('../../app/check.js')]);
-          const report = await runHook(openContext(), parseHookName(opts.hook));
-          const s = styleErr();
-          const errText: string[] = [];
-          if (report.findings.length) {
-            const nBlock = report.findings.filter((f) => f.severity === 'block').length;
-            errText.push(
-              nBlock ? s.red(s.bold(`agent-gates: commit blocked (${nBlock} problem${nBlock === 1 ? '' : 's'})`)) : s.yellow('agent-gates:'),
-            );
-            errText.push(...renderFindings(report.findings));
-          }
-          return { code: report.ok ? 0 : 1, json: { ...report }, errText };
+          const { checkHookResult } = await import('../check-hook.js');
+          return checkHookResult(opts.hook);
         }),
       );
   },
