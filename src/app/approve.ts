@@ -15,7 +15,7 @@ import { GateError } from '../errors.js';
 import { writeFileAtomic } from '../adapters/files.js';
 import { CONFIG_PATH } from '../adapters/config-file.js';
 import { sessionId, safeUser } from './identity.js';
-import { configAt, gatherLedgerFacts, ledgerRejections, loadSidecar, stagedFacts, verdictFor, type LoadedSidecar } from './mutation.js';
+import { configAt, expiryOf, gatherLedgerFacts, ledgerRejections, loadSidecar, stagedFacts, verdictFor, type LoadedSidecar } from './mutation.js';
 import { approvalProblem, EXPLAIN_FIX } from '../gates/approval.js';
 import { fileListChanges, requiredSteps, tierAtLeast, ZERO_BLOB, type MutationVerdict } from '../gates/mutation.js';
 import type { Approval, Person, Sidecar, Step } from '../schema/sidecar.js';
@@ -283,7 +283,7 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   const tier = verdict.tier;
   const already = new Set<Step>();
   for (const a of sidecar.approvals) {
-    if (!approvalProblem(a, facts.tree, digest, ledger.lines.get(a.ledger.offset)) && tierAtLeast(a.tier, tier)) already.add(a.step);
+    if (!approvalProblem(a, facts.tree, digest, ledger.lines.get(a.ledger.offset), expiryOf(ctx, facts.config).expiry) && tierAtLeast(a.tier, tier)) already.add(a.step);
   }
   const steps = requiredSteps(tier).filter((s) => !already.has(s));
   const base = { tree: facts.tree, tier, path: loaded.path, already: [...already] };

@@ -13,7 +13,7 @@ import { CONFIG_PATH } from '../adapters/config-file.js';
 import { classify, strictestConfig, type ContentsByPath, type FileContents, type MutationVerdict } from '../gates/mutation.js';
 import { evaluateApproval, type ApprovalFacts, type CitedLine, type LedgerFacts, type SidecarState } from '../gates/approval.js';
 import type { Finding } from '../gates/types.js';
-import { defaultConfig, type GatesConfig } from '../schema/defaults.js';
+import { defaultConfig, parseDuration, type GatesConfig } from '../schema/defaults.js';
 import { linkHash } from '../ledger/chain.js';
 
 export const SIDECAR_DIR = '.agents/gate-b';
@@ -209,8 +209,14 @@ export async function evaluateStaged(
   }
   const sidecar = await loadSidecar(ctx, facts.tree);
   const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
-  const input: ApprovalFacts = { tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}) };
+  const input: ApprovalFacts = { tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) };
   return { tree: facts.tree, verdict, sidecar, ...(ledger ? { ledger } : {}), findings: evaluateApproval(input) };
+}
+
+/** approval.max_age as the pure check wants it (absent when the duration cannot be parsed: the schema rejects that earlier). */
+export function expiryOf(ctx: Ctx, config: GatesConfig): { expiry?: { now: number; maxAgeMs: number; maxAge: string } } {
+  const ms = parseDuration(config.approval.max_age);
+  return ms === undefined ? {} : { expiry: { now: ctx.now().getTime(), maxAgeMs: ms, maxAge: config.approval.max_age } };
 }
 
 /** Current staged facts (the active index: GIT_INDEX_FILE is honoured by the adapter). */

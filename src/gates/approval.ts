@@ -36,6 +36,8 @@ export interface ApprovalFacts {
   path: string;
   sidecar: SidecarState;
   ledger?: LedgerFacts;
+  /** When given, approvals older than approval.max_age (by their ledger timestamp) do not count. */
+  expiry?: { now: number; maxAgeMs: number; maxAge: string };
 }
 
 export const EXPLAIN_FIX =
@@ -61,7 +63,13 @@ function summary(v: MutationVerdict): string {
 }
 
 /** Why an approval does not count, or undefined when it is sound. */
-export function approvalProblem(a: Approval, tree: string, digest: string, line: CitedLine | undefined): string | undefined {
+export function approvalProblem(
+  a: Approval,
+  tree: string,
+  digest: string,
+  line: CitedLine | undefined,
+  expiry?: { now: number; maxAgeMs: number; maxAge: string },
+): string | undefined {
   if (a.tree !== tree) return `it is for tree ${a.tree.slice(0, 12)}, not the staged tree ${tree.slice(0, 12)}`;
   if (a.digest !== digest) return 'the explanation was edited after it was approved (digest mismatch)';
   if (!line) return `the ledger has no entry at offset ${a.ledger.offset} (an approval not made by \`gate approve\`)`;
@@ -73,6 +81,12 @@ export function approvalProblem(a: Approval, tree: string, digest: string, line:
   if (e.subject?.tree !== tree) return `the ledger entry #${a.ledger.seq} approves another tree`;
   if (e.data?.digest !== digest) return `the ledger entry #${a.ledger.seq} approves another explanation`;
   if (e.data?.step !== a.step || e.data?.tier !== a.tier) return `the ledger entry #${a.ledger.seq} records another step or tier`;
+  if (expiry) {
+    // The ledger's timestamp is authoritative; the sidecar's `at` is only a copy.
+    const at = Date.parse(String((e as { ts?: unknown }).ts));
+    if (Number.isNaN(at)) return `the ledger entry #${a.ledger.seq} has no valid timestamp`;
+    if (expiry.now - at > expiry.maxAgeMs) return `it expired: approved ${new Date(at).toISOString()}, older than approval.max_age (${expiry.maxAge})`;
+  }
   return undefined;
 }
 
@@ -145,7 +159,7 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
   }
   const good = new Set<string>();
   s.approvals.forEach((a, i) => {
-    const problem = approvalProblem(a, tree, digest, f.ledger?.lines.get(a.ledger.offset));
+    const problem = approvalProblem(a, tree, digest, f.ledger?.lines.get(a.ledger.offset), f.expiry);
     if (problem) {
       block('B_APPROVAL_INVALID', `approval #${i + 1} (${a.step}) does not count: ${problem}.`, `remove it from the sidecar and have a person run \`gate approve\` again`, {
         data: { index: i, step: a.step },

@@ -3,7 +3,7 @@
  * real `git commit`s, and approvals are typed into a real pseudo-terminal (tmux).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
@@ -212,11 +212,36 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const r = repo.git('commit', '-m', 'rule only', '--', 'rules/style.md');
     expect(r.code, r.stderr).toBe(0);
     expect(repo.gitOk('show', '--name-only', '--format=', 'HEAD')).toBe('rules/style.md');
+    expect(JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD')).commit_tree).toBe(repo.gitOk('rev-parse', 'HEAD^{tree}'));
     // the other way round: a pathspec commit whose tree was never explained is blocked
     repo.write('rules/style.md', 'changed again\n');
     const blocked = repo.git('commit', '-m', 'again', '--', 'rules/style.md');
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toMatch(/B_NO_SIDECAR|B_SIDECAR_STALE/);
+  });
+});
+
+describe('Gate B: awkward paths', { timeout: 240_000 }, () => {
+  it('names with spaces, unicode and a rename out of a surface go through explain, approve and the note', async () => {
+    const repo = setup();
+    repo.write('rules/mein Regelwerk ü.md', '# Regeln\n');
+    repo.gitOk('add', '-A');
+    mkdirSync(join(repo.dir, 'docs'));
+    repo.gitOk('mv', 'rules/config.txt', 'docs/config.txt');
+    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    expect(st.files.map((f: any) => [f.path, f.old_path ?? null, f.status])).toEqual([
+      ['docs/config.txt', 'rules/config.txt', 'R'],
+      ['rules/mein Regelwerk ü.md', null, 'A'],
+    ]);
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    const a = await approveInTty(repo, [true]);
+    expect(a.code).toBe(0);
+    expect(a.screen).toContain('rules/mein Regelwerk ü.md');
+    expect(a.screen).toContain('rules/config.txt → docs/config.txt');
+    const r = commit(repo);
+    expect(r.code, r.stderr).toBe(0);
+    const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
+    expect(note.files.map((f: any) => f.path)).toEqual(['docs/config.txt', 'rules/mein Regelwerk ü.md']);
   });
 });
 

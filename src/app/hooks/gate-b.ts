@@ -15,7 +15,7 @@ export const gateB: HookGate = {
     return (await evaluateStaged(ctx, staged)).findings;
   },
   async postCommit(ctx, facts) {
-    const { verdictFor, loadSidecar, gatherLedgerFacts } = await import('../mutation.js');
+    const { verdictFor, loadSidecar, gatherLedgerFacts, expiryOf } = await import('../mutation.js');
     const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.parent);
     const base = {
       tier: verdict.tier,
@@ -26,7 +26,7 @@ export const gateB: HookGate = {
     const { evaluateApproval } = await import('../../gates/approval.js');
     const sidecar = await loadSidecar(ctx, facts.tree);
     const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
-    const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}) }));
+    const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) }));
     if (problems.length > 0 || sidecar.state.state !== 'ok') {
       const f: Finding = {
         gate: 'B',

@@ -147,3 +147,20 @@ describe('approvalProblem: each binding to the ledger', () => {
     expect(approvalProblem(x.a, TREE, H('edited'), x.line)).toMatch(/edited after it was approved/);
   });
 });
+
+describe('approval expiry (approval.max_age, by the ledger timestamp)', () => {
+  const digest = H('d');
+  const DAY = 86_400_000;
+  it('counts until max_age, not after; the sidecar copy of the time is ignored', () => {
+    const x = approved('confirm', 'CONFIRM', digest, 5, { ts: '2026-01-01T00:00:00.000Z' });
+    const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+    expect(approvalProblem(x.a, TREE, digest, x.line, { now: t0 + 7 * DAY, maxAgeMs: 7 * DAY, maxAge: '7d' })).toBeUndefined();
+    expect(approvalProblem(x.a, TREE, digest, x.line, { now: t0 + 7 * DAY + 1, maxAgeMs: 7 * DAY, maxAge: '7d' })).toMatch(/expired.*max_age \(7d\)/);
+    const forgedAt = { ...x.a, at: new Date(t0 + 7 * DAY).toISOString() };
+    expect(approvalProblem(forgedAt, TREE, digest, x.line, { now: t0 + 8 * DAY, maxAgeMs: 7 * DAY, maxAge: '7d' })).toMatch(/expired/);
+  });
+  it('a ledger entry without a timestamp does not count when expiry is checked', () => {
+    const x = approved('confirm', 'CONFIRM', digest, 5);
+    expect(approvalProblem(x.a, TREE, digest, x.line, { now: 0, maxAgeMs: 1, maxAge: '1ms' })).toMatch(/no valid timestamp/);
+  });
+});
