@@ -74,7 +74,7 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
       parents: c.parents,
       subject: c.subject,
       tier: v.tier,
-      paths: v.files.map((x) => ({ path: x.path, tier: x.tier, blob: x.blob })),
+      paths: v.files.map((x) => ({ path: x.path, tier: x.tier, blob: x.blob, ...(c.parents.length > 1 && inherited(ctx, c.parents.slice(1), x.path, x.blob) ? { inherited: true } : {}) })),
       ...(v.carve_out.applied ? { carveOut: 'doc-only' } : {}),
     };
     const noteBlob = notes.get(c.commit);
@@ -88,6 +88,15 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
     facts.push(f);
   }
   return { facts, verdicts };
+}
+
+/** Whether one of `parents` has exactly `blob` at `path` (ZERO_BLOB: the path is absent there). */
+function inherited(ctx: Ctx, parents: readonly string[], path: string, blob: string): boolean {
+  const deleted = /^0+$/.test(blob);
+  return parents.some((p) => {
+    const b = ctx.git.blobAt(p, path);
+    return deleted ? b === undefined : b === blob;
+  });
 }
 
 function unreadableNote(commit: string, why: string): GateError {

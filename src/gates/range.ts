@@ -9,6 +9,8 @@
  *   - by content: the same blob of that path (or its deletion) was approved, at a tier at least
  *     as high as the path's tier, in a valid note on this commit or an earlier commit of the range
  *     (a rebase that leaves gated content alone keeps its approvals; a merge of approved work passes).
+ * A merge is only asked about content that none of its parents had (a conflict resolution or an
+ * "evil merge"): what it takes unchanged from another parent was checked with that parent.
  * A note is valid when its embedded sidecar carries the approvals its tier requires, each bound to
  * the digest of the sidecar's explanation, and no rejection.
  */
@@ -23,6 +25,11 @@ export interface RangePath {
   tier: Tier;
   /** New content: the blob id, or ZERO_BLOB when the commit deletes the path (or renames it away). */
   blob: string;
+  /**
+   * For a merge: another parent already has exactly this content at this path, so the merge brings
+   * nothing new here (that parent is either in the range and checked itself, or in the base's history).
+   */
+  inherited?: boolean;
 }
 
 export interface RangeCommitFacts {
@@ -98,7 +105,7 @@ export function evaluateRange(commits: readonly RangeCommitFacts[]): RangeResult
         byBlob.set(blob, Math.max(byBlob.get(blob) ?? -1, rank(note.tier)));
       }
     }
-    const gated = c.tier === 'AUTO' ? [] : c.paths.filter((p) => p.tier !== 'AUTO');
+    const gated = c.tier === 'AUTO' ? [] : c.paths.filter((p) => p.tier !== 'AUTO' && !p.inherited);
     let coveredBy: CommitVerdict['coveredBy'];
     if (gated.length > 0) {
       const treeMatch = note !== undefined && note.commitTree === c.tree;

@@ -123,7 +123,7 @@ describe('gate check --range', () => {
     expect(r.json.violations[0]).toMatchObject({ code: 'C_UNAPPROVED', path: 'rules/new-rule.md' });
   });
 
-  it('a merge of an approved branch passes (the merge carries approved blobs)', () => {
+  it('a merge of an approved branch passes', () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
@@ -139,11 +139,12 @@ describe('gate check --range', () => {
     expect(r.code).toBe(0);
     expect(r.json.commits.map((x: any) => x.commit)).toContain(merge);
     const m = r.json.commits.find((x: any) => x.commit === merge);
-    expect(m).toMatchObject({ tier: 'CONFIRM', gated: 1, coveredBy: 'content', hasNote: false });
+    // the merge takes rules/new-rule.md unchanged from its second parent, which was checked (and approved) itself
+    expect(m).toMatchObject({ tier: 'CONFIRM', gated: 0, hasNote: false, violations: [] });
     expect(r.json.commits).toHaveLength(3);
   });
 
-  it('a merge that brings in an unapproved gated change is caught on the branch commit and the merge', () => {
+  it('a merge that brings in an unapproved gated change is caught on the branch commit that made it', () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
@@ -153,10 +154,42 @@ describe('gate check --range', () => {
     const merge = repo.gitOk('rev-parse', 'HEAD');
     const r = range(`${base}..main`);
     expect(r.code).toBe(1);
-    expect(r.json.violations.map((v: any) => [v.commit, v.path])).toEqual([
-      [c, 'rules/new-rule.md'],
-      [merge, 'rules/new-rule.md'],
-    ]);
+    expect(r.json.violations.map((v: any) => [v.commit, v.path])).toEqual([[c, 'rules/new-rule.md']]);
+    expect(r.json.commits.find((x: any) => x.commit === merge)).toMatchObject({ gated: 0, violations: [] });
+  });
+
+  it('merging main (with approved gated work whose notes are before the range) into a branch passes', () => {
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('src/f.ts', 'f\n');
+    repo.gitOk('add', '-A');
+    const f = commit(repo, 'feature work');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.write('rules/new-rule.md', '# New\n');
+    repo.gitOk('add', '-A');
+    addNote(repo, commit(repo, 'approved on main'), 'CONFIRM');
+    const mainTip = repo.gitOk('rev-parse', 'HEAD');
+    repo.gitOk('checkout', '-q', 'feature');
+    repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge main into feature', 'main');
+    const r = range(`${mainTip}..feature`);
+    expect(r.code).toBe(0);
+    expect(r.json.commits.map((x: any) => x.commit)).toContain(f);
+    expect(r.json.commits).toHaveLength(2);
+  });
+
+  it('an "evil merge" that adds gated content no parent had is caught on the merge', () => {
+    repo.gitOk('checkout', '-q', '-b', 'feature');
+    repo.write('src/f.ts', 'f\n');
+    repo.gitOk('add', '-A');
+    commit(repo, 'feature work');
+    repo.gitOk('checkout', '-q', 'main');
+    repo.gitOk('merge', '-q', '--no-ff', '--no-commit', 'feature');
+    repo.write('rules/evil.md', '# Evil\n');
+    repo.gitOk('add', '-A');
+    const merge = commit(repo, 'merge feature');
+    expect(repo.gitOk('rev-list', '--parents', '-n1', merge).split(' ')).toHaveLength(3);
+    const r = range(`${base}..main`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', commit: merge, path: 'rules/evil.md' })]);
   });
 
   it('approved, then amended gated content (--no-verify) is caught even though the note was carried over', () => {
