@@ -117,19 +117,34 @@ export class Git {
 
   /** Locate the repository; NOT_A_REPO when cwd is not inside a work tree. */
   paths(): RepoPaths {
-    const r = this.exec(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir']);
-    if (r.code !== 0) {
+    return this.locate(false).paths;
+  }
+
+  /**
+   * `paths()` and HEAD's commit id (undefined on an unborn branch) from ONE git process: the
+   * commit hooks need both, and every process they start is paid for on every commit.
+   */
+  pathsAndHead(): { paths: RepoPaths; head: string | undefined } {
+    return this.locate(true);
+  }
+
+  private locate(withHead: boolean): { paths: RepoPaths; head: string | undefined } {
+    const args = ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'];
+    // --verify --quiet: exit 1 (after printing the three paths) when HEAD names no commit yet
+    if (withHead) args.push('--verify', '--quiet', 'HEAD^{commit}');
+    const r = this.exec(args);
+    if (r.code !== 0 && !(withHead && r.code === 1)) {
       throw new GateError('NOT_A_REPO', `${this.cwd} is not inside a git work tree.`, {
         fix: 'cd into your repository (or run `git init`) and try again',
       });
     }
-    const [root, gitDir, commonDir] = r.stdout.toString('utf8').trimEnd().split('\n');
+    const [root, gitDir, commonDir, head] = r.stdout.toString('utf8').trimEnd().split('\n');
     if (!root || !gitDir || !commonDir) {
       throw new GateError('NOT_A_REPO', `${this.cwd} is not inside a git work tree (bare repository?).`, {
         fix: 'run gate from inside a checked-out work tree',
       });
     }
-    return { root, gitDir, commonDir };
+    return { paths: { root, gitDir, commonDir }, head: withHead && r.code === 0 && head ? head.trim() : undefined };
   }
 
   /** The tree the next commit would have: `git write-tree` on the active index. */
@@ -148,9 +163,11 @@ export class Git {
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }
 
-  /** Staged changes: index vs HEAD (vs the empty tree before the first commit). */
-  stagedChanges(): FileChange[] {
-    const base = this.head() ?? EMPTY_TREE;
+  /**
+   * Staged changes: index vs HEAD (vs the empty tree before the first commit). Pass `base` when
+   * HEAD (or EMPTY_TREE) is already known, to save a git process.
+   */
+  stagedChanges(base: string = this.head() ?? EMPTY_TREE): FileChange[] {
     return parseRawNumstat(this.run([...DIFF_FLAGS, '--cached', base]));
   }
 
@@ -478,9 +495,16 @@ export function parseWorktreeList(buf: Buffer): WorktreeInfo[] {
   return out;
 }
 
-/** Convenience for callers that want a Git rooted at the repository top level. */
-export function openGit(cwd: string = process.cwd()): { git: Git; paths: RepoPaths } {
+/**
+ * Convenience for callers that want a Git rooted at the repository top level. With
+ * `{ head: true }` it also returns HEAD's commit as read in the same git process (a snapshot).
+ */
+export function openGit(cwd: string = process.cwd(), opts: { head?: boolean } = {}): { git: Git; paths: RepoPaths; head?: { commit: string | undefined } } {
   const probe = new Git(cwd);
+  if (opts.head) {
+    const { paths, head } = probe.pathsAndHead();
+    return { git: paths.root === cwd ? probe : new Git(paths.root), paths, head: { commit: head } };
+  }
   const paths = probe.paths();
   return { git: paths.root === cwd ? probe : new Git(paths.root), paths };
 }

@@ -33,8 +33,9 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const gates = await loadGates();
   if (hook === 'pre-commit') {
     const tree = ctx.git.writeTree();
-    const head = ctx.git.head();
-    const changes = ctx.git.stagedChanges();
+    // HEAD read with the repository's location (one git process fewer) when the CLI opened it so
+    const head = ctx.openedHead ? ctx.openedHead.commit : ctx.git.head();
+    const changes = ctx.git.stagedChanges(head ?? EMPTY_TREE);
     const staged = { tree, head, changes, config };
     const findings: Finding[] = [];
     for (const g of gates) if (g.preCommit) findings.push(...(await g.preCommit(ctx, staged)));
@@ -50,10 +51,13 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     return { hook, ok: blocked.length === 0, tree, findings, data: {} };
   }
   // post-commit
-  const commit = ctx.git.head();
+  const commit = ctx.openedHead ? ctx.openedHead.commit : ctx.git.head();
   if (!commit) throw new GateError('GIT_FAILED', 'post-commit ran but HEAD does not name a commit.');
-  const tree = ctx.git.text(['rev-parse', `${commit}^{tree}`]);
-  const parent = ctx.git.revParse(`${commit}^1`);
+  // tree and first parent in one git process
+  const info = ctx.git.commitInfos([commit], ['-n', '1'])[0];
+  if (!info || info.commit !== commit) throw new GateError('GIT_FAILED', `post-commit could not read commit ${commit}.`);
+  const tree = info.tree;
+  const parent = info.parents[0];
   const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, commit);
   const facts = { commit, tree, parent, changes, config };
   const findings: Finding[] = [];

@@ -22,10 +22,16 @@ export interface Ctx {
   initialised(): boolean;
   actor(): Actor;
   record(events: LedgerEventInput | readonly LedgerEventInput[]): ReturnType<LedgerFile['append']>;
+  /**
+   * HEAD's commit as read when the context was opened (undefined commit: unborn branch). Only
+   * present with `openContext(cwd, { head: true })`: the commit hooks read it in the same git
+   * process that locates the repository.
+   */
+  openedHead?: { commit: string | undefined };
 }
 
-export function openContext(cwd: string = process.cwd(), opts: { now?: () => Date; configCache?: boolean } = {}): Ctx {
-  const { git, paths } = openGit(cwd);
+export function openContext(cwd: string = process.cwd(), opts: { now?: () => Date; configCache?: boolean; head?: boolean } = {}): Ctx {
+  const { git, paths, head } = openGit(cwd, { head: opts.head === true });
   const stateDir = join(paths.commonDir, 'agent-gates');
   const now = opts.now ?? (() => new Date());
   const ledger = new LedgerFile(stateDir, now);
@@ -46,5 +52,6 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
     config: () => (cfg ??= loadConfig(paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
     actor: () => (actor ??= committingActor(git)),
     record: (events) => ledger.append(Array.isArray(events) ? events : [events as LedgerEventInput]),
+    ...(head ? { openedHead: head } : {}),
   };
 }

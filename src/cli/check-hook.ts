@@ -9,7 +9,7 @@ import { styleErr } from './style.js';
 
 export async function checkHookResult(hook: string): Promise<Result> {
   const [{ openContext }, { runHook, parseHookName }] = await Promise.all([import('../app/context.js'), import('../app/check.js')]);
-  const report = await runHook(openContext(), parseHookName(hook));
+  const report = await runHook(openContext(process.cwd(), { head: true }), parseHookName(hook));
   const s = styleErr();
   const errText: string[] = [];
   if (report.findings.length) {
