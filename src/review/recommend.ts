@@ -88,7 +88,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
         kind: 'question-silent-surface',
         subject: s.name,
         title: `Surface "${s.name}" never fired in the window`,
-        action: `check that its globs still match the files you mean to guard (see Drift); if the files are simply stable, keep it`,
+        action: `check that the globs still match the files you mean to guard (see Drift); if those files are simply stable, keep the surface`,
         evidence: [`0 fires, blocks, approvals or rejections across ${commits} recorded commits`],
         threshold: `at least review.min_samples = ${t.min_samples} recorded commits in the window`,
       });

@@ -3,7 +3,7 @@
  * external assets, readable offline. Pure string building; every text is escaped.
  */
 import type { ReviewReport } from './report.js';
-import { buildSections, untrustedBanner, type Block } from './sections.js';
+import { buildSections, displayRecommendations, untrustedBanner, type Block } from './sections.js';
 import { formatDuration } from './stats.js';
 
 export const esc = (s: string): string =>
@@ -123,6 +123,7 @@ export function renderHtml(r: ReviewReport): string {
   const histTierRows = Object.entries(r.history.byTier).map(([k, v]) => ({ label: k, value: v, color: TIER_COLORS[k] ?? COLORS.commits }));
   const tta = B.timeToApproval;
   const sections = buildSections(r);
+  const recs = displayRecommendations(r.recommendations);
   const body: string[] = [];
   body.push(`<h1>agent-gates review</h1><p class="sub">${esc(r.repository)} · ${esc(r.window.since.slice(0, 16).replace('T', ' '))} → ${esc(r.window.until.slice(0, 16).replace('T', ' '))} UTC (${esc(r.window.label)})</p>`);
   body.push(banner ? `<div class="banner" role="alert">${esc(banner)}</div>` : `<div class="ok-banner">ledger verifies: ${r.integrity.entries} entries</div>`);
@@ -135,7 +136,7 @@ export function renderHtml(r: ReviewReport): string {
       card('median explain → approval', formatDuration(tta.medianMs)),
       card('bypasses in history', String(r.history.bypasses.length), r.history.bypasses.length ? 'bad' : 'good'),
       card('lease denials', String(r.ledger.leases.denials)),
-      card('recommendations', String(r.recommendations.length), r.recommendations.length ? 'bad' : 'good'),
+      card('recommendations', String(recs.length), recs.length ? 'bad' : 'good'),
     ].join('')}</div>`,
   );
   body.push(`<div class="${r.trusted ? '' : 'untrusted'}">`);
@@ -145,7 +146,6 @@ export function renderHtml(r: ReviewReport): string {
   if (histTierRows.length) body.push(barChart('Commits on HEAD by tier (git history)', histTierRows));
   body.push(barChart(`Time from explain to approval (n=${tta.count}, median ${formatDuration(tta.medianMs)}, p90 ${formatDuration(tta.p90Ms)})`, tta.histogram.map((h) => ({ label: h.label, value: h.count, color: COLORS.approvals }))));
   body.push(barChart('Fires per surface', B.surfaces.map((s) => ({ label: s.name, value: s.fires, color: TIER_COLORS[s.tier], note: s.tier }))));
-  const recs = r.recommendations;
   body.push('<h2>Recommendations</h2>');
   body.push(
     recs.length

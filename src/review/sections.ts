@@ -4,6 +4,7 @@
  */
 import type { ReviewReport } from './report.js';
 import { formatDuration } from './stats.js';
+import type { Recommendation } from './recommend.js';
 
 export type Block =
   | { kind: 'kv'; rows: Array<[string, string]> }
@@ -23,6 +24,33 @@ const kvs = (o: Record<string, number>): string => {
   const e = Object.entries(o);
   return e.length ? e.map(([k, v]) => `${k} ${v}`).join(', ') : 'none';
 };
+
+const cap = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+
+/**
+ * Recommendations as shown to a person: silent surfaces are grouped into one item (the JSON keeps
+ * one recommendation per surface), actions start with a capital.
+ */
+export function displayRecommendations(recs: readonly Recommendation[]): Recommendation[] {
+  const silent = recs.filter((r) => r.kind === 'question-silent-surface');
+  const out: Recommendation[] = [];
+  for (const r of recs) {
+    if (r.kind !== 'question-silent-surface') out.push({ ...r, action: cap(r.action) });
+    else if (r === silent[0]) {
+      out.push(
+        silent.length === 1
+          ? { ...r, action: cap(r.action) }
+          : {
+              ...r,
+              subject: silent.map((x) => x.subject ?? '').join(', '),
+              title: `${silent.length} surfaces never fired in the window: ${silent.map((x) => x.subject).join(', ')}`,
+              action: cap(r.action),
+            },
+      );
+    }
+  }
+  return out;
+}
 
 export function untrustedBanner(r: ReviewReport): string | undefined {
   if (r.trusted) return undefined;
@@ -203,7 +231,7 @@ export function buildSections(r: ReviewReport): Section[] {
       ? [
           {
             kind: 'list',
-            items: r.recommendations.map((x) => `${x.title}. ${x.action}. Evidence: ${x.evidence.join('; ')}. Threshold: ${x.threshold}.`),
+            items: displayRecommendations(r.recommendations).map((x) => `${x.title}. ${x.action}. Evidence: ${x.evidence.join('; ')}. Threshold: ${x.threshold}.`),
           },
         ]
       : [{ kind: 'para', text: 'None: no threshold was crossed in this window.' }],
