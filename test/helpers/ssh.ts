@@ -134,3 +134,19 @@ export function fidoSign(key: FidoKey, namespace: string, message: Buffer | stri
 }
 
 export const sha256hex = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** A plain ssh-ed25519 key and SSHSIG made with node:crypto (for pure unit tests). */
+export function softKey(): { pubLine: string; sign: (namespace: string, message: Buffer | string) => string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const x = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const blob = Buffer.concat([wireString('ssh-ed25519'), wireString(x)]);
+  return {
+    pubLine: `ssh-ed25519 ${blob.toString('base64')}`,
+    sign(namespace, message) {
+      const msg = typeof message === 'string' ? Buffer.from(message) : message;
+      const raw = cryptoSign(null, sshsigSignedData(namespace, 'sha512', msg), privateKey);
+      const sig = Buffer.concat([wireString('ssh-ed25519'), wireString(raw)]);
+      return armor(Buffer.concat([SSHSIG_MAGIC, wireUint32(1), wireString(blob), wireString(namespace), wireString(Buffer.alloc(0)), wireString('sha512'), wireString(sig)]));
+    },
+  };
+}
