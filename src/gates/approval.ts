@@ -173,3 +173,39 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
   }
   return out;
 }
+
+/**
+ * Whether earlier approval notes already cover every gated file of a commit: the same path with
+ * the same blob, approved at a tier at least as high. Used after `commit --amend` or a rebase,
+ * where git copies the note (notes.rewriteRef) only after the post-commit hook ran. Returns the
+ * commits whose notes cover the files, or undefined when some file is not covered.
+ */
+export function noteCoverage(
+  files: ReadonlyArray<Pick<FileVerdict, 'path' | 'blob' | 'tier'>>,
+  notes: ReadonlyArray<{ commit: string; body: string }>,
+): string[] | undefined {
+  const approved = new Map<string, { tier: FileVerdict['tier']; commit: string }>();
+  for (const n of notes) {
+    let v: unknown;
+    try {
+      v = JSON.parse(n.body);
+    } catch {
+      continue;
+    }
+    const o = v as { agent_gates?: unknown; files?: unknown };
+    if (o?.agent_gates !== 1 || !Array.isArray(o.files)) continue;
+    for (const f of o.files as Array<{ path?: unknown; blob?: unknown; tier?: unknown }>) {
+      if (typeof f?.path !== 'string' || typeof f.blob !== 'string' || (f.tier !== 'CONFIRM' && f.tier !== 'DOUBLE_CONFIRM')) continue;
+      const key = `${f.path}\0${f.blob}`;
+      const have = approved.get(key);
+      if (!have || tierAtLeast(f.tier, have.tier)) approved.set(key, { tier: f.tier, commit: n.commit });
+    }
+  }
+  const by = new Set<string>();
+  for (const f of files) {
+    const a = approved.get(`${f.path}\0${f.blob}`);
+    if (!a || !tierAtLeast(a.tier, f.tier)) return undefined;
+    by.add(a.commit);
+  }
+  return [...by];
+}

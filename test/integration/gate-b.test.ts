@@ -130,6 +130,30 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     expect(ledger.map((e: any) => e.event)).toEqual(expect.arrayContaining(['explain', 'approve', 'commit']));
   });
 
+  it('amending an approved commit without touching gated content keeps its approval (no warning, note copied)', async () => {
+    const repo = setup();
+    repo.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
+    repo.write('rules/new.md', '# New rule\n');
+    repo.gitOk('add', 'rules/new.md');
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    expect((await approveInTty(repo, [true])).code).toBe(0);
+    expect(commit(repo).code).toBe(0);
+    const first = head(repo);
+    const r = repo.git('commit', '--amend', '-m', 'change (reworded)');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('B_COMMITTED_UNAPPROVED');
+    expect(head(repo)).not.toBe(first);
+    const ledger = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(ledger[ledger.length - 1].data.gate_b.covered_by).toEqual([first]);
+    expect(JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD')).files[0].path).toBe('rules/new.md');
+    // a --no-verify commit of new gated content is not covered: post-commit warns
+    repo.write('rules/sneak.txt', 'sneaked in\n');
+    repo.gitOk('add', 'rules/sneak.txt');
+    const sneaky = repo.git('commit', '--no-verify', '-m', 'sneak');
+    expect(sneaky.code).toBe(0);
+    expect(sneaky.stderr).toContain('B_COMMITTED_UNAPPROVED');
+  });
+
   it('approve with a piped stdin and no terminal is refused', () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');

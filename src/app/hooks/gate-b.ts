@@ -7,6 +7,21 @@ import { unlinkSync } from 'node:fs';
 import type { HookGate } from './types.js';
 import type { Finding } from '../../gates/types.js';
 import { blocks } from '../../gates/types.js';
+import type { Ctx } from '../context.js';
+import type { MutationVerdict } from '../../gates/mutation.js';
+import { noteCoverage } from '../../gates/approval.js';
+
+function coveredByNotes(ctx: Ctx, verdict: MutationVerdict, commit: string): string[] | undefined {
+  const notes = ctx.git.notesMap();
+  notes.delete(commit);
+  if (notes.size === 0) return undefined;
+  const blobs = ctx.git.readBlobs([...notes.values()]);
+  const bodies = [...notes].flatMap(([c, b]) => {
+    const body = blobs.get(b);
+    return body ? [{ commit: c, body: body.toString('utf8') }] : [];
+  });
+  return noteCoverage(verdict.files, bodies);
+}
 
 export const gateB: HookGate = {
   name: 'gate-b',
@@ -28,6 +43,10 @@ export const gateB: HookGate = {
     const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
     const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) }));
     if (problems.length > 0 || sidecar.state.state !== 'ok') {
+      // After `commit --amend` or a rebase, git copies the old note only after this hook: when
+      // earlier notes already approve exactly these blobs, the commit is covered.
+      const covered = sidecar.state.state === 'missing' ? coveredByNotes(ctx, verdict, facts.commit) : undefined;
+      if (covered) return { findings: [], data: { gate_b: { ...base, covered_by: covered } } };
       const f: Finding = {
         gate: 'B',
         code: 'B_COMMITTED_UNAPPROVED',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { approvalProblem, evaluateApproval, toSidecarFiles, type ApprovalFacts, type CitedLine, type LedgerFacts } from '../../../src/gates/approval.js';
+import { approvalProblem, evaluateApproval, noteCoverage, toSidecarFiles, type ApprovalFacts, type CitedLine, type LedgerFacts } from '../../../src/gates/approval.js';
 import { classify } from '../../../src/gates/mutation.js';
 import { explanationDigest, type Approval, type Sidecar } from '../../../src/schema/sidecar.js';
 import { defaultConfig } from '../../../src/schema/defaults.js';
@@ -162,5 +162,26 @@ describe('approval expiry (approval.max_age, by the ledger timestamp)', () => {
   it('a ledger entry without a timestamp does not count when expiry is checked', () => {
     const x = approved('confirm', 'CONFIRM', digest, 5);
     expect(approvalProblem(x.a, TREE, digest, x.line, { now: 0, maxAgeMs: 1, maxAge: '1ms' })).toMatch(/no valid timestamp/);
+  });
+});
+
+describe('noteCoverage (amend and rebase: earlier notes approving the same blobs)', () => {
+  const B = 'b'.repeat(40);
+  const note = (files: unknown[]) => JSON.stringify({ agent_gates: 1, files });
+  it('covers when every gated file has the same blob approved at a tier at least as high', () => {
+    const files = [{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' as const }];
+    expect(noteCoverage(files, [{ commit: 'c1', body: note([{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' }]) }])).toEqual(['c1']);
+    expect(noteCoverage(files, [{ commit: 'c1', body: note([{ path: 'rules/a.md', blob: B, tier: 'DOUBLE_CONFIRM' }]) }])).toEqual(['c1']);
+  });
+  it('does not cover another blob, another path, a lower tier, or a malformed note', () => {
+    const files = [{ path: 'rules/a.md', blob: B, tier: 'DOUBLE_CONFIRM' as const }];
+    expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'rules/a.md', blob: 'c'.repeat(40), tier: 'DOUBLE_CONFIRM' }]) }])).toBeUndefined();
+    expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'rules/b.md', blob: B, tier: 'DOUBLE_CONFIRM' }]) }])).toBeUndefined();
+    expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' }]) }])).toBeUndefined();
+    expect(noteCoverage(files, [{ commit: 'c', body: 'not json' }, { commit: 'd', body: '{"agent_gates":2,"files":[]}' }])).toBeUndefined();
+  });
+  it('needs every file covered', () => {
+    const files = [{ path: 'a', blob: B, tier: 'CONFIRM' as const }, { path: 'b', blob: B, tier: 'CONFIRM' as const }];
+    expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'a', blob: B, tier: 'CONFIRM' }]) }])).toBeUndefined();
   });
 });
