@@ -5,6 +5,7 @@
  */
 import { GateError } from '../errors.js';
 import { EMPTY_TREE, NOTES_REF, type CommitInfo } from '../adapters/git.js';
+import { CONFIG_PATH } from '../adapters/config-file.js';
 import type { GatesConfig, Tier } from '../schema/defaults.js';
 import { evaluateRange, parseNote, rangeFindings, type CommitVerdict, type RangeCommitFacts, type RangeViolation, type SidecarCheck } from '../gates/range.js';
 import type { Finding } from '../gates/types.js';
@@ -60,12 +61,16 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
     sidecarChecker(),
   ]);
   const notes = ctx.git.notesMap(NOTES_REF);
+  const configs = new Map<string, GatesConfig>();
   const facts: RangeCommitFacts[] = [];
   const verdicts = new Map<string, MutationVerdict>();
   for (const c of commits) {
     const parent = c.parents[0];
     const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, c.commit);
-    const config = (await configAt(ctx, c.commit)) as GatesConfig;
+    // the config committed in this commit, parsed once per distinct blob
+    const cfgBlob = ctx.git.blobAt(c.commit, CONFIG_PATH) ?? 'none';
+    let config = configs.get(cfgBlob);
+    if (!config) configs.set(cfgBlob, (config = (await configAt(ctx, c.commit)) as GatesConfig));
     const v = await verdictFor(ctx, changes, config, parent);
     verdicts.set(c.commit, v);
     const f: RangeCommitFacts = {

@@ -259,6 +259,19 @@ describe('gate check --range', () => {
     expect(r.json.violations[0].missing).not.toMatch(/before the range/);
   });
 
+  it('a --no-verify commit that weakens .agents/gates.yaml is caught at DOUBLE_CONFIRM (classified with the config before it too)', () => {
+    repo.write('.agents/gates.yaml', 'version: 1\nsurfaces: []\n'); // drops every surface
+    repo.gitOk('add', '-A');
+    const weaken = commit(repo, 'weaken the gates');
+    repo.write('rules/after.md', '# After\n');
+    repo.gitOk('add', '-A');
+    const after = commit(repo, 'a rule under the weakened config');
+    const r = range(`${base}..HEAD`);
+    expect(r.code).toBe(1);
+    expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', commit: weaken, path: '.agents/gates.yaml', requiredTier: 'DOUBLE_CONFIRM' })]);
+    expect(r.json.commits.find((c: any) => c.commit === after)).toMatchObject({ tier: 'AUTO', violations: [] });
+  });
+
   it('reports every violation at once across several commits', () => {
     repo.write('rules/a.md', '# A\n');
     repo.gitOk('add', '-A');
