@@ -19,7 +19,7 @@ export const gateBCommands: CommandGroup = {
       .command('status')
       .summary('Gate B: how the staged changes are classified and what they still need')
       .description(
-        'Show the staged tree, its tier (AUTO, CONFIRM, DOUBLE_CONFIRM), each gated file with its surfaces,\nthe doc-only carve-out decision and why, and whether an explanation and its approvals exist.\nRuns the same evaluation as the pre-commit check and records nothing.',
+        'Show the staged tree, its tier (AUTO, CONFIRM, DOUBLE_CONFIRM), each gated file with its surfaces, the doc-only carve-out decision and why, and whether an explanation and its approvals exist. Runs the same evaluation as the pre-commit check and records nothing.',
       )
       .addOption(jsonOption())
       .action(
@@ -50,7 +50,7 @@ export const gateBCommands: CommandGroup = {
       .command('explain')
       .summary("Gate B: explain the staged change (the agent's command)")
       .description(
-        'Write .agents/gate-b/explain-<tree>.yaml for the current staged tree: intent, alternatives and risk,\nwith the gated files filled in from the staged diff. Missing required fields are listed by name and\nnothing is written. Prints the tier, the path, the command a person runs next, and earlier rejections\nof the same paths.\n\nDocument for --from (YAML or JSON):\n  intent: why this change\n  alternatives: [what else was considered]\n  risk: {blast_radius: ..., reversibility: ..., rollback: ...}',
+        'Write .agents/gate-b/explain-<tree>.yaml for the current staged tree: intent, alternatives and risk, with the gated files filled in from the staged diff. Missing required fields are listed by name and nothing is written. Prints the tier, the path, the command a person runs next, and earlier rejections of the same paths.\n\nDocument for --from (YAML or JSON):\n  intent: why this change\n  alternatives: [what else was considered]\n  risk: {blast_radius: ..., reversibility: ..., rollback: ...}',
       )
       .option('--intent <text>', 'why this change is needed')
       .option('--alternative <text>', 'an alternative considered (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
@@ -105,7 +105,7 @@ export const gateBCommands: CommandGroup = {
       .command('approve')
       .summary("Gate B: approve the explained staged change (a person's command, interactive terminal only)")
       .description(
-        'Show the explanation for the staged tree and approve it by typing back a fresh random challenge.\nCONFIRM takes one approval; DOUBLE_CONFIRM approves the intent, then shows the diff of the gated\nfiles (and every weakening of .agents/gates.yaml in plain words), then approves the diff.\nRefuses without an interactive terminal. Each approval is recorded in the ledger and the sidecar.',
+        'Show the explanation for the staged tree and approve it by typing back a fresh random challenge. CONFIRM takes one approval; DOUBLE_CONFIRM approves the intent, then shows the diff of the gated files (and every weakening of .agents/gates.yaml in plain words), then approves the diff. Refuses without an interactive terminal. Each approval is recorded in the ledger and the sidecar.',
       )
       .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (private key file, or .pub with the key in ssh-agent); default: git config user.signingkey'))
       .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
@@ -157,7 +157,7 @@ export const gateBCommands: CommandGroup = {
     program
       .command('reject')
       .summary("Gate B: reject the staged change with a reason (a person's command)")
-      .description('Record a rejection of the staged tree in the ledger and the sidecar. A rejected tree can never be approved;\nthe agent must change something and explain again, and `gate explain` shows it this reason.')
+      .description('Record a rejection of the staged tree in the ledger and the sidecar. A rejected tree can never be approved; the agent must change something and explain again, and `gate explain` shows it this reason.')
       .addOption(new Option('--reason <text>', 'what is wrong and what must change').makeOptionMandatory(true))
       .addOption(jsonOption())
       .action(
