@@ -82,9 +82,10 @@ export async function collectSignedPoints(ctx: Ctx): Promise<{ points: SignedPoi
   // 3. checkpoints seen by this clone (verified against the SSH keys in allowed_signers)
   const { CheckpointStore } = await import('../signing/checkpoint-store.js');
   const { verifyCheckpoint, ledgerOrigin } = await import('../signing/checkpoint.js');
+  const { checkpointVerifiers } = await import('./checkpoint.js');
   if (repoId) {
     const origin = ledgerOrigin(repoId);
-    const verifiers = parsed.signers.flatMap((s) => s.principals.split(',').filter((p) => p && !/[*?!]/.test(p)).map((name) => ({ kind: 'ssh' as const, name, key: s.key })));
+    const verifiers = checkpointVerifiers(parsed.signers);
     for (const seen of new CheckpointStore(ctx.stateDir).seen(origin)) {
       const v = verifyCheckpoint(seen.note, verifiers, { origin });
       if (!v.ok) {

@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
 import { styleErr, styleOut } from '../style.js';
@@ -42,6 +43,31 @@ export const auditCommands: CommandGroup = {
               r.problem!.reason === 'torn' ? 'fix: gate audit repair' : 'fix: restore the ledger from a backup; every gate that needs it fails closed until then',
             ],
           };
+        }),
+      );
+    // issue 7: signed checkpoints of the ledger
+    audit
+      .command('checkpoint')
+      .description(
+        "Sign the ledger's current state as a C2SP tlog-checkpoint-style note (origin, size, root) with an SSH key\n(--key, ssh-agent, FIDO) or an Ed25519 PEM key (--ed25519-key), listed in the committed allowed_signers under --name.\nThe note is printed (publish it somewhere the agent cannot write) and remembered. --verify FILE checks a note:\ntrusted signature, no rollback or equivocation against notes already seen, and the ledger still passes through it.",
+      )
+      .addOption(new Option('--key <file>', 'SSH key (private, or .pub with the key in ssh-agent); default: git config user.signingkey'))
+      .addOption(new Option('--ed25519-key <pem>', 'Ed25519 PKCS#8 PEM private key (C2SP signature type 0x01)'))
+      .addOption(new Option('--name <principal>', 'signer name: a principal allowed_signers lists for the key (default: git config user.email)'))
+      .addOption(new Option('--verify <file>', 'verify a checkpoint note instead of signing one'))
+      .addOption(jsonOption())
+      .action(
+        act(async (opts: { key?: string; ed25519Key?: string; name?: string; verify?: string }) => {
+          const [{ openContext }, cp] = await Promise.all([import('../../app/context.js'), import('../../app/checkpoint.js')]);
+          const ctx = openContext();
+          if (opts.verify) {
+            const { readFileSync } = await import('node:fs');
+            const r = await cp.auditCheckpointVerify(ctx, readFileSync(opts.verify, 'utf8'));
+            if (r.ok) return { code: 0, json: { ...r }, text: `checkpoint verifies: ${r.size} entries, signed by ${r.signedBy!.join(', ')}; consistent with the checkpoints seen and with the ledger` };
+            return { code: 1, json: { ...r }, errText: [`checkpoint refused (${r.problem!.reason}): ${r.problem!.message}`, 'fix: gate audit verify; restore the ledger from a backup if it was rolled back or rewritten'] };
+          }
+          const r = await cp.auditCheckpoint(ctx, { ...(opts.key ? { key: opts.key } : {}), ...(opts.ed25519Key ? { ed25519Key: opts.ed25519Key } : {}), ...(opts.name ? { name: opts.name } : {}) });
+          return { code: 0, json: { ...r }, text: [r.note.trimEnd(), '', `checkpoint of ${r.size} entries signed by ${r.signedBy.join(', ')}; kept under ${r.stored}. Publish the note where the agent cannot write.`] };
         }),
       );
     audit

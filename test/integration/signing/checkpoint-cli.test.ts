@@ -1,0 +1,109 @@
+/**
+ * `gate audit checkpoint` through the built CLI: SSH-key and Ed25519 (PEM) signers trusted through
+ * the committed allowed_signers; rollback, equivocation and a recomputed-hash rewrite detected.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, type TempRepo } from '../../helpers/repo.js';
+import { keygen } from '../../helpers/ssh.js';
+import { wireString } from '../../../src/signing/wire.js';
+import { signCheckpoint, parseCheckpointText } from '../../../src/signing/checkpoint.js';
+import { linkHash, serializeEntry, genesisHash } from '../../../src/ledger/chain.js';
+import type { LedgerEntry } from '../../../src/schema/ledger.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function setup() {
+  const repo = makeRepo();
+  repos.push(repo);
+  const alice = keygen(join(repo.home, '.ssh'), 'alice', 'ed25519', undefined, repo.env);
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pem = join(repo.home, 'bot.pem');
+  writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const botLine = `ssh-ed25519 ${Buffer.concat([wireString('ssh-ed25519'), wireString(raw)]).toString('base64')}`;
+  repo.write('.agents/allowed_signers', `human@example.com ${alice.pubLine}\nbot@example.com ${botLine}\n`);
+  repo.write('README.md', 'x\n');
+  repo.gitOk('add', '-A');
+  repo.gitOk('commit', '-q', '-m', 'init');
+  return { repo, alice, pem, privateKey };
+}
+
+function addEvents(repo: TempRepo, n: number) {
+  for (let i = 0; i < n; i++) expect(repo.gate(['lock', 'acquire', `tasks/t${Math.random().toString(16).slice(2)}/progress.md`], { env: { GATE_SESSION: 's1' } }).code).toBeLessThan(2);
+}
+
+describe('gate audit checkpoint', () => {
+  it('signs with an SSH key and with an Ed25519 PEM key; refuses an unlisted signer name', () => {
+    const { repo, alice, pem } = setup();
+    addEvents(repo, 2);
+    const a = repo.gate(['audit', 'checkpoint', '--key', alice.path, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const j = JSON.parse(a.stdout);
+    expect(j.note).toMatch(/^agent-gates\/ledger\/[0-9a-f-]{36}\n\d+\n[A-Za-z0-9+/]{43}=\n\n\u2014 human@example.com /);
+    expect(j.signedBy).toEqual(['human@example.com']);
+    const b = repo.gate(['audit', 'checkpoint', '--ed25519-key', pem, '--name', 'bot@example.com', '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout).size).toBe(j.size + 1); // the first checkpoint was itself recorded
+    const c = repo.gate(['audit', 'checkpoint', '--ed25519-key', pem, '--name', 'human@example.com']);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/not by a key/);
+    // audit verify reports the newest signed point
+    const v = repo.gate(['audit', 'verify']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain(`newest signed point: ${j.size + 1} entries`);
+  });
+
+  it('rollback and equivocation are refused by --verify', () => {
+    const { repo, alice, privateKey } = setup();
+    addEvents(repo, 1);
+    const first = JSON.parse(repo.gate(['audit', 'checkpoint', '--key', alice.path, '--json']).stdout);
+    addEvents(repo, 1);
+    const second = JSON.parse(repo.gate(['audit', 'checkpoint', '--key', alice.path, '--json']).stdout);
+    expect(second.size).toBeGreaterThan(first.size);
+    writeFileSync(join(repo.home, 'old.note'), first.note);
+    const rb = repo.gate(['audit', 'checkpoint', '--verify', join(repo.home, 'old.note'), '--json']);
+    expect(rb.code).toBe(1);
+    expect(JSON.parse(rb.stdout).problem.reason).toBe('rollback');
+    // a validly signed note of the same size with another root: a fork
+    const cp = parseCheckpointText(second.note.slice(0, second.note.lastIndexOf('\n\n') + 1));
+    if (typeof cp === 'string') throw new Error(cp);
+    const forked = signCheckpoint({ ...cp, root: Buffer.alloc(32, 7) }, [{ kind: 'ed25519', name: 'bot@example.com', privateKey }]);
+    writeFileSync(join(repo.home, 'fork.note'), forked);
+    const eq = repo.gate(['audit', 'checkpoint', '--verify', join(repo.home, 'fork.note'), '--json']);
+    expect(eq.code).toBe(1);
+    expect(JSON.parse(eq.stdout).problem.reason).toBe('equivocation');
+    // the current note verifies
+    writeFileSync(join(repo.home, 'cur.note'), second.note);
+    expect(repo.gate(['audit', 'checkpoint', '--verify', join(repo.home, 'cur.note')]).code).toBe(0);
+  });
+
+  it('a ledger rewritten with recomputed hashes below a checkpoint → audit verify fails at the checkpoint', () => {
+    const { repo, alice } = setup();
+    addEvents(repo, 3);
+    const cp = JSON.parse(repo.gate(['audit', 'checkpoint', '--key', alice.path, '--json']).stdout);
+    const dir = join(repo.commonDir(), 'agent-gates');
+    const entries = readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+    entries[1]!.data = { ...entries[1]!.data, rewritten: true };
+    let prev = genesisHash(readFileSync(join(dir, 'repo-id'), 'utf8').trim());
+    const lines = entries.map((e) => {
+      e.prev = prev;
+      const l = serializeEntry(e);
+      prev = linkHash(l);
+      return l;
+    });
+    const body = lines.map((l) => `${l}\n`).join('');
+    writeFileSync(join(dir, 'ledger.jsonl'), body);
+    writeFileSync(join(dir, 'ledger.head'), `${JSON.stringify({ seq: entries.length, hash: prev, size: Buffer.byteLength(body) })}\n`);
+    const v = repo.gate(['audit', 'verify', '--json']);
+    expect(v.code).toBe(3);
+    const j = JSON.parse(v.stdout);
+    expect(j.problem).toMatchObject({ line: cp.size, reason: 'edited' });
+    expect(j.signed.problem.point.source).toMatch(/^checkpoint/);
+  });
+});
