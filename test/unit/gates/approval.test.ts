@@ -114,6 +114,17 @@ describe('evaluateApproval', () => {
     expect(f[0]!.message).toContain('"no"');
   });
 
+  it('an approval with a broken ledger binding blocks, even next to a sound one', () => {
+    const { facts, digest, sidecar } = sidecarFor([change('rules/a.md')]);
+    const good = approved('confirm', 'CONFIRM', digest, 10);
+    const forged = approved('confirm', 'CONFIRM', digest, 20);
+    sidecar.approvals.push(good.a, forged.a);
+    const f = evaluateApproval({ ...facts, ledger: ledger({ lines: new Map([[10, good.line]]) }) });
+    expect(codes(f)).toEqual(['B_APPROVAL_INVALID']);
+    expect(f[0]!.message).toContain('approval #2 (confirm) does not count');
+    expect(f[0]!.fix).toContain('gate approve');
+  });
+
   it('a ledger that does not verify blocks', () => {
     const { facts, digest, sidecar } = sidecarFor([change('rules/a.md')]);
     const c = approved('confirm', 'CONFIRM', digest, 10);

@@ -16,6 +16,7 @@ describe('weakenings of .agents/gates.yaml', () => {
     ['a glob removed', withSurfaces((s) => s.map((x) => (x.name === 'agent-instructions' ? { ...x, paths: ['AGENTS.md'] } : x))), ['glob_removed', 'glob_removed'], /glob "CLAUDE.md" is removed/],
     ['the carve-out threshold raised', { ...base, doc_only: { enabled: true, max_changed_lines: 21 } }, ['carve_out_threshold_raised'], /raised from 20 to 21/],
     ['approvals valid longer', { ...base, approval: { ...base.approval, max_age: '30d' } }, ['approval_max_age_raised'], /max_age 7d → 30d/],
+    ['the allowed signers file moved', { ...base, approval: { ...base.approval, allowed_signers: 'tmp/signers' } }, ['allowed_signers_moved'], /moves from .agents\/allowed_signers to tmp\/signers/],
     ['a handoff glob removed', { ...base, handoff: { ...base.handoff, paths: base.handoff.paths.slice(1) } }, ['handoff_glob_removed'], /handoff glob "\*\*\/progress.md" is removed/],
   ];
   for (const [name, after, kinds, re] of table) {

@@ -59,6 +59,11 @@ describe('classify: tiers', () => {
     expect(v.carve_out.failed.map((f) => f.condition)).toEqual(['self_reinforcing']);
   });
 
+  it('a surface configured AUTO does not gate its files', () => {
+    const c: GatesConfig = { ...cfg, surfaces: [{ name: 'logs', paths: ['logs/**'], tier: 'AUTO', self_reinforcing: false }] };
+    expect(classify([ch('logs/a.md')], c).files).toEqual([]);
+  });
+
   it('the built-in floor keeps .agents/gates.yaml gated when the config lists no surfaces', () => {
     const v = classify([ch('.agents/gates.yaml')], { ...cfg, surfaces: [] });
     expect(v.tier).toBe('DOUBLE_CONFIRM');
@@ -83,9 +88,11 @@ describe('classify: the doc-only carve-out', () => {
     expect(v.carve_out.changed_lines).toBe(2);
   });
 
-  it('applies exactly at the threshold', () => {
+  it('applies exactly at the threshold, and to several files', () => {
     const v = classify([ch('rules/a.md', { added: 10, deleted: 10 })], cfg, new Map([md('rules/a.md')]));
     expect(v.carve_out.applied).toBe(true);
+    const two = classify([ch('rules/a.md', { added: 1, deleted: 0 }), ch('skills/b.md', { added: 0, deleted: 0 })], cfg, new Map([md('rules/a.md'), md('skills/b.md')]));
+    expect(two.carve_out.reason).toContain('2 Markdown files modified, front matter unchanged, 1 changed line (≤ 20)');
   });
 
   it('asks for the contents it needs, and fails closed without them', () => {
