@@ -10,7 +10,7 @@ import { parseDuration } from '../schema/defaults.js';
 import { ReviewAggregator } from '../review/aggregate.js';
 import { computeDrift, controlPlaneFiles } from '../review/drift.js';
 import { recommend } from '../review/recommend.js';
-import type { AdrFigures, HealthFigures, HistoryFigures, IntegrityFigures, ReviewReport } from '../review/report.js';
+import type { AdrFigures, HealthFigures, HistoryFigures, IntegrityFigures, LeaseRecordFigures, ReviewReport } from '../review/report.js';
 import type { Ctx } from './context.js';
 
 export interface ReviewOptions {
@@ -69,6 +69,9 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   }
   const ledger = agg.result();
 
+  // 2b. the lease records as they are now
+  const leaseRecords = await leaseRecordFigures(ctx, nowMs);
+
   // 3. history in the window, checked like `gate check --range`
   const history = await windowHistory(ctx, sinceMs);
 
@@ -101,6 +104,7 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
     trusted: integrity.ok,
     integrity,
     ledger,
+    leaseRecords,
     history,
     adr,
     health,
@@ -144,6 +148,20 @@ async function windowHistory(ctx: Ctx, sinceMs: number): Promise<HistoryFigures>
   } catch (e) {
     if (!isGateError(e)) throw e;
     return { ...empty, commits: commits.length, error: `${e.message}${e.fix ? ` (fix: ${e.fix})` : ''}` };
+  }
+}
+
+async function leaseRecordFigures(ctx: Ctx, nowMs: number): Promise<LeaseRecordFigures> {
+  try {
+    const { LeaseStore } = await import('../adapters/leases.js');
+    const leases = new LeaseStore(ctx.stateDir)
+      .list()
+      .map((r) => ({ path: r.path, owner: r.owner, acquired: r.acquired, expires: r.expires, expired: Date.parse(r.expires) <= nowMs }));
+    const expired = leases.filter((l) => l.expired).length;
+    return { available: true, held: leases.length - expired, expired, leases };
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    return { available: false, note: `the lease records cannot be read: ${e.message}${e.fix ? ` (fix: ${e.fix})` : ''}`, held: 0, expired: 0, leases: [] };
   }
 }
 

@@ -51,6 +51,15 @@ export interface HealthFigures {
   findings: Array<{ id: string; title: string; status: string; message: string; fix?: string }>;
 }
 
+/** The lease records on disk now (the authoritative source for "held" and "expired"). */
+export interface LeaseRecordFigures {
+  available: boolean;
+  note?: string;
+  held: number;
+  expired: number;
+  leases: Array<{ path: string; owner: string; acquired: string; expires: string; expired: boolean }>;
+}
+
 export interface ReviewReport {
   tool: 'agent-gates';
   generatedAt: string;
@@ -60,6 +69,7 @@ export interface ReviewReport {
   trusted: boolean;
   integrity: IntegrityFigures;
   ledger: LedgerFigures;
+  leaseRecords: LeaseRecordFigures;
   history: HistoryFigures;
   adr: AdrFigures;
   health: HealthFigures;

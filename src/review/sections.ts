@@ -97,10 +97,16 @@ export function buildSections(r: ReviewReport): Section[] {
           ['breaks', n(A.breaks)],
           ['median hold', formatDuration(A.holds.medianMs)],
           ['longest hold', formatDuration(A.holds.longestMs)],
-          ['leases held now', n(A.heldNow)],
-          ['leases expired now (not released)', n(A.expiredNow)],
+          ['open in the ledger now: live', n(A.heldNow)],
+          ['open in the ledger now: expired, never released', n(A.expiredNow)],
+          ['lease records now: held', r.leaseRecords.available ? n(r.leaseRecords.held) : 'unreadable'],
+          ['lease records now: expired', r.leaseRecords.available ? n(r.leaseRecords.expired) : 'unreadable'],
         ],
       },
+      ...(r.leaseRecords.note ? [{ kind: 'para' as const, text: r.leaseRecords.note }] : []),
+      ...(r.leaseRecords.leases.length
+        ? [{ kind: 'table' as const, head: ['leased path', 'holder', 'since', 'expires', 'state'], rows: r.leaseRecords.leases.map((l) => [l.path, l.owner, l.acquired, l.expires, l.expired ? 'expired' : 'held']) }]
+        : []),
       ...(A.contendedPaths.length
         ? [{ kind: 'table' as const, head: ['most contended path', 'denials'], rows: A.contendedPaths.map((c) => [c.path, n(c.denials)]) }]
         : []),

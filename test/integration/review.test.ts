@@ -107,6 +107,20 @@ describe('gate review on a fixture ledger and repository', () => {
     expect(JSON.parse(range.stdout).violations.map((v: any) => v.commit)).toEqual([sneaked]);
   });
 
+  it('lease records on disk are reported as held or expired now', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    repo.write('tasks/7/progress.md', 'p\n');
+    repo.gitOk('add', '-A');
+    commit(repo, 'base');
+    const a = repo.gate(['lock', 'acquire', 'tasks/7/progress.md', '--owner', 'agent-z', '--ttl', '2h']);
+    expect(a.code, a.stderr).toBe(0);
+    const { code, json } = reviewJson(repo);
+    expect(code).toBe(0);
+    expect(json.leaseRecords).toMatchObject({ available: true, held: 1, expired: 0, leases: [{ path: 'tasks/7/progress.md', owner: 'agent-z', expired: false }] });
+    expect(json.ledger.leases).toMatchObject({ grants: 1, heldNow: 1, expiredNow: 0 });
+  });
+
   it('--since narrows the window; a bad --since is a usage error', async () => {
     const { repo } = await fixtureRepo();
     const { code, json } = reviewJson(repo, '--since', '228h'); // 9.5 days: Gate B activity, not the leases

@@ -24,6 +24,7 @@ function report(trusted: boolean): ReviewReport {
     trusted,
     integrity: { ok: trusted, entries: 38, warnings: [], path: '/repo/.git/agent-gates/ledger.jsonl', ...(trusted ? {} : { problem: { line: 5, reason: 'edited', message: 'line 5 does not hash to the prev recorded in line 6: it was edited' } }) },
     ledger,
+    leaseRecords: { available: true, held: 1, expired: 0, leases: [{ path: 'tasks/2/progress.md', owner: 'agent-f', acquired: '2026-06-05T16:00:00.000Z', expires: '2026-06-16T12:00:00.000Z', expired: false }] },
     history: { commits: 3, byTier: { AUTO: 2, CONFIRM: 1 }, withNotes: 0, carveOuts: 0, bypasses },
     adr: { available: true, byStatus: { accepted: 2, proposed: 1 }, invalid: 0, created: 1, accepted: 1, blockedEdits: 1, check: { ok: true, findings: [] } },
     health: { available: true, healthy: true, findings: [{ id: 'config', title: 'config', status: 'ok', message: 'fine' }] },
@@ -42,6 +43,8 @@ describe('renderers', () => {
     expect(t).toMatch(/grants\s+6\n/);
     expect(t).toMatch(/median hold\s+30m 0s\n/);
     expect(t).toMatch(/longest hold\s+50m 0s\n/);
+    expect(t).toMatch(/lease records now: held\s+1\n/);
+    expect(t).toMatch(/tasks\/2\/progress.md\s+agent-f\s+2026-06-05T16:00:00.000Z\s+2026-06-16T12:00:00.000Z\s+held\n/);
     expect(t).toMatch(/commits by tier\s+AUTO 3, CONFIRM 2, DOUBLE_CONFIRM 2\n/);
     expect(t).toMatch(/DOUBLE_CONFIRM share of gated\s+50%\n/);
     expect(t).toMatch(/explain → approval, median\s+10m 0s \(n=3\)\n/);
