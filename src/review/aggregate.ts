@@ -58,6 +58,8 @@ export interface GateBFigures {
   explains: number;
   approvals: number;
   approvalsByStep: Record<string, number>;
+  /** terminal, ssh-signature, … (as recorded by `gate approve`). */
+  approvalsByMethod: Record<string, number>;
   rejections: number;
   timeToApproval: { count: number; medianMs?: number; p90Ms?: number; exact: boolean; histogram: Array<{ label: string; count: number }> };
   carveOuts: { granted: number; escalated: number; grantedByReason: Record<string, number>; escalatedByReason: Record<string, number> };
@@ -138,6 +140,7 @@ export class ReviewAggregator {
   private explains = 0;
   private approvals = 0;
   private readonly approvalsByStep = new Counter(20);
+  private readonly approvalsByMethod = new Counter(20);
   private rejections = 0;
   private readonly pendingExplain = new BoundedMap<number>(50_000);
   private readonly explainPaths = new BoundedMap<string[]>(5_000);
@@ -292,6 +295,7 @@ export class ReviewAggregator {
         if (b) b.approvals += 1;
         const step = str(data.step) ?? 'unspecified';
         this.approvalsByStep.add(step);
+        this.approvalsByMethod.add(str(data.method) ?? 'unrecorded');
         const tree = str(subject.tree);
         const final = FINAL_STEPS.has(step) || step === 'unspecified';
         if (final) {
@@ -392,6 +396,7 @@ export class ReviewAggregator {
         explains: this.explains,
         approvals: this.approvals,
         approvalsByStep: this.approvalsByStep.toObject(),
+        approvalsByMethod: this.approvalsByMethod.toObject(),
         rejections: this.rejections,
         timeToApproval: {
           count: this.tta.count,

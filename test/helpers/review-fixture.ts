@@ -131,6 +131,7 @@ export const EXPECTED = {
     explains: 5,
     approvals: 5,
     approvalsByStep: { diff: 2, intent: 2, confirm: 1 },
+    approvalsByMethod: { terminal: 5 },
     rejections: 2,
     timeToApproval: {
       count: 3,

@@ -235,6 +235,7 @@ describe('end to end through Gate B: real hooks, a terminal approval, then a --n
       explains: 1,
       approvals: 1,
       approvalsByStep: { confirm: 1 },
+      approvalsByMethod: { terminal: 1 },
       rejections: 0,
       timeToApproval: { count: 1 },
     });

@@ -65,6 +65,7 @@ describe('ReviewAggregator: windows and robustness', () => {
     expect(r.gateB.blocks).toBe(1);
     expect(r.gateB.blocksByReason).toEqual({});
     expect(r.gateB.approvalsByStep).toEqual({ unspecified: 1 });
+    expect(r.gateB.approvalsByMethod).toEqual({ unrecorded: 1 });
   });
   it('a Gate B block that names only the sidecar is attributed through the explain of the same tree', () => {
     const agg = new ReviewAggregator({ config: defaultConfig(), sinceMs: 0, nowMs: NOW });
