@@ -104,7 +104,9 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
     return out;
   }
   const need = verdict.tier;
-  const escalated = verdict.carve_out.considered && !verdict.carve_out.applied ? ` (${verdict.carve_out.reason})` : '';
+  // Say why the doc-only carve-out did not apply only when the change looked like a doc edit.
+  const docLike = verdict.carve_out.considered && !verdict.carve_out.applied && !verdict.carve_out.failed.some((x) => x.condition === 'not_markdown' || x.condition === 'not_modified');
+  const escalated = docLike ? ` (${verdict.carve_out.reason})` : '';
   if (f.sidecar.state === 'missing') {
     // Another tree's sidecar counts as "stale" only when it explains some of the same paths;
     // an unrelated leftover should not hide the plain "no explanation" message.

@@ -34,7 +34,7 @@ export const gateBCommands: CommandGroup = {
             text.push('gated files:');
             for (const f of r.files) text.push(fileLine(f));
           }
-          if (r.carve_out.considered || r.carve_out.applied) text.push(`doc-only carve-out: ${r.carve_out.reason}`);
+          if (r.carve_out.considered || r.carve_out.applied) text.push(r.carve_out.reason);
           if (r.tier !== 'AUTO') {
             text.push(`explanation: ${r.sidecar.state}${r.sidecar.path ? ` (${r.sidecar.path})` : ''}`);
             for (const p of r.sidecar.problems ?? []) text.push(`  - ${p}`);
@@ -90,7 +90,7 @@ export const gateBCommands: CommandGroup = {
           const text: string[] = [];
           text.push(`tier: ${s.bold(r.tier)}  tree ${r.tree.slice(0, 12)}`);
           for (const f of r.files) text.push(fileLine(f));
-          if (r.carve_out.considered) text.push(`doc-only carve-out: ${r.carve_out.reason}`);
+          if (r.carve_out.considered) text.push(r.carve_out.reason);
           if (r.written) text.push(`wrote ${r.path}${r.replaced_approvals ? ` (replacing ${r.replaced_approvals} approval(s), which no longer count)` : ''}`);
           if (r.prior_rejections.length) {
             text.push(s.yellow(`earlier rejections of these paths (address them, do not repeat them):`));
