@@ -156,6 +156,16 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
     for (const v of adr) report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
     report.ok = false;
   }
+  // signed approvals (issue 7): with approval.require_signature, each note's signatures must verify
+  const { rangeSignatureFindings } = await import('./signed-range.js');
+  const sig = await rangeSignatureFindings(ctx, commits, baseId);
+  for (const f of sig.findings) {
+    const v: RangeViolation = { code: 'C_NOTE_INVALID', commit: String(f.data?.commit ?? headId), missing: f.message, ...(f.fix ? { fix: f.fix } : {}) };
+    report.violations.push(v);
+    report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
+    report.findings.push(f);
+    report.ok = false;
+  }
   return report;
 }
 

@@ -468,3 +468,50 @@ async function forgeApprovalInto(repo: TempRepo, s: Sidecar, signature: unknown)
   writeFileSync(join(repo.dir, sidecarPath(s.tree)), renderSidecar(s));
 }
 
+
+describe('gate check --range verifies note signatures against allowed_signers at the base', () => {
+  it('a signed, approved commit passes; a forged note committed with --no-verify fails', async () => {
+    const repo = setup();
+    const base = repo.gitOk('rev-parse', 'HEAD');
+    stageRule(repo);
+    await approveAs(repo, { key: alice.path });
+    expect(commit(repo).code).toBe(0);
+    let r = repo.gate(['check', '--range', `${base}..HEAD`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    // the agent commits a change with its own key's signature, skipping pre-commit
+    stageRule(repo, 'rules/second.md', '# second\n');
+    await forgeApproval(repo, signWith(mallory));
+    expect(repo.git('commit', '-q', '--no-verify', '-m', 'sneaky').code).toBe(0);
+    expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD').code).toBe(0); // Gate B's post-commit attached it
+    r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.findings.map((f: { code: string }) => f.code)).toContain('SIG_PRINCIPAL');
+    expect(j.violations.every((v: { commit: string }) => v.commit === repo.gitOk('rev-parse', 'HEAD'))).toBe(true);
+  });
+
+  it('a signer added inside the branch is not trusted for the branch: allowed_signers is read at the base', async () => {
+    const repo = setup();
+    const base = repo.gitOk('rev-parse', 'HEAD');
+    repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
+    repo.gitOk('add', '.agents/allowed_signers');
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await approveAs(repo, { key: alice.path });
+    expect(commit(repo).code).toBe(0);
+    // now HEAD lists bot@example.com: locally its signature is accepted…
+    stageRule(repo);
+    await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
+    const c = commit(repo);
+    expect(c.code, c.stderr).toBe(0);
+    // …but the range check trusts only the signers committed at the base
+    const r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    const sigs = j.findings.filter((f: { code: string }) => f.code.startsWith('SIG_'));
+    expect(sigs.map((f: { code: string }) => f.code)).toEqual(['SIG_PRINCIPAL', 'SIG_MISSING']);
+    expect(sigs.every((f: { data: { commit: string } }) => f.data.commit === repo.gitOk('rev-parse', 'HEAD'))).toBe(true);
+    // with the signer change merged (a new base), the same commit passes
+    expect(repo.gate(['check', '--range', `${base}..HEAD~1`]).code).toBe(0);
+    expect(repo.gate(['check', '--range', 'HEAD~1..HEAD']).code).toBe(0);
+  });
+});
