@@ -179,6 +179,20 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     expect(commit(repo).stderr).toContain('B_APPROVAL_MISSING');
   });
 
+  it('Ctrl-C at the challenge aborts with exit 1 and approves nothing', async () => {
+    const repo = setup();
+    repo.write('rules/new.md', '# New rule\n');
+    repo.gitOk('add', 'rules/new.md');
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    const t = startTty([process.execPath, GATE_BIN, 'approve'], { cwd: repo.dir, env: repo.env });
+    ttys.push(t);
+    await t.waitFor(/type [A-Z0-9]{6}/);
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(1);
+    expect(t.screen()).toContain('not approved');
+    expect(parse(readFileSync(sidecarPath(repo), 'utf8')).approvals).toEqual([]);
+  });
+
   it('CONFIRM without an approval is blocked', () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');

@@ -126,6 +126,7 @@ export const gateBCommands: CommandGroup = {
                 const { createInterface } = await import('node:readline');
                 rl = createInterface({ input: process.stdin, output: out, terminal: true });
                 rl.on('close', () => (closed = true));
+                rl.on('SIGINT', () => rl!.close()); // Ctrl-C aborts: nothing is approved, exit 1
               }
               if (closed) return undefined;
               return new Promise((resolve) => {
