@@ -48,7 +48,11 @@ if (process.argv.includes('--check')) {
     cur = readFileSync(target, 'utf8');
   } catch {}
   if (cur !== md) {
-    process.stderr.write('docs/cli.md is out of date with the CLI.\nfix: npm run build && npm run docs:cli\n');
+    const a = cur.split('\n');
+    const b = md.split('\n');
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    process.stderr.write(`docs/cli.md is out of date with the CLI (first difference at line ${i + 1}):\n  file: ${a[i] ?? '(end of file)'}\n  CLI:  ${b[i] ?? '(end of output)'}\nfix: npm run build && npm run docs:cli\n`);
     process.exit(1);
   }
   process.stdout.write('docs/cli.md is up to date\n');
