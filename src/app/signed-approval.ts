@@ -203,3 +203,19 @@ export function payloadLedgerSizes(signatures: readonly unknown[]): number[] {
 export function toPayloadFiles(files: ReadonlyArray<{ path: string; status: string; blob: string; old_path?: string; old_blob: string }>): PayloadFile[] {
   return files.map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob }));
 }
+
+/**
+ * The approval strength line for `gate doctor`: the policy in force (strictest of working tree
+ * and HEAD) against allowed_signers as committed at HEAD. One call for the doctor to make.
+ */
+export async function approvalStrengthFor(ctx: Ctx): Promise<import('../signing/strength.js').StrengthReport> {
+  const { approvalStrength } = await import('../signing/strength.js');
+  const { config } = await ctx.config();
+  const head = ctx.git.head();
+  const policy = await signingPolicy(ctx, config, head);
+  const effective: GatesConfig = {
+    ...config,
+    approval: { ...config.approval, require_signature: policy.require, min_strength: policy.minStrength, allowed_signers: policy.signersPath },
+  };
+  return approvalStrength(effective, committedAllowedSigners(ctx, head, policy.signersPath));
+}

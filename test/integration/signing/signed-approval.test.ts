@@ -515,3 +515,24 @@ describe('gate check --range verifies note signatures against allowed_signers at
     expect(repo.gate(['check', '--range', 'HEAD~1..HEAD']).code).toBe(0);
   });
 });
+
+describe('gate approve --key in a real pseudo-terminal (built CLI)', () => {
+  it('signs the approval; the commit passes', async () => {
+    const { startTty } = await import('../../helpers/tty.js');
+    const repo = setup();
+    stageRule(repo);
+    const t = startTty([process.execPath, GATE_BIN, 'approve', '--key', alice.path], { cwd: repo.dir, env: repo.env });
+    try {
+      const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+      t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+      t.enter();
+      expect(await t.exitCode()).toBe(0);
+    } finally {
+      t.kill();
+    }
+    const s = await readSidecar(repo);
+    expect(s.approvals[0]!.method).toBe('ssh-signature');
+    const c = commit(repo);
+    expect(c.code, c.stderr).toBe(0);
+  });
+});
