@@ -83,6 +83,22 @@ describe('hook scripts fail closed', () => {
     expect(c.stderr).toContain('agent-gates: lint-staged failed, so the commit is blocked');
   });
 
+  it('runs lint-staged first when configured by a .lintstagedrc file; what it restages is what gate checks and commits', () => {
+    const { r } = initialised();
+    r.write('.lintstagedrc.json', '{ "*.txt": "true" }\n');
+    const nm = join(r.dir, 'node_modules', '.bin');
+    mkdirSync(nm, { recursive: true });
+    // a stand-in lint-staged that rewrites a.txt and restages it, as lint-staged does
+    writeFileSync(join(nm, 'lint-staged'), '#!/bin/sh\necho formatted > a.txt && git add a.txt\n');
+    chmodSync(join(nm, 'lint-staged'), 0o755);
+    r.write('.gitignore', 'node_modules/\n.agents/gate-b/\n');
+    const c = commit(r, 'first');
+    expect(c.code, c.stderr).toBe(0);
+    expect(r.gitOk('show', 'HEAD:a.txt')).toBe('formatted');
+    const ledger = r.gate(['audit', 'verify', '--json']);
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ ok: true, entries: 2 });
+  });
+
   it('post-commit reports loudly when it cannot record (the commit itself already happened)', () => {
     const { r } = initialised();
     expect(commit(r, 'first').code).toBe(0);
