@@ -211,7 +211,7 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
 
 /** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
 async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
-  const { parseSidecarText, renderSidecar } = await import('../schema/sidecar.js');
+  const { parseSidecarText, renderSidecar } = await import('../schema/sidecar-core.js');
   const { readFileSync } = await import('node:fs');
   const fresh = await parseSidecarText(readFileSync(loaded.abs, 'utf8'));
   if (!fresh.ok || fresh.digest !== digest) {
@@ -290,6 +290,8 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   if (steps.length === 0) {
     return { ...base, recorded: [], complete: true, next: 'git commit  (already approved)' };
   }
+  // signed approvals (issue 7): refuse an unusable key before anyone types a challenge or touches a key
+  await (await import('./signed-approval.js')).preflightSigning(ctx, opts.signing ?? {});
   showExplanation(term, sidecar, facts.tree, tier, loaded.path);
   const approver = approverNow(ctx);
   const recorded: ApproveResult['recorded'] = [];
@@ -345,7 +347,7 @@ export async function reject(ctx: Ctx, reason: string): Promise<RejectResult> {
   });
   let updated = false;
   if (st.state === 'ok') {
-    const { renderSidecar } = await import('../schema/sidecar.js');
+    const { renderSidecar } = await import('../schema/sidecar-core.js');
     const next: Sidecar = {
       ...st.sidecar,
       rejections: [

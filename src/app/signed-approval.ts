@@ -119,11 +119,52 @@ export interface SigningOptions {
  * asking for a touch, when the key is not listed for the principal in the committed allowed_signers.
  */
 export async function signApprovalIfRequired(ctx: Ctx, input: SignApprovalInput, opts: SigningOptions = {}): Promise<StoredSignature | undefined> {
+  const ready = await preflightSigning(ctx, opts);
+  if (!ready) return undefined;
+  const { key, principal, pub } = ready;
+  const { signMessage } = await import('../signing/sign.js');
+  const parent = ctx.git.head();
+  const payload: ApprovalPayload = {
+    v: 1,
+    type: 'agent-gates/approval',
+    repo: repoIdentity(ctx, parent, true),
+    parent: parent ?? null,
+    tree: input.tree,
+    tier: input.tier,
+    step: input.step,
+    files: input.files.map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob })),
+    digest: input.digest,
+    ledger: ledgerPoint(ctx),
+    principal,
+    nonce: randomBytes(16).toString('hex'),
+    at: ctx.now().toISOString(),
+  };
+  const bytes = serializePayload(payload);
+  if (pub.fido) opts.notice?.(`signing the ${input.step} approval with ${pub.type} ${pub.fingerprint}: touch your security key when it blinks\n`);
+  const r = signMessage({ message: bytes, namespace: APPROVAL_NAMESPACE, key, cwd: ctx.paths.root, ...(opts.interactive ? { interactive: true } : {}) });
+  return {
+    format: SIGNATURE_FORMAT,
+    namespace: APPROVAL_NAMESPACE,
+    payload: bytes,
+    signature: r.signature,
+    principal,
+    key: r.publicKey.fingerprint,
+    ...(r.verified.flags !== undefined ? { fido: { flags: r.verified.flags, counter: r.verified.counter! } } : {}),
+  };
+}
+
+/**
+ * Everything that can refuse a signed approval before anyone types a challenge or touches a key:
+ * a key and a principal are known, allowed_signers is committed at HEAD and lists the key for the
+ * principal, and the key is a FIDO key when min_strength is fido-touch. Undefined when no
+ * signature is required and none was asked for.
+ */
+export async function preflightSigning(ctx: Ctx, opts: SigningOptions = {}): Promise<{ key: string; principal: string; pub: import('../signing/sshsig.js').SshPublicKey } | undefined> {
   const { config } = await ctx.config();
   const head = ctx.git.head();
   const policy = await signingPolicy(ctx, config, head);
   if (!policy.require && !opts.key) return undefined;
-  const { resolveSigningKey, publicKeyOf, signMessage } = await import('../signing/sign.js');
+  const { resolveSigningKey, publicKeyOf } = await import('../signing/sign.js');
   const key = resolveSigningKey(opts.key, ctx.git.configGet('user.signingkey'));
   if (!key) {
     throw new GateError('USAGE', 'approval.require_signature is in force, so this approval must be signed, but no signing key was given.', {
@@ -158,34 +199,7 @@ export async function signApprovalIfRequired(ctx: Ctx, input: SignApprovalInput,
       });
     }
   }
-  const parent = head;
-  const payload: ApprovalPayload = {
-    v: 1,
-    type: 'agent-gates/approval',
-    repo: repoIdentity(ctx, parent, true),
-    parent: parent ?? null,
-    tree: input.tree,
-    tier: input.tier,
-    step: input.step,
-    files: input.files.map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob })),
-    digest: input.digest,
-    ledger: ledgerPoint(ctx),
-    principal,
-    nonce: randomBytes(16).toString('hex'),
-    at: ctx.now().toISOString(),
-  };
-  const bytes = serializePayload(payload);
-  if (pub.fido) opts.notice?.(`signing the ${input.step} approval with ${pub.type} ${pub.fingerprint}: touch your security key when it blinks\n`);
-  const r = signMessage({ message: bytes, namespace: APPROVAL_NAMESPACE, key, cwd: ctx.paths.root, ...(opts.interactive ? { interactive: true } : {}) });
-  return {
-    format: SIGNATURE_FORMAT,
-    namespace: APPROVAL_NAMESPACE,
-    payload: bytes,
-    signature: r.signature,
-    principal,
-    key: r.publicKey.fingerprint,
-    ...(r.verified.flags !== undefined ? { fido: { flags: r.verified.flags, counter: r.verified.counter! } } : {}),
-  };
+  return { key, principal, pub };
 }
 
 /** Ledger sizes the stored approvals vouch for (for ledgerHashesAt). */

@@ -536,3 +536,21 @@ describe('gate approve --key in a real pseudo-terminal (built CLI)', () => {
     expect(c.code, c.stderr).toBe(0);
   });
 });
+
+describe('gate approve refuses an unusable key before the challenge', () => {
+  it('an unlisted key is refused before anything is asked or recorded', async () => {
+    const repo = setup();
+    stageRule(repo);
+    const term = scriptedTerminal();
+    let asked = 0;
+    term.ask = async () => {
+      asked++;
+      return 'ACDEFG';
+    };
+    const before = ledgerLines(repo).length;
+    await expect(approve(openContext(repo.dir), term, { challenge: () => 'ACDEFG', signing: { key: mallory.path } })).rejects.toThrow(/cannot sign as/);
+    expect(asked).toBe(0);
+    expect(ledgerLines(repo).length).toBe(before);
+    expect((await readSidecar(repo)).approvals).toEqual([]);
+  });
+});
