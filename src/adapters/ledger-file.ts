@@ -201,10 +201,22 @@ export class LedgerFile {
     const total = statSync(this.path).size;
     let rest: Buffer = Buffer.alloc(0);
     let seen = 0;
-    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
-      const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    for await (const c of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const chunk = c as Buffer;
+      seen += chunk.length;
+      let buf = chunk;
+      if (rest.length) {
+        // complete the carried-over partial line without copying the whole chunk
+        const nl = chunk.indexOf(0x0a);
+        if (nl === -1) {
+          rest = Buffer.concat([rest, chunk]);
+          onProgress?.(seen, total);
+          continue;
+        }
+        v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
+        buf = chunk.subarray(nl + 1);
+      }
       rest = Buffer.from(feedBuffer(v, buf, false));
-      seen += (chunk as Buffer).length;
       onProgress?.(seen, total);
       if (v.failed) break;
     }
