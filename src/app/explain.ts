@@ -103,11 +103,11 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
       data: { missing: missing.map((m) => m.split(' ')[0]) },
     });
   }
-  const { renderSidecar, validateSidecar } = await import('../schema/sidecar.js');
+  const { renderSidecar, checkSidecar } = await import('../schema/sidecar-core.js');
   const abs = sidecarFile(ctx, facts.tree);
   let replaced = 0;
   if (existsSync(abs)) {
-    const { parseSidecarText } = await import('../schema/sidecar.js');
+    const { parseSidecarText } = await import('../schema/sidecar-core.js');
     const old = await parseSidecarText(readFileSync(abs, 'utf8'));
     if (old.ok) replaced = old.sidecar.approvals.length;
   }
@@ -125,7 +125,7 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
     approvals: [],
     rejections: [],
   };
-  const checked = validateSidecar(doc);
+  const checked = checkSidecar(doc);
   if (!checked.ok) {
     throw new GateError('USAGE', 'the explanation is invalid; nothing was written.', { details: checked.problems, fix: 'fix the named fields and run gate explain again' });
   }

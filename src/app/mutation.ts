@@ -103,7 +103,7 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
     const others = otherSidecars(ctx, tree);
     const state: SidecarState = { state: 'missing', others: [] };
     if (others.length) {
-      const { parseSidecarText } = await import('../schema/sidecar.js');
+      const { parseSidecarText } = await import('../schema/sidecar-core.js');
       for (const o of others.slice(0, 5)) {
         let files;
         try {
@@ -123,7 +123,7 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
   } catch (e) {
     return { path, abs, state: { state: 'invalid', problems: [`cannot read the file: ${(e as Error).message}`] } };
   }
-  const { parseSidecarText } = await import('../schema/sidecar.js');
+  const { parseSidecarText } = await import('../schema/sidecar-core.js');
   const r = await parseSidecarText(text);
   if (!r.ok) return { path, abs, text, state: { state: 'invalid', problems: r.problems } };
   return { path, abs, text, state: { state: 'ok', sidecar: r.sidecar, digest: r.digest } };

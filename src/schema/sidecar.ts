@@ -1,31 +1,35 @@
 /**
- * The explain sidecar `.agents/gate-b/explain-<tree>.yaml`: one zod schema, the inferred types,
- * and the explanation digest that approvals bind. Gate B, the range check and signed approvals
- * all import these from here.
+ * The explain sidecar `.agents/gate-b/explain-<tree>.yaml`: the zod schema (the documented
+ * format), the inferred types, and (re-exported from sidecar-core.ts) the explanation digest that
+ * approvals bind. Gate B, the range check and signed approvals all import these from here. The
+ * commit hot path uses sidecar-core.ts directly: a hand-written validator with the same verdicts,
+ * so a gated commit does not pay for loading zod.
  *
  * The digest covers the explanation only (version, tree, tier, files, intent, alternatives, risk):
  * editing any of it after an approval voids the approval; adding approvals or rejections does not.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { stringify } from 'yaml';
+import { explanationDigest, SIDECAR_VERSION, type SidecarParse } from './sidecar-core.js';
 
-export const SIDECAR_VERSION = 1;
-export const SIDECAR_DIR = '.agents/gate-b';
-export const DIGEST_DOMAIN = 'agent-gates/explain/v1';
-
-export function sidecarPath(tree: string): string {
-  return `${SIDECAR_DIR}/explain-${tree}.yaml`;
-}
-
-export function treeFromSidecarName(name: string): string | undefined {
-  const m = /^explain-([0-9a-f]{40}|[0-9a-f]{64})\.yaml$/.exec(name);
-  return m ? m[1] : undefined;
-}
+export {
+  canonicalJson,
+  checkSidecar,
+  DIGEST_DOMAIN,
+  explanationDigest,
+  parseSidecarText,
+  renderSidecar,
+  SIDECAR_DIR,
+  SIDECAR_VERSION,
+  sidecarPath,
+  treeFromSidecarName,
+  type Explanation,
+  type SidecarParse,
+} from './sidecar-core.js';
 
 const oid = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a 40- or 64-hex git object id');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest (64 hex characters)');
-const text = z.string().trim().min(1, 'a non-empty text');
+// Not .trim(): that would transform the value and change the digest; only validate non-blank.
+const text = z.string().refine((v) => v.trim().length > 0, 'a non-empty text');
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 timestamp');
 export const tierSchema = z.enum(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
 export const stepSchema = z.enum(['confirm', 'intent', 'diff']);
@@ -121,43 +125,6 @@ export type Rejection = z.output<typeof rejectionSchema>;
 export type Person = z.output<typeof personSchema>;
 export type Step = z.output<typeof stepSchema>;
 
-/** The part of a sidecar the digest covers. */
-export interface Explanation {
-  version: number;
-  tree: string;
-  tier: string;
-  files: ReadonlyArray<Record<string, unknown>>;
-  intent: string;
-  alternatives: readonly string[];
-  risk: { blast_radius: string; reversibility: string; rollback: string };
-}
-
-/** JSON with object keys sorted at every level and undefined members dropped. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
-}
-
-/** sha256 over the canonical explanation (domain-separated); what every approval binds. */
-export function explanationDigest(s: Explanation): string {
-  const e = {
-    version: s.version,
-    tree: s.tree,
-    tier: s.tier,
-    files: s.files,
-    intent: s.intent,
-    alternatives: s.alternatives,
-    risk: { blast_radius: s.risk.blast_radius, reversibility: s.risk.reversibility, rollback: s.risk.rollback },
-  };
-  return createHash('sha256').update(`${DIGEST_DOMAIN}\0`).update(canonicalJson(e)).digest('hex');
-}
-
 /** `path.to.field: problem`, one per issue. */
 export function sidecarIssues(error: z.ZodError): string[] {
   return error.issues.map((iss) => {
@@ -169,8 +136,6 @@ export function sidecarIssues(error: z.ZodError): string[] {
   });
 }
 
-export type SidecarParse = { ok: true; sidecar: Sidecar; digest: string } | { ok: false; problems: string[] };
-
 /** Validate a parsed document as a sidecar. */
 export function validateSidecar(doc: unknown): SidecarParse {
   const r = sidecarSchema.safeParse(doc);
@@ -178,19 +143,3 @@ export function validateSidecar(doc: unknown): SidecarParse {
   return { ok: true, sidecar: r.data, digest: explanationDigest(r.data) };
 }
 
-/** Parse sidecar text (YAML, strict: duplicate keys are errors) and validate it. */
-export async function parseSidecarText(textIn: string): Promise<SidecarParse> {
-  const { parseYaml } = await import('./yaml.js');
-  const y = parseYaml(textIn);
-  if (!y.ok) return { ok: false, problems: y.problems.map((p) => `not valid YAML: ${p}`) };
-  return validateSidecar(y.value);
-}
-
-/** Serialise a sidecar as readable YAML with a header comment. */
-export function renderSidecar(s: Sidecar): string {
-  const header = [
-    '# agent-gates explain sidecar: never commit this file (it describes the staged tree it cannot be part of).',
-    '# Editing the explanation (tree, tier, files, intent, alternatives, risk) voids every approval below.',
-  ].join('\n');
-  return `${header}\n${stringify(s, { lineWidth: 0 })}`;
-}
