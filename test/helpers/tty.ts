@@ -13,7 +13,7 @@
  * only bounds a hang, it asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -103,6 +103,7 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
       if (dead) return;
       dead = true;
       tmux('kill-server');
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return session;
