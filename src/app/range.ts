@@ -148,8 +148,25 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
   const baseId = resolveCommit(ctx, base, spec);
   const headId = resolveCommit(ctx, head, spec);
   const commits = ctx.git.commitInfos([`${baseId}..${headId}`], ['--topo-order', '--reverse']);
-  const report = await evaluateCommits(ctx, commits, { range: spec, base: baseId, head: headId });
-  const adr = await adrViolations(ctx, headId, new Set(commits.map((c) => c.commit)));
+  return checkCommits(ctx, commits, { range: spec, base: baseId, head: headId });
+}
+
+/**
+ * Everything `gate check --range` checks, over given commits (parents before children): the
+ * approval notes, accepted ADRs unchanged at `head`, and note signatures when required.
+ * `gate review` runs it over the window's commits; `onlyInRange` drops ADR findings whose
+ * offending commit is outside the commits given.
+ */
+export async function checkCommits(
+  ctx: Ctx,
+  commits: readonly CommitInfo[],
+  meta: { range: string; base: string; head: string },
+  opts: { onlyInRange?: boolean } = {},
+): Promise<RangeReport> {
+  const { base: baseId, head: headId } = meta;
+  const report = await evaluateCommits(ctx, commits, meta);
+  const inRange = new Set(commits.map((c) => c.commit));
+  const adr = (await adrViolations(ctx, headId, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
   if (adr.length) {
     report.violations.push(...adr);
     report.findings.push(...rangeFindings({ commits: [], violations: adr }));
@@ -157,14 +174,16 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
     report.ok = false;
   }
   // signed approvals (issue 7): with approval.require_signature, each note's signatures must verify
-  const { rangeSignatureFindings } = await import('./signed-range.js');
-  const sig = await rangeSignatureFindings(ctx, commits, baseId);
-  for (const f of sig.findings) {
-    const v: RangeViolation = { code: 'C_NOTE_INVALID', commit: String(f.data?.commit ?? headId), missing: f.message, ...(f.fix ? { fix: f.fix } : {}) };
-    report.violations.push(v);
-    report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
-    report.findings.push(f);
-    report.ok = false;
+  if (baseId) {
+    const { rangeSignatureFindings } = await import('./signed-range.js');
+    const sig = await rangeSignatureFindings(ctx, commits, baseId);
+    for (const f of sig.findings) {
+      const v: RangeViolation = { code: 'C_NOTE_INVALID', commit: String(f.data?.commit ?? headId), missing: f.message, ...(f.fix ? { fix: f.fix } : {}) };
+      report.violations.push(v);
+      report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
+      report.findings.push(f);
+      report.ok = false;
+    }
   }
   return report;
 }

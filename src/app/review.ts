@@ -127,8 +127,8 @@ async function windowHistory(ctx: Ctx, sinceMs: number): Promise<HistoryFigures>
   const commits = ctx.git.commitInfos(['HEAD'], ['--topo-order', '--reverse', `--since=${Math.floor(sinceMs / 1000)}`]);
   if (commits.length === 0) return empty;
   try {
-    const { evaluateCommits } = await import('./range.js');
-    const r = await evaluateCommits(ctx, commits, { range: `since ${new Date(sinceMs).toISOString()}`, base: commits[0]!.parents[0] ?? '', head });
+    const { checkCommits } = await import('./range.js');
+    const r = await checkCommits(ctx, commits, { range: `since ${new Date(sinceMs).toISOString()}`, base: commits[0]!.parents[0] ?? '', head }, { onlyInRange: true });
     const byTier: Record<string, number> = {};
     for (const c of r.commits) byTier[c.tier] = (byTier[c.tier] ?? 0) + 1;
     return {

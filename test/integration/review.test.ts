@@ -121,6 +121,25 @@ describe('gate review on a fixture ledger and repository', () => {
     expect(json.ledger.leases).toMatchObject({ grants: 1, heldNow: 1, expiredNow: 0 });
   });
 
+  it('a --no-verify edit of an accepted ADR is a bypass in the window and fails the ADR check', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    repo.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
+    repo.gitOk('add', '-A');
+    const base = commit(repo, 'accept adr 1');
+    addNote(repo, base, 'DOUBLE_CONFIRM');
+    repo.write('adr/0001-layout.md', repo.read('adr/0001-layout.md').replace('Body.', 'Rewritten.'));
+    repo.gitOk('add', '-A');
+    const edit = commit(repo, 'rewrite history');
+    const { code, json } = reviewJson(repo);
+    expect(code).toBe(0);
+    expect(json.history.bypasses).toHaveLength(1);
+    expect(json.history.bypasses[0].commit).toBe(edit);
+    expect(json.history.bypasses[0].violations.map((v: any) => v.code)).toEqual(['C_UNAPPROVED', 'ADR_CHANGED_AFTER_ACCEPT']);
+    expect(json.adr).toMatchObject({ available: true, byStatus: { accepted: 1 }, check: { ok: false } });
+    expect(json.adr.check.findings.map((f: any) => f.code)).toContain('ADR_CHANGED_AFTER_ACCEPT');
+  });
+
   it('--since narrows the window; a bad --since is a usage error', async () => {
     const { repo } = await fixtureRepo();
     const { code, json } = reviewJson(repo, '--since', '228h'); // 9.5 days: Gate B activity, not the leases
