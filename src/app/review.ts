@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GateError, isGateError } from '../errors.js';
 import { parseDuration } from '../schema/defaults.js';
-import { ReviewAggregator } from '../review/aggregate.js';
+import { ReviewAggregator, addHistory } from '../review/aggregate.js';
 import { computeDrift, controlPlaneFiles } from '../review/drift.js';
 import { recommend } from '../review/recommend.js';
 import type { AdrFigures, HealthFigures, HistoryFigures, IntegrityFigures, LeaseRecordFigures, ReviewReport } from '../review/report.js';
@@ -73,7 +73,8 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   const leaseRecords = await leaseRecordFigures(ctx, nowMs);
 
   // 3. history in the window, checked like `gate check --range`
-  const history = await windowHistory(ctx, sinceMs);
+  const { figures: history, points } = await windowHistory(ctx, sinceMs);
+  addHistory(ledger, sinceMs, points);
 
   // 4. ADRs
   const adr = await adrFigures(ctx, ledger.adr);
@@ -120,18 +121,22 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   };
 }
 
-async function windowHistory(ctx: Ctx, sinceMs: number): Promise<HistoryFigures> {
+type Points = Array<{ time: number; bypass: boolean }>;
+
+async function windowHistory(ctx: Ctx, sinceMs: number): Promise<{ figures: HistoryFigures; points: Points }> {
   const empty: HistoryFigures = { commits: 0, byTier: {}, withNotes: 0, carveOuts: 0, bypasses: [] };
   const head = ctx.git.head();
-  if (!head) return empty;
+  if (!head) return { figures: empty, points: [] };
   const commits = ctx.git.commitInfos(['HEAD'], ['--topo-order', '--reverse', `--since=${Math.floor(sinceMs / 1000)}`]);
-  if (commits.length === 0) return empty;
+  if (commits.length === 0) return { figures: empty, points: [] };
   try {
     const { checkCommits } = await import('./range.js');
     const r = await checkCommits(ctx, commits, { range: `since ${new Date(sinceMs).toISOString()}`, base: commits[0]!.parents[0] ?? '', head }, { onlyInRange: true });
     const byTier: Record<string, number> = {};
     for (const c of r.commits) byTier[c.tier] = (byTier[c.tier] ?? 0) + 1;
-    return {
+    const failing = new Set(r.commits.filter((c) => c.violations.length > 0).map((c) => c.commit));
+    const points: Points = commits.map((c) => ({ time: c.time, bypass: failing.has(c.commit) }));
+    const figures: HistoryFigures = {
       commits: r.commits.length,
       byTier,
       withNotes: r.commits.filter((c) => c.hasNote).length,
@@ -145,9 +150,10 @@ async function windowHistory(ctx: Ctx, sinceMs: number): Promise<HistoryFigures>
           violations: c.violations.map((v) => ({ code: v.code, ...(v.path !== undefined ? { path: v.path } : {}), ...(v.requiredTier ? { requiredTier: v.requiredTier } : {}), missing: v.missing })),
         })),
     };
+    return { figures, points };
   } catch (e) {
     if (!isGateError(e)) throw e;
-    return { ...empty, commits: commits.length, error: `${e.message}${e.fix ? ` (fix: ${e.fix})` : ''}` };
+    return { figures: { ...empty, commits: commits.length, error: `${e.message}${e.fix ? ` (fix: ${e.fix})` : ''}` }, points: commits.map((c) => ({ time: c.time, bypass: false })) };
   }
 }
 

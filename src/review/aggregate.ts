@@ -75,6 +75,9 @@ export interface AdrLedgerFigures {
 
 export interface TimelineBucket {
   start: string;
+  /** Commits on HEAD (git history) and those failing the range check; filled in by addHistory. */
+  headCommits: number;
+  bypasses: number;
   commits: number;
   gated: number;
   blocks: number;
@@ -172,7 +175,7 @@ export class ReviewAggregator {
     this.bucketMs = bucketDays * DAY;
     const start = Math.floor(o.sinceMs / DAY) * DAY;
     const n = Math.max(1, Math.ceil((o.nowMs - start + 1) / this.bucketMs));
-    this.buckets = Array.from({ length: n }, (_, i) => ({ start: new Date(start + i * this.bucketMs).toISOString().slice(0, 10), commits: 0, gated: 0, blocks: 0, approvals: 0, rejections: 0 }));
+    this.buckets = Array.from({ length: n }, (_, i) => ({ start: new Date(start + i * this.bucketMs).toISOString().slice(0, 10), headCommits: 0, bypasses: 0, commits: 0, gated: 0, blocks: 0, approvals: 0, rejections: 0 }));
   }
 
   private bucket(ts: number): TimelineBucket | undefined {
@@ -417,5 +420,17 @@ export class ReviewAggregator {
       timeline: { bucketDays: this.bucketMs / DAY, buckets: this.buckets },
       malformed: this.malformed,
     };
+  }
+}
+
+/** Add the window's git history (commit times, and whether each fails the range check) to the timeline. */
+export function addHistory(figures: LedgerFigures, sinceMs: number, commits: ReadonlyArray<{ time: number; bypass: boolean }>): void {
+  const bucketMs = figures.timeline.bucketDays * DAY;
+  const start = Math.floor(sinceMs / DAY) * DAY;
+  for (const c of commits) {
+    const b = figures.timeline.buckets[Math.min(figures.timeline.buckets.length - 1, Math.max(0, Math.floor((c.time - start) / bucketMs)))];
+    if (!b) continue;
+    b.headCommits += 1;
+    if (c.bypass) b.bypasses += 1;
   }
 }

@@ -9,7 +9,7 @@ import { formatDuration } from './stats.js';
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-const COLORS = { commits: '#9aa5b1', gated: '#3b6fd8', blocks: '#d64545', approvals: '#2f9e6e', rejections: '#e39b2d' };
+const COLORS = { commits: '#9aa5b1', gated: '#3b6fd8', blocks: '#d64545', bypasses: '#e39b2d', approvals: '#2f9e6e', rejections: '#e39b2d' };
 const TIER_COLORS: Record<string, string> = { AUTO: '#9aa5b1', CONFIRM: '#3b6fd8', DOUBLE_CONFIRM: '#7a4fd0', unrecorded: '#c5ccd3' };
 
 function niceMax(v: number): number {
@@ -19,7 +19,10 @@ function niceMax(v: number): number {
   return (m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
-/** Fires over time: per bucket, bars for commits, gated commits and blocks; approvals as a line. */
+/**
+ * Gate activity over time: per bucket, bars for commits on HEAD (git history), gated commits and
+ * blocks (ledger) and commits failing the range check; approvals as a line.
+ */
 export function timelineChart(r: ReviewReport): string {
   const buckets = r.ledger.timeline.buckets;
   const W = 760;
@@ -29,21 +32,27 @@ export function timelineChart(r: ReviewReport): string {
   const top = 12;
   const plotW = W - left - 10;
   const plotH = H - top - bottom;
-  const max = niceMax(Math.max(1, ...buckets.map((b) => Math.max(b.commits, b.blocks, b.approvals))));
+  const max = niceMax(Math.max(1, ...buckets.map((b) => Math.max(b.headCommits, b.commits, b.blocks, b.approvals, b.bypasses))));
   const bw = plotW / Math.max(1, buckets.length);
   const y = (v: number) => top + plotH - (v / max) * plotH;
   const parts: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 4) * i;
+  const steps = max <= 4 ? max : 4;
+  for (let i = 0; i <= steps; i++) {
+    const v = (max / steps) * i;
     parts.push(`<line x1="${left}" x2="${W - 10}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" class="axis" text-anchor="end">${Math.round(v * 10) / 10}</text>`);
   }
-  const sub = Math.max(1, bw / 3.6);
+  const sub = Math.max(1, bw / 4.6);
   buckets.forEach((b, i) => {
-    const x0 = left + i * bw + bw * 0.1;
+    const x0 = left + i * bw + bw * 0.08;
     const bar = (v: number, k: number, color: string, label: string) =>
       v > 0 ? `<rect x="${(x0 + k * sub).toFixed(1)}" y="${y(v).toFixed(1)}" width="${Math.max(1, sub - 1).toFixed(1)}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${color}"><title>${esc(`${b.start}: ${v} ${label}`)}</title></rect>` : '';
-    parts.push(bar(b.commits, 0, COLORS.commits, 'commits'), bar(b.gated, 1, COLORS.gated, 'gated commits'), bar(b.blocks, 2, COLORS.blocks, 'blocks'));
+    parts.push(
+      bar(b.headCommits, 0, COLORS.commits, 'commits on HEAD'),
+      bar(b.gated, 1, COLORS.gated, 'gated commits recorded'),
+      bar(b.blocks, 2, COLORS.blocks, 'blocks'),
+      bar(b.bypasses, 3, COLORS.bypasses, 'commits failing the range check'),
+    );
   });
   const pts = buckets.map((b, i) => `${(left + i * bw + bw / 2).toFixed(1)},${y(b.approvals).toFixed(1)}`).join(' ');
   if (buckets.some((b) => b.approvals > 0)) parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS.approvals}" stroke-width="2"/>`);
@@ -52,9 +61,10 @@ export function timelineChart(r: ReviewReport): string {
     if (i % every === 0) parts.push(`<text x="${(left + i * bw + bw / 2).toFixed(1)}" y="${H - 8}" class="axis" text-anchor="middle">${esc(b.start.slice(5))}</text>`);
   });
   return svg(W, H, `Gate activity per ${r.ledger.timeline.bucketDays === 1 ? 'day' : `${r.ledger.timeline.bucketDays} days`}`, parts.join(''), [
-    ['commits', COLORS.commits],
+    ['commits on HEAD', COLORS.commits],
     ['gated commits', COLORS.gated],
     ['blocks', COLORS.blocks],
+    ['bypasses', COLORS.bypasses],
     ['approvals', COLORS.approvals],
   ]);
 }

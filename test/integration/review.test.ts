@@ -70,6 +70,8 @@ describe('gate review on a fixture ledger and repository', () => {
     expect(json.ledger.adr).toEqual(EXPECTED.adr);
     // history: three commits in the window, one approved by note, one bypass
     expect(json.history).toMatchObject({ commits: 3, byTier: { AUTO: 1, CONFIRM: 2 }, withNotes: 1, carveOuts: 0 });
+    const sum = (k: string) => json.ledger.timeline.buckets.reduce((a: number, b: any) => a + b[k], 0);
+    expect([sum('headCommits'), sum('bypasses'), sum('commits')]).toEqual([3, 1, 7]);
     expect(json.history.bypasses).toEqual([
       {
         commit: sneaked,
