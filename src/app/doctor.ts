@@ -147,6 +147,22 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     checks.push({ id: 'ledger', title: 'ledger', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
   }
 
+  // approval strength in force (terminal only, software key, FIDO touch)
+  try {
+    const { approvalStrengthFor } = await import('./signed-approval.js');
+    const st = await approvalStrengthFor(ctx);
+    checks.push({
+      id: 'approval-strength',
+      title: `approval strength: ${st.level}`,
+      status: st.problems.length ? 'warn' : 'ok',
+      message: st.explanation,
+      ...(st.problems.length ? { details: st.problems } : {}),
+    });
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    checks.push({ id: 'approval-strength', title: 'approval strength', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
+  }
+
   return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
 }
 

@@ -88,7 +88,7 @@ export function formatIssues(error: z.ZodError): string[] {
     const path = iss.path.length ? iss.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(top level)';
     let msg = iss.message;
     if (iss.code === 'unrecognized_keys') msg = `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')} (not allowed here)`;
-    else if (iss.code === 'invalid_type') msg = `expected ${iss.expected}${'input' in iss && iss.input === undefined ? ' (missing)' : ''}`;
+    else if (iss.code === 'invalid_type') msg = `expected ${iss.expected}${/received undefined$/.test(iss.message) ? ' (missing)' : ''}`;
     return `${path}: ${msg}`;
   });
 }

@@ -20,7 +20,7 @@
  *   nonce: 128 random bits, hex
  *   at: ISO 8601 time of signing
  */
-import { canonicalJson } from '../schema/sidecar.js';
+import { canonicalJson } from '../schema/sidecar-core.js';
 import type { Tier } from '../schema/defaults.js';
 
 export const PAYLOAD_TYPE = 'agent-gates/approval';
