@@ -153,7 +153,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     const st = await approvalStrengthFor(ctx);
     checks.push({
       id: 'approval-strength',
-      title: `approval strength: ${st.level}`,
+      title: 'approval strength',
       status: st.problems.length ? 'warn' : 'ok',
       message: st.explanation,
       ...(st.problems.length ? { details: st.problems } : {}),

@@ -131,7 +131,21 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   }
   for (const f of files) if (f.status === 'skipped' && f.fix) next.push(`${f.path}: ${f.fix}`);
   const toCommit = files.filter((f) => f.status === 'created' || f.status === 'overwritten' || f.status === 'updated').map((f) => f.path);
-  if (toCommit.length) next.push(`commit the scaffold: git add ${toCommit.map(shq).join(' ')} && git commit -m "chore: add agent-gates"`);
+  if (toCommit.length) {
+    // The scaffold holds the gate config, the hooks and the gate rules: self-reinforcing surfaces, so
+    // committing it is itself a DOUBLE_CONFIRM change. Say so up front and give the whole sequence.
+    next.push(`stage the scaffold: git add ${toCommit.map(shq).join(' ')}`);
+    next.push(
+      'explain it (the scaffold defines the ceremony, so it goes through Gate B like any later change to it): ' +
+        'gate explain --intent "Install agent-gates: gate config, agent rules and hooks" ' +
+        '--alternative "hooks without approvals (husky + lint-staged alone)" ' +
+        '--blast-radius "every commit in this repository runs the gates" ' +
+        '--reversibility "easy: remove the files and unset core.hooksPath" ' +
+        '--rollback "git revert the commit; git config --unset core.hooksPath"',
+    );
+    next.push('approve it, as a person at a terminal (two steps: intent, then the diff): gate approve');
+    next.push('commit: git commit -m "chore: add agent-gates"');
+  }
   next.push('check the installation: gate doctor');
 
   return {
