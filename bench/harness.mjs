@@ -8,7 +8,11 @@
  * own spawn cost (measured on /bin/true) is subtracted from every sample, so a ratio compares
  * the programs, not the parent's fork.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -17,7 +21,47 @@ export function median(xs) {
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/** Run once and return {ms, code, stdout, stderr}. */
+/**
+ * The process runner (bench/runner.py: fork/exec + wait4, so each sample also carries the CPU
+ * time of the command and its children). Falls back to spawnSync (wall time only) without python3.
+ */
+class Runner {
+  constructor() {
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'runner.py');
+    const py = spawnSync('python3', ['-c', 'import os; os.wait4'], { stdio: 'ignore' });
+    this.ok = py.status === 0 && existsSync(script);
+    if (!this.ok) return;
+    this.proc = spawn('python3', [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc.unref();
+    this.lines = createInterface({ input: this.proc.stdout });
+    this.waiting = [];
+    this.lines.on('line', (l) => this.waiting.shift()?.(JSON.parse(l)));
+  }
+  run(cmd) {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.proc.stdin.write(`${JSON.stringify({ cmd: cmd.cmd, args: cmd.args, cwd: cmd.cwd, env: cmd.env })}\n`);
+    });
+  }
+  close() {
+    this.proc?.stdin.end();
+  }
+}
+let runner;
+export const usesRunner = () => (runner ??= new Runner()).ok;
+export const closeRunner = () => runner?.close();
+
+/** Run once, output discarded: {ms, cpu, code} (cpu is undefined without the runner). */
+export async function timeRun(cmd) {
+  if (usesRunner()) {
+    const r = await runner.run(cmd);
+    return { ms: r.wall_ms, cpu: r.cpu_ms, code: r.code };
+  }
+  const r = timeOnce(cmd);
+  return { ms: r.ms, cpu: undefined, code: r.code };
+}
+
+/** Run once with spawnSync and return {ms, code, stdout, stderr}. */
 export function timeOnce(cmd, opts = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd.cmd, cmd.args, {
@@ -33,11 +77,11 @@ export function timeOnce(cmd, opts = {}) {
 }
 
 let spawnOverhead;
-/** Median cost of spawning /bin/true from this process (ms). */
-export function harnessOverhead() {
+/** Median wall cost of starting /bin/true through the runner (ms); subtracted from wall samples. */
+export async function harnessOverhead() {
   if (spawnOverhead !== undefined) return spawnOverhead;
   const xs = [];
-  for (let i = 0; i < 30; i++) xs.push(timeOnce({ cmd: 'true', args: [] }).ms);
+  for (let i = 0; i < 30; i++) xs.push((await timeRun({ cmd: 'true', args: [] })).ms);
   spawnOverhead = median(xs);
   return spawnOverhead;
 }
@@ -61,30 +105,35 @@ export function verify(cmd) {
  * Interleaved measurement. `cmds` is an array of {name, cmd, args, cwd, env, prepare?, after?};
  * `fixedOrder` keeps the listed order inside each round (for acquire→release), but still moves
  * the first command (the baseline) to the end on odd rounds.
- * Returns {samples: {name: ms[]}}.
+ * Returns {samples: {name: wall ms[]}, cpu: {name: cpu ms[]}}.
  */
-export function interleave(cmds, { runs, warmup = 2, fixedOrder = false, subtractOverhead = true } = {}) {
-  const over = subtractOverhead ? harnessOverhead() : 0;
+export async function interleave(cmds, { runs, warmup = 2, fixedOrder = false, subtractOverhead = true } = {}) {
+  const over = subtractOverhead ? await harnessOverhead() : 0;
   const samples = Object.fromEntries(cmds.map((c) => [c.name, []]));
+  const cpu = Object.fromEntries(cmds.map((c) => [c.name, []]));
   for (let round = -warmup; round < runs; round++) {
     let order;
     if (fixedOrder) order = round % 2 === 0 ? cmds : [...cmds.slice(1), cmds[0]];
     else order = round % 2 === 0 ? cmds : [...cmds].reverse();
     for (const c of order) {
       if (c.prepare) c.prepare();
-      const r = timeOnce(c);
+      const r = await timeRun(c);
       if (c.after) c.after();
       if (r.code !== (c.expect ?? 0)) throw new Error(`${c.name}: exit ${r.code} during the benchmark (round ${round})`);
-      if (round >= 0) samples[c.name].push(Math.max(r.ms - over, 0.001));
+      if (round >= 0) {
+        samples[c.name].push(Math.max(r.ms - over, 0.001));
+        if (r.cpu !== undefined) cpu[c.name].push(Math.max(r.cpu, 0.001));
+      }
     }
   }
-  return { samples, overheadMs: over };
+  return { samples, cpu, overheadMs: over };
 }
 
-/** Paired ratios subject/baseline per round: {median, min, max, baseMs, subjMs}. */
+/** Paired ratios subject/baseline per round: {median, min, max, baseMs, subjMs, runs}. */
 export function pairedRatio(samples, base, subject) {
   const a = samples[base];
   const b = samples[subject];
+  if (!a?.length || !b?.length) return undefined;
   const rs = a.map((x, i) => b[i] / x);
   return {
     median: median(rs),

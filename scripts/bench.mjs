@@ -11,10 +11,10 @@
  * check, not the figures to quote.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, unlinkSync, openSync, closeSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, totalmem } from 'node:os';
-import { interleave, pairedRatio, verify, median, harnessOverhead, timeOnce } from '../bench/harness.mjs';
+import { cpus, totalmem, loadavg } from 'node:os';
+import { interleave, pairedRatio, verify, median, harnessOverhead, usesRunner, closeRunner } from '../bench/harness.mjs';
 import {
   PKG_ROOT, GATE_BIN, makeTmp, cleanEnv, git, sh, gateHas, makeRepo, stageEdits, stageNewFiles, loadChain, writeLedger, packTarball,
 } from '../bench/fixtures.mjs';
@@ -47,12 +47,13 @@ const log = (...a) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).
 const nodeE0 = (cwd = tmp) => ({ name: 'node -e 0', cmd: NODE, args: ['-e', '0'], cwd, env });
 const gate = (name, args, cwd, extra = {}) => ({ name, cmd: NODE, args: [GATE_BIN, ...args], cwd, env: { ...env, ...(extra.env ?? {}) }, ...extra });
 
-function row(id, target, r, threshold, unit = '×', extra = {}) {
+function row(id, target, r, threshold, unit = '×', extra = {}, cpu = undefined) {
   const pass = r.median <= threshold;
   const out = { id, target, median: r.median, min: r.min, max: r.max, threshold, unit, pass, ...extra };
   if (r.baseMs !== undefined) Object.assign(out, { base_ms: r.baseMs, subject_ms: r.subjMs, runs: r.runs });
+  if (cpu) Object.assign(out, { cpu_median: cpu.median, cpu_min: cpu.min, cpu_max: cpu.max, cpu_base_ms: cpu.baseMs, cpu_subject_ms: cpu.subjMs });
   rows.push(out);
-  log(`${id}: ${fmt(r.median)}${unit} (${fmt(r.min)}–${fmt(r.max)}) threshold ${threshold}${unit}: ${pass ? 'pass' : 'MISS'}${r.baseMs !== undefined ? `  [${r.baseMs.toFixed(1)} ms vs ${r.subjMs.toFixed(1)} ms]` : ''}`);
+  log(`${id}: ${fmt(r.median)}${unit} (${fmt(r.min)}–${fmt(r.max)}) threshold ${threshold}${unit}: ${pass ? 'pass' : 'MISS'}${r.baseMs !== undefined ? `  [wall ${r.baseMs.toFixed(1)} vs ${r.subjMs.toFixed(1)} ms]` : ''}${cpu ? `  [cpu ${fmt(cpu.median)}×: ${cpu.baseMs.toFixed(1)} vs ${cpu.subjMs.toFixed(1)} ms]` : ''}`);
 }
 function missing(id, target, threshold, why, unit = '×') {
   rows.push({ id, target, median: null, min: null, max: null, threshold, unit, pass: null, note: why });
@@ -60,15 +61,15 @@ function missing(id, target, threshold, why, unit = '×') {
 }
 const fmt = (x) => (x === null || x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 
-function pair(id, target, threshold, base, subject, runs = RUNS, opts = {}) {
+async function pair(id, target, threshold, base, subject, runs = RUNS, opts = {}) {
   verify(base);
   verify(subject);
-  const { samples } = interleave([base, subject], { runs, ...opts });
-  row(id, target, pairedRatio(samples, base.name, subject.name), threshold);
+  const { samples, cpu } = await interleave([base, subject], { runs, ...opts });
+  row(id, target, pairedRatio(samples, base.name, subject.name), threshold, '×', {}, pairedRatio(cpu, base.name, subject.name));
 }
 
 async function main() {
-  log(`tmp ${tmp}; ${cpus().length} CPUs; node ${process.version}; harness spawn overhead ${harnessOverhead().toFixed(2)} ms (subtracted)`);
+  log(`tmp ${tmp}; ${cpus().length} CPUs; node ${process.version}; runner ${usesRunner() ? 'python3 wait4 (wall + cpu)' : 'spawnSync (wall only)'}; spawn overhead ${(await harnessOverhead()).toFixed(2)} ms (subtracted from wall)`);
   if (!existsSync(join(PKG_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
 
   // ---- fixtures shared by targets 1, 3 ----------------------------------------------------
@@ -81,7 +82,7 @@ async function main() {
 
   // ---- 1: pre-commit on a 10-file AUTO commit ---------------------------------------------
   if (want('1')) {
-    pair('1', 'check --hook pre-commit, 10 files (AUTO) in a 2,000-file repo vs node -e 0', 1.3,
+    await pair('1', 'check --hook pre-commit, 10 files (AUTO) in a 2,000-file repo vs node -e 0', 1.3,
       nodeE0(small), gate('check pre-commit 10', ['check', '--hook', 'pre-commit'], small));
   }
 
@@ -90,7 +91,7 @@ async function main() {
     const fx = await confirmFixture(tmp, env, log);
     if (fx.missing) missing('2', 'check --hook pre-commit, CONFIRM with approved sidecar vs node -e 0', 1.6, fx.missing);
     else {
-      pair('2', `check --hook pre-commit, CONFIRM with approved sidecar (${fx.how}) vs node -e 0`, 1.6,
+      await pair('2', `check --hook pre-commit, CONFIRM with approved sidecar (${fx.how}) vs node -e 0`, 1.6,
         nodeE0(fx.dir), gate('check pre-commit confirm', ['check', '--hook', 'pre-commit'], fx.dir));
     }
   }
@@ -103,7 +104,7 @@ async function main() {
     stageNewFiles(big, env, 4990);
     const n = git(big, env, 'diff', '--cached', '--name-only').split('\n').length;
     if (n !== 5000) throw new Error(`expected 5000 staged files, got ${n}`);
-    pair('3', 'check --hook pre-commit, 5,000 staged files vs 10 staged files', 3,
+    await pair('3', 'check --hook pre-commit, 5,000 staged files vs 10 staged files', 3,
       gate('check pre-commit 10', ['check', '--hook', 'pre-commit'], small),
       gate('check pre-commit 5000', ['check', '--hook', 'pre-commit'], big), Math.max(6, Math.round(RUNS / 2)));
   }
@@ -125,9 +126,9 @@ async function main() {
     verify(base);
     verify(help);
     verify(version);
-    const { samples } = interleave([base, help, version], { runs: RUNS });
-    row('7a', 'gate --help vs node -e 0', pairedRatio(samples, base.name, help.name), 1.3);
-    row('7b', 'gate --version vs node -e 0', pairedRatio(samples, base.name, version.name), 1.3);
+    const { samples, cpu } = await interleave([base, help, version], { runs: RUNS });
+    row('7a', 'gate --help vs node -e 0', pairedRatio(samples, base.name, help.name), 1.3, '×', {}, pairedRatio(cpu, base.name, help.name));
+    row('7b', 'gate --version vs node -e 0', pairedRatio(samples, base.name, version.name), 1.3, '×', {}, pairedRatio(cpu, base.name, version.name));
   }
 }
 
@@ -151,9 +152,9 @@ async function lockTargets() {
   const rel = gate('lock release', ['lock', 'release', 'tasks/t1/progress.md'], dir, lenv);
   verify(acq);
   verify(rel);
-  const { samples } = interleave([base, acq, rel], { runs: RUNS, fixedOrder: true });
-  row('4a', 'gate lock acquire vs node -e 0', pairedRatio(samples, base.name, acq.name), 1.3);
-  row('4b', 'gate lock release vs node -e 0', pairedRatio(samples, base.name, rel.name), 1.3);
+  const { samples, cpu } = await interleave([base, acq, rel], { runs: RUNS, fixedOrder: true });
+  row('4a', 'gate lock acquire vs node -e 0', pairedRatio(samples, base.name, acq.name), 1.3, '×', {}, pairedRatio(cpu, base.name, acq.name));
+  row('4b', 'gate lock release vs node -e 0', pairedRatio(samples, base.name, rel.name), 1.3, '×', {}, pairedRatio(cpu, base.name, rel.name));
   void id4;
 
   // Correctness under contention: every contender loops acquire → critical section → release.
@@ -255,7 +256,7 @@ async function ledgerTargets() {
 
   const sha = { name: 'sha256sum', cmd: 'sha256sum', args: [bigL.path], cwd: bigL.dir, env };
   const ver = gate('audit verify big', ['audit', 'verify'], bigL.dir);
-  pair('5a', `gate audit verify vs sha256sum, ${big}-entry ledger (${(bigL.bytes / 1e6).toFixed(0)} MB)`, 3, sha, ver, HEAVY_RUNS, { warmup: 1 });
+  await pair('5a', `gate audit verify vs sha256sum, ${big}-entry ledger (${(bigL.bytes / 1e6).toFixed(0)} MB)`, 3, sha, ver, HEAVY_RUNS, { warmup: 1 });
 
   if (!gateHas(env, 'review')) {
     missing('5b', `gate review, ${big} vs ${smallN} entries`, 11, 'n/a (command missing)');
@@ -264,7 +265,7 @@ async function ledgerTargets() {
   }
   const revS = gate('review small', ['review'], smallL.dir);
   const revB = gate('review big', ['review'], bigL.dir);
-  pair('5b', `gate review, ${big} vs ${smallN} entries (linear ≤ 11×)`, 11, revS, revB, HEAVY_RUNS, { warmup: 1 });
+  await pair('5b', `gate review, ${big} vs ${smallN} entries (linear ≤ 11×)`, 11, revS, revB, HEAVY_RUNS, { warmup: 1 });
   const rss = (c) => {
     const out = join(tmp, 'time.txt');
     const xs = [];
@@ -336,17 +337,18 @@ async function commitTarget() {
   });
   const ca = commit('commit husky+lint-staged', a);
   const cb = commit('commit husky+lint-staged+gate', b);
-  pair('6', `git commit (10 files): husky + lint-staged + gate (${how}) vs husky + lint-staged`, 1.35, ca, cb, Math.max(8, Math.round(RUNS / 2)));
+  await pair('6', `git commit (10 files): husky + lint-staged + gate (${how}) vs husky + lint-staged`, 1.35, ca, cb, Math.max(8, Math.round(RUNS / 2)));
   const log1 = git(b, env, 'log', '-1', '--format=%s');
   if (log1 !== 'bench commit') throw new Error('the gated consumer repo did not commit');
 }
 
 function printTable() {
-  const head = ['target', 'measured (median)', 'min–max', 'threshold', 'result'];
+  const head = ['target', 'measured (median)', 'min–max', 'cpu-time ratio', 'threshold', 'result'];
   const body = rows.map((r) => [
     `${r.id}. ${r.target}`,
     r.median === null ? r.note : `${fmt(r.median)}${r.unit}`,
     r.median === null ? '' : `${fmt(r.min)}–${fmt(r.max)}${r.unit}`,
+    r.cpu_median === undefined ? '' : `${fmt(r.cpu_median)}×`,
     `≤ ${r.threshold}${r.unit}`,
     r.pass === null ? 'n/a' : r.pass ? 'pass' : 'MISS',
   ]);
@@ -376,7 +378,8 @@ try {
     mem_gb: +(totalmem() / 2 ** 30).toFixed(1),
     git: spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim(),
     commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PKG_ROOT, encoding: 'utf8' }).stdout.trim(),
-    harness_overhead_ms: harnessOverhead(),
+    harness_overhead_ms: await harnessOverhead(),
+    loadavg_end: loadavg(),
     rows,
     table,
     ...(failed ? { error: String(failed.message ?? failed) } : {}),
@@ -386,6 +389,6 @@ try {
   process.stdout.write(`\nwritten: ${file}\n`);
   if (KEEP) process.stdout.write(`fixtures kept in ${tmp}\n`);
   else rmSync(tmp, { recursive: true, force: true });
-  void unlinkSync; void openSync; void closeSync; void timeOnce;
+  closeRunner();
   process.exitCode = failed ? 1 : rows.some((r) => r.pass === false) ? 1 : 0;
 }
