@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: everything lives in the bundled CLI so startup stays cheap.
-import { run } from '../dist/cli.js';
+// Thin launcher: everything lives in the bundled CLI so startup stays cheap. dist/hook.js is the
+// entry built for the commit hooks (`gate check --hook …`, `--version`); it hands every other
+// command to the commander program (dist/program.js). See scripts/build.mjs.
+import { run } from '../dist/hook.js';
 run(process.argv.slice(2));

@@ -11,6 +11,8 @@ import { styleErr } from './style.js';
 import { openContext } from '../app/context.js';
 import { parseHookName, runHook } from '../app/check.js';
 
+export { finish, failure } from './output.js';
+
 export async function checkHookResult(hook: string): Promise<Result> {
   const report = await runHook(openContext(process.cwd(), { head: true }), parseHookName(hook));
   const s = styleErr();

@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const fast = hookFastPath(argv);
   if (fast) {
-    const [{ checkHookResult }, { finish, failure }] = await Promise.all([import('./check-hook.js'), import('./output.js')]);
+    const { checkHookResult, finish, failure } = await import('./check-hook.js');
     try {
       finish(await checkHookResult(fast.hook), { json: fast.json });
     } catch (e) {
