@@ -12,7 +12,25 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID, createHash } from 'node:crypto';
 
 export const PKG_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const GATE_BIN = join(PKG_ROOT, 'bin', 'gate.js');
+/** The CLI under test; `snapshotPackage` points it at a private copy. */
+export let GATE_BIN = join(PKG_ROOT, 'bin', 'gate.js');
+let PACK_ROOT = PKG_ROOT;
+
+/**
+ * Copy the built package (bin, dist, templates, …) into the temp dir and benchmark that copy:
+ * other people rebuild dist/ in this tree while the bench runs, and a figure must describe one
+ * build. Returns the copy's root.
+ */
+export function snapshotPackage(tmp) {
+  const dest = join(tmp, 'pkg');
+  mkdirSync(dest, { recursive: true });
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin', 'dist', 'templates', 'rules', 'schema']) {
+    if (existsSync(join(PKG_ROOT, f))) cpSync(join(PKG_ROOT, f), join(dest, f), { recursive: true });
+  }
+  GATE_BIN = join(dest, 'bin', 'gate.js');
+  PACK_ROOT = dest;
+  return dest;
+}
 
 export function makeTmp() {
   return realpathSync(mkdtempSync(join(tmpdir(), 'gate-bench-')));
@@ -76,7 +94,7 @@ export function makeRepo(root, name, files, env) {
     writeFileSync(join(d, `file${String(i).padStart(5, '0')}.ts`), `// file ${i}\nexport const v${i} = ${i};\nexport function f${i}(x: number) {\n  return x + ${i};\n}\n`);
   }
   mkdirSync(join(dir, '.agents'), { recursive: true });
-  const tpl = join(PKG_ROOT, 'templates', 'gates.yaml');
+  const tpl = join(PACK_ROOT, 'templates', 'gates.yaml');
   if (existsSync(tpl)) writeFileSync(join(dir, '.agents', 'gates.yaml'), readFileSync(tpl));
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\n.agents/gate-b/\n');
   git(dir, env, 'add', '-A');
@@ -174,7 +192,7 @@ export function writeLedger(chain, stateDir, n, { days = 20 } = {}) {
 export function packTarball(tmp, env) {
   const dest = join(tmp, 'pack');
   mkdirSync(dest, { recursive: true });
-  const r = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dest], { cwd: PKG_ROOT, env });
+  const r = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dest], { cwd: PACK_ROOT, env });
   const name = r.stdout.trim().split('\n').pop();
   return join(dest, name);
 }

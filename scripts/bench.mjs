@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { cpus, totalmem, loadavg } from 'node:os';
 import { interleave, pairedRatio, verify, median, harnessOverhead, usesRunner, closeRunner } from '../bench/harness.mjs';
 import {
-  PKG_ROOT, GATE_BIN, makeTmp, cleanEnv, git, sh, gateHas, makeRepo, stageEdits, stageNewFiles, loadChain, writeLedger, packTarball,
+  PKG_ROOT, GATE_BIN, snapshotPackage, makeTmp, cleanEnv, git, sh, gateHas, makeRepo, stageEdits, stageNewFiles, loadChain, writeLedger, packTarball,
 } from '../bench/fixtures.mjs';
 import { confirmFixture } from '../bench/confirm.mjs';
 
@@ -70,7 +70,9 @@ async function pair(id, target, threshold, base, subject, runs = RUNS, opts = {}
 
 async function main() {
   log(`tmp ${tmp}; ${cpus().length} CPUs; node ${process.version}; runner ${usesRunner() ? 'python3 wait4 (wall + cpu)' : 'spawnSync (wall only)'}; spawn overhead ${(await harnessOverhead()).toFixed(2)} ms (subtracted from wall)`);
-  if (!existsSync(join(PKG_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
+  if (!existsSync(join(PKG_ROOT, 'dist', 'hook.js'))) throw new Error('dist/ is missing or stale: run `npm run build` (npm run bench does)');
+  const pkg = snapshotPackage(tmp);
+  log(`benchmarking a private copy of the built package: ${pkg}`);
 
   // ---- fixtures shared by targets 1, 3 ----------------------------------------------------
   let small;
@@ -287,8 +289,8 @@ async function ledgerTargets() {
 }
 
 async function commitTarget() {
-  const tplPre = join(PKG_ROOT, 'templates', 'hooks', 'pre-commit');
-  const tplPost = join(PKG_ROOT, 'templates', 'hooks', 'post-commit');
+  const tplPre = join(tmp, 'pkg', 'templates', 'hooks', 'pre-commit');
+  const tplPost = join(tmp, 'pkg', 'templates', 'hooks', 'post-commit');
   if (!existsSync(tplPre)) {
     missing('6', 'git commit: husky + lint-staged + gate vs husky + lint-staged', 1.35, 'n/a (hook templates missing)');
     return;
@@ -335,9 +337,24 @@ async function commitTarget() {
       stageEdits(dir, env, 10, `round ${k}`);
     },
   });
+  // What-if for the post-commit design question (docs/performance.md): the same repo with the
+  // post-commit hook not starting node at all, the upper bound of any "skip post-commit" receipt.
+  const c = join(tmp, 'consumer-gate-nopost');
+  cpSync(b, c, { recursive: true, verbatimSymlinks: true });
+  writeFileSync(join(c, '.husky', 'post-commit'), '#!/usr/bin/env sh\n');
+  git(c, env, 'add', '-A');
+  git(c, env, 'commit', '-q', '--no-verify', '-m', 'what-if: no post-commit');
   const ca = commit('commit husky+lint-staged', a);
   const cb = commit('commit husky+lint-staged+gate', b);
-  await pair('6', `git commit (10 files): husky + lint-staged + gate (${how}) vs husky + lint-staged`, 1.35, ca, cb, Math.max(8, Math.round(RUNS / 2)));
+  const cc = commit('commit husky+lint-staged+gate, no post-commit node', c);
+  for (const x of [ca, cb, cc]) verify(x);
+  const { samples, cpu } = await interleave([ca, cb, cc], { runs: Math.max(8, Math.round(RUNS / 2)) });
+  row('6', `git commit (10 files): husky + lint-staged + gate (${how}) vs husky + lint-staged`, pairedRatio(samples, ca.name, cb.name), 1.35, '×', {}, pairedRatio(cpu, ca.name, cb.name));
+  const w = pairedRatio(samples, ca.name, cc.name);
+  const wc = pairedRatio(cpu, ca.name, cc.name);
+  rows.push({ id: '6i', target: 'what-if (information): the same, with a post-commit hook that does not start node', median: w.median, min: w.min, max: w.max, threshold: null, unit: '×', pass: null, info: true,
+    base_ms: w.baseMs, subject_ms: w.subjMs, runs: w.runs, cpu_median: wc.median, cpu_min: wc.min, cpu_max: wc.max, cpu_base_ms: wc.baseMs, cpu_subject_ms: wc.subjMs });
+  log(`6i: ${fmt(w.median)}× (${fmt(w.min)}–${fmt(w.max)})  [cpu ${fmt(wc.median)}×]`);
   const log1 = git(b, env, 'log', '-1', '--format=%s');
   if (log1 !== 'bench commit') throw new Error('the gated consumer repo did not commit');
 }
@@ -349,8 +366,8 @@ function printTable() {
     r.median === null ? r.note : `${fmt(r.median)}${r.unit}`,
     r.median === null ? '' : `${fmt(r.min)}–${fmt(r.max)}${r.unit}`,
     r.cpu_median === undefined ? '' : `${fmt(r.cpu_median)}×`,
-    `≤ ${r.threshold}${r.unit}`,
-    r.pass === null ? 'n/a' : r.pass ? 'pass' : 'MISS',
+    r.threshold === null ? '—' : `≤ ${r.threshold}${r.unit}`,
+    r.info ? 'info' : r.pass === null ? 'n/a' : r.pass ? 'pass' : 'MISS',
   ]);
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((b) => `| ${b.join(' | ')} |`)];
   process.stdout.write(`\n${lines.join('\n')}\n`);
