@@ -106,7 +106,9 @@ function parseLine(no: number, raw: Buffer, torn: boolean): Line {
     line.parseError = 'not valid JSON';
     return line;
   }
-  const problem = entryProblem(v);
+  // prev's format is implied by the chain check in evaluate(): a prev that is not the previous
+  // line's hash (or the genesis value) fails there whatever it looks like
+  const problem = entryProblem(v, { prevChainChecked: true });
   const o = v as Record<string, unknown>;
   if (typeof o === 'object' && o !== null) {
     if (Number.isSafeInteger(o.seq)) line.seq = o.seq as number;
