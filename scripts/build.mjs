@@ -79,6 +79,19 @@ await build({
   plugins: [hookStaticImports],
 });
 
+// `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
+// command table just built; src/cli/main.ts serves it without loading commander when stdout is
+// not a terminal. test/integration/cli-fast-path.test.ts compares it with commander's live output.
+{
+  const { spawnSync } = await import('node:child_process');
+  const env = { ...process.env };
+  for (const k of ['FORCE_COLOR', 'CLICOLOR_FORCE', 'NO_COLOR', 'COLUMNS']) delete env[k];
+  const hookUrl = new URL(`file://${join(root, out, 'hook.js')}`).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { run } = await import(${JSON.stringify(hookUrl)}); await run(['--help']);`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0 || !r.stdout.includes('Usage: gate')) throw new Error(`could not render gate --help for dist/help.txt:\n${r.stdout}\n${r.stderr}`);
+  writeFileSync(join(root, out, 'help.txt'), r.stdout);
+}
+
 // JSON Schema for editors, generated from the zod schema (the single source of truth).
 const schemaBundle = join(root, out, '.schema-gen.mjs');
 await build({

@@ -2,7 +2,7 @@
  * argv in; text, --json and an exit code out.
  *
  * Every commit runs `gate check --hook pre-commit|post-commit`, so those two invocations (and
- * `--version`) take a fast path that never loads commander: the same use-case, the same output
+ * `--version`, and `--help` into a pipe) take a fast path that never loads commander: the same use-case, the same output
  * and exit codes as the commander action (both go through cli/check-hook.ts and cli/output.ts).
  * Anything else, including any argv the fast path does not recognise exactly, goes to the
  * commander program in program.ts (help, usage errors, suggestions).
@@ -26,11 +26,35 @@ export function hookFastPath(argv: readonly string[]): { hook: string; json: boo
   return hook !== undefined && HOOKS.includes(hook) ? { hook, json } : undefined;
 }
 
+/**
+ * `gate --help` printed into a pipe (how agents read it) is commander's output for 80 columns
+ * without colour; the build renders exactly that into dist/help.txt from the same command table
+ * (scripts/build.mjs). At a terminal, or when colour is forced, commander renders it live.
+ */
+async function cachedHelp(): Promise<string | undefined> {
+  const env = process.env;
+  if (process.stdout.isTTY || env.FORCE_COLOR !== undefined || env.CLICOLOR_FORCE !== undefined) return undefined;
+  try {
+    const { readFileSync } = await import('node:fs');
+    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function run(argv: string[]): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
     process.exitCode = 0;
     return;
+  }
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    const help = await cachedHelp();
+    if (help !== undefined) {
+      process.stdout.write(help);
+      process.exitCode = 0;
+      return;
+    }
   }
   const fast = hookFastPath(argv);
   if (fast) {

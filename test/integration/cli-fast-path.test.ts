@@ -60,4 +60,14 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('check');
   });
+
+  it('--help into a pipe (served from dist/help.txt) is byte for byte what commander prints', () => {
+    repo = makeRepo();
+    const cached = repo.gate(['--help']);
+    // FORCE_COLOR sends --help to commander's live rendering
+    const live = repo.gate(['--help'], { env: { FORCE_COLOR: '1' } });
+    expect(cached.code).toBe(0);
+    expect(cached).toEqual(live);
+    expect(repo.gate(['-h'])).toEqual(live);
+  });
 });
