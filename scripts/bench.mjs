@@ -199,7 +199,8 @@ const cycles = Number(cyclesText);
 let grants = 0, overlaps = 0, denials = 0;
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 while (grants < cycles) {
-  const a = spawnSync(process.execPath, [gateBin, 'lock', 'acquire', 'tasks/t1/progress.md', '--ttl', '5m'], { cwd: dir, encoding: 'utf8' });
+  // --wait: the CLI retries in-process (with backoff) instead of this loop starting a process per try
+  const a = spawnSync(process.execPath, [gateBin, 'lock', 'acquire', 'tasks/t1/progress.md', '--ttl', '5m', '--wait', '10m'], { cwd: dir, encoding: 'utf8' });
   if (a.status === 1) { denials++; sleep(5 + Math.random() * 40); continue; }
   if (a.status !== 0) { console.error('acquire failed', a.status, a.stderr); process.exit(2); }
   grants++;
