@@ -155,7 +155,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
       id: 'approval-strength',
       title: 'approval strength',
       status: st.problems.length ? 'warn' : 'ok',
-      message: st.explanation,
+      message: st.explanation.replace(/^approval strength: /, ''),
       ...(st.problems.length ? { details: st.problems } : {}),
     });
   } catch (e) {

@@ -42,7 +42,9 @@ export const gateBCommands: CommandGroup = {
             for (const x of r.approvals.rejections) text.push(`  rejected: ${x}`);
           }
           text.push(r.would_commit ? s.green('a commit now would pass Gate B') : s.red('a commit now would be blocked:'));
-          return { code: 0, json: { ...r }, text, errText: r.findings.length ? renderFindings(r.findings) : [] };
+          // status is a report (exit 0): what would block goes to stdout with the rest, in order.
+          if (r.findings.length) text.push(...renderFindings(r.findings, false));
+          return { code: 0, json: { ...r }, text };
         }),
       );
 
