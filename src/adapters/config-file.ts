@@ -54,17 +54,29 @@ export async function loadConfig(root: string, stateDir: string, initialised: bo
     return { config: defaultConfig(), source: 'defaults', path };
   }
   const bytes = readFileSync(path);
+  const { config, digest } = await parseConfigCached(bytes, stateDir, CONFIG_PATH, opts);
+  return { config, source: 'file', path, digest };
+}
+
+/**
+ * Parse and validate config bytes through the content-addressed cache (the same cache and rules
+ * as `loadConfig`: keyed by the SHA-256 of the bytes and the tool version, only valid configs are
+ * written, any cache problem falls back to the full parse). Used for the working-tree file and
+ * for the config committed at a revision (`configAt`), whose bytes are just as content-addressed.
+ * Throws CONFIG_INVALID (with `label`) like `parseConfigText`.
+ */
+export async function parseConfigCached(bytes: Buffer, stateDir: string, label: string = CONFIG_PATH, opts: { cache?: boolean } = {}): Promise<{ config: GatesConfig; digest: string }> {
   const digest = createHash('sha256').update(bytes).digest('hex');
   const cachePath = join(stateDir, 'cache', `config-${digest.slice(0, 32)}-${VERSION}.json`);
   if (opts.cache !== false && existsSync(cachePath)) {
     try {
       const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { digest: string; config: GatesConfig };
-      if (cached.digest === digest) return { config: cached.config, source: 'file', path, digest };
+      if (cached.digest === digest) return { config: cached.config, digest };
     } catch {
       /* fall through to a full parse */
     }
   }
-  const config = await parseConfigText(bytes.toString('utf8'));
+  const config = await parseConfigText(bytes.toString('utf8'), label);
   if (opts.cache !== false) {
     try {
       writeFileAtomic(cachePath, JSON.stringify({ digest, config }));
@@ -72,5 +84,5 @@ export async function loadConfig(root: string, stateDir: string, initialised: bo
       /* a cache that cannot be written only costs time */
     }
   }
-  return { config, source: 'file', path, digest };
+  return { config, digest };
 }

@@ -211,7 +211,7 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
 
 /** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
 async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
-  const { parseSidecarText, renderSidecar } = await import('../schema/sidecar-core.js');
+  const [{ parseSidecarText }, { renderSidecar }] = await Promise.all([import('../schema/sidecar-core.js'), import('../schema/sidecar-render.js')]);
   const { readFileSync } = await import('node:fs');
   const fresh = await parseSidecarText(readFileSync(loaded.abs, 'utf8'));
   if (!fresh.ok || fresh.digest !== digest) {
@@ -347,7 +347,7 @@ export async function reject(ctx: Ctx, reason: string): Promise<RejectResult> {
   });
   let updated = false;
   if (st.state === 'ok') {
-    const { renderSidecar } = await import('../schema/sidecar-core.js');
+    const { renderSidecar } = await import('../schema/sidecar-render.js');
     const next: Sidecar = {
       ...st.sidecar,
       rejections: [

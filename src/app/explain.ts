@@ -103,7 +103,7 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
       data: { missing: missing.map((m) => m.split(' ')[0]) },
     });
   }
-  const { renderSidecar, checkSidecar } = await import('../schema/sidecar-core.js');
+  const [{ checkSidecar }, { renderSidecar }] = await Promise.all([import('../schema/sidecar-core.js'), import('../schema/sidecar-render.js')]);
   const abs = sidecarFile(ctx, facts.tree);
   let replaced = 0;
   if (existsSync(abs)) {

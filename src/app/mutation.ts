@@ -15,6 +15,10 @@ import { evaluateApproval, type ApprovalFacts, type CitedLine, type LedgerFacts,
 import type { Finding } from '../gates/types.js';
 import { defaultConfig, parseDuration, type GatesConfig } from '../schema/defaults.js';
 import { linkHash } from '../ledger/chain.js';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../adapters/files.js';
+import { VERSION } from '../version.js';
+import type { SidecarParse } from '../schema/sidecar-core.js';
 
 export const SIDECAR_DIR = '.agents/gate-b';
 
@@ -26,14 +30,18 @@ function touchesConfig(changes: readonly FileChange[]): boolean {
   return changes.some((c) => c.path === CONFIG_PATH || c.oldPath === CONFIG_PATH);
 }
 
-/** The config as committed at `rev` (defaults when absent or invalid: the built-in floor). */
-export async function configAt(ctx: Ctx, rev: string | undefined): Promise<GatesConfig | undefined> {
+/**
+ * The config as committed at `rev` (defaults when absent or invalid: the built-in floor).
+ * Valid configs go through the same content-addressed cache as the working-tree config
+ * (`{ cache: false }` parses in full, as CI's range checks do).
+ */
+export async function configAt(ctx: Ctx, rev: string | undefined, opts: { cache?: boolean } = {}): Promise<GatesConfig | undefined> {
   if (!rev) return undefined;
   const bytes = ctx.git.readBlob(`${rev}:${CONFIG_PATH}`);
   if (!bytes) return defaultConfig();
-  const { parseConfigText } = await import('../adapters/config-file.js');
+  const { parseConfigCached } = await import('../adapters/config-file.js');
   try {
-    return await parseConfigText(bytes.toString('utf8'), `${CONFIG_PATH} at ${rev.slice(0, 12)}`);
+    return (await parseConfigCached(bytes, ctx.stateDir, `${CONFIG_PATH} at ${rev.slice(0, 12)}`, opts)).config;
   } catch {
     return defaultConfig();
   }
@@ -95,7 +103,38 @@ export interface LoadedSidecar {
   text?: string;
 }
 
-/** Read and validate the sidecar for `tree` (loads yaml and zod). */
+/**
+ * Parse and check sidecar text through a cache of parsed documents under the state dir, keyed by
+ * the SHA-256 of the text and the tool version, so a gated commit does not load the YAML parser
+ * for a sidecar it has already read (at `gate explain`/`gate approve`, or an earlier attempt).
+ * The cache holds only the parsed YAML value, never a verdict: every use runs the full
+ * `checkSidecar` again and recomputes the digest from it. Only documents that checked out and
+ * survive a JSON round trip unchanged are cached; any cache problem falls back to a full parse.
+ */
+export async function parseSidecarCached(ctx: Ctx, text: string): Promise<SidecarParse> {
+  const core = await import('../schema/sidecar-core.js');
+  const key = createHash('sha256').update(text).digest('hex');
+  const cachePath = join(ctx.stateDir, 'cache', `sidecar-${key.slice(0, 32)}-${VERSION}.json`);
+  if (existsSync(cachePath)) {
+    try {
+      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { key?: unknown; value?: unknown };
+      if (cached.key === key) return core.checkSidecar(cached.value);
+    } catch {
+      /* fall through to a full parse */
+    }
+  }
+  const { result, value } = await core.parseSidecarYaml(text);
+  if (result.ok && core.jsonExact(value)) {
+    try {
+      writeFileAtomic(cachePath, JSON.stringify({ key, value }));
+    } catch {
+      /* a cache that cannot be written only costs time */
+    }
+  }
+  return result;
+}
+
+/** Read and validate the sidecar for `tree` (loads yaml unless its parse is cached; never zod). */
 export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar> {
   const abs = sidecarFile(ctx, tree);
   const path = `${SIDECAR_DIR}/explain-${tree}.yaml`;
@@ -123,8 +162,7 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
   } catch (e) {
     return { path, abs, state: { state: 'invalid', problems: [`cannot read the file: ${(e as Error).message}`] } };
   }
-  const { parseSidecarText } = await import('../schema/sidecar-core.js');
-  const r = await parseSidecarText(text);
+  const r = await parseSidecarCached(ctx, text);
   if (!r.ok) return { path, abs, text, state: { state: 'invalid', problems: r.problems } };
   return { path, abs, text, state: { state: 'ok', sidecar: r.sidecar, digest: r.digest } };
 }

@@ -70,7 +70,7 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
     // the config committed in this commit, parsed once per distinct blob
     const cfgBlob = ctx.git.blobAt(c.commit, CONFIG_PATH) ?? 'none';
     let config = configs.get(cfgBlob);
-    if (!config) configs.set(cfgBlob, (config = (await configAt(ctx, c.commit)) as GatesConfig));
+    if (!config) configs.set(cfgBlob, (config = (await configAt(ctx, c.commit, { cache: false })) as GatesConfig));
     const v = await verdictFor(ctx, changes, config, parent);
     verdicts.set(c.commit, v);
     const f: RangeCommitFacts = {

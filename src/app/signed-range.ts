@@ -29,7 +29,7 @@ export interface RangeSignatureReport {
 export async function rangeSignatureFindings(ctx: Ctx, commits: readonly CommitInfo[], base: string): Promise<RangeSignatureReport> {
   const { configAt, verdictFor } = await import('./mutation.js');
   const { config: work } = await ctx.config();
-  const atBase = await configAt(ctx, base);
+  const atBase = await configAt(ctx, base, { cache: false });
   const policy = strictestApproval(work.approval, atBase?.approval);
   if (!policy.require) return { checked: 0, findings: [], required: false };
   const [{ checkSignedApprovals }, { requiredSteps }, { validateSidecar }] = await Promise.all([
@@ -51,7 +51,7 @@ export async function rangeSignatureFindings(ctx: Ctx, commits: readonly CommitI
     const parent = c.parents[0];
     const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, c.commit);
     let cfg = configs.get(c.commit);
-    if (!cfg) configs.set(c.commit, (cfg = (await configAt(ctx, c.commit)) as GatesConfig));
+    if (!cfg) configs.set(c.commit, (cfg = (await configAt(ctx, c.commit, { cache: false })) as GatesConfig));
     const verdict = await verdictFor(ctx, changes, cfg, parent);
     if (verdict.tier === 'AUTO') continue;
     const blob = notes.get(c.commit);

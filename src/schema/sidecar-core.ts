@@ -5,7 +5,6 @@
  * verdict on a table of valid and invalid documents.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import type { Sidecar } from './sidecar.js';
 
 export const SIDECAR_VERSION = 1;
@@ -217,17 +216,34 @@ export function checkSidecar(doc: unknown): SidecarParse {
 
 /** Parse sidecar text (YAML, strict: duplicate keys are errors) and validate it, without zod. */
 export async function parseSidecarText(textIn: string): Promise<SidecarParse> {
-  const { parseYaml } = await import('./yaml.js');
-  const y = parseYaml(textIn);
-  if (!y.ok) return { ok: false, problems: y.problems.map((p) => `not valid YAML: ${p}`) };
-  return checkSidecar(y.value);
+  return (await parseSidecarYaml(textIn)).result;
 }
 
-/** Serialise a sidecar as readable YAML with a header comment. */
-export function renderSidecar(s: Sidecar): string {
-  const header = [
-    '# agent-gates explain sidecar: never commit this file (it describes the staged tree it cannot be part of).',
-    '# Editing the explanation (tree, tier, files, intent, alternatives, risk) voids every approval below.',
-  ].join('\n');
-  return `${header}\n${stringify(s, { lineWidth: 0 })}`;
+/**
+ * The same, also returning the parsed YAML value when it parsed (for a cache of parsed documents:
+ * a cached value is validated again with `checkSidecar`, and its digest recomputed, on every use).
+ */
+export async function parseSidecarYaml(textIn: string): Promise<{ result: SidecarParse; value?: unknown }> {
+  const { parseYaml } = await import('./yaml.js');
+  const y = parseYaml(textIn);
+  if (!y.ok) return { result: { ok: false, problems: y.problems.map((p) => `not valid YAML: ${p}`) } };
+  return { result: checkSidecar(y.value), value: y.value };
+}
+
+/**
+ * True when `v` survives JSON.stringify → JSON.parse unchanged: only strings, booleans, null,
+ * finite numbers other than -0, arrays and plain objects (no `__proto__` key). Only such parsed
+ * documents may be cached as JSON, so a cached parse is indistinguishable from a fresh one.
+ */
+export function jsonExact(v: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !jsonExact(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k of Object.keys(v)) if (k === '__proto__' || !jsonExact((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return Object.getOwnPropertySymbols(v).length === 0;
 }

@@ -17,7 +17,6 @@ export {
   DIGEST_DOMAIN,
   explanationDigest,
   parseSidecarText,
-  renderSidecar,
   SIDECAR_DIR,
   SIDECAR_VERSION,
   sidecarPath,
@@ -25,6 +24,7 @@ export {
   type Explanation,
   type SidecarParse,
 } from './sidecar-core.js';
+export { renderSidecar } from './sidecar-render.js';
 
 const oid = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a 40- or 64-hex git object id');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest (64 hex characters)');
