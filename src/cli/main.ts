@@ -2,7 +2,8 @@
  * argv in; text, --json and an exit code out.
  *
  * Every commit runs `gate check --hook pre-commit|post-commit`, so those two invocations (and
- * `--version`, and `--help` into a pipe) take a fast path that never loads commander: the same use-case, the same output
+ * `--version`, `--help` into a pipe, and `gate lock acquire|release|renew|status`, which agents
+ * call constantly) take a fast path that never loads commander: the same use-case, the same output
  * and exit codes as the commander action (both go through cli/check-hook.ts and cli/output.ts).
  * Anything else, including any argv the fast path does not recognise exactly, goes to the
  * commander program in program.ts (help, usage errors, suggestions).
@@ -24,6 +25,59 @@ export function hookFastPath(argv: readonly string[]): { hook: string; json: boo
     else return undefined;
   }
   return hook !== undefined && HOOKS.includes(hook) ? { hook, json } : undefined;
+}
+
+const LOCK_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  acquire: ['owner', 'ttl', 'wait', 'reason'],
+  release: ['owner'],
+  renew: ['owner', 'ttl'],
+  status: ['owner'],
+};
+
+export interface LockFastPath {
+  sub: 'acquire' | 'release' | 'renew' | 'status';
+  paths: string[];
+  opts: { owner?: string; ttl?: string; wait?: string; reason?: string };
+  json: boolean;
+}
+
+/**
+ * `lock acquire|release|renew|status`, parsed exactly as commander would for the shapes it
+ * accepts here: paths (none starting with "-"), each of the subcommand's value options at most
+ * once as `--name value` or `--name=value` (a non-empty value not starting with "-"), and
+ * `--json` at most once, in any order. Anything else (help, `--`, unknown or repeated options,
+ * a missing required path, values that look like options) returns undefined: commander handles it.
+ */
+export function lockFastPath(argv: readonly string[]): LockFastPath | undefined {
+  if (argv[0] !== 'lock' || argv.length < 2) return undefined;
+  const sub = argv[1]!;
+  const allowed = Object.prototype.hasOwnProperty.call(LOCK_OPTIONS, sub) ? LOCK_OPTIONS[sub]! : undefined;
+  if (!allowed) return undefined;
+  const paths: string[] = [];
+  const opts: Record<string, string> = {};
+  let json = false;
+  const okValue = (v: string | undefined): v is string => v !== undefined && v !== '' && !v.startsWith('-');
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) {
+      paths.push(a);
+      continue;
+    }
+    if (a === '--json') {
+      if (json) return undefined;
+      json = true;
+      continue;
+    }
+    if (!a.startsWith('--')) return undefined;
+    const eq = a.indexOf('=');
+    const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
+    if (!allowed.includes(name) || Object.prototype.hasOwnProperty.call(opts, name)) return undefined;
+    const value = eq === -1 ? argv[++i] : a.slice(eq + 1);
+    if (!okValue(value)) return undefined;
+    opts[name] = value;
+  }
+  if (sub !== 'status' && paths.length === 0) return undefined;
+  return { sub: sub as LockFastPath['sub'], paths, opts, json };
 }
 
 /**
@@ -63,6 +117,16 @@ export async function run(argv: string[]): Promise<void> {
       finish(await checkHookResult(fast.hook), { json: fast.json });
     } catch (e) {
       failure(e, fast.json);
+    }
+    return;
+  }
+  const lock = lockFastPath(argv);
+  if (lock) {
+    const { LOCK_RESULTS, finish, failure } = await import('./lock-result.js');
+    try {
+      finish(await LOCK_RESULTS[lock.sub](lock.paths, lock.opts), { json: lock.json });
+    } catch (e) {
+      failure(e, lock.json);
     }
     return;
   }

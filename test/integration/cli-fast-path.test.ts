@@ -70,4 +70,78 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     expect(cached).toEqual(live);
     expect(repo.gate(['-h'])).toEqual(live);
   });
+
+  it('gate lock acquire|release|renew|status: same bytes and exit codes as commander (success, denial, --json, errors)', () => {
+    repo = makeRepo();
+    repo.write('progress.md', '# p\n');
+    repo.write('todos.md', '# t\n');
+    repo.gitOk('add', '-A');
+    repo.gitOk('commit', '-q', '-m', 'handoff docs');
+    const r = repo;
+    // `--` ends the options: commander parses the same request, the fast path does not take it
+    const viaCommander = (argv: string[]) => {
+      const sub = argv.slice(0, 2);
+      const rest = argv.slice(2);
+      const paths = rest.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^--(owner|ttl|wait|reason)$/.test(rest[i - 1]!)));
+      const opts = rest.filter((a) => !paths.includes(a));
+      return r.gate([...sub, ...opts, '--', ...paths]);
+    };
+    // timestamps, seconds left and tokens differ between two runs; everything else must be identical
+    const norm = (x: { code: number; stdout: string; stderr: string }) => ({
+      ...x,
+      stdout: x.stdout.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T').replace(/"expiresInSeconds": -?\d+/g, 'S').replace(/"token": \d+|token \d+/g, 'token N'),
+      stderr: x.stderr.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T'),
+    });
+
+    // acquire (text and --json), released in between so both grants are fresh
+    for (const json of [[], ['--json']]) {
+      const fast = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'resume point', ...json]);
+      expect(fast.code).toBe(0);
+      expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'a']).code).toBe(0);
+      const slow = viaCommander(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'resume point', ...json]);
+      expect(norm(fast)).toEqual(norm(slow));
+      expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'a']).code).toBe(0);
+    }
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']).code).toBe(0);
+    // a is holding progress.md now: status, denial, renew, release of a free path
+    const same = (argv: string[], code: number) => {
+      const fast = r.gate(argv);
+      expect(fast.code).toBe(code);
+      // (status --json carries the current time)
+      expect(norm(fast)).toEqual(norm(viaCommander(argv)));
+      return fast;
+    };
+    same(['lock', 'status'], 0);
+    same(['lock', 'status', '--json', '--owner', 'a'], 0);
+    same(['lock', 'status', 'todos.md', 'progress.md', '--owner', 'b'], 0);
+    expect(same(['lock', 'acquire', 'progress.md', 'todos.md', '--owner', 'b'], 1).stderr).toContain('held by a');
+    same(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json'], 1);
+    same(['lock', 'release', 'progress.md', '--owner', 'b'], 1);
+    same(['lock', 'release', 'progress.md', '--owner', 'b', '--json'], 1);
+    same(['lock', 'renew', 'progress.md', '--owner', 'b', '--json'], 1);
+    same(['lock', 'renew', 'todos.md', '--owner', 'a'], 1);
+    same(['lock', 'release', 'todos.md', '--owner', 'a'], 0);
+    same(['lock', 'release', 'todos.md', '--owner', 'a', '--json'], 0);
+    // errors from the use-case: no owner known (no GATE_SESSION, no terminal), a bad duration
+    same(['lock', 'acquire', 'todos.md'], 2);
+    same(['lock', 'acquire', 'todos.md', '--json'], 2);
+    same(['lock', 'acquire', 'todos.md', '--owner', 'a', '--ttl', 'soon'], 2);
+    const renew = r.gate(['lock', 'renew', 'progress.md', '--owner', 'a', '--ttl', '2h']);
+    expect(renew.code).toBe(0);
+    expect(norm(renew)).toEqual(norm(viaCommander(['lock', 'renew', 'progress.md', '--owner', 'a', '--ttl', '2h'])));
+    const rel = r.gate(['lock', 'release', 'progress.md', '--owner', 'a']);
+    expect(rel).toEqual({ code: 0, stdout: 'released progress.md\n', stderr: '' });
+
+    // usage errors still come from commander
+    const missing = r.gate(['lock', 'acquire']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing required argument');
+    const unknown = r.gate(['lock', 'acquire', 'progress.md', '--bogus', 'x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown option');
+    const noValue = r.gate(['lock', 'acquire', 'progress.md', '--owner']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain('--owner');
+    expect(r.gate(['lock', 'acquire', '--help']).stdout).toContain('Usage: gate lock acquire');
+  });
 });

@@ -1,13 +1,8 @@
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleErr, styleOut } from '../style.js';
 
 const ownerOption = () => new Option('--owner <id>', 'lease owner (default: $GATE_SESSION; at a terminal: human:<git email>)');
-
-function holderLines(denied: { path: string; owner: string; since: string; expires: string; worktree: string; branch: string | null }[]): string[] {
-  return denied.map((h) => `  ${h.path}: held by ${h.owner} since ${h.since}, expires ${h.expires} (worktree ${h.worktree}${h.branch ? `, branch ${h.branch}` : ''})`);
-}
 
 export const lockCommands: CommandGroup = {
   register(program) {
@@ -30,32 +25,7 @@ export const lockCommands: CommandGroup = {
       .option('--reason <text>', 'why you need it (shown to others in `gate lock status`)')
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string }) => {
-          const [{ openContext }, { acquire }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js')]);
-          const r = await acquire(openContext(), { paths, owner: opts.owner, ttl: opts.ttl, wait: opts.wait, reason: opts.reason });
-          const json = { owner: r.owner, granted: r.granted, denied: r.denied, attempts: r.attempts };
-          if (!r.ok) {
-            const s = styleErr();
-            return {
-              code: 1,
-              json: { ...json, error: { code: 'LEASE_HELD', message: 'another owner holds a live lease; nothing was acquired', fix: `gate lock acquire ${paths.join(' ')} --owner ${r.owner} --wait 10m` } },
-              errText: [
-                `${s.red('gate: denied:')} nothing acquired (all or nothing); held by someone else:`,
-                ...holderLines(r.denied),
-                `${s.bold('fix:')} wait for the holder to release it: gate lock acquire ${paths.join(' ')} --owner ${r.owner} --wait 10m   (status: gate lock status)`,
-              ],
-            };
-          }
-          const s = styleOut();
-          return {
-            code: 0,
-            json,
-            text: r.granted.map(
-              (g) =>
-                `${s.green(g.kind === 'extend' ? 'extended' : g.kind === 'takeover' ? 'took over' : 'acquired')} ${g.path} for ${r.owner} until ${g.expires} (token ${g.token})${g.previous ? `; the lease of ${g.previous.owner} had expired at ${g.previous.expires}` : ''}`,
-            ),
-          };
-        }),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string }) => (await import('../lock-result.js')).lockAcquireResult(paths, opts)),
       );
 
     lock
@@ -65,23 +35,7 @@ export const lockCommands: CommandGroup = {
       .addOption(ownerOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => {
-          const [{ openContext }, { release }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js')]);
-          const r = await release(openContext(), { paths, owner: opts.owner });
-          const json = { owner: r.owner, released: r.released, free: r.free, denied: r.denied };
-          if (!r.ok) {
-            return {
-              code: 1,
-              json: { ...json, error: { code: 'LEASE_HELD', message: 'you do not hold these leases; nothing was released' } },
-              errText: [`${styleErr().red('gate: denied:')} nothing released; these are held by someone else:`, ...holderLines(r.denied)],
-            };
-          }
-          return {
-            code: 0,
-            json,
-            text: [...r.released.map((x) => `released ${x.path}`), ...r.free.map((p) => `${p} was not leased (nothing to release)`)],
-          };
-        }),
+        act(async (paths: string[], opts: { owner?: string }) => (await import('../lock-result.js')).lockReleaseResult(paths, opts)),
       );
 
     lock
@@ -92,24 +46,7 @@ export const lockCommands: CommandGroup = {
       .option('--ttl <duration>', 'new lifetime from now (default: handoff.lease_ttl)')
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string }) => {
-          const [{ openContext }, { renew }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js')]);
-          const r = await renew(openContext(), { paths, owner: opts.owner, ttl: opts.ttl });
-          const json = { owner: r.owner, renewed: r.renewed, free: r.free, denied: r.denied };
-          if (!r.ok) {
-            return {
-              code: 1,
-              json: { ...json, error: { code: 'LEASE_NOT_HELD', message: 'you do not hold every one of these leases; nothing was renewed', fix: `gate lock acquire ${paths.join(' ')} --owner ${r.owner}` } },
-              errText: [
-                `${styleErr().red('gate: denied:')} nothing renewed:`,
-                ...holderLines(r.denied),
-                ...r.free.map((p) => `  ${p}: not leased by anyone`),
-                `fix: gate lock acquire ${paths.join(' ')} --owner ${r.owner}`,
-              ],
-            };
-          }
-          return { code: 0, json, text: r.renewed.map((x) => `renewed ${x.path} until ${x.expires}`) };
-        }),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string }) => (await import('../lock-result.js')).lockRenewResult(paths, opts)),
       );
 
     lock
@@ -119,19 +56,7 @@ export const lockCommands: CommandGroup = {
       .addOption(ownerOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => {
-          const [{ openContext }, { status }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js')]);
-          const r = await status(openContext(), { paths, owner: opts.owner });
-          const s = styleOut();
-          const text = r.leases.length
-            ? r.leases.map((l) =>
-                l.state === 'free'
-                  ? `${l.path}: ${s.green('free')}  → ${l.next}`
-                  : `${l.path}: ${l.state === 'held' ? s.yellow('held') : s.dim('expired')} by ${l.owner}${l.mine ? ' (you)' : ''}, worktree ${l.worktree}${l.branch ? ` [${l.branch}]` : ''}, acquired ${l.acquired}, expires ${l.expires}${l.reason ? `, reason: ${l.reason}` : ''}`,
-              )
-            : ['no leases on record'];
-          return { code: 0, json: { ...r }, text };
-        }),
+        act(async (paths: string[], opts: { owner?: string }) => (await import('../lock-result.js')).lockStatusResult(paths, opts)),
       );
 
     lock

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hookFastPath } from '../../../src/cli/main.js';
+import { hookFastPath, lockFastPath, type LockFastPath } from '../../../src/cli/main.js';
 
 describe('hookFastPath: only the exact hook invocations skip commander', () => {
   const cases: Array<[string[], { hook: string; json: boolean } | undefined]> = [
@@ -26,5 +26,45 @@ describe('hookFastPath: only the exact hook invocations skip commander', () => {
   ];
   it.each(cases)('%j', (argv, want) => {
     expect(hookFastPath(argv)).toEqual(want);
+  });
+});
+
+describe('lockFastPath: only argv shapes parsed exactly as commander would skip it', () => {
+  const cases: Array<[string[], LockFastPath | undefined]> = [
+    [['lock', 'acquire', 'a.md'], { sub: 'acquire', paths: ['a.md'], opts: {}, json: false }],
+    [['lock', 'acquire', 'a.md', 'b.md', '--owner', 'o', '--ttl=5m', '--wait', '10s', '--reason', 'why not', '--json'],
+      { sub: 'acquire', paths: ['a.md', 'b.md'], opts: { owner: 'o', ttl: '5m', wait: '10s', reason: 'why not' }, json: true }],
+    [['lock', 'acquire', '--json', '--owner=o', 'a.md'], { sub: 'acquire', paths: ['a.md'], opts: { owner: 'o' }, json: true }],
+    [['lock', 'release', 'a.md', '--owner', 'o'], { sub: 'release', paths: ['a.md'], opts: { owner: 'o' }, json: false }],
+    [['lock', 'renew', 'a.md', '--ttl', '1h'], { sub: 'renew', paths: ['a.md'], opts: { ttl: '1h' }, json: false }],
+    [['lock', 'status'], { sub: 'status', paths: [], opts: {}, json: false }],
+    [['lock', 'status', '--json', 'a.md'], { sub: 'status', paths: ['a.md'], opts: {}, json: true }],
+    // everything else goes to commander
+    [['lock'], undefined],
+    [['lock', 'break', 'a.md', '--reason', 'x'], undefined],
+    [['lock', 'acquire'], undefined],
+    [['lock', 'release', '--owner', 'o'], undefined],
+    [['lock', 'renew', '--json'], undefined],
+    [['lock', 'acquire', 'a.md', '--owner'], undefined],
+    [['lock', 'acquire', 'a.md', '--owner', '--json'], undefined],
+    [['lock', 'acquire', 'a.md', '--owner='], undefined],
+    [['lock', 'acquire', 'a.md', '--owner', 'o', '--owner', 'p'], undefined],
+    [['lock', 'acquire', 'a.md', '--json', '--json'], undefined],
+    [['lock', 'acquire', 'a.md', '--json=true'], undefined],
+    [['lock', 'release', 'a.md', '--ttl', '5m'], undefined],
+    [['lock', 'status', '--wait', '5s'], undefined],
+    [['lock', 'acquire', 'a.md', '--help'], undefined],
+    [['lock', 'acquire', 'a.md', '-h'], undefined],
+    [['lock', 'acquire', '--', 'a.md'], undefined],
+    [['lock', 'acquire', '-'], undefined],
+    [['lock', 'acquire', 'a.md', '--bogus', 'x'], undefined],
+    [['lock', 'acquire', 'a.md', '--constructor', 'x'], undefined],
+    [['lock', 'constructor', 'a.md'], undefined],
+    [['lock', 'toString'], undefined],
+    [['--json', 'lock', 'acquire', 'a.md'], undefined],
+    [['check', '--hook', 'pre-commit'], undefined],
+  ];
+  it.each(cases)('%j', (argv, want) => {
+    expect(lockFastPath(argv)).toEqual(want);
   });
 });
