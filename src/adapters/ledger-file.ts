@@ -189,11 +189,15 @@ export class LedgerFile {
     }
   }
 
-  /** Stream-verify the whole chain. Never modifies anything. */
-  async verify(onProgress?: (bytes: number, total: number) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+  /**
+   * Stream-verify the whole chain. Never modifies anything. `observe` sees each well-formed
+   * entry as it is read (so a caller needing entries reads the file once); it only counts when
+   * the result is ok.
+   */
+  async verify(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
     const head = this.readHead();
     const genesis = this.genesis();
-    const v = new ChainVerifier(genesis, head?.seq ?? -1);
+    const v = new ChainVerifier(genesis, head?.seq ?? -1, observe);
     if (!this.exists()) {
       const r = v.finish(head);
       return { ...r, size: 0, ...(head ? { head } : {}) };

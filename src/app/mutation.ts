@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../adapters/files.js';
 import { VERSION } from '../version.js';
 import type { SidecarParse } from '../schema/sidecar-core.js';
+import type { LedgerEntry } from '../schema/ledger.js';
 
 export const SIDECAR_DIR = '.agents/gate-b';
 
@@ -172,33 +173,49 @@ export async function ledgerRejections(
   ctx: Ctx,
   match: { tree?: string; paths?: readonly string[] },
 ): Promise<Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }>> {
-  const out: Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }> = [];
+  const out: LedgerRejection[] = [];
   const want = match.paths ? new Set(match.paths) : undefined;
   for await (const { entry } of ctx.ledger.entries()) {
-    if (entry.event !== 'reject') continue;
-    const paths = Array.isArray(entry.subject?.paths) ? entry.subject.paths : [];
-    const hitTree = match.tree !== undefined && entry.subject?.tree === match.tree;
-    const hitPath = want !== undefined && paths.some((p) => want.has(p));
-    if (!hitTree && !hitPath) continue;
-    out.push({
-      seq: entry.seq,
-      ts: entry.ts,
-      ...(entry.subject?.tree ? { tree: entry.subject.tree } : {}),
-      paths,
-      reason: typeof entry.data?.reason === 'string' ? entry.data.reason : '(no reason given)',
-      by: entry.actor?.id ?? 'unknown',
-    });
+    const r = rejectionOf(entry, match.tree, want);
+    if (r) out.push(r);
   }
   return out;
 }
 
-/** Verify the ledger, find rejections of this tree, and read every line the sidecar's approvals cite. */
+type LedgerRejection = { seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string };
+
+/** A `reject` entry for `tree` or touching any of `want`, as ledgerRejections reports it. */
+function rejectionOf(entry: LedgerEntry, tree: string | undefined, want: ReadonlySet<string> | undefined): LedgerRejection | undefined {
+  if (entry.event !== 'reject') return undefined;
+  const paths = Array.isArray(entry.subject?.paths) ? entry.subject.paths : [];
+  const hitTree = tree !== undefined && entry.subject?.tree === tree;
+  const hitPath = want !== undefined && paths.some((p) => want.has(p));
+  if (!hitTree && !hitPath) return undefined;
+  return {
+    seq: entry.seq,
+    ts: entry.ts,
+    ...(entry.subject?.tree ? { tree: entry.subject.tree } : {}),
+    paths,
+    reason: typeof entry.data?.reason === 'string' ? entry.data.reason : '(no reason given)',
+    by: entry.actor?.id ?? 'unknown',
+  };
+}
+
+/**
+ * Verify the ledger, find rejections of this tree, and read every line the sidecar's approvals
+ * cite. Verification and the search for rejections are one pass over the file; rejections count
+ * only when the whole chain verified.
+ */
 export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState): Promise<LedgerFacts> {
   const lines = new Map<number, CitedLine | undefined>();
   let ok = true;
   let problem: string | undefined;
+  const found: LedgerRejection[] = [];
   try {
-    const v = await ctx.ledger.verify();
+    const v = await ctx.ledger.verify(undefined, (value) => {
+      const r = rejectionOf(value as LedgerEntry, tree, undefined);
+      if (r) found.push(r);
+    });
     if (!v.ok) {
       ok = false;
       problem = v.problem ? `line ${v.problem.line}: ${v.problem.reason}: ${v.problem.message}` : 'unknown';
@@ -207,7 +224,7 @@ export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarSt
     ok = false;
     problem = (e as Error).message;
   }
-  const rejections = ok ? (await ledgerRejections(ctx, { tree })).map((r) => ({ seq: r.seq, reason: r.reason })) : [];
+  const rejections = ok ? found.map((r) => ({ seq: r.seq, reason: r.reason })) : [];
   if (state.state === 'ok') {
     for (const a of state.sidecar.approvals) {
       const raw = ctx.ledger.readLineAt(a.ledger.offset);

@@ -96,7 +96,7 @@ interface Line {
   torn: boolean;
 }
 
-function parseLine(no: number, raw: Buffer, torn: boolean): Line {
+function parseLine(no: number, raw: Buffer, torn: boolean, observe?: (value: unknown) => void): Line {
   const crlf = raw.length > 0 && raw[raw.length - 1] === 0x0d;
   const line: Line = { no, raw, seq: -1, prev: '', hash: linkHashBytes(raw), crlf, torn };
   let v: unknown;
@@ -115,6 +115,7 @@ function parseLine(no: number, raw: Buffer, torn: boolean): Line {
     if (typeof o.prev === 'string') line.prev = o.prev;
   }
   if (problem) line.parseError = problem;
+  else observe?.(v);
   return line;
 }
 
@@ -133,9 +134,16 @@ export class ChainVerifier {
   private watchSeq: number;
   readonly warnings: string[] = [];
 
-  constructor(genesis: string, watchSeq = -1) {
+  /**
+   * `observe` sees every line's parsed value that is a well-formed entry, as it is read (one pass
+   * for callers that also need the entries); what it saw counts only when `finish` reports ok.
+   */
+  private readonly observe: ((value: unknown) => void) | undefined;
+
+  constructor(genesis: string, watchSeq = -1, observe?: (value: unknown) => void) {
     this.genesis = genesis;
     this.watchSeq = watchSeq;
+    this.observe = observe;
   }
 
   get failed(): boolean {
@@ -146,7 +154,7 @@ export class ChainVerifier {
   push(raw: Buffer): void {
     if (this.problem) return;
     this.count += 1;
-    const line = parseLine(this.count, raw, false);
+    const line = parseLine(this.count, raw, false, this.observe);
     if (this.pending) this.evaluate(this.pending, line);
     this.pending = line;
   }
@@ -155,7 +163,7 @@ export class ChainVerifier {
   pushTorn(raw: Buffer): void {
     if (this.problem) return;
     this.count += 1;
-    const line = parseLine(this.count, raw, true);
+    const line = parseLine(this.count, raw, true, this.observe);
     if (this.pending) this.evaluate(this.pending, line);
     this.pending = line;
   }

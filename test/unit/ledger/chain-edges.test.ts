@@ -18,6 +18,22 @@ function chain(n: number, pad = 0): { lines: string[]; head: LedgerHead } {
 const buf = (lines: string[]) => Buffer.from(`${lines.join('\n')}\n`);
 
 describe('ledger chain: edge cases', () => {
+  it('observe sees every well-formed entry in order, in the same pass as the verification', () => {
+    const { lines, head } = chain(5);
+    const seen: number[] = [];
+    const v = new ChainVerifier(GENESIS, head.seq, (e) => seen.push((e as LedgerEntry).seq));
+    for (const l of lines) v.push(Buffer.from(l));
+    expect(v.finish(head)).toMatchObject({ ok: true, entries: 5 });
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    // an edited line is not observed (and the result is not ok, so nothing observed counts)
+    const seen2: number[] = [];
+    const v2 = new ChainVerifier(GENESIS, head.seq, (e) => seen2.push((e as LedgerEntry).seq));
+    const edited = [...lines];
+    edited[2] = edited[2]!.replace('"seq":3', '"seq":"3"');
+    for (const l of edited) v2.push(Buffer.from(l));
+    expect(v2.finish(head).ok).toBe(false);
+    expect(seen2).not.toContain('3');
+  });
   it('verifies entries longer than the hashing scratch buffer (1 MiB lines)', () => {
     const { lines, head } = chain(3, 1 << 20);
     expect(verifyBuffer(buf(lines), GENESIS, head)).toMatchObject({ ok: true, entries: 3 });
