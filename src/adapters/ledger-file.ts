@@ -229,6 +229,116 @@ export class LedgerFile {
     return { ...r, size: total, ...(head ? { head } : {}) };
   }
 
+  /** Where `verifyForCommit` remembers the last point it verified (a cache: deleting it is safe). */
+  get checkpointPath(): string {
+    return join(this.dir, 'cache', 'ledger-verified.json');
+  }
+
+  /**
+   * Verification for the commit path (a gated pre-commit), incremental when it can be: after a
+   * successful verification the point reached ({seq, offset, hash}) is stored under the state
+   * dir; the next call checks that the line ending at `offset` is still entry `seq` and still
+   * hashes to `hash`, then verifies only the lines after it (chain, structure, head), in the same
+   * pass as it looks for `reject` entries in the earlier lines (a byte search for every line that
+   * could decode to one: containing `reject` or a `\u` escape; none of it trusts the stored point).
+   * Anything that does not match, and any failure, falls back to the full verification from the
+   * start, whose result is returned: a bad or forged point can only cost a full pass, never make
+   * a broken chain pass. `gate audit verify`, `gate doctor`, `gate review` and CI always verify in
+   * full. `observe` sees the well-formed entries after the point, and every `reject` entry before
+   * it (all entries on a full pass); it only counts when the result is ok.
+   */
+  async verifyForCommit(observe: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead; incremental: boolean }> {
+    const seen: unknown[] = [];
+    let r: (VerifyResult & { size: number; head?: LedgerHead }) | undefined;
+    try {
+      r = await this.verifyFromCheckpoint((v) => seen.push(v));
+    } catch {
+      r = undefined;
+    }
+    if (r?.ok) {
+      for (const v of seen) observe(v);
+      this.writeCheckpoint(r);
+      return { ...r, incremental: true };
+    }
+    const full = await this.verify(undefined, observe);
+    if (full.ok) this.writeCheckpoint(full);
+    return { ...full, incremental: false };
+  }
+
+  private writeCheckpoint(r: VerifyResult & { size: number }): void {
+    if (r.entries === 0 || r.warnings.length) return;
+    try {
+      writeFileAtomic(this.checkpointPath, `${JSON.stringify({ v: 1, seq: r.entries, offset: r.size, hash: r.tip })}\n`);
+    } catch {
+      /* a checkpoint that cannot be written only costs time */
+    }
+  }
+
+  /** Undefined when there is no usable checkpoint (the caller verifies in full). */
+  private async verifyFromCheckpoint(observe: (value: unknown) => void): Promise<(VerifyResult & { size: number; head?: LedgerHead }) | undefined> {
+    if (!existsSync(this.checkpointPath) || !this.exists()) return undefined;
+    const cp = JSON.parse(readFileSync(this.checkpointPath, 'utf8')) as { v?: unknown; seq?: unknown; offset?: unknown; hash?: unknown };
+    if (cp.v !== 1 || !Number.isSafeInteger(cp.seq) || !Number.isSafeInteger(cp.offset) || typeof cp.hash !== 'string' || !/^[0-9a-f]{64}$/.test(cp.hash)) return undefined;
+    const seq = cp.seq as number;
+    const offset = cp.offset as number;
+    const hash = cp.hash;
+    if (seq < 1 || offset < 2) return undefined;
+    const head = this.readHead();
+    if (!head) return undefined;
+    const total = statSync(this.path).size;
+    if (offset > total) return undefined;
+    // the line ending at `offset` must still be entry `seq` with the recorded link hash
+    const fd = openSync(this.path, 'r');
+    let line: Buffer;
+    try {
+      const last = readLastLine(fd, offset);
+      if (last.torn) return undefined;
+      line = last.line;
+    } finally {
+      closeSync(fd);
+    }
+    if (linkHash(line) !== hash) return undefined;
+    const at = JSON.parse(line.toString('utf8')) as { seq?: unknown };
+    if (at.seq !== seq) return undefined;
+
+    const v = new ChainVerifier(this.genesis(), head.seq, observe, { seq, hash });
+    let rest: Buffer = Buffer.alloc(0);
+    let pos = 0;
+    for await (const c of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const chunk = c as Buffer;
+      const start = pos;
+      pos += chunk.length;
+      if (start < offset) {
+        // before the checkpoint: only look for rejections (complete lines; `offset` ends a line)
+        const upto = Math.min(chunk.length, offset - start);
+        const buf = rest.length ? Buffer.concat([rest, chunk.subarray(0, upto)]) : chunk.subarray(0, upto);
+        const end = buf.lastIndexOf(0x0a) + 1;
+        if (!scanRejects(buf.subarray(0, end), observe)) return undefined;
+        rest = Buffer.from(buf.subarray(end));
+        if (upto === chunk.length) continue;
+        if (rest.length) return undefined; // cannot happen: `offset` ends a line
+        rest = Buffer.from(feedBuffer(v, chunk.subarray(upto), false));
+      } else {
+        let buf = chunk;
+        if (rest.length) {
+          const nl = chunk.indexOf(0x0a);
+          if (nl === -1) {
+            rest = Buffer.concat([rest, chunk]);
+            continue;
+          }
+          v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
+          buf = chunk.subarray(nl + 1);
+        }
+        rest = Buffer.from(feedBuffer(v, buf, false));
+      }
+      if (v.failed) return undefined;
+    }
+    if (!v.failed && rest.length) v.pushTorn(rest);
+    const r = v.finish(head);
+    if (!r.ok) return undefined;
+    return { ...r, size: pos, head };
+  }
+
   /** Iterate entries (parsed) in order; for review. Stops at the first unparsable line. */
   async *entries(): AsyncGenerator<{ entry: LedgerEntry; offset: number }> {
     if (!this.exists()) return;
@@ -276,6 +386,41 @@ export class LedgerFile {
       }
     }, { what: 'the ledger' });
   }
+}
+
+const REJECT = Buffer.from('reject');
+const ESCAPE = Buffer.from('\\u');
+
+/**
+ * Pass every line of `buf` (complete lines) that could hold a `reject` entry to `observe`: a line
+ * whose event decodes to "reject" contains the bytes `reject`, unless it spells them with a
+ * `\u` escape, so both are searched. False when such a line does not parse (the caller then
+ * verifies in full).
+ */
+function scanRejects(buf: Buffer, observe: (value: unknown) => void): boolean {
+  const lines = new Set<number>();
+  for (const needle of [REJECT, ESCAPE]) {
+    let i = buf.indexOf(needle);
+    while (i !== -1) {
+      const start = buf.lastIndexOf(0x0a, i) + 1;
+      lines.add(start);
+      const nl = buf.indexOf(0x0a, i);
+      if (nl === -1) break;
+      i = buf.indexOf(needle, nl + 1);
+    }
+  }
+  for (const start of [...lines].sort((a, b) => a - b)) {
+    const nl = buf.indexOf(0x0a, start);
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, nl === -1 ? buf.length : nl));
+    } catch {
+      return false;
+    }
+    if (typeof value !== 'object' || value === null) return false;
+    observe(value);
+  }
+  return true;
 }
 
 /** The last line of a file (without "\n"), and whether it lacked a terminating newline. */

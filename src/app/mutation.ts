@@ -203,8 +203,9 @@ function rejectionOf(entry: LedgerEntry, tree: string | undefined, want: Readonl
 
 /**
  * Verify the ledger, find rejections of this tree, and read every line the sidecar's approvals
- * cite. Verification and the search for rejections are one pass over the file; rejections count
- * only when the whole chain verified.
+ * cite. Verification and the search for rejections are one pass over the file, incremental
+ * from the last verified point when there is one (LedgerFile.verifyForCommit); rejections count
+ * only when the chain verified.
  */
 export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState): Promise<LedgerFacts> {
   const lines = new Map<number, CitedLine | undefined>();
@@ -212,7 +213,7 @@ export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarSt
   let problem: string | undefined;
   const found: LedgerRejection[] = [];
   try {
-    const v = await ctx.ledger.verify(undefined, (value) => {
+    const v = await ctx.ledger.verifyForCommit((value) => {
       const r = rejectionOf(value as LedgerEntry, tree, undefined);
       if (r) found.push(r);
     });

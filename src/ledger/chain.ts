@@ -130,7 +130,7 @@ export class ChainVerifier {
   private pending: Line | undefined;
   private count = 0;
   private problem: ChainProblem | undefined;
-  private headLine: Line | undefined;
+  private headLine: { hash: string } | undefined;
   private watchSeq: number;
   readonly warnings: string[] = [];
 
@@ -140,10 +140,20 @@ export class ChainVerifier {
    */
   private readonly observe: ((value: unknown) => void) | undefined;
 
-  constructor(genesis: string, watchSeq = -1, observe?: (value: unknown) => void) {
-    this.genesis = genesis;
+  /**
+   * `from`: continue a chain already verified up to entry `from.seq` whose link hash is
+   * `from.hash` (the first line fed must be entry `from.seq + 1` chaining to it). A failure
+   * reported in this mode names lines by their entry number but may describe the cause less
+   * precisely than a verification from the start; callers re-verify from the start for the report.
+   */
+  constructor(genesis: string, watchSeq = -1, observe?: (value: unknown) => void, from?: { seq: number; hash: string }) {
+    this.genesis = from ? from.hash : genesis;
     this.watchSeq = watchSeq;
     this.observe = observe;
+    if (from) {
+      this.count = from.seq;
+      if (from.seq === watchSeq) this.headLine = { hash: from.hash };
+    }
   }
 
   get failed(): boolean {
