@@ -267,8 +267,11 @@ export class LedgerFile {
 
   private writeCheckpoint(r: VerifyResult & { size: number }): void {
     if (r.entries === 0 || r.warnings.length) return;
+    const text = `${JSON.stringify({ v: 1, seq: r.entries, offset: r.size, hash: r.tip })}\n`;
     try {
-      writeFileAtomic(this.checkpointPath, `${JSON.stringify({ v: 1, seq: r.entries, offset: r.size, hash: r.tip })}\n`);
+      // unchanged (no entry appended since): skip the write and its fsync
+      if (existsSync(this.checkpointPath) && readFileSync(this.checkpointPath, 'utf8') === text) return;
+      writeFileAtomic(this.checkpointPath, text);
     } catch {
       /* a checkpoint that cannot be written only costs time */
     }
