@@ -28,6 +28,11 @@ export interface Terminal {
   interactive: boolean;
   color: boolean;
   write(text: string): void;
+  /**
+   * Show a long text (the diff preview) through a pager the person scrolls and quits; returns false
+   * when no pager was used (the caller then writes the text as usual).
+   */
+  page?(text: string): boolean;
   /** One line typed by the person; undefined at end of input. */
   ask(prompt: string): Promise<string | undefined>;
 }
@@ -298,9 +303,15 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   for (const step of steps) {
     if (step === 'diff') {
       const p = paint(term.color);
-      term.write(`${p.bold('Diff of the gated files (HEAD → staged)')}\n`);
-      term.write(await diffPreview(ctx, sidecar, facts.head, term.color));
-      term.write('\n');
+      const header = `${p.bold('Diff of the gated files (HEAD → staged)')}\n`;
+      const preview = await diffPreview(ctx, sidecar, facts.head, term.color);
+      if (!term.page?.(`${header}${preview}\n`)) {
+        term.write(header);
+        term.write(preview);
+        term.write('\n');
+      } else {
+        term.write(`${p.dim('(diff shown in the pager)')}\n`);
+      }
     }
     const what = step === 'confirm' ? 'approve this change' : step === 'intent' ? 'approve the intent (step 1 of 2; the diff follows)' : 'approve this diff (step 2 of 2)';
     const c = await challenge(term, what, gen);

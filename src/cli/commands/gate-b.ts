@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Option } from 'commander';
 import { act, jsonOption, renderFindings, type Result } from '../io.js';
 import type { CommandGroup } from './index.js';
@@ -111,9 +112,10 @@ export const gateBCommands: CommandGroup = {
       )
       .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (private key file, or .pub with the key in ssh-agent); default: git config user.signingkey'))
       .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
+      .addOption(new Option('--pager', 'show the diff preview in $PAGER (default: less -R), to scroll a long change before approving it'))
       .addOption(jsonOption())
       .action(
-        act(async (opts: { json?: boolean; key?: string; principal?: string }): Promise<Result> => {
+        act(async (opts: { json?: boolean; key?: string; principal?: string; pager?: boolean }): Promise<Result> => {
           const [{ openContext }, { approve }] = await Promise.all([import('../../app/context.js'), import('../../app/approve.js')]);
           const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
           const out = opts.json ? process.stderr : process.stdout;
@@ -121,6 +123,10 @@ export const gateBCommands: CommandGroup = {
           let closed = false;
           const term = {
             interactive,
+            page: (text: string): boolean => {
+              if (!opts.pager || !interactive) return false;
+              return pageText(text, rl);
+            },
             color: (opts.json ? styleErr() : styleOut()).on,
             write: (t: string) => void out.write(t),
             ask: async (prompt: string): Promise<string | undefined> => {
@@ -176,3 +182,22 @@ export const gateBCommands: CommandGroup = {
       );
   },
 };
+
+/**
+ * Run the person's pager on `text` (stdin a pipe, the terminal for everything else); the pager reads
+ * keys from /dev/tty itself. readline is paused meanwhile. False when no pager could run.
+ */
+function pageText(text: string, rl: import('node:readline').Interface | undefined): boolean {
+  const pager = (process.env.PAGER ?? '').trim() || 'less -R';
+  rl?.pause();
+  try {
+    const r = spawnSync('sh', ['-c', pager], {
+      input: text,
+      stdio: ['pipe', 'inherit', 'inherit'],
+      env: { LESS: 'FRX', ...process.env },
+    });
+    return !r.error && r.status === 0;
+  } finally {
+    rl?.resume();
+  }
+}
