@@ -1,13 +1,13 @@
 /**
  * `gate doctor`: installation health, each problem with the exact fix. Never modifies anything.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isGateError } from '../errors.js';
 import { CONFIG_PATH, loadConfig } from '../adapters/config-file.js';
 import { NOTES_REF } from '../adapters/git.js';
 import type { Ctx } from './context.js';
-import { inspectHooks, lintStagedInfo } from './install.js';
+import { inspectHooks, lintStagedInfo, safeRead } from './install.js';
 import { SIDECAR_IGNORE } from './init.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'problem';
@@ -166,10 +166,3 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
 }
 
-function safeRead(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

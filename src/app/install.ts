@@ -91,7 +91,8 @@ export function findBin(worktreeRoot: string, commonDir: string, name: string, e
   return undefined;
 }
 
-function safeRead(p: string): string | undefined {
+/** A file's text, or undefined when it cannot be read (absence is the caller's question). */
+export function safeRead(p: string): string | undefined {
   try {
     return readFileSync(p, 'utf8');
   } catch {

@@ -83,8 +83,12 @@ export function realTargetOf(abs: string): string {
     if (existsSync(cur)) {
       try {
         return rest.length ? join(realpathSync(cur), ...rest.reverse()) : realpathSync(cur);
-      } catch {
-        return abs;
+      } catch (e) {
+        // Unresolvable (a symlink loop, no permission): judging the unresolved path could let an
+        // edit through a symlink escape the handoff check, so this cannot be evaluated.
+        throw new GateError('CANNOT_EVALUATE', `${abs} cannot be resolved to a real path (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}), so it cannot be judged.`, {
+          fix: `check the path and any symlinks on it: ls -l '${cur.replace(/'/g, `'\\''`)}'`,
+        });
       }
     }
     const parent = dirname(cur);

@@ -40,33 +40,20 @@ export function evaluateSignedPoints(points: readonly SignedPoint[], hashAt: Rea
     const h = hashAt.get(p.size);
     const bound = newest ? `lines ${newest.size + 1}..${p.size}` : `lines 1..${p.size}`;
     const holds = newest ? `; the newest signed point that still holds is ${newest.size} entries (${newest.source})` : '; no earlier signed point holds';
+    const fail = (reason: 'truncated' | 'edited', message: string): SignedPointsVerdict => ({
+      ok: false,
+      ...(newest ? { newest } : {}),
+      checked: sorted.length,
+      problem: { line: p.size, reason, message, point: p, ...(newest ? { holdsUpTo: newest.size } : {}) },
+    });
     if (h === undefined) {
-      return {
-        ok: false,
-        ...(newest ? { newest } : {}),
-        checked: sorted.length,
-        problem: {
-          line: p.size,
-          reason: 'truncated',
-          message: `${p.principal} signed a ledger of ${p.size} entries (${p.source}), but the ledger now has fewer: it was truncated or rewritten shorter${holds}`,
-          point: p,
-          ...(newest ? { holdsUpTo: newest.size } : {}),
-        },
-      };
+      return fail('truncated', `${p.principal} signed a ledger of ${p.size} entries (${p.source}), but the ledger now has fewer: it was truncated or rewritten shorter${holds}`);
     }
     if (h !== p.head) {
-      return {
-        ok: false,
-        ...(newest ? { newest } : {}),
-        checked: sorted.length,
-        problem: {
-          line: p.size,
-          reason: 'edited',
-          message: `${p.principal} signed ledger head ${p.head.slice(0, 12)} after ${p.size} entries (${p.source}), but line ${p.size} now hashes to ${h.slice(0, 12)}: ${bound} were rewritten (every hash recomputed, so the chain alone could not tell)${holds}`,
-          point: p,
-          ...(newest ? { holdsUpTo: newest.size } : {}),
-        },
-      };
+      return fail(
+        'edited',
+        `${p.principal} signed ledger head ${p.head.slice(0, 12)} after ${p.size} entries (${p.source}), but line ${p.size} now hashes to ${h.slice(0, 12)}: ${bound} were rewritten (every hash recomputed, so the chain alone could not tell)${holds}`,
+      );
     }
     newest = p;
   }
