@@ -1,11 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: everything lives in the bundled CLI so startup stays cheap. dist/hook.js is the
-// entry built for the commit hooks (`gate check --hook …`, `--version`); it hands every other
-// command to the commander program (dist/program.js). See scripts/build.mjs.
-import { run } from '../dist/hook.js';
-// A reader that closes the pipe early (`gate review | head`) is not an error worth a stack trace.
-process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-run(process.argv.slice(2));
+'use strict';
+// Thin launcher, CommonJS on purpose (bin/package.json): every commit starts it, and node's ESM
+// loader costs more than the whole hot path. dist/hook.cjs is one file holding what the hooks,
+// `gate lock`, `--version` and `--help` run; every other command is handed to the ESM bundle
+// (dist/program.js). See scripts/build.mjs and ADR 0010.
+require('../dist/hook.cjs').run(process.argv.slice(2));

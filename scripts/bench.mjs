@@ -72,7 +72,7 @@ async function pair(id, target, threshold, base, subject, runs = RUNS, opts = {}
 
 async function main() {
   log(`tmp ${tmp}; ${cpus().length} CPUs; node ${process.version}; runner ${usesRunner() ? 'python3 wait4 (wall + cpu)' : 'spawnSync (wall only)'}; spawn overhead ${(await harnessOverhead()).toFixed(2)} ms (subtracted from wall)`);
-  if (!existsSync(join(PKG_ROOT, 'dist', 'hook.js'))) throw new Error('dist/ is missing or stale: run `npm run build` (npm run bench does)');
+  if (!existsSync(join(PKG_ROOT, 'dist', 'hook.cjs'))) throw new Error('dist/ is missing or stale: run `npm run build` (npm run bench does)');
   const pkg = snapshotPackage(tmp);
   log(`benchmarking a private copy of the built package: ${pkg}`);
 

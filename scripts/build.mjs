@@ -1,17 +1,13 @@
 // Bundle the CLI with esbuild: one ESM entry plus lazily loaded chunks per use-case,
 // so a hook pays only for what it runs. Also regenerates the committed JSON Schema.
 //
-// Two bundles of the same sources (bin/gate.js picks one per process, they never mix):
-//  - dist/cli.js (+ dist/chunks/): every command, each lazily loaded, commander for argv.
-//  - dist/hook.js (+ dist/hook-chunks/): what `gate check --hook <name>` and `--version` run on
-//    every commit. Same code, chunked differently: the lazy imports the hooks ALWAYS take
-//    (context, check, the registered hook gates, Gate B's glue) are bundled statically into one
-//    chunk, because each separate ESM chunk costs ~0.6 ms of CPU to load and the hook path used
-//    to load ~30 of them. Heavy, conditional imports (yaml, zod, signing, approval flows) stay
-//    lazy. Anything else that bundle is asked to run goes to dist/program.js (commander).
+// Two bundles of the same sources (bin/gate.js starts the second; a process never mixes them):
+//  - dist/program.js, dist/cli.js (+ dist/chunks/): ESM, every command, each lazily loaded,
+//    commander for argv.
+//  - dist/hook.cjs (+ dist/vendor/*.cjs): one CommonJS file for the hot path (hooks, leases,
+//    --version, --help into a pipe); see below and ADR 0010.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -46,38 +42,64 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
 });
 
-/** Modules every hook run loads: in the hook bundle their dynamic imports become static. */
-const HOOK_ALWAYS = [/^src\/app\/(context|check|mutation)\.ts$/, /^src\/app\/hooks\/[^/]+\.ts$/];
-const hookStaticImports = {
-  name: 'hook-static-imports',
-  setup(b) {
-    // main.ts keeps its lazy imports (--version must not load the hook code); program.ts is the
-    // commander bundle's entry, loaded from dist/program.js.
-    b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
-      relative(root, args.importer) === join('src', 'cli', 'main.ts') ? { path: './program.js', external: true } : undefined);
-    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
-      if (relative(root, args.path) === join('src', 'cli', 'main.ts')) return undefined;
-      const src = await readFile(args.path, 'utf8');
-      const adds = [];
-      // `import('./x.js')` used as a value (not a type: `import('./x.js').T`)
-      const rewritten = src.replace(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)(?!\.(?!then\b))/g, (m, q, spec) => {
-        const target = relative(root, resolve(dirname(args.path), spec.replace(/\.js$/, '.ts'))).split('\\').join('/');
-        if (!HOOK_ALWAYS.some((re) => re.test(target))) return m;
-        const id = `__hookStatic${adds.length}`;
-        adds.push(`import * as ${id} from ${q}${spec}${q};`);
-        return `Promise.resolve(${id})`;
-      });
-      return adds.length ? { contents: `${adds.join('\n')}\n${rewritten}`, loader: 'ts', resolveDir: dirname(args.path) } : undefined;
-    });
-  },
-};
-
-await build({
-  ...common,
-  entryPoints: { hook: 'src/cli/main.ts' },
-  chunkNames: 'hook-chunks/[name]-[hash]',
-  plugins: [hookStaticImports],
+// The hot path: ONE CommonJS file, dist/hook.cjs, for what every commit and every lease call
+// runs (`gate check --hook …`, `gate lock acquire|release|renew|status`, `--version`, `--help`
+// into a pipe). Why CommonJS and one file (ADR 0010): node's ESM loader costs a fixed ~4 ms plus
+// ~0.6 ms of resolution and linking per module, and the ESM hook bundle loaded 14 of them on
+// every commit; a CommonJS entry is compiled once and its lazily imported modules become
+// esbuild's lazy initialisers inside the same file (parsed, evaluated only when called). The
+// third-party libraries (zod ~590 KB, yaml ~160 KB, diff ~30 KB) are NOT inlined: parsing them on
+// every commit cost more than all our code; each is its own CommonJS file in dist/vendor/,
+// required only by the module that uses it, when that module is first initialised.
+// Anything this file does not run itself it hands to dist/program.js (the ESM bundle above), by
+// a real dynamic import; a process never runs code from both bundles.
+const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
+const hookResult = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: join(out, 'hook.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
+  define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateMetaUrl' },
+  banner: { js: "const __gateMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [{
+    name: 'hook-externals',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
+        relative(root, args.importer) === join('src', 'cli', 'main.ts') ? { path: './program.js', external: true } : undefined);
+      b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+    },
+  }],
 });
+for (const name of Object.keys(VENDOR)) {
+  await build({
+    absWorkingDir: root,
+    stdin: { contents: `export * from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
+    outfile: join(out, 'vendor', `${name}.cjs`),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+}
+// The hot file must stay free of the libraries and of commander (they are what it avoids).
+{
+  const inputs = Object.keys(hookResult.metafile.outputs[join(out, 'hook.cjs')]?.inputs ?? {});
+  const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || /src[\\/]cli[\\/](program|commands[\\/])/.test(i));
+  if (inputs.length === 0 || leaked.length) throw new Error(`dist/hook.cjs must not bundle ${leaked.join(', ') || '(no metafile)'}`);
+}
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
 // command table just built; src/cli/main.ts serves it without loading commander when stdout is
@@ -86,8 +108,7 @@ await build({
   const { spawnSync } = await import('node:child_process');
   const env = { ...process.env };
   for (const k of ['FORCE_COLOR', 'CLICOLOR_FORCE', 'NO_COLOR', 'COLUMNS']) delete env[k];
-  const hookUrl = new URL(`file://${join(root, out, 'hook.js')}`).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { run } = await import(${JSON.stringify(hookUrl)}); await run(['--help']);`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, out, 'hook.cjs'))}).run(['--help'])`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0 || !r.stdout.includes('Usage: gate')) throw new Error(`could not render gate --help for dist/help.txt:\n${r.stdout}\n${r.stderr}`);
   writeFileSync(join(root, out, 'help.txt'), r.stdout);
 }

@@ -1,11 +1,12 @@
 /**
  * Loading `.agents/gates.yaml`. The hot path must not pay for the YAML parser and zod on every
- * commit, so a validated config is cached as JSON under the state dir, keyed by the SHA-256 of
- * the file's bytes and the tool version. A miss (or any cache problem) falls back to the full
- * parse+validate, and an invalid file is never cached: invalid config always fails closed.
+ * commit, so a validated config is cached as JSON under the state dir. The entry holds the exact
+ * text it was parsed from and is used only when that text equals the file's bytes; its name (a
+ * FNV-1a hash of the bytes, their length and the tool version) only finds it, so no cryptographic
+ * hash (and no `node:crypto`) is needed on a commit. A miss (or any cache problem) falls back to the
+ * full parse+validate, and an invalid file is never cached: invalid config always fails closed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { GateError } from '../errors.js';
 import { defaultConfig, type GatesConfig } from '../schema/defaults.js';
@@ -19,8 +20,6 @@ export interface LoadedConfig {
   /** 'file' when read from .agents/gates.yaml, 'defaults' when no file exists and init never ran. */
   source: 'file' | 'defaults';
   path: string;
-  /** SHA-256 of the file bytes (undefined for defaults). */
-  digest?: string;
 }
 
 /** Parse and validate config text (loads yaml and zod). */
@@ -54,35 +53,44 @@ export async function loadConfig(root: string, stateDir: string, initialised: bo
     return { config: defaultConfig(), source: 'defaults', path };
   }
   const bytes = readFileSync(path);
-  const { config, digest } = await parseConfigCached(bytes, stateDir, CONFIG_PATH, opts);
-  return { config, source: 'file', path, digest };
+  const { config } = await parseConfigCached(bytes, stateDir, CONFIG_PATH, opts);
+  return { config, source: 'file', path };
+}
+
+/** FNV-1a (32 bits) of the bytes, as 8 hex digits: names a cache entry, proves nothing. */
+function fnv1a(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
- * Parse and validate config bytes through the content-addressed cache (the same cache and rules
- * as `loadConfig`: keyed by the SHA-256 of the bytes and the tool version, only valid configs are
- * written, any cache problem falls back to the full parse). Used for the working-tree file and
- * for the config committed at a revision (`configAt`), whose bytes are just as content-addressed.
+ * Parse and validate config bytes through the cache (the same cache and rules as `loadConfig`:
+ * an entry is used only when the text it records equals these bytes exactly, only valid configs
+ * are written, any cache problem falls back to the full parse). Used for the working-tree file and
+ * for the config committed at a revision (`configAt`).
  * Throws CONFIG_INVALID (with `label`) like `parseConfigText`.
  */
-export async function parseConfigCached(bytes: Buffer, stateDir: string, label: string = CONFIG_PATH, opts: { cache?: boolean } = {}): Promise<{ config: GatesConfig; digest: string }> {
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  const cachePath = join(stateDir, 'cache', `config-${digest.slice(0, 32)}-${VERSION}.json`);
-  if (opts.cache !== false && existsSync(cachePath)) {
+export async function parseConfigCached(bytes: Buffer, stateDir: string, label: string = CONFIG_PATH, opts: { cache?: boolean } = {}): Promise<{ config: GatesConfig }> {
+  const text = bytes.toString('utf8');
+  // Bytes that are not UTF-8 would not survive the round trip, so they are never cached.
+  const cacheable = opts.cache !== false && Buffer.byteLength(text) === bytes.length;
+  const cachePath = join(stateDir, 'cache', `config-${fnv1a(bytes)}-${bytes.length}-${VERSION}.json`);
+  if (cacheable && existsSync(cachePath)) {
     try {
-      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { digest: string; config: GatesConfig };
-      if (cached.digest === digest) return { config: cached.config, digest };
+      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { text?: unknown; config: GatesConfig };
+      if (cached.text === text) return { config: cached.config };
     } catch {
       /* fall through to a full parse */
     }
   }
-  const config = await parseConfigText(bytes.toString('utf8'), label);
-  if (opts.cache !== false) {
+  const config = await parseConfigText(text, label);
+  if (cacheable) {
     try {
-      writeFileAtomic(cachePath, JSON.stringify({ digest, config }));
+      writeFileAtomic(cachePath, JSON.stringify({ text, config }));
     } catch {
       /* a cache that cannot be written only costs time */
     }
   }
-  return { config, digest };
+  return { config };
 }

@@ -5,7 +5,7 @@
  */
 import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { GateError } from '../errors.js';
 import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type LedgerHead, type VerifyResult } from '../ledger/chain.js';
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger.js';
@@ -58,7 +58,7 @@ export class LedgerFile {
         fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it',
       });
     }
-    writeFileAtomic(this.idPath, `${randomUUID()}\n`);
+    writeFileAtomic(this.idPath, `${nodeCrypto().randomUUID()}\n`);
     return readFileSync(this.idPath, 'utf8').trim();
   }
 

@@ -15,7 +15,7 @@ import { evaluateApproval, type ApprovalFacts, type CitedLine, type LedgerFacts,
 import type { Finding } from '../gates/types.js';
 import { defaultConfig, parseDuration, type GatesConfig } from '../schema/defaults.js';
 import { linkHash } from '../ledger/chain.js';
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { writeFileAtomic } from '../adapters/files.js';
 import { VERSION } from '../version.js';
 import type { SidecarParse } from '../schema/sidecar-core.js';
@@ -114,7 +114,7 @@ export interface LoadedSidecar {
  */
 export async function parseSidecarCached(ctx: Ctx, text: string): Promise<SidecarParse> {
   const core = await import('../schema/sidecar-core.js');
-  const key = createHash('sha256').update(text).digest('hex');
+  const key = nodeCrypto().createHash('sha256').update(text).digest('hex');
   const cachePath = join(ctx.stateDir, 'cache', `sidecar-${key.slice(0, 32)}-${VERSION}.json`);
   if (existsSync(cachePath)) {
     try {

@@ -9,6 +9,7 @@
  * commander program in program.ts (help, usage errors, suggestions).
  */
 import { VERSION } from '../version.js';
+import { stdout } from './stdout.js';
 
 const HOOKS: readonly string[] = ['pre-commit', 'post-commit'];
 
@@ -98,14 +99,14 @@ async function cachedHelp(): Promise<string | undefined> {
 
 export async function run(argv: string[]): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+    stdout().write(`${VERSION}\n`);
     process.exitCode = 0;
     return;
   }
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     const help = await cachedHelp();
     if (help !== undefined) {
-      process.stdout.write(help);
+      stdout().write(help);
       process.exitCode = 0;
       return;
     }
@@ -130,6 +131,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     return;
   }
+  stdout(); // EPIPE guard for every command the program runs
   const { runProgram } = await import('./program.js');
   await runProgram(argv);
 }

@@ -6,7 +6,7 @@
  * `prev = H("agent-gates/ledger/v1\0line\0" || bytes of line n-1)`; entry 1 carries the genesis
  * value `H("agent-gates/ledger/v1\0genesis\0" || repository id)`.
  */
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import type { LedgerEntry } from '../schema/ledger.js';
 import { entryProblem } from '../schema/ledger.js';
 
@@ -14,12 +14,12 @@ export const LEDGER_DOMAIN = 'agent-gates/ledger/v1';
 const LINE_PREFIX = Buffer.from(`${LEDGER_DOMAIN}\0line\0`);
 
 export function genesisHash(repoId: string): string {
-  return createHash('sha256').update(`${LEDGER_DOMAIN}\0genesis\0${repoId}`).digest('hex');
+  return nodeCrypto().createHash('sha256').update(`${LEDGER_DOMAIN}\0genesis\0${repoId}`).digest('hex');
 }
 
 /** The value the next entry's `prev` must carry after this line. */
 export function linkHash(line: Buffer | string): string {
-  return createHash('sha256').update(LINE_PREFIX).update(line).digest('hex');
+  return nodeCrypto().createHash('sha256').update(LINE_PREFIX).update(line).digest('hex');
 }
 
 // The verifier hashes every line of the ledger: a one-shot hash of prefix+line copied into a
@@ -35,7 +35,7 @@ export function linkHashBytes(line: Buffer): string {
     LINE_PREFIX.copy(scratch, 0);
   }
   line.copy(scratch, LINE_PREFIX.length);
-  return oneShotHash('sha256', scratch.subarray(0, n), 'hex');
+  return nodeCrypto().hash('sha256', scratch.subarray(0, n), 'hex');
 }
 
 /** Canonical serialisation: fixed top-level key order, no whitespace, no newline. */

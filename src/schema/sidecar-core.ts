@@ -4,7 +4,7 @@
  * schema) accepts, plus the explanation digest. A unit test holds both validators to the same
  * verdict on a table of valid and invalid documents.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import type { Sidecar } from './sidecar.js';
 
 export const SIDECAR_VERSION = 1;
@@ -54,7 +54,7 @@ export function explanationDigest(s: Explanation): string {
     alternatives: s.alternatives,
     risk: { blast_radius: s.risk.blast_radius, reversibility: s.risk.reversibility, rollback: s.risk.rollback },
   };
-  return createHash('sha256').update(`${DIGEST_DOMAIN}\0`).update(canonicalJson(e)).digest('hex');
+  return nodeCrypto().createHash('sha256').update(`${DIGEST_DOMAIN}\0`).update(canonicalJson(e)).digest('hex');
 }
 
 export type SidecarParse = { ok: true; sidecar: Sidecar; digest: string } | { ok: false; problems: string[] };
