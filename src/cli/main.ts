@@ -13,19 +13,29 @@ import { stdout } from './stdout.js';
 
 const HOOKS: readonly string[] = ['pre-commit', 'post-commit'];
 
-/** `check --hook <name>` / `check --hook=<name>`, optionally with one `--json` after `check`. */
-export function hookFastPath(argv: readonly string[]): { hook: string; json: boolean } | undefined {
-  if (argv[0] !== 'check' || argv.length > 4) return undefined;
+/**
+ * `check --hook <name>` / `check --hook=<name>`, optionally with one `--json` and, for
+ * pre-commit, one `--lint-staged <path>` / `--lint-staged=<path>` (a non-empty path not starting
+ * with "-"), in any order after `check`. Anything else (a repeated option, --lint-staged with
+ * another hook, a value that looks like an option) goes to commander, which reports usage errors.
+ */
+export function hookFastPath(argv: readonly string[]): { hook: string; json: boolean; lintStaged?: string } | undefined {
+  if (argv[0] !== 'check' || argv.length > 6) return undefined;
   let hook: string | undefined;
+  let lintStaged: string | undefined;
   let json = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json' && !json) json = true;
     else if (a === '--hook' && hook === undefined && i + 1 < argv.length) hook = argv[++i];
     else if (a.startsWith('--hook=') && hook === undefined) hook = a.slice('--hook='.length);
+    else if (a === '--lint-staged' && lintStaged === undefined && i + 1 < argv.length) lintStaged = argv[++i]!;
+    else if (a.startsWith('--lint-staged=') && lintStaged === undefined) lintStaged = a.slice('--lint-staged='.length);
     else return undefined;
   }
-  return hook !== undefined && HOOKS.includes(hook) ? { hook, json } : undefined;
+  if (hook === undefined || !HOOKS.includes(hook)) return undefined;
+  if (lintStaged === undefined) return { hook, json };
+  return hook === 'pre-commit' && lintStaged !== '' && !lintStaged.startsWith('-') ? { hook, json, lintStaged } : undefined;
 }
 
 const LOCK_OPTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -115,7 +125,7 @@ export async function run(argv: string[]): Promise<void> {
   if (fast) {
     const { checkHookResult, finish, failure } = await import('./check-hook.js');
     try {
-      finish(await checkHookResult(fast.hook), { json: fast.json });
+      finish(await checkHookResult(fast.hook, { ...(fast.lintStaged !== undefined ? { lintStaged: fast.lintStaged } : {}), json: fast.json }), { json: fast.json });
     } catch (e) {
       failure(e, fast.json);
     }

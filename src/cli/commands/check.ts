@@ -12,18 +12,25 @@ export const checkCommands: CommandGroup = {
       )
       .addOption(new Option('--hook <name>', 'the git hook that is running').choices(['pre-commit', 'post-commit']))
       .addOption(new Option('--range <base..head>', 'check every commit in a range against its approval notes (CI)'))
+      .addOption(
+        new Option('--lint-staged <path>', 'with --hook pre-commit: run lint-staged (its binary at <path>) in this process first, then the gates on the final index'),
+      )
       .addOption(jsonOption())
       .action(
-        act(async (opts: { hook?: string; range?: string; json?: boolean }) => {
+        act(async (opts: { hook?: string; range?: string; lintStaged?: string; json?: boolean }) => {
           const { usage } = await import('../io.js');
           if (opts.range !== undefined) {
             if (opts.hook) throw usage('use either --hook or --range, not both.', `gate check --range ${opts.range}`);
+            if (opts.lintStaged !== undefined) {
+              throw usage('--lint-staged is only valid with --hook pre-commit: lint-staged runs before the pre-commit gates.', `gate check --range ${opts.range}`);
+            }
             const { runRangeCommand } = await import('../range-result.js');
             return runRangeCommand(opts.range);
           }
+          const { checkHookResult, checkLintStagedUsage } = await import('../check-hook.js');
+          checkLintStagedUsage(opts.hook, opts.lintStaged);
           if (!opts.hook) throw usage('gate check needs --hook <name> (or --range, once available).', 'gate check --hook pre-commit');
-          const { checkHookResult } = await import('../check-hook.js');
-          return checkHookResult(opts.hook);
+          return checkHookResult(opts.hook, { ...(opts.lintStaged !== undefined ? { lintStaged: opts.lintStaged } : {}), json: Boolean(opts.json) });
         }),
       );
   },

@@ -2,13 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { hookFastPath, lockFastPath, type LockFastPath } from '../../../src/cli/main.js';
 
 describe('hookFastPath: only the exact hook invocations skip commander', () => {
-  const cases: Array<[string[], { hook: string; json: boolean } | undefined]> = [
+  const cases: Array<[string[], { hook: string; json: boolean; lintStaged?: string } | undefined]> = [
     [['check', '--hook', 'pre-commit'], { hook: 'pre-commit', json: false }],
     [['check', '--hook', 'post-commit'], { hook: 'post-commit', json: false }],
     [['check', '--hook=pre-commit'], { hook: 'pre-commit', json: false }],
     [['check', '--hook', 'pre-commit', '--json'], { hook: 'pre-commit', json: true }],
     [['check', '--json', '--hook=post-commit'], { hook: 'post-commit', json: true }],
+    // --lint-staged <path>: pre-commit only, once, in any position after `check`
+    [['check', '--hook', 'pre-commit', '--lint-staged', './node_modules/.bin/lint-staged'], { hook: 'pre-commit', json: false, lintStaged: './node_modules/.bin/lint-staged' }],
+    [['check', '--lint-staged=/a b/lint-staged', '--hook=pre-commit'], { hook: 'pre-commit', json: false, lintStaged: '/a b/lint-staged' }],
+    [['check', '--json', '--lint-staged', 'ls', '--hook', 'pre-commit'], { hook: 'pre-commit', json: true, lintStaged: 'ls' }],
+    [['check', '--hook', 'pre-commit', '--lint-staged', 'ls', '--json'], { hook: 'pre-commit', json: true, lintStaged: 'ls' }],
     // everything else goes to commander (help, usage errors, choices, suggestions)
+    [['check', '--hook', 'post-commit', '--lint-staged', 'ls'], undefined],
+    [['check', '--lint-staged', 'ls'], undefined],
+    [['check', '--range', 'a..b', '--lint-staged', 'ls'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged='], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged', ''], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged', '--json'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged', '-x'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged', 'a', '--lint-staged', 'b'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged=a', '--lint-staged=b'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-staged', 'a', '--json', 'extra'], undefined],
+    [['check', '--hook', 'pre-commit', '--lint-stage', 'a'], undefined],
     [['check'], undefined],
     [['check', '--hook'], undefined],
     [['check', '--hook', 'pre-push'], undefined],
