@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { FORMATTER } from '../helpers/consumer.js';
+import { makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
 
 /**
  * main.ts answers `check --hook <name>` and `--version` without commander. The same requests
@@ -35,6 +37,73 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     const slowJson = repo.gate(['check', '--json', '--json', '--hook', 'pre-commit']);
     expect(fastJson.code).toBe(1);
     expect(fastJson).toEqual(slowJson);
+  });
+
+  it('--lint-staged: same bytes and exit codes on both paths (restaged, failed task, --json, errors); usage errors from commander', () => {
+    repo = makeRepo();
+    const r = repo;
+    const LS = join(PKG_ROOT, 'node_modules', '.bin', 'lint-staged'); // the real lint-staged 16
+    r.write('package.json', `${JSON.stringify({ name: 'x', private: true, 'lint-staged': { '*.txt': 'node format.cjs' } }, null, 2)}\n`);
+    r.write('format.cjs', FORMATTER);
+    r.gitOk('add', '-A');
+    r.gitOk('commit', '-q', '-m', 'one');
+    // the stash lint-staged backs up to is named by its hash, which carries the time
+    const norm = (x: { code: number; stdout: string; stderr: string }) => ({ ...x, stdout: x.stdout.replace(/\([0-9a-f]{7,40}\)/g, '(H)'), stderr: x.stderr.replace(/\([0-9a-f]{7,40}\)/g, '(H)') });
+    const stage = () => {
+      r.write('a.txt', 'a   \n\n');
+      r.gitOk('add', 'a.txt');
+    };
+    // commander path: a repeated --hook (commander takes the last one)
+    const both = (extra: string[], slowExtra: string[] = ['--hook', 'pre-commit']) => {
+      stage();
+      const fast = r.gate(['check', '--hook', 'pre-commit', ...extra]);
+      const fastIndex = r.gitOk('ls-files', '-s', 'a.txt');
+      stage();
+      const slow = r.gate(['check', '--hook', 'pre-commit', ...slowExtra, ...extra]);
+      expect(r.gitOk('ls-files', '-s', 'a.txt')).toBe(fastIndex);
+      expect(norm(fast)).toEqual(norm(slow));
+      return fast;
+    };
+    const ok = both(['--lint-staged', LS]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('node format.cjs');
+    expect(r.git('show', ':a.txt').stdout).toBe('a\n'); // restaged by lint-staged
+    expect(both([`--lint-staged=${LS}`]).code).toBe(0);
+    const json = both(['--json', '--lint-staged', LS], ['--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, hook: 'pre-commit', lintStaged: { ok: true, via: 'process' } });
+    expect(json.stderr).toContain('node format.cjs'); // stdout carries the JSON only
+
+    // a task that fails blocks the commit before the gates run
+    r.write('package.json', `${JSON.stringify({ name: 'x', private: true, 'lint-staged': { '*.txt': 'node -e process.exit(3)' } }, null, 2)}\n`);
+    r.gitOk('add', 'package.json');
+    const failed = both(['--lint-staged', LS]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('agent-gates: lint-staged failed, so the commit is blocked (its output is above).');
+    const failedJson = both(['--lint-staged', LS, '--json'], ['--json']);
+    expect(failedJson.code).toBe(1);
+    expect(JSON.parse(failedJson.stdout)).toEqual({ ok: false, exitCode: 1, hook: 'pre-commit', lintStaged: { ok: false, via: 'process', fallback: 'stdout carries JSON (--json)' }, findings: [] });
+
+    // a binary that is not there: exit 3 with the fix, the same on both paths
+    const missing = both(['--lint-staged', join(r.dir, 'nope', 'lint-staged')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nope/lint-staged given to --lint-staged was not found');
+    expect(missing.stderr).toContain('npm install');
+    expect(missing.stderr).not.toContain('    at ');
+
+    // only with --hook pre-commit: usage errors (exit 2), from commander
+    for (const argv of [
+      ['check', '--hook', 'post-commit', '--lint-staged', LS],
+      ['check', '--lint-staged', LS],
+      ['check', '--range', 'HEAD~1..HEAD', '--lint-staged', LS],
+      ['check', '--hook', 'pre-commit', '--lint-staged='],
+      ['check', '--hook', 'pre-commit', '--lint-staged'],
+    ]) {
+      const u = r.gate(argv);
+      expect(u.code, argv.join(' ')).toBe(2);
+      expect(u.stderr, argv.join(' ')).toContain('--lint-staged');
+      expect(u.stdout).toBe('');
+    }
   });
 
   it('errors: outside a repository both paths fail closed the same way', () => {
