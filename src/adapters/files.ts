@@ -1,12 +1,17 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { nodeCrypto } from '../builtins.js';
 
-/** Write a file atomically: temp file in the same directory, fsync, rename. Nothing half-written. */
+let seq = 0;
+
+/**
+ * Write a file atomically: temp file in the same directory, fsync, rename. Nothing half-written.
+ * The temp name needs to be unique, not unpredictable: pid + time + a counter, created with
+ * O_EXCL ('wx'), so two writers can never share one (and no `node:crypto` on the commit path).
+ */
 export function writeFileAtomic(path: string, data: string | Buffer, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'w', mode);
+  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+  const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);

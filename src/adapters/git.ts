@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { GateError } from '../errors.js';
+import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 export const NOTES_REF = 'refs/notes/agent-gates';
@@ -129,6 +130,12 @@ export class Git {
   }
 
   private locate(withHead: boolean): { paths: RepoPaths; head: string | undefined } {
+    // From git's own files when the layout leaves no doubt (adapters/git-files.ts); else git.
+    const files = locateFromFiles(this.cwd, this.env);
+    if (files) {
+      const head = withHead ? headCommitFromFiles(files) : undefined;
+      if (head !== null) return { paths: files.paths, head };
+    }
     const args = ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'];
     // --verify --quiet: exit 1 (after printing the three paths) when HEAD names no commit yet
     if (withHead) args.push('--verify', '--quiet', 'HEAD^{commit}');
@@ -224,6 +231,9 @@ export class Git {
   }
 
   currentBranch(): string | undefined {
+    const files = locateFromFiles(this.cwd, this.env);
+    const short = files ? shortBranchFromFiles(files.paths) : null;
+    if (short !== null) return short;
     const r = this.exec(['symbolic-ref', '--quiet', '--short', 'HEAD']);
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }
