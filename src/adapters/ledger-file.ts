@@ -2,8 +2,13 @@
  * The ledger on disk: `<git common dir>/agent-gates/ledger.jsonl` plus `ledger.head`
  * ({seq, hash, size} of the last append) and `repo-id` (the genesis input).
  * Appends take the mutex, check the tail against the head, write whole lines and fsync.
+ *
+ * Deferred commit records (ADR 0009): `pending/<commit>` files, left by the post-commit hook's
+ * shell fast path, are folded into the ledger as `commit` events at the start of every append,
+ * under the same mutex and in the same write, and each file is removed only once that write is
+ * durable. A file that does not validate becomes a `commit.pending-invalid` event instead.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync, ftruncateSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeCrypto } from '../builtins.js';
 import { GateError } from '../errors.js';
@@ -11,6 +16,7 @@ import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type 
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger.js';
 import { withMutex } from './mutex.js';
 import { writeFileAtomic } from './files.js';
+import { PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
 
 export interface AppendedEntry {
   entry: LedgerEntry;
@@ -20,6 +26,9 @@ export interface AppendedEntry {
   hash: string;
 }
 
+/** What git knows about the commits pending files name (missing ids absent). May throw. */
+export type CommitLookup = (ids: readonly string[]) => ReadonlyMap<string, CommitObject>;
+
 export class LedgerFile {
   readonly dir: string;
   readonly path: string;
@@ -27,14 +36,39 @@ export class LedgerFile {
   readonly idPath: string;
   private readonly lockPath: string;
   private readonly now: () => Date;
+  /** `pending/`: deferred commit records waiting to be folded in (ADR 0009). */
+  readonly pendingDir: string;
+  private readonly lookupCommits: CommitLookup | undefined;
 
-  constructor(stateDir: string, now: () => Date = () => new Date()) {
+  /** Without `lookupCommits` pending records are never folded (they wait for a LedgerFile that can check them). */
+  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup } = {}) {
     this.dir = stateDir;
     this.path = join(stateDir, 'ledger.jsonl');
     this.headPath = join(stateDir, 'ledger.head');
     this.idPath = join(stateDir, 'repo-id');
     this.lockPath = join(stateDir, 'ledger.lock');
     this.now = now;
+    this.pendingDir = join(stateDir, PENDING_DIR);
+    this.lookupCommits = opts.lookupCommits;
+  }
+
+  /** Names in `pending/` (one readdir; temp files, which start with ".", are not records yet). */
+  pendingNames(): string[] {
+    try {
+      return readdirSync(this.pendingDir).filter((n) => !n.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Fold the pending commit records into the ledger now (an append of nothing but them).
+   * Returns how many files were folded; 0 (and nothing written) when there are none.
+   * Like every append it checks the tail against the head first and throws LEDGER_CORRUPT.
+   */
+  async foldPending(): Promise<number> {
+    if (!this.lookupCommits || this.pendingNames().length === 0) return 0;
+    return withMutex(this.lockPath, () => this.appendLocked([]).folded, { what: 'the ledger' });
   }
 
   exists(): boolean {
@@ -85,10 +119,62 @@ export class LedgerFile {
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    return withMutex(this.lockPath, () => this.appendLocked(events), { what: 'the ledger' });
+    return withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' });
   }
 
-  private appendLocked(events: readonly LedgerEventInput[]): AppendedEntry[] {
+  /**
+   * The pending records to fold before `events`, under the mutex. A commit that `events`
+   * records itself (the node post-commit ran for it) supersedes its pending file: removed, not
+   * folded. When git cannot be asked, nothing is folded (the files wait for the next append).
+   */
+  private collectPending(events: readonly LedgerEventInput[]): { fold: LedgerEventInput[]; remove: string[] } {
+    const names = this.lookupCommits ? this.pendingNames() : [];
+    if (names.length === 0) return { fold: [], remove: [] };
+    const recorded = new Set(events.filter((e) => e.event === 'commit' && e.subject?.commit).map((e) => e.subject!.commit!));
+    const remove: string[] = [];
+    const files: PendingFile[] = [];
+    for (const name of [...new Set(names)].sort()) {
+      if (recorded.has(name)) {
+        remove.push(name);
+        continue;
+      }
+      const abs = join(this.pendingDir, name);
+      let st;
+      try {
+        st = lstatSync(abs);
+      } catch {
+        continue; // vanished
+      }
+      const f: PendingFile = { name, mtimeMs: st.mtimeMs };
+      if (!st.isFile()) f.unreadable = 'not a regular file';
+      else if (st.size > PENDING_MAX_BYTES) f.unreadable = `larger than ${PENDING_MAX_BYTES} bytes`;
+      else {
+        try {
+          f.text = readFileSync(abs, 'utf8');
+        } catch (e) {
+          f.unreadable = `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+        }
+      }
+      files.push(f);
+    }
+    if (files.length === 0) return { fold: [], remove };
+    let commits: ReadonlyMap<string, CommitObject>;
+    try {
+      commits = this.lookupCommits!(files.map((f) => f.name).filter((n) => /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(n)));
+    } catch {
+      return { fold: [], remove };
+    }
+    // in commit order: commit time (seconds), then when the receipt was written (ms), then name
+    const made = files.map((f) => {
+      const ev = pendingEvent(f, commits);
+      const at = Date.parse(String(ev.data?.committed_at ?? '')) || 0;
+      return { name: f.name, ev, key: [at, f.mtimeMs ?? 0] as const };
+    });
+    made.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.name < b.name ? -1 : 1));
+    return { fold: made.map((m) => m.ev), remove: [...remove, ...made.map((m) => m.name)] };
+  }
+
+  private appendLocked(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
     const repoId = this.repoId(true)!;
     const fd = openSync(this.path, 'a+');
     try {
@@ -130,11 +216,18 @@ export class LedgerFile {
         tip = lastHash;
         seq = lastSeq;
       }
+      // only now, with the tail checked: a corrupt ledger folds nothing in
+      const pending = this.collectPending(events);
+      const all = pending.fold.length ? [...pending.fold, ...events] : events;
+      if (all.length === 0) {
+        this.removePending(pending.remove);
+        return { out: [], folded: 0 };
+      }
       const now = this.now().toISOString();
       let offset = size;
       const out: AppendedEntry[] = [];
       const chunks: string[] = [];
-      for (const ev of events) {
+      for (const ev of all) {
         seq += 1;
         const entry: LedgerEntry = {
           seq,
@@ -156,9 +249,21 @@ export class LedgerFile {
       fsyncSync(fd);
       head = { seq, hash: tip, size: offset };
       writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
-      return out;
+      // durable: the folded (and superseded) records can go
+      this.removePending(pending.remove);
+      return { out: out.slice(pending.fold.length), folded: pending.fold.length };
     } finally {
       closeSync(fd);
+    }
+  }
+
+  private removePending(names: readonly string[]): void {
+    for (const n of names) {
+      try {
+        rmSync(join(this.pendingDir, n), { force: true, recursive: true });
+      } catch {
+        /* a file that cannot be removed is folded again: `gate doctor` shows it */
+      }
     }
   }
 

@@ -9,6 +9,11 @@ import type { Ctx } from './context.js';
 import { HOOK_GATES } from './hooks/registry.js';
 import { HOOK_NAMES, type HookGate, type HookName } from './hooks/types.js';
 import { EMPTY_TREE } from '../adapters/git.js';
+import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '../ledger/pending.js';
+import type { StagedFacts } from './hooks/types.js';
+import { writeFileAtomic } from '../adapters/files.js';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface HookReport {
   hook: HookName;
@@ -28,6 +33,37 @@ async function loadGates(): Promise<HookGate[]> {
   return Promise.all(HOOK_GATES.map((load) => load()));
 }
 
+/**
+ * The `commit` event the post-commit would record for a commit of exactly these staged facts, when
+ * every gate says its post-commit contributes only data (ADR 0009); undefined when any gate cannot
+ * say so (or has no `deferPostCommit`), or for a root commit (the post-commit hook's fast path
+ * needs exactly one parent). Call only when no gate blocks.
+ */
+export async function deferredRecord(ctx: Pick<Ctx, 'actor'>, gates: readonly HookGate[], staged: StagedFacts): Promise<DeferredRecord | undefined> {
+  if (!staged.head) return undefined;
+  const data: Record<string, unknown> = { files: staged.changes.length };
+  for (const g of gates) {
+    if (!g.deferPostCommit) return undefined;
+    const r = await g.deferPostCommit(ctx as Ctx, staged);
+    if (!r.deferrable) return undefined;
+    Object.assign(data, r.data ?? {});
+  }
+  return { tree: staged.tree, parent: staged.head, actor: ctx.actor(), paths: staged.changes.slice(0, 200).map((c) => c.path), data };
+}
+
+/** `<this worktree's git dir>/agent-gates-receipt`: each worktree commits on its own. */
+export function receiptPath(ctx: Ctx): string {
+  return join(ctx.paths.gitDir, RECEIPT_FILE);
+}
+
+function removeReceipt(ctx: Ctx): void {
+  try {
+    unlinkSync(receiptPath(ctx));
+  } catch {
+    /* none */
+  }
+}
+
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const { config } = await ctx.config();
   const gates = await loadGates();
@@ -40,6 +76,14 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const findings: Finding[] = [];
     for (const g of gates) if (g.preCommit) findings.push(...(await g.preCommit(ctx, staged)));
     const blocked = blocks(findings);
+    // The receipt (ADR 0009): lets the post-commit hook skip node for this commit. Written only
+    // when the commit may go ahead and every gate's post-commit is known; otherwise any stale one goes.
+    const rec = blocked.length === 0 ? await deferredRecord(ctx, gates, staged) : undefined;
+    if (rec) {
+      // the pending dir, so that the shell's `mv` into it needs no mkdir
+      mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
+      writeFileAtomic(receiptPath(ctx), formatReceipt(rec));
+    } else removeReceipt(ctx);
     if (blocked.length > 0) {
       await ctx.record({
         event: 'check.block',
@@ -50,7 +94,8 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     }
     return { hook, ok: blocked.length === 0, tree, findings, data: {} };
   }
-  // post-commit
+  // post-commit: node runs (no receipt, or it did not match): whatever receipt is left is stale
+  removeReceipt(ctx);
   const commit = ctx.openedHead ? ctx.openedHead.commit : ctx.git.head();
   if (!commit) throw new GateError('GIT_FAILED', 'post-commit ran but HEAD does not name a commit.');
   // tree and first parent in one git process

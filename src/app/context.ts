@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGit, type Git, type RepoPaths } from '../adapters/git.js';
 import { LedgerFile } from '../adapters/ledger-file.js';
+import { parseCommitBatch } from '../ledger/pending.js';
 import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 import { committingActor } from './identity.js';
@@ -34,7 +35,10 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   const { git, paths, head } = openGit(cwd, { head: opts.head === true });
   const stateDir = join(paths.commonDir, 'agent-gates');
   const now = opts.now ?? (() => new Date());
-  const ledger = new LedgerFile(stateDir, now);
+  // pending commit records (ADR 0009) are checked against git before they are folded in
+  const ledger = new LedgerFile(stateDir, now, {
+    lookupCommits: (ids) => (ids.length ? parseCommitBatch(git.run(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` }), ids) : new Map()),
+  });
   let cfg: Promise<LoadedConfig> | undefined;
   let actor: Actor | undefined;
   const initialised = (): boolean => {

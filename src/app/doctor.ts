@@ -128,12 +128,15 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     checks.push({ id: 'env', title: 'hook bypass', status: 'problem', message: 'hooks are switched off for this user', details: skips, fix: env.HUSKY === '0' ? 'unset HUSKY' : `remove HUSKY=0 from ${huskyInit}` });
   }
 
-  // ledger
+  // ledger. Doctor diagnoses and never writes it: deferred commit records (ADR 0009) are only
+  // counted here; the next ledger write, `gate audit verify` or `gate review` folds them in.
   try {
     const v = await ctx.ledger.verify();
+    const pending = ctx.ledger.pendingNames().length;
+    const pendingNote = pending ? `; ${pending} deferred commit record${pending === 1 ? '' : 's'} waiting in ${ctx.ledger.pendingDir} (folded in by the next ledger write)` : '';
     checks.push(
       v.ok
-        ? { id: 'ledger', title: 'ledger', status: 'ok', message: `verifies (${v.entries} entries)`, ...(v.warnings.length ? { details: v.warnings } : {}) }
+        ? { id: 'ledger', title: 'ledger', status: 'ok', message: `verifies (${v.entries} entries)${pendingNote}`, ...(v.warnings.length ? { details: v.warnings } : {}) }
         : {
             id: 'ledger',
             title: 'ledger',

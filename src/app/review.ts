@@ -41,11 +41,13 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   const sinceText = opts.since ?? config.review.since;
   const sinceMs = parseSince(sinceText, nowMs);
 
-  // 1. integrity
+  // 1. integrity; a ledger that verifies first takes in the deferred commit records (ADR 0009)
   let integrity: IntegrityFigures;
   try {
-    const v = await ctx.ledger.verify(opts.onProgress ? (d, t) => opts.onProgress!('verify', d, t) : undefined);
-    integrity = { ok: v.ok, entries: v.entries, warnings: v.warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
+    const { verifyAndFold } = await import('./audit.js');
+    const { r: v, pending, foldError } = await verifyAndFold(ctx, () => ctx.ledger.verify(opts.onProgress ? (d, t) => opts.onProgress!('verify', d, t) : undefined));
+    const warnings = [...v.warnings, ...(foldError ? [`the pending commit records were not folded in: ${foldError}`] : []), ...(pending ? [`${pending} pending commit record(s) are not in the ledger, so not counted`] : [])];
+    integrity = { ok: v.ok, entries: v.entries, warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
   } catch (e) {
     if (!isGateError(e)) throw e;
     integrity = { ok: false, entries: 0, warnings: [], path: ctx.ledger.path, problem: { line: 0, reason: e.code, message: e.message } };

@@ -1,9 +1,11 @@
 /**
  * `gate status`: the current staged classification (tree, tier, each gated file with its
  * surfaces, the carve-out decision and why) and where the sidecar and its approvals stand —
- * the same evaluation the pre-commit check runs, without recording anything.
+ * the same evaluation the pre-commit check runs, without recording anything of its own. It folds
+ * the deferred commit records (ADR 0009) into the ledger first, as every ledger write does.
  */
 import type { Ctx } from './context.js';
+import { isGateError } from '../errors.js';
 import { evaluateStaged, stagedFacts } from './mutation.js';
 import { blocks, type Finding } from '../gates/types.js';
 import { requiredSteps, type MutationVerdict } from '../gates/mutation.js';
@@ -23,6 +25,13 @@ export interface StatusReport {
 }
 
 export async function status(ctx: Ctx): Promise<StatusReport> {
+  // the ledger a person reads through this command includes the deferred commit records (ADR 0009)
+  try {
+    await ctx.ledger.foldPending();
+  } catch (e) {
+    // a ledger that cannot be appended to keeps them; `gate audit verify` says why
+    if (!isGateError(e)) throw e;
+  }
   const facts = await stagedFacts(ctx);
   const ev = await evaluateStaged(ctx, facts);
   const v = ev.verdict;

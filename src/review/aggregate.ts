@@ -189,7 +189,7 @@ export class ReviewAggregator {
 
   push(e: LedgerEntry): void {
     this.entries += 1;
-    const ts = Date.parse(e?.ts);
+    let ts = Date.parse(e?.ts);
     if (!e || typeof e !== 'object' || Number.isNaN(ts) || typeof e.event !== 'string') {
       this.malformed += 1;
       return;
@@ -197,6 +197,11 @@ export class ReviewAggregator {
     this.firstTs ??= e.ts;
     this.lastTs = e.ts;
     const data = rec(e.data) ?? {};
+    // a deferred commit record (ADR 0009) is appended after the commit: it counts when the commit was made
+    if (e.event === 'commit' && data.deferred === true && typeof data.committed_at === 'string') {
+      const at = Date.parse(data.committed_at);
+      if (!Number.isNaN(at)) ts = Math.min(ts, at);
+    }
     const subject = rec(e.subject) ?? {};
     const paths = Array.isArray(subject.paths) ? (subject.paths as unknown[]).filter((p): p is string => typeof p === 'string') : [];
     const actorId = str(rec(e.actor)?.id) ?? 'unknown';

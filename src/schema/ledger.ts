@@ -7,6 +7,8 @@ export const LEDGER_EVENTS = [
   'init',
   'check.block',
   'commit',
+  /** A pending commit record (ADR 0009) that did not validate: kept as evidence, never dropped. */
+  'commit.pending-invalid',
   'lease.grant',
   'lease.renew',
   'lease.release',

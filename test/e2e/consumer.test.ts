@@ -46,19 +46,33 @@ describe('gate init in a consumer with husky and lint-staged', () => {
     // lint-staged ran its task and restaged the formatted file before gate checked the index
     expect(c.gitOk('show', 'HEAD:notes.txt')).toBe('hello\nworld');
     expect(c.git('show', 'HEAD:notes.txt').stdout).toBe('hello\nworld\n');
-    // post-commit recorded the commit in the ledger, which verifies
+    // a root commit: post-commit started node and recorded it in the ledger at once, which verifies
+    const ledgerPath = join(c.commonDir(), 'agent-gates', 'ledger.jsonl');
     const v = c.gateBin(['audit', 'verify', '--json']);
     expect(v.code).toBe(0);
     const vj = JSON.parse(v.stdout) as { entries: number };
     expect(vj.entries).toBeGreaterThanOrEqual(2); // init + commit
-    const ledger = readFileSync(join(c.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8');
-    expect(ledger).toContain(`"commit":"${c.gitOk('rev-parse', 'HEAD')}"`);
+    expect(readFileSync(ledgerPath, 'utf8')).toContain(`"commit":"${c.gitOk('rev-parse', 'HEAD')}"`);
 
     // commit -a: git hands the hooks a temporary index; the gates must see it
     c.write('notes.txt', 'hello\nagain   \n');
     const r2 = c.commit('-a', '-m', 'chore: again');
     expect(r2.code, r2.stderr).toBe(0);
     expect(c.git('show', 'HEAD:notes.txt').stdout).toBe('hello\nagain\n');
+    // an AUTO commit on a parent: the post-commit left a pending record without starting node
+    // (ADR 0009); the next fold (here `gate audit verify`) records it, marked deferred
+    const head = c.gitOk('rev-parse', 'HEAD');
+    const pendingFile = join(c.commonDir(), 'agent-gates', 'pending', head);
+    expect(readFileSync(ledgerPath, 'utf8')).not.toContain(`"commit":"${head}"`);
+    expect(existsSync(pendingFile)).toBe(true);
+    const v2 = c.gateBin(['audit', 'verify', '--json']);
+    expect(v2.code).toBe(0);
+    expect(JSON.parse(v2.stdout)).toMatchObject({ ok: true, folded: 1, entries: vj.entries + 1 });
+    const rec = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; subject: { commit?: string; paths?: string[] }; data: Record<string, unknown> }).filter((e) => e.event === 'commit' && e.subject.commit === head);
+    expect(rec).toHaveLength(1);
+    expect(rec[0]!.subject.paths).toEqual(['notes.txt']);
+    expect(rec[0]!.data).toMatchObject({ deferred: true, files: 1, gate_b: { tier: 'AUTO' } });
+    expect(existsSync(pendingFile)).toBe(false);
 
     const d = doctor(c);
     expect(d.r.code, d.r.stdout).toBe(0);

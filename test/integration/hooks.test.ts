@@ -104,8 +104,9 @@ describe('hook scripts fail closed', () => {
     expect(commit(r, 'first').code).toBe(0);
     r.write('b.txt', 'b\n');
     r.gitOk('add', 'b.txt');
-    // pre-commit passes (with the tree as staged), then the config breaks before post-commit
-    r.write('.husky/pre-commit', `${r.read('.husky/pre-commit')}\nprintf 'surfaces: 1\\n' > .agents/gates.yaml\n`);
+    // pre-commit passes (with the tree as staged), then the config breaks before post-commit; its
+    // receipt goes too, so the post-commit takes the node path (as for any commit without one)
+    r.write('.husky/pre-commit', `${r.read('.husky/pre-commit')}\nprintf 'surfaces: 1\\n' > .agents/gates.yaml\nrm -f "$(git rev-parse --git-dir)/agent-gates-receipt"\n`);
     const c = commit(r, 'second');
     expect(c.code).toBe(0);
     expect(c.stderr).toContain('the commit was made but `gate check --hook post-commit` failed (exit 3)');

@@ -67,4 +67,6 @@ export const adrGate: HookGate = {
 
     return preCommitFindings({ dir, changes: staged.changes, headStatus, staged: stagedDocs, firstAccepted, clashes });
   },
+  // no post-commit work: ADR immutability is decided before the commit
+  deferPostCommit: () => ({ deferrable: true }),
 };

@@ -19,4 +19,6 @@ export const gateA: HookGate = {
     const leases = new Map<string, LeaseRecord | undefined>(paths.map((p) => [p, store.read(p)]));
     return leaseFindings({ changes: staged.changes, isHandoff, leases, actor: ctx.actor().id, nowMs: ctx.now().getTime() });
   },
+  // no post-commit work: leases are checked before the commit only
+  deferPostCommit: () => ({ deferrable: true }),
 };

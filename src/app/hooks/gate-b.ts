@@ -4,12 +4,24 @@
  * git note on the new commit (refs/notes/agent-gates), then remove the sidecar file.
  */
 import { unlinkSync } from 'node:fs';
-import type { HookGate } from './types.js';
+import type { HookGate, StagedFacts } from './types.js';
 import type { Finding } from '../../gates/types.js';
 import { blocks } from '../../gates/types.js';
 import type { Ctx } from '../context.js';
 import type { MutationVerdict } from '../../gates/mutation.js';
 import { noteCoverage } from '../../gates/approval.js';
+
+/** Gate B's part of the `commit` ledger event, from the verdict alone (all the AUTO path records). */
+function recordedVerdict(verdict: MutationVerdict): Record<string, unknown> {
+  return {
+    tier: verdict.tier,
+    classified_tier: verdict.classified_tier,
+    ...(verdict.carve_out.considered ? { carve_out: { applied: verdict.carve_out.applied, reason: verdict.carve_out.reason, failed: verdict.carve_out.failed.map((f) => f.condition) } } : {}),
+  };
+}
+
+/** The verdict the pre-commit computed for these staged facts (so the receipt does not classify twice). */
+const stagedVerdicts = new WeakMap<StagedFacts, MutationVerdict>();
 
 function coveredByNotes(ctx: Ctx, verdict: MutationVerdict, commit: string): string[] | undefined {
   const notes = ctx.git.notesMap();
@@ -27,16 +39,25 @@ export const gateB: HookGate = {
   name: 'gate-b',
   async preCommit(ctx, staged) {
     const { evaluateStaged } = await import('../mutation.js');
-    return (await evaluateStaged(ctx, staged)).findings;
+    const ev = await evaluateStaged(ctx, staged);
+    stagedVerdicts.set(staged, ev.verdict);
+    return ev.findings;
+  },
+  // Deferrable only for AUTO: postCommit then records the verdict and does nothing else. A gated
+  // tier attaches the approval note and removes the sidecar (or warns), which needs the commit.
+  async deferPostCommit(ctx, staged) {
+    let verdict = stagedVerdicts.get(staged);
+    if (!verdict) {
+      const { verdictFor } = await import('../mutation.js');
+      verdict = await verdictFor(ctx, staged.changes, staged.config, staged.head);
+    }
+    if (verdict.tier !== 'AUTO') return { deferrable: false, reason: `tier ${verdict.tier}: the post-commit attaches the approval note` };
+    return { deferrable: true, data: { gate_b: recordedVerdict(verdict) } };
   },
   async postCommit(ctx, facts) {
     const { verdictFor, loadSidecar, gatherLedgerFacts, expiryOf } = await import('../mutation.js');
     const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.parent);
-    const base = {
-      tier: verdict.tier,
-      classified_tier: verdict.classified_tier,
-      ...(verdict.carve_out.considered ? { carve_out: { applied: verdict.carve_out.applied, reason: verdict.carve_out.reason, failed: verdict.carve_out.failed.map((f) => f.condition) } } : {}),
-    };
+    const base = recordedVerdict(verdict);
     if (verdict.tier === 'AUTO') return { findings: [], data: { gate_b: base } };
     const { evaluateApproval } = await import('../../gates/approval.js');
     const sidecar = await loadSidecar(ctx, facts.tree);

@@ -5,4 +5,6 @@ import { stagedSidecars } from '../../gates/sidecar-guard.js';
 export const sidecarGuard: HookGate = {
   name: 'sidecar-guard',
   preCommit: (_ctx, staged) => stagedSidecars(staged.changes),
+  // no post-commit work: nothing to record, nothing to do
+  deferPostCommit: () => ({ deferrable: true }),
 };

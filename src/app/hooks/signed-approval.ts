@@ -43,4 +43,6 @@ export const signedApprovalGate: HookGate = {
       path: sidecar.path,
     });
   },
+  // no post-commit work (Gate B attaches the note, and only for gated commits)
+  deferPostCommit: () => ({ deferrable: true }),
 };

@@ -30,6 +30,14 @@ export interface PostCommitResult {
 }
 
 /**
+ * A gate's answer at pre-commit to "can your post-commit for this commit be deferred?" (ADR 0009).
+ * `deferrable: true` promises that, for a commit of exactly these staged facts on HEAD, the gate's
+ * postCommit would return exactly `data` (merged into the `commit` event), no findings, and have
+ * no side effects (no note, no file removed).
+ */
+export type DeferredPostCommit = { deferrable: true; data?: Record<string, unknown> } | { deferrable: false; reason: string };
+
+/**
  * A gate as the hooks see it: the app-layer glue that gathers a gate's extra facts through
  * adapters and calls its pure `(facts, config) → findings` function.
  */
@@ -37,4 +45,9 @@ export interface HookGate {
   name: string;
   preCommit?(ctx: Ctx, staged: StagedFacts): Promise<Finding[]> | Finding[];
   postCommit?(ctx: Ctx, facts: CommitFacts): Promise<PostCommitResult> | PostCommitResult;
+  /**
+   * Called at pre-commit, only when no gate blocks. A gate without this method disables the
+   * receipt, so the post-commit hook starts node for every commit (the safe default for a new gate).
+   */
+  deferPostCommit?(ctx: Ctx, staged: StagedFacts): Promise<DeferredPostCommit> | DeferredPostCommit;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
@@ -8,7 +9,7 @@ export const auditCommands: CommandGroup = {
     const audit = program.command('audit').summary('verify (or minimally repair) the hash-chained ledger');
     audit
       .command('verify')
-      .description('Check the whole ledger chain and name the first bad line and why. Never modifies anything.')
+      .description('Check the whole ledger chain and name the first bad line and why. Changes nothing, except that a ledger that verifies first takes in the deferred commit records waiting in pending/ (ADR 0009), and is then verified again.')
       .addOption(jsonOption())
       .action(
         act(async (opts: { json?: boolean }) => {
@@ -30,6 +31,8 @@ export const auditCommands: CommandGroup = {
                 `${so.green('ledger verifies')}: ${r.entries} entries, ${r.size} bytes, head ${r.tip.slice(0, 12)}`,
                 r.signed?.newest ? `newest signed point: ${r.signed.newest.size} entries, head ${r.signed.newest.head.slice(0, 12)}, signed by ${r.signed.newest.principal} (${r.signed.newest.source})` : `no signed point${r.signed?.note ? `: ${r.signed.note}` : ' (no signed approval or checkpoint yet): a full rewrite with recomputed hashes would go unnoticed'}`,
                 ...r.warnings.map((w) => `warning: ${w}`),
+                ...(r.folded ? [`folded ${r.folded} deferred commit record${r.folded === 1 ? '' : 's'} into the ledger first`] : []),
+                ...(r.pending ? [`warning: ${r.pending} pending commit record${r.pending === 1 ? ' is' : 's are'} not in the ledger yet (${join(r.path, '..', 'pending')})`] : []),
               ],
             };
           }
@@ -41,6 +44,7 @@ export const auditCommands: CommandGroup = {
               `  ${r.problem!.message}`,
               `  file: ${r.path}`,
               r.problem!.reason === 'torn' ? 'fix: gate audit repair' : 'fix: restore the ledger from a backup; every gate that needs it fails closed until then',
+              ...(r.pending ? [`  ${r.pending} pending commit record${r.pending === 1 ? ' was' : 's were'} left unfolded (nothing is appended to a ledger that does not verify): ${join(r.path, '..', 'pending')}`] : []),
             ],
           };
         }),

@@ -1,0 +1,427 @@
+/**
+ * Deferred commit records (ADR 0009), through real `git commit`s with the hook scripts `gate init`
+ * writes (direct mode, gate on PATH). A `node` wrapper first on PATH logs every node start, so
+ * "the post-commit did not start node" is observed, not assumed.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bundleEntry } from '../helpers/bundle.js';
+import { GATE_BIN, makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
+import { openContext } from '../../src/app/context.js';
+import { gateB } from '../../src/app/hooks/gate-b.js';
+import { stagedFacts } from '../../src/app/mutation.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+let appender = '';
+beforeAll(async () => {
+  appender = await bundleEntry('test/helpers/procs/ledger-append.ts');
+});
+
+interface Repo {
+  r: TempRepo;
+  /** The node starts logged so far (one line each: its arguments). */
+  nodeRuns(): string[];
+}
+
+/** A repo after `gate init`; with `bootstrap`, everything committed once (--no-verify), so later commits have a parent. */
+function initialised(opts: { bootstrap?: boolean } = {}): Repo {
+  const r = makeRepo();
+  repos.push(r);
+  const bin = join(r.home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(GATE_BIN, join(bin, 'gate'));
+  const log = join(r.home, 'node-runs.log');
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'node'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`);
+  chmodSync(join(bin, 'node'), 0o755);
+  r.env.PATH = `${bin}:${r.env.PATH ?? ''}`;
+  const init = r.gate(['init']);
+  if (init.code !== 0) throw new Error(init.stderr);
+  if (opts.bootstrap !== false) {
+    r.write('README.md', '# p\n');
+    r.gitOk('add', '-A');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'bootstrap');
+  }
+  return { r, nodeRuns: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+const stateDir = (r: TempRepo) => join(r.commonDir(), 'agent-gates');
+const pendingDir = (r: TempRepo) => join(stateDir(r), 'pending');
+const ledgerText = (r: TempRepo) => readFileSync(join(stateDir(r), 'ledger.jsonl'), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const ledger = (r: TempRepo): any[] => ledgerText(r).trim().split('\n').map((l) => JSON.parse(l));
+const pending = (r: TempRepo) => (existsSync(pendingDir(r)) ? readdirSync(pendingDir(r)).sort() : []);
+const receipt = (r: TempRepo, gitDir = join(r.dir, '.git')) => join(gitDir, 'agent-gates-receipt');
+const commitsFor = (r: TempRepo, commit: string) => ledger(r).filter((e) => e.event === 'commit' && e.subject.commit === commit);
+
+function commitFile(r: TempRepo, path: string, msg: string, extra: string[] = []): void {
+  r.write(path, `${path} ${msg}\n`);
+  r.gitOk('add', path);
+  const c = r.git('commit', '-q', '-m', msg, ...extra);
+  if (c.code !== 0) throw new Error(c.stderr);
+}
+
+function verify(r: TempRepo): { ok: boolean; entries: number; folded?: number; pending?: number } {
+  const v = r.gate(['audit', 'verify', '--json']);
+  return JSON.parse(v.stdout);
+}
+
+describe('an ordinary commit takes the fast path', () => {
+  it('post-commit starts no node: the receipt becomes pending/<commit>; the next fold records it as a deferred commit event', () => {
+    const { r, nodeRuns } = initialised();
+    const before = ledgerText(r);
+    const runs = nodeRuns().length;
+    commitFile(r, 'b.txt', 'second');
+    const head = r.gitOk('rev-parse', 'HEAD');
+    const tree = r.gitOk('rev-parse', 'HEAD^{tree}');
+    const parent = r.gitOk('rev-parse', 'HEAD^');
+    // node started once, for the pre-commit; the post-commit ran without it
+    const during = nodeRuns().slice(runs);
+    expect(during).toHaveLength(1);
+    expect(during[0]).toContain('check --hook pre-commit');
+    expect(ledgerText(r)).toBe(before);
+    expect(existsSync(receipt(r))).toBe(false);
+    expect(pending(r)).toEqual([head]);
+    const line = readFileSync(join(pendingDir(r), head), 'utf8');
+    expect(line.startsWith(`${tree} ${parent}\t`)).toBe(true);
+    expect(line.endsWith('\n')).toBe(true);
+
+    const v = verify(r);
+    expect(v).toMatchObject({ ok: true, folded: 1 });
+    expect(pending(r)).toEqual([]);
+    const recs = commitsFor(r, head);
+    expect(recs).toHaveLength(1);
+    expect(recs[0]).toMatchObject({
+      event: 'commit',
+      actor: { kind: 'human', id: 'human:human@example.com' },
+      subject: { commit: head, tree, paths: ['b.txt'] },
+      data: { files: 1, gate_b: { tier: 'AUTO', classified_tier: 'AUTO' }, deferred: true },
+    });
+    expect(Date.parse(recs[0].data.committed_at)).toBe(Date.parse(r.gitOk('log', '-1', '--format=%cI')));
+    expect(v.entries).toBe(ledger(r).length);
+    // a second verify has nothing to fold and changes nothing
+    const after = ledgerText(r);
+    expect(verify(r)).toMatchObject({ ok: true });
+    expect(ledgerText(r)).toBe(after);
+  });
+
+  it('records what the node post-commit would, and node running for the same commit supersedes the pending record (one record)', () => {
+    const { r } = initialised({ bootstrap: true });
+    commitFile(r, 'b.txt', 'second');
+    const head = r.gitOk('rev-parse', 'HEAD');
+    const deferred = JSON.parse(readFileSync(join(pendingDir(r), head), 'utf8').split('\t')[1]!);
+    // what the docs tell a person to run when the post-commit failed: the node path for HEAD
+    const c = r.gate(['check', '--hook', 'post-commit']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(pending(r)).toEqual([]);
+    const recs = commitsFor(r, head);
+    expect(recs).toHaveLength(1);
+    expect(recs[0].data.deferred).toBeUndefined();
+    expect(recs[0].data).toEqual(deferred.data);
+    expect(recs[0].actor).toEqual(deferred.actor);
+    expect(recs[0].subject.paths).toEqual(deferred.paths);
+    expect(verify(r)).toMatchObject({ ok: true });
+  });
+
+  it('any ledger write folds the pending records in first, in commit order, then its own events', () => {
+    const { r } = initialised();
+    commitFile(r, 'b.txt', 'second');
+    const second = r.gitOk('rev-parse', 'HEAD');
+    commitFile(r, 'c.txt', 'third');
+    const third = r.gitOk('rev-parse', 'HEAD');
+    expect(pending(r)).toEqual([second, third].sort());
+    const n = ledger(r).length;
+    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'sess-a']).code).toBe(0);
+    const tail = ledger(r).slice(n);
+    expect(tail.map((e) => [e.event, e.subject.commit])).toEqual([
+      ['commit', second],
+      ['commit', third],
+      ['lease.grant', undefined],
+    ]);
+    expect(pending(r)).toEqual([]);
+    expect(verify(r)).toMatchObject({ ok: true, entries: n + 3 });
+  });
+
+  it('gate status and gate review fold them in too; doctor only counts them', () => {
+    const { r } = initialised();
+    commitFile(r, 'b.txt', 'second');
+    const d = JSON.parse(r.gate(['doctor', '--json']).stdout) as { checks: Array<{ id: string; message: string }> };
+    expect(d.checks.find((c) => c.id === 'ledger')?.message).toContain('1 deferred commit record waiting');
+    expect(pending(r)).toHaveLength(1);
+    expect(r.gate(['status', '--json']).code).toBe(0);
+    expect(pending(r)).toEqual([]);
+    commitFile(r, 'c.txt', 'third');
+    const rv = r.gate(['review', '--format', 'json']);
+    expect(rv.code, rv.stderr).toBe(0);
+    expect(pending(r)).toEqual([]);
+    // bootstrap (node path) + two deferred records
+    expect(JSON.parse(rv.stdout).ledger.gateB.commits).toBe(3);
+  });
+});
+
+describe('everything else takes the node path', () => {
+  it('a root commit: recorded at once, nothing pending', () => {
+    const { r, nodeRuns } = initialised({ bootstrap: false });
+    r.write('a.txt', 'a\n');
+    r.gitOk('add', 'a.txt');
+    expect(r.git('commit', '-q', '-m', 'first').code).toBe(0);
+    expect(nodeRuns().some((l) => l.includes('check --hook post-commit'))).toBe(true);
+    const recs = commitsFor(r, r.gitOk('rev-parse', 'HEAD'));
+    expect(recs).toHaveLength(1);
+    expect(recs[0].data.deferred).toBeUndefined();
+    expect(pending(r)).toEqual([]);
+    expect(existsSync(receipt(r))).toBe(false);
+  });
+
+  it('an amend: its parent is not the receipt\'s, so node records it and the receipt goes', () => {
+    const { r, nodeRuns } = initialised();
+    commitFile(r, 'b.txt', 'second');
+    const first = r.gitOk('rev-parse', 'HEAD');
+    const runs = nodeRuns().length;
+    r.write('b.txt', 'amended\n');
+    r.gitOk('add', 'b.txt');
+    expect(r.git('commit', '-q', '--amend', '-m', 'second, amended').code).toBe(0);
+    const amended = r.gitOk('rev-parse', 'HEAD');
+    expect(nodeRuns().slice(runs).some((l) => l.includes('check --hook post-commit'))).toBe(true);
+    expect(existsSync(receipt(r))).toBe(false);
+    // the amended commit was recorded by node (which also folded the earlier pending one first)
+    expect(commitsFor(r, amended)).toHaveLength(1);
+    expect(commitsFor(r, amended)[0].data.deferred).toBeUndefined();
+    expect(commitsFor(r, first)).toHaveLength(1);
+    expect(commitsFor(r, first)[0].data.deferred).toBe(true);
+    expect(pending(r)).toEqual([]);
+    const ids = ledger(r).filter((e) => e.event === 'commit').map((e) => e.subject.commit);
+    expect(ids.indexOf(first)).toBeLessThan(ids.indexOf(amended));
+  });
+
+  it('a merge concluded with git commit (two parents)', () => {
+    const { r } = initialised();
+    r.gitOk('checkout', '-q', '-b', 'side');
+    r.write('m.txt', 'side\n');
+    r.gitOk('add', 'm.txt');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'side');
+    r.gitOk('checkout', '-q', 'main');
+    r.write('m.txt', 'main\n');
+    r.gitOk('add', 'm.txt');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'main');
+    expect(r.git('merge', '-q', 'side').code).not.toBe(0); // conflict
+    r.write('m.txt', 'both\n');
+    r.gitOk('add', 'm.txt');
+    const c = r.git('commit', '-q', '--no-edit');
+    expect(c.code, c.stderr).toBe(0);
+    const merge = r.gitOk('rev-parse', 'HEAD');
+    expect(r.gitOk('rev-list', '--parents', '-n', '1', 'HEAD').split(' ')).toHaveLength(3);
+    expect(commitsFor(r, merge)).toHaveLength(1);
+    expect(commitsFor(r, merge)[0].data.deferred).toBeUndefined();
+    expect(pending(r)).toEqual([]);
+    expect(existsSync(receipt(r))).toBe(false);
+  });
+
+  it('--no-verify leaves no receipt (a stale one does not match), so node runs and still warns about an unapproved gated commit', () => {
+    const { r, nodeRuns } = initialised();
+    // a receipt from a pre-commit whose commit never happened (e.g. aborted in the editor)
+    r.write('b.txt', 'b\n');
+    r.gitOk('add', 'b.txt');
+    expect(r.gate(['check', '--hook', 'pre-commit']).code).toBe(0);
+    expect(existsSync(receipt(r))).toBe(true);
+    // then a gated change is added and committed without the pre-commit
+    r.write('rules/sneaky.md', '# sneaky\n');
+    r.gitOk('add', 'rules/sneaky.md');
+    const runs = nodeRuns().length;
+    const c = r.git('commit', '-q', '--no-verify', '-m', 'sneaky');
+    expect(c.code).toBe(0);
+    expect(nodeRuns().slice(runs).map((l) => l.replace(/^.*check --hook /, ''))).toEqual(['post-commit']);
+    expect(c.stderr).toContain('B_COMMITTED_UNAPPROVED');
+    expect(existsSync(receipt(r))).toBe(false);
+    expect(pending(r)).toEqual([]);
+    const rec = commitsFor(r, r.gitOk('rev-parse', 'HEAD'));
+    expect(rec).toHaveLength(1);
+    expect(rec[0].data.gate_b).toMatchObject({ unapproved: true });
+    expect(rec[0].data.deferred).toBeUndefined();
+  });
+
+  it('a blocked pre-commit removes a stale receipt', () => {
+    const { r } = initialised();
+    writeFileSync(receipt(r), 'stale\n');
+    r.write('.agents/gate-b/explain-abc.yaml', 'x: 1\n');
+    r.gitOk('add', '-f', '.agents/gate-b/explain-abc.yaml');
+    const c = r.git('commit', '-q', '-m', 'blocked');
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toContain('B_SIDECAR_STAGED');
+    expect(existsSync(receipt(r))).toBe(false);
+  });
+});
+
+describe('which post-commits can be deferred', () => {
+  it('Gate B defers only AUTO, with exactly the data its post-commit records', async () => {
+    const { r } = initialised();
+    r.write('notes.txt', 'n\n');
+    r.gitOk('add', 'notes.txt');
+    const ctx = openContext(r.dir);
+    const auto = await gateB.deferPostCommit!(ctx, await stagedFacts(ctx));
+    expect(auto).toEqual({ deferrable: true, data: { gate_b: { tier: 'AUTO', classified_tier: 'AUTO' } } });
+    r.write('rules/new.md', '# rule\n');
+    r.gitOk('add', 'rules/new.md');
+    const gated = await gateB.deferPostCommit!(ctx, await stagedFacts(ctx));
+    expect(gated.deferrable).toBe(false);
+    expect(gated.deferrable === false && gated.reason).toContain('tier CONFIRM');
+  });
+
+  it('every registered hook gate answers explicitly (a gate without deferPostCommit would disable the receipt)', async () => {
+    const { HOOK_GATES } = await import('../../src/app/hooks/registry.js');
+    const gates = await Promise.all(HOOK_GATES.map((l) => l()));
+    expect(gates.filter((g) => !g.deferPostCommit).map((g) => g.name)).toEqual([]);
+    expect(gates.filter((g) => g.postCommit).map((g) => g.name)).toEqual(['gate-b']);
+  });
+});
+
+describe('worktrees', () => {
+  it('each worktree keeps its own receipt in its own git dir; pending records meet in the common dir', () => {
+    const { r } = initialised();
+    r.write('.gitignore', '.agents/gate-b/\n');
+    r.gitOk('add', '-A');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'hooks and config committed');
+    const wt = join(r.home, 'wt');
+    r.gitOk('worktree', 'add', '-q', '-b', 'other', wt);
+    const wtGitDir = run('git', ['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: wt, env: r.env }).stdout.trim();
+    expect(wtGitDir).not.toBe(join(r.dir, '.git'));
+    // both pre-commits pass before either commit: two receipts side by side
+    r.write('main.txt', 'm\n');
+    r.gitOk('add', 'main.txt');
+    writeFileSync(join(wt, 'wt.txt'), 'w\n');
+    expect(run('git', ['add', 'wt.txt'], { cwd: wt, env: r.env }).code).toBe(0);
+    expect(r.gate(['check', '--hook', 'pre-commit']).code).toBe(0);
+    expect(r.gate(['check', '--hook', 'pre-commit'], { cwd: wt }).code).toBe(0);
+    expect(existsSync(receipt(r))).toBe(true);
+    expect(existsSync(receipt(r, wtGitDir))).toBe(true);
+    expect(readFileSync(receipt(r), 'utf8')).not.toBe(readFileSync(receipt(r, wtGitDir), 'utf8'));
+    const cw = run('git', ['commit', '-q', '-m', 'in the worktree'], { cwd: wt, env: r.env });
+    expect(cw.code, cw.stderr).toBe(0);
+    expect(r.git('commit', '-q', '-m', 'in main').code).toBe(0);
+    const a = r.gitOk('rev-parse', 'main');
+    const b = r.gitOk('rev-parse', 'other');
+    expect(pending(r)).toEqual([a, b].sort());
+    expect(existsSync(receipt(r))).toBe(false);
+    expect(existsSync(receipt(r, wtGitDir))).toBe(false);
+    expect(verify(r)).toMatchObject({ ok: true, folded: 2 });
+    expect(commitsFor(r, a)[0].subject.paths).toEqual(['main.txt']);
+    expect(commitsFor(r, b)[0].subject.paths).toEqual(['wt.txt']);
+  });
+});
+
+describe('pending records that do not validate are recorded, never dropped', () => {
+  it('garbage, a forged tree, an unknown commit, a bad name and a directory each become a commit.pending-invalid event', () => {
+    const { r } = initialised();
+    commitFile(r, 'b.txt', 'second');
+    const good = r.gitOk('rev-parse', 'HEAD');
+    const goodLine = readFileSync(join(pendingDir(r), good), 'utf8');
+    commitFile(r, 'c.txt', 'third');
+    const third = r.gitOk('rev-parse', 'HEAD');
+    // forged: the third commit's record claims another tree
+    writeFileSync(join(pendingDir(r), third), goodLine.replace(/^[0-9a-f]+/, 'e'.repeat(40)));
+    const unknown = 'a'.repeat(40);
+    writeFileSync(join(pendingDir(r), unknown), goodLine);
+    const garbage = 'b'.repeat(40);
+    writeFileSync(join(pendingDir(r), garbage), 'not a receipt');
+    writeFileSync(join(pendingDir(r), 'junk'), goodLine);
+    mkdirSync(join(pendingDir(r), 'c'.repeat(40)));
+    // a temp file the post-commit may be writing right now is not a record yet
+    writeFileSync(join(pendingDir(r), '.tmp-in-flight'), 'x');
+
+    const v = verify(r);
+    expect(v).toMatchObject({ ok: true, folded: 6 });
+    expect(pending(r)).toEqual(['.tmp-in-flight']);
+    const invalid = ledger(r).filter((e) => e.event === 'commit.pending-invalid');
+    const byFile = Object.fromEntries(invalid.map((e) => [e.data.file, e]));
+    expect(Object.keys(byFile).sort()).toEqual([third, unknown, garbage, 'c'.repeat(40), 'junk'].sort());
+    expect(byFile[third].data.reason).toContain('but the commit has tree');
+    expect(byFile[third].subject).toEqual({ commit: third });
+    expect(byFile[third].data.bytes).toContain('e'.repeat(40));
+    expect(byFile[unknown].data.reason).toBe('git does not know this commit');
+    expect(byFile[garbage].data.reason).toContain('newline');
+    expect(byFile[garbage].data.bytes).toBe('not a receipt');
+    expect(byFile.junk.data.reason).toContain('not a full object id');
+    expect(byFile['c'.repeat(40)].data.reason).toBe('not a regular file');
+    expect(invalid.every((e) => e.actor.kind === 'system')).toBe(true);
+    // the one that validates is a commit record; the forged one is not
+    expect(commitsFor(r, good)).toHaveLength(1);
+    expect(commitsFor(r, third)).toHaveLength(0);
+  });
+
+  it('a ledger that does not verify gets nothing appended by gate audit verify; the pending record stays and is reported', () => {
+    const { r } = initialised();
+    commitFile(r, 'b.txt', 'second');
+    const head = r.gitOk('rev-parse', 'HEAD');
+    const path = join(stateDir(r), 'ledger.jsonl');
+    const tampered = ledgerText(r).replace('"event":"init"', '"event":"commit"');
+    writeFileSync(path, tampered);
+    const v = r.gate(['audit', 'verify', '--json']);
+    expect(v.code).toBe(3);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: false, pending: 1 });
+    expect(readFileSync(path, 'utf8')).toBe(tampered);
+    expect(pending(r)).toEqual([head]);
+    const text = r.gate(['audit', 'verify']);
+    expect(text.stderr).toContain('1 pending commit record was left unfolded');
+    // review reports the broken chain and does not fold either
+    const rv = r.gate(['review', '--format', 'json']);
+    expect(JSON.parse(rv.stdout).integrity.ok).toBe(false);
+    expect(readFileSync(path, 'utf8')).toBe(tampered);
+    expect(pending(r)).toEqual([head]);
+  });
+});
+
+describe('concurrent folds', () => {
+  it('several processes appending while pending records exist: each commit recorded exactly once, and the chain verifies', async () => {
+    const { r } = initialised();
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      commitFile(r, `f${i}.txt`, `fast ${i}`);
+      made.push(r.gitOk('rev-parse', 'HEAD'));
+    }
+    // more commits, made with no hooks at all, each given a pending record as the post-commit writes
+    // one (the receipt line, renamed into place)
+    const quiet: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      r.write(`g${i}.txt`, `${i}\n`);
+      r.gitOk('add', `g${i}.txt`);
+      r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', `quiet ${i}`);
+      const c = r.gitOk('rev-parse', 'HEAD');
+      quiet.push(c);
+      const [tree, parent] = r.gitOk('rev-parse', `${c}^{tree}`, `${c}^`).split('\n');
+      const rec = { actor: { kind: 'human', id: 'human:human@example.com' }, paths: [`g${i}.txt`], data: { files: 1, gate_b: { tier: 'AUTO', classified_tier: 'AUTO' } } };
+      writeFileSync(join(pendingDir(r), `.tmp-${c}`), `${tree} ${parent}\t${JSON.stringify(rec)}\n`);
+      expect(run('mv', [join(pendingDir(r), `.tmp-${c}`), join(pendingDir(r), c)]).code).toBe(0);
+    }
+    const all = [...made, ...quiet];
+    expect(pending(r)).toEqual([...all].sort());
+    const base = ledger(r).length;
+
+    const kids = Array.from({ length: 6 }, (_, k) => {
+      const child = spawn(process.execPath, [appender, r.dir, `agent-${k}`, '15'], { env: r.env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      return new Promise<{ code: number | null; stderr: string }>((res) => child.on('close', (code) => res({ code, stderr })));
+    });
+    for (const k of await Promise.all(kids)) expect(k.code, k.stderr).toBe(0);
+
+    expect(pending(r)).toEqual([]);
+    const entries = ledger(r);
+    expect(entries).toHaveLength(base + all.length + 6 * 15);
+    for (const c of all) expect(commitsFor(r, c), c).toHaveLength(1);
+    expect(entries.filter((e) => e.event === 'commit.pending-invalid')).toEqual([]);
+    expect(verify(r)).toMatchObject({ ok: true, entries: base + all.length + 90 });
+  });
+});
+
+describe('the hook script', () => {
+  it('this repository runs exactly the post-commit hook gate init writes', () => {
+    expect(readFileSync(join(PKG_ROOT, '.husky', 'post-commit'), 'utf8')).toBe(readFileSync(join(PKG_ROOT, 'templates', 'hooks', 'post-commit'), 'utf8'));
+    expect(statSync(join(PKG_ROOT, 'templates', 'hooks', 'post-commit')).mode & 0o111).not.toBe(0);
+  });
+});
