@@ -6,7 +6,6 @@
  * every path list uses -z; GIT_INDEX_FILE is honoured (git sets it for `commit -a` and
  * `commit <path>`), resolved against the directory the hook started in.
  */
-import { spawnSync } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { GateError } from '../errors.js';
 import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
@@ -84,7 +83,8 @@ export class Git {
 
   /** Run git; never throws on a non-zero exit (see `run` for the checked form). */
   exec(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): GitResult {
-    const r = spawnSync('git', args as string[], {
+    // loaded on first use: `gate lock` usually answers from git's files without starting git
+    const r = process.getBuiltinModule('node:child_process').spawnSync('git', args as string[], {
       cwd: this.cwd,
       env: opts.env ? { ...this.env, ...opts.env } : this.env,
       input: opts.input,

@@ -1,10 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import type { Actor } from '../schema/ledger.js';
 import type { Git } from '../adapters/git.js';
+import { isTerminal } from '../builtins.js';
 
 /** Whether a person is plausibly at a terminal (stdin and stdout are TTYs). */
 export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  return isTerminal(0) && isTerminal(1);
 }
 
 export function sessionId(): string | undefined {

@@ -9,7 +9,8 @@
  * commander program in program.ts (help, usage errors, suggestions).
  */
 import { VERSION } from '../version.js';
-import { stdout } from './stdout.js';
+import { stdout, writeOut } from './stdout.js';
+import { isTerminal } from '../builtins.js';
 
 const HOOKS: readonly string[] = ['pre-commit', 'post-commit'];
 
@@ -98,7 +99,7 @@ export function lockFastPath(argv: readonly string[]): LockFastPath | undefined 
  */
 async function cachedHelp(): Promise<string | undefined> {
   const env = process.env;
-  if (process.stdout.isTTY || env.FORCE_COLOR !== undefined || env.CLICOLOR_FORCE !== undefined) return undefined;
+  if (isTerminal(1) || env.FORCE_COLOR !== undefined || env.CLICOLOR_FORCE !== undefined) return undefined;
   try {
     const { readFileSync } = await import('node:fs');
     return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
@@ -109,14 +110,14 @@ async function cachedHelp(): Promise<string | undefined> {
 
 export async function run(argv: string[]): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    stdout().write(`${VERSION}\n`);
+    writeOut(`${VERSION}\n`);
     process.exitCode = 0;
     return;
   }
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     const help = await cachedHelp();
     if (help !== undefined) {
-      stdout().write(help);
+      writeOut(help);
       process.exitCode = 0;
       return;
     }

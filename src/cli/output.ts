@@ -3,7 +3,7 @@
  * (text or --json) and sets the exit code. Only the CLI layer sets exit codes. Kept free of
  * commander so the hook fast path in main.ts can print through it (io.ts re-exports all of it).
  */
-import { stdout } from './stdout.js';
+import { writeOut } from './stdout.js';
 import { ExitCode, GateError, isGateError } from '../errors.js';
 import type { Finding } from '../gates/types.js';
 import { styleErr, styleOut } from './style.js';
@@ -30,10 +30,10 @@ function lines(t: string | string[] | undefined): string {
 
 export function finish(r: Result, opts: GlobalOpts): void {
   if (opts.json) {
-    stdout().write(`${JSON.stringify({ ok: r.code === 0, exitCode: r.code, ...r.json }, null, 2)}\n`);
+    writeOut(`${JSON.stringify({ ok: r.code === 0, exitCode: r.code, ...r.json }, null, 2)}\n`);
   } else {
     const out = lines(r.text);
-    if (out) stdout().write(out);
+    if (out) writeOut(out);
     const err = lines(r.errText);
     if (err) process.stderr.write(err);
   }
@@ -43,7 +43,7 @@ export function finish(r: Result, opts: GlobalOpts): void {
 export function failure(e: unknown, json: boolean): void {
   if (isGateError(e)) {
     if (json) {
-      stdout().write(
+      writeOut(
         `${JSON.stringify({ ok: false, exitCode: e.exitCode, error: { code: e.code, message: e.message, details: e.details, fix: e.fix, ...(e.data ? { data: e.data } : {}) } }, null, 2)}\n`,
       );
     } else {

@@ -1,14 +1,16 @@
+import { isTerminal } from '../builtins.js';
+
 /** Minimal ANSI styling that respects NO_COLOR, FORCE_COLOR, TERM=dumb and non-TTY output. */
-function enabled(stream: NodeJS.WriteStream): boolean {
+function enabled(fd: 1 | 2): boolean {
   const env = process.env;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   if (env.TERM === 'dumb') return false;
-  return Boolean(stream.isTTY);
+  return isTerminal(fd);
 }
 
-function make(stream: NodeJS.WriteStream) {
-  const on = enabled(stream);
+function make(fd: 1 | 2) {
+  const on = enabled(fd);
   const wrap = (open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     on,
@@ -24,5 +26,5 @@ function make(stream: NodeJS.WriteStream) {
 export type Style = ReturnType<typeof make>;
 let out: Style | undefined;
 let err: Style | undefined;
-export const styleOut = (): Style => (out ??= make(process.stdout));
-export const styleErr = (): Style => (err ??= make(process.stderr));
+export const styleOut = (): Style => (out ??= make(1));
+export const styleErr = (): Style => (err ??= make(2));
