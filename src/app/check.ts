@@ -11,8 +11,8 @@ import { HOOK_NAMES, type HookGate, type HookName } from './hooks/types.js';
 import { EMPTY_TREE } from '../adapters/git.js';
 import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '../ledger/pending.js';
 import type { StagedFacts } from './hooks/types.js';
-import { writeFileAtomic } from '../adapters/files.js';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { sessionId } from './identity.js';
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface HookReport {
@@ -39,21 +39,39 @@ async function loadGates(): Promise<HookGate[]> {
  * say so (or has no `deferPostCommit`), or for a root commit (the post-commit hook's fast path
  * needs exactly one parent). Call only when no gate blocks.
  */
-export async function deferredRecord(ctx: Pick<Ctx, 'actor'>, gates: readonly HookGate[], staged: StagedFacts): Promise<DeferredRecord | undefined> {
+export async function deferredRecord(ctx: Ctx, gates: readonly HookGate[], staged: StagedFacts): Promise<DeferredRecord | undefined> {
   if (!staged.head) return undefined;
   const data: Record<string, unknown> = { files: staged.changes.length };
   for (const g of gates) {
     if (!g.deferPostCommit) return undefined;
-    const r = await g.deferPostCommit(ctx as Ctx, staged);
+    const r = await g.deferPostCommit(ctx, staged);
     if (!r.deferrable) return undefined;
     Object.assign(data, r.data ?? {});
   }
-  return { tree: staged.tree, parent: staged.head, actor: ctx.actor(), paths: staged.changes.slice(0, 200).map((c) => c.path), data };
+  // ctx.actor() of a person costs a `git config` process: the fold names them from the commit instead
+  const session = sessionId();
+  const actor = session ? ({ kind: 'agent', id: session, session } as const) : 'committer';
+  return { tree: staged.tree, parent: staged.head, actor, paths: staged.changes.slice(0, 200).map((c) => c.path), data };
 }
 
 /** `<this worktree's git dir>/agent-gates-receipt`: each worktree commits on its own. */
 export function receiptPath(ctx: Ctx): string {
   return join(ctx.paths.gitDir, RECEIPT_FILE);
+}
+
+/**
+ * Temp file and rename, so the hook reads a whole receipt or none; no fsync (the commit path is
+ * measured): a receipt lost in a crash only sends that commit's post-commit down the node path.
+ */
+function writeReceipt(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 function removeReceipt(ctx: Ctx): void {
@@ -82,7 +100,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
       mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
-      writeFileAtomic(receiptPath(ctx), formatReceipt(rec));
+      writeReceipt(receiptPath(ctx), formatReceipt(rec));
     } else removeReceipt(ctx);
     if (blocked.length > 0) {
       await ctx.record({

@@ -6,6 +6,11 @@
  * `commit.pending-invalid` event that says why it could not be (never silently dropped).
  *
  * Receipt / pending file: one line `<tree> <parent>\t<json>\n`, json = {actor, paths, data}.
+ * `actor` is the agent session ({kind: "agent", id, session}, from GATE_SESSION), or "committer"
+ * for a person: the fold then attributes the event to `human:<committer email>` as recorded in
+ * the commit, which is the `user.email` the node post-commit would read (a receipt must cost the
+ * pre-commit no git process). They differ only when committer.email, GIT_COMMITTER_EMAIL or EMAIL
+ * override user.email.
  */
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 
@@ -28,7 +33,8 @@ export function isObjectId(s: string): boolean {
 export interface DeferredRecord {
   tree: string;
   parent: string;
-  actor: Actor;
+  /** The agent session, or "committer": a person, named from the commit at the fold. */
+  actor: Actor | 'committer';
   /** The first 200 changed paths. */
   paths: string[];
   /** The event's data: {files, gate_b, ...} exactly as the node post-commit records it. */
@@ -45,6 +51,8 @@ export interface CommitObject {
   parents: string[];
   /** Committer time, ms since the epoch. */
   time: number;
+  /** Committer email (may be empty). */
+  committerEmail?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'agent-gates' };
@@ -68,6 +76,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function actorProblem(a: unknown): string | undefined {
+  if (a === 'committer') return undefined;
   if (!isRecord(a)) return 'actor is not an object';
   if (!['human', 'agent', 'system'].includes(a.kind as string)) return 'actor.kind is not human, agent or system';
   if (typeof a.id !== 'string' || a.id === '' || a.id.length > 500) return 'actor.id is not a non-empty string';
@@ -78,7 +87,7 @@ function actorProblem(a: unknown): string | undefined {
 }
 
 /** The parsed line of a pending file, or the reason it does not parse. */
-export function parsePendingText(text: string): { ok: true; tree: string; parent: string; actor: Actor; paths: string[]; data: Record<string, unknown> } | { ok: false; reason: string } {
+export function parsePendingText(text: string): { ok: true; tree: string; parent: string; actor: Actor | 'committer'; paths: string[]; data: Record<string, unknown> } | { ok: false; reason: string } {
   if (!text.endsWith('\n') || text.indexOf('\n') !== text.length - 1) return { ok: false, reason: 'not exactly one newline-terminated line' };
   const m = /^([0-9a-f]+) ([0-9a-f]+)\t(.*)\n$/.exec(text);
   if (!m) return { ok: false, reason: 'not "<tree> <parent>\\t<json>"' };
@@ -107,7 +116,7 @@ export function parsePendingText(text: string): { ok: true; tree: string; parent
   if ('deferred' in data || 'committed_at' in data) return { ok: false, reason: 'data carries fields only the fold may set' };
   const extra = Object.keys(v).filter((k) => k !== 'actor' && k !== 'paths' && k !== 'data');
   if (extra.length) return { ok: false, reason: `unexpected fields (${extra.join(', ')})` };
-  return { ok: true, tree, parent, actor: v.actor as Actor, paths: v.paths as string[], data };
+  return { ok: true, tree, parent, actor: v.actor as Actor | 'committer', paths: v.paths as string[], data };
 }
 
 export interface PendingFile {
@@ -135,7 +144,7 @@ export function pendingEvent(f: PendingFile, commits: ReadonlyMap<string, Commit
   }
   return {
     event: 'commit',
-    actor: p.actor,
+    actor: p.actor === 'committer' ? { kind: 'human', id: `human:${c.committerEmail || 'unknown'}` } : p.actor,
     subject: { commit: f.name, tree: p.tree, paths: p.paths },
     data: { ...p.data, deferred: true, committed_at: new Date(c.time).toISOString() },
   };
@@ -160,15 +169,19 @@ export function parseCommitBatch(out: Buffer, ids: readonly string[]): Map<strin
     let tree: string | undefined;
     const parents: string[] = [];
     let time = Number.NaN;
+    let committerEmail = '';
     for (const line of head.split('\n')) {
       if (line.startsWith('tree ')) tree = line.slice(5);
       else if (line.startsWith('parent ')) parents.push(line.slice(7));
       else if (line.startsWith('committer ')) {
-        const t = /> (\d+) [+-]\d{4}$/.exec(line);
-        if (t) time = Number(t[1]) * 1000;
+        const t = /<([^<>]*)> (\d+) [+-]\d{4}$/.exec(line);
+        if (t) {
+          committerEmail = t[1]!;
+          time = Number(t[2]) * 1000;
+        }
       }
     }
-    if (tree && Number.isFinite(time)) res.set(id, { tree, parents, time });
+    if (tree && Number.isFinite(time)) res.set(id, { tree, parents, time, committerEmail });
   }
   return res;
 }

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { formatReceipt, parseCommitBatch, parsePendingText, pendingEvent, type CommitObject } from '../../../src/ledger/pending.js';
 import { deferredRecord } from '../../../src/app/check.js';
 import type { HookGate, StagedFacts } from '../../../src/app/hooks/types.js';
+import type { Ctx } from '../../../src/app/context.js';
 import { ReviewAggregator } from '../../../src/review/aggregate.js';
 import { defaultConfig } from '../../../src/schema/defaults.js';
 import type { LedgerEntry } from '../../../src/schema/ledger.js';
@@ -57,24 +58,42 @@ describe('receipt and pending record', () => {
     expect(pendingEvent({ name: C, unreadable: 'not a regular file' }, known).data?.reason).toBe('not a regular file');
   });
 
+  it('"committer" names the person from the commit (no git process at pre-commit)', () => {
+    const text = formatReceipt({ ...rec, actor: 'committer' });
+    const withEmail = new Map([[C, { ...known.get(C)!, committerEmail: 'c@example.com' }]]);
+    expect(pendingEvent({ name: C, text }, withEmail).actor).toEqual({ kind: 'human', id: 'human:c@example.com' });
+    expect(parsePendingText(text.replace('"committer"', '"someone"')).ok).toBe(false);
+  });
+
   it('parses commit objects from cat-file --batch, skipping missing ids and other types', () => {
     const body = `tree ${T}\nparent ${P}\nauthor A <a@x> 1700000000 +0000\ncommitter B <b@x> 1700000100 +0200\n\nmsg\n`;
     const blob = 'hello';
     const out = Buffer.from(`${C} commit ${Buffer.byteLength(body)}\n${body}\n${'d'.repeat(40)} missing\n${'e'.repeat(40)} blob ${blob.length}\n${blob}\n`);
     const m = parseCommitBatch(out, [C, 'd'.repeat(40), 'e'.repeat(40)]);
     expect([...m.keys()]).toEqual([C]);
-    expect(m.get(C)).toEqual({ tree: T, parents: [P], time: 1700000100 * 1000 });
+    expect(m.get(C)).toEqual({ tree: T, parents: [P], time: 1700000100 * 1000, committerEmail: 'b@x' });
   });
 });
 
 describe('deferredRecord: an explicit answer from every hook gate', () => {
   const staged: StagedFacts = { tree: T, head: P, changes: [{ status: 'M', path: 'x.txt', oldBlob: '1', newBlob: '2', oldMode: '100644', newMode: '100644' } as never], config: defaultConfig() };
-  const ctx = { actor: () => actor };
+  // a person's ctx.actor() runs `git config`: the receipt must not call it
+  const ctx = { actor: () => { throw new Error('ctx.actor() called'); } } as unknown as Ctx;
+  const saved = process.env.GATE_SESSION;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.GATE_SESSION;
+    else process.env.GATE_SESSION = saved;
+  });
   const ok = (name: string, data?: Record<string, unknown>): HookGate => ({ name, deferPostCommit: () => ({ deferrable: true, ...(data ? { data } : {}) }) });
 
   it('all deferrable: the record merges their data after files', async () => {
+    delete process.env.GATE_SESSION;
     const r = await deferredRecord(ctx, [ok('a'), ok('b', { gate_b: { tier: 'AUTO' } })], staged);
-    expect(r).toEqual({ tree: T, parent: P, actor, paths: ['x.txt'], data: { files: 1, gate_b: { tier: 'AUTO' } } });
+    expect(r).toEqual({ tree: T, parent: P, actor: 'committer', paths: ['x.txt'], data: { files: 1, gate_b: { tier: 'AUTO' } } });
+  });
+  it('an agent session is named in the receipt itself, as ctx.actor() would name it', async () => {
+    process.env.GATE_SESSION = 'sess-9';
+    expect((await deferredRecord(ctx, [ok('a')], staged))?.actor).toEqual({ kind: 'agent', id: 'sess-9', session: 'sess-9' });
   });
   it('a gate without the method disables the receipt', async () => {
     expect(await deferredRecord(ctx, [ok('a'), { name: 'new-gate', preCommit: () => [] }], staged)).toBeUndefined();
