@@ -57,10 +57,15 @@ export async function loadConfig(root: string, stateDir: string, initialised: bo
   return { config, source: 'file', path };
 }
 
-/** FNV-1a (32 bits) of the bytes, as 8 hex digits: names a cache entry, proves nothing. */
+/**
+ * FNV-1a (32 bits) of at most 512 of the bytes, evenly spread, as 8 hex digits: it only names a
+ * cache entry (with the length), it proves nothing; the entry's recorded text must equal the bytes.
+ * Two texts with the same name only take turns in one entry.
+ */
 function fnv1a(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  const step = Math.max(1, Math.floor(bytes.length / 512));
+  for (let i = 0; i < bytes.length; i += step) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 

@@ -9,7 +9,7 @@
  * layout this reader does not know costs time, never a wrong answer.
  * test/integration/git-files.test.ts compares every answer with git's own.
  */
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RepoPaths } from './git.js';
 
@@ -19,7 +19,9 @@ const MOVING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_NAMESPACE
 /** Config that moves the work tree or changes how refs are stored, or pulls in other files. */
 const MOVING_CONFIG = /^\s*(?:worktree\s*=|bare\s*=\s*(?:true|yes|on|1)\b|\[\s*include|refstorage\s*=|worktreeconfig\s*=\s*(?:true|yes|on|1)\b)/im;
 
+/** A file's text, or undefined when it is absent or unreadable (absent files are the common case: no throw). */
 function read(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -39,7 +41,7 @@ export function locateFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.en
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
   try {
-    const root = realpathSync(cwd);
+    const root = realpathSync.native(cwd);
     const dotGit = join(root, '.git');
     const st = lstatSync(dotGit);
     let gitDir: string;
@@ -47,15 +49,15 @@ export function locateFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.en
     else if (st.isFile()) {
       const m = /^gitdir: (.+?)\r?\n?$/.exec(readFileSync(dotGit, 'utf8'));
       if (!m) return undefined;
-      gitDir = realpathSync(isAbsolute(m[1]!) ? m[1]! : resolve(root, m[1]!));
+      gitDir = realpathSync.native(isAbsolute(m[1]!) ? m[1]! : resolve(root, m[1]!));
     } else return undefined;
     if (statSync(gitDir).uid !== uid) return undefined;
     const commondir = read(join(gitDir, 'commondir'));
-    const commonDir = commondir === undefined ? gitDir : realpathSync(resolve(gitDir, commondir.trim()));
+    const commonDir = commondir === undefined ? gitDir : realpathSync.native(resolve(gitDir, commondir.trim()));
     if (commonDir !== gitDir && statSync(commonDir).uid !== uid) return undefined;
     const config = read(join(commonDir, 'config'));
     if (config === undefined || MOVING_CONFIG.test(config)) return undefined;
-    if (read(join(gitDir, 'config.worktree')) !== undefined) return undefined;
+    if (existsSync(join(gitDir, 'config.worktree'))) return undefined;
     const head = readHead(gitDir);
     if (!head) return undefined;
     return { paths: { root, gitDir, commonDir }, head };

@@ -1,4 +1,3 @@
-import { hostname, userInfo } from 'node:os';
 import type { Actor } from '../schema/ledger.js';
 import type { Git } from '../adapters/git.js';
 import { isTerminal } from '../builtins.js';
@@ -26,7 +25,7 @@ export function committingActor(git: Git): Actor {
 
 export function safeUser(): string {
   try {
-    return userInfo().username;
+    return process.getBuiltinModule('node:os').userInfo().username;
   } catch {
     return 'unknown';
   }
@@ -35,5 +34,5 @@ export function safeUser(): string {
 export function whoAmI(git: Git): { name?: string; email?: string; osUser: string; host: string } {
   const name = git.userName();
   const email = git.userEmail();
-  return { ...(name ? { name } : {}), ...(email ? { email } : {}), osUser: safeUser(), host: hostname() };
+  return { ...(name ? { name } : {}), ...(email ? { email } : {}), osUser: safeUser(), host: process.getBuiltinModule('node:os').hostname() };
 }

@@ -50,9 +50,9 @@ export async function checkHookResult(hook: string, opts: CheckHookOptions = {})
     }
   }
   const report = await runHook(openContext(process.cwd(), { head: true }), parseHookName(hook));
-  const s = styleErr();
   const errText: string[] = [];
   if (report.findings.length) {
+    const s = styleErr();
     const nBlock = report.findings.filter((f) => f.severity === 'block').length;
     errText.push(nBlock ? s.red(s.bold(`agent-gates: commit blocked (${nBlock} problem${nBlock === 1 ? '' : 's'})`)) : s.yellow('agent-gates:'));
     errText.push(...renderFindings(report.findings));
