@@ -76,9 +76,26 @@ const hookResult = await build({
       b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
         relative(root, args.importer) === join('src', 'cli', 'main.ts') ? { path: './program.js', external: true } : undefined);
       b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+      // No `import()` may remain in this file (bin/gate.js compiles it with V8's code cache, and
+      // such code cannot run import() on node 20): ES modules are imported by dist/esm-import.cjs.
+      b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
+      b.onLoad({ filter: /[\\/]src[\\/]esm-import\.ts$/ }, () => ({
+        contents: "export function importModule(url) { return require('./esm-import.cjs')(url); }",
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, async (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        const from = "await import('./program.js')";
+        if (src.split(from).length !== 2) throw new Error(`src/cli/main.ts: expected exactly one ${from}`);
+        return { contents: src.replace(from, "await require('./esm-import.cjs')('./program.js')"), loader: 'ts' };
+      });
     },
   }],
 });
+writeFileSync(
+  join(out, 'esm-import.cjs'),
+  "'use strict';\n// ES modules for dist/hook.cjs (see src/esm-import.ts): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n",
+);
 for (const name of Object.keys(VENDOR)) {
   await build({
     absWorkingDir: root,
@@ -99,6 +116,8 @@ for (const name of Object.keys(VENDOR)) {
   const inputs = Object.keys(hookResult.metafile.outputs[join(out, 'hook.cjs')]?.inputs ?? {});
   const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || /src[\\/]cli[\\/](program|commands[\\/])/.test(i));
   if (inputs.length === 0 || leaked.length) throw new Error(`dist/hook.cjs must not bundle ${leaked.join(', ') || '(no metafile)'}`);
+  const dynamic = /\bimport\(/.exec(readFileSync(join(root, out, 'hook.cjs'), 'utf8'));
+  if (dynamic) throw new Error('dist/hook.cjs must not contain import(): use importModule() from src/esm-import.ts');
 }
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
@@ -111,6 +130,24 @@ for (const name of Object.keys(VENDOR)) {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, out, 'hook.cjs'))}).run(['--help'])`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0 || !r.stdout.includes('Usage: gate')) throw new Error(`could not render gate --help for dist/help.txt:\n${r.stdout}\n${r.stderr}`);
   writeFileSync(join(root, out, 'help.txt'), r.stdout);
+}
+
+// V8's code cache for dist/hook.cjs (bin/gate.js, ADR 0010): run the hot commands once in a
+// scratch repository and save what V8 compiled. Only a speed-up: without it (say git is missing
+// here) everything works, each command just compiles the file again, so the build says so and goes on.
+{
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const scratch = mkdtempSync(join(tmpdir(), 'gate-warm-'));
+  try {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'warm-code-cache.cjs'), join(root, out), scratch], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0 || !existsSync(join(root, out, 'hook.cjs.v8cache'))) {
+      console.warn(`build: no code cache for dist/hook.cjs (every hook run compiles it again, ~5 ms): ${r.stderr?.trim() || r.error?.message || `exit ${r.status}`}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 // JSON Schema for editors, generated from the zod schema (the single source of truth).

@@ -12,6 +12,7 @@
  * (exit code, environment, cwd, signal and exit listeners) is put back before the gates run.
  * Only loaded when the option is given.
  */
+import { importModule } from '../esm-import.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -146,8 +147,7 @@ async function loadApi(realPath: string): Promise<{ fn: LintStagedFn } | { fallb
   if (!entry) return { fallback: `${join(found.root, 'package.json')} declares no main entry that exists` };
   let mod: Json;
   try {
-    // A computed specifier: the bundler keeps this a real dynamic import in every output format.
-    mod = (await import(pathToFileURL(entry).href)) as Json;
+    mod = (await importModule(pathToFileURL(entry).href)) as Json;
   } catch (e) {
     return { fallback: `importing ${entry} failed: ${e instanceof Error ? e.message : String(e)}` };
   }

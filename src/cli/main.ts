@@ -101,8 +101,7 @@ async function cachedHelp(): Promise<string | undefined> {
   const env = process.env;
   if (isTerminal(1) || env.FORCE_COLOR !== undefined || env.CLICOLOR_FORCE !== undefined) return undefined;
   try {
-    const { readFileSync } = await import('node:fs');
-    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+    return process.getBuiltinModule('node:fs').readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
   } catch {
     return undefined;
   }
