@@ -320,8 +320,8 @@ async function commitTarget() {
   }
   // Plain: husky's pre-commit runs lint-staged exactly as the agent-gates template runs it.
   writeFileSync(join(a, '.husky', 'pre-commit'), './node_modules/.bin/lint-staged\n');
-  // With gate: `gate init` when it exists (it writes the hooks), else the templates.
-  const init = spawnSync(join(b, 'node_modules', '.bin', 'gate'), ['init', '--yes'], { cwd: b, env, encoding: 'utf8' });
+  // With gate: `gate init` (config, rules, hooks, as a user would set it up), else the templates.
+  const init = spawnSync(join(b, 'node_modules', '.bin', 'gate'), ['init'], { cwd: b, env, encoding: 'utf8' });
   let how = 'gate init';
   if (init.status !== 0 || !existsSync(join(b, '.husky', 'post-commit'))) {
     how = 'hook templates';
