@@ -4,7 +4,7 @@
 // then saves V8's code cache for the file. Run by scripts/build.mjs in a temporary directory:
 //   node scripts/warm-code-cache.cjs <dist dir> <scratch dir>
 const { spawnSync } = require('node:child_process');
-const { mkdirSync, writeFileSync, renameSync } = require('node:fs');
+const { copyFileSync, mkdirSync, writeFileSync, renameSync } = require('node:fs');
 const { join } = require('node:path');
 
 const [dist, scratch] = process.argv.slice(2);
@@ -21,6 +21,11 @@ git('init', '-q', '-b', 'main');
 git('config', 'user.name', 'warm-up');
 git('config', 'user.email', 'warm-up@example.invalid');
 writeFileSync(join(repo, 'a.txt'), 'a\n');
+// the default configuration, as `gate init` writes it, so the warm-up takes the config cache's path
+mkdirSync(join(repo, '.agents'), { recursive: true });
+copyFileSync(join(__dirname, '..', 'templates', 'gates.yaml'), join(repo, '.agents', 'gates.yaml'));
+mkdirSync(join(repo, 'rules'), { recursive: true });
+writeFileSync(join(repo, 'rules', 'style.md'), '# style\n');
 git('add', '-A');
 git('commit', '-q', '--no-verify', '-m', 'first');
 writeFileSync(join(repo, 'a.txt'), 'b\n');
@@ -33,17 +38,22 @@ process.chdir(repo);
 const { load } = require(join(__dirname, '..', 'bin', 'gate.js'));
 const { exports: hook, script } = load({ file, keep: true });
 (async () => {
-  for (const argv of [
-    ['--version'],
-    ['--help'],
-    ['check', '--hook', 'pre-commit'],
-    ['lock', 'acquire', 'progress.md'],
-    ['lock', 'status'],
-    ['lock', 'release', 'progress.md'],
-  ]) {
+  const step = async (argv, expected = 0) => {
     await hook.run(argv);
-    if (process.exitCode) throw new Error(`warm-up: gate ${argv.join(' ')} exited ${process.exitCode}`);
-  }
+    if ((process.exitCode ?? 0) !== expected) throw new Error(`warm-up: gate ${argv.join(' ')} exited ${process.exitCode}, expected ${expected}`);
+    process.exitCode = 0;
+  };
+  await step(['--version']);
+  await step(['--help']);
+  await step(['check', '--hook', 'pre-commit']); // config cache miss: parsed and cached
+  await step(['check', '--hook', 'pre-commit']); // the usual commit: config from the cache
+  await step(['lock', 'acquire', 'progress.md']);
+  await step(['lock', 'status']);
+  await step(['lock', 'release', 'progress.md']);
+  // a gated change without an explanation: Gate B classifies it and blocks (exit 1)
+  writeFileSync(join(repo, 'rules', 'policy.txt'), 'not prose: no doc-only carve-out\n');
+  git('add', 'rules/policy.txt');
+  await step(['check', '--hook', 'pre-commit'], 1);
   const tmp = `${file}.v8cache.tmp-${process.pid}`;
   writeFileSync(tmp, script.createCachedData());
   renameSync(tmp, `${file}.v8cache`);
