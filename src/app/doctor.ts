@@ -7,7 +7,7 @@ import { isGateError } from '../errors.js';
 import { CONFIG_PATH, loadConfig } from '../adapters/config-file.js';
 import { NOTES_REF } from '../adapters/git.js';
 import type { Ctx } from './context.js';
-import { inspectHooks, lintStagedInfo, safeRead } from './install.js';
+import { inspectHooks, isEarlierTemplate, lintStagedInfo, safeRead } from './install.js';
 import { SIDECAR_IGNORE } from './init.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'problem';
@@ -82,6 +82,25 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
             fix: !h.gateBin && problems.length === 1 ? 'npm install --save-dev agent-gates' : brokenScript ? `${fix} --force   (restores the agent-gates hook scripts; merge your own lines back)` : fix,
           },
     );
+  }
+
+  // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
+  // with one node start per commit (ADR 0009); `gate init --hooks-only` replaces exactly those
+  for (const wt of worktrees) {
+    if (!existsSync(wt.path)) continue;
+    const outdated = inspectHooks(wt.path, ctx.paths.commonDir).hooks.filter((x) => {
+      const text = x.script ? safeRead(x.script) : undefined;
+      return text !== undefined && isEarlierTemplate(x.hook, text);
+    });
+    if (outdated.length === 0) continue;
+    const isHere = resolve(wt.path) === here;
+    checks.push({
+      id: 'hooks-version',
+      title: isHere ? 'hook scripts (this worktree)' : `hook scripts (worktree ${wt.path})`,
+      status: 'warn',
+      message: `${outdated.map((x) => x.hook).join(' and ')} ${outdated.length === 1 ? 'is' : 'are'} an earlier agent-gates version's script, unchanged: it works, but starts node more often than this version's (ADR 0009)`,
+      fix: isHere ? 'gate init --hooks-only   (replaces only unchanged earlier versions), then commit .husky/' : `gate init --hooks-only --worktree ${shq(wt.path)}`,
+    });
   }
 
   // lint-staged ordering is checked per script above; say whether it is in use

@@ -9,6 +9,8 @@
  * The hooks find gate like `findBin` does: ./node_modules/.bin, then the main worktree's
  * node_modules/.bin, then (in the agent-gates repository itself) ./bin/gate.js, then PATH.
  */
+import { EARLIER_HOOK_VERSIONS } from './hook-history.js';
+import { nodeCrypto } from '../builtins.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -141,6 +143,11 @@ export function hookTemplate(hook: InstalledHook): string {
   return readTemplate('templates', 'hooks', hook);
 }
 
+/** The script is exactly a hook an earlier agent-gates version wrote (see hook-history.ts). */
+export function isEarlierTemplate(hook: InstalledHook, text: string): boolean {
+  return EARLIER_HOOK_VERSIONS[hook].includes(nodeCrypto().createHash('sha256').update(text).digest('hex'));
+}
+
 function codeLines(text: string): string[] {
   return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
 }
@@ -179,6 +186,9 @@ export function installHooks(worktreeRoot: string, opts: { force?: boolean } = {
     if (cur === undefined) {
       writeFileAtomic(p, tpl, 0o755);
       files.push({ path: rel, status: 'created' });
+    } else if (cur !== tpl && isEarlierTemplate(hook, cur)) {
+      writeFileAtomic(p, tpl, 0o755);
+      files.push({ path: rel, status: 'updated', note: "an earlier agent-gates version of this hook, never changed: replaced by this version's" });
     } else if (cur === tpl || callsGate(cur, hook)) {
       files.push({ path: rel, status: 'already present', ...(cur === tpl ? {} : { note: 'your own script; it calls gate' }) });
     } else if (opts.force) {
