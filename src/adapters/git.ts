@@ -192,22 +192,15 @@ export class Git {
   /** Raw bytes of several blobs with one `cat-file --batch`; missing ids are absent from the map. */
   readBlobs(ids: readonly string[]): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
-    const want = [...new Set(ids)];
-    if (want.length === 0) return out;
-    const buf = this.run(['cat-file', '--batch'], { input: `${want.join('\n')}\n` });
-    let pos = 0;
-    for (const id of want) {
-      const nl = buf.indexOf(0x0a, pos);
-      if (nl === -1) break;
-      const header = buf.toString('utf8', pos, nl);
-      pos = nl + 1;
-      const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
-      if (!m) continue; // "<id> missing"
-      const size = Number(m[3]);
-      if (m[2] === 'blob') out.set(id, buf.subarray(pos, pos + size));
-      pos += size + 1;
-    }
+    for (const [id, o] of this.readObjects(ids)) if (o.type === 'blob') out.set(id, o.body);
     return out;
+  }
+
+  /** Several objects (any type) with one `cat-file --batch`; missing ids are absent from the map. */
+  readObjects(ids: readonly string[]): Map<string, GitObject> {
+    const want = [...new Set(ids)];
+    if (want.length === 0) return new Map();
+    return parseCatFileBatch(this.run(['cat-file', '--batch'], { input: `${want.join('\n')}\n` }), want);
   }
 
   /** The staged blob id of a path (stage 0), or undefined when it is not in the index. */
@@ -436,6 +429,30 @@ const DIFF_FLAGS = [
  * (":oldmode newmode oldblob newblob STATUS\0path\0[path2\0]"), then numstat records
  * ("added\tdeleted\tpath\0" or, for renames, "added\tdeleted\t\0old\0new\0").
  */
+/** One object as `git cat-file --batch` prints it. */
+export interface GitObject {
+  type: string;
+  body: Buffer;
+}
+
+/** Parse `git cat-file --batch` output for `ids` (asked in that order); "<id> missing" is skipped. */
+export function parseCatFileBatch(buf: Buffer, ids: readonly string[]): Map<string, GitObject> {
+  const out = new Map<string, GitObject>();
+  let pos = 0;
+  for (const id of ids) {
+    const nl = buf.indexOf(0x0a, pos);
+    if (nl === -1) break;
+    const header = buf.toString('utf8', pos, nl);
+    pos = nl + 1;
+    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+    if (!m) continue; // "<id> missing"
+    const size = Number(m[3]);
+    out.set(id, { type: m[2]!, body: buf.subarray(pos, pos + size) });
+    pos += size + 1;
+  }
+  return out;
+}
+
 export function parseRawNumstat(buf: Buffer): FileChange[] {
   const parts = buf.toString('utf8').split('\0');
   const changes: FileChange[] = [];

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGit, type Git, type RepoPaths } from '../adapters/git.js';
 import { LedgerFile } from '../adapters/ledger-file.js';
-import { parseCommitBatch } from '../ledger/pending.js';
+import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
 import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 import { committingActor } from './identity.js';
@@ -37,7 +37,14 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   const now = opts.now ?? (() => new Date());
   // pending commit records (ADR 0009) are checked against git before they are folded in
   const ledger = new LedgerFile(stateDir, now, {
-    lookupCommits: (ids) => (ids.length ? parseCommitBatch(git.run(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` }), ids) : new Map()),
+    lookupCommits: (ids) => {
+      const commits = new Map<string, CommitObject>();
+      for (const [id, o] of git.readObjects(ids)) {
+        const c = o.type === 'commit' ? parseCommitObject(o.body.toString('utf8')) : undefined;
+        if (c) commits.set(id, c);
+      }
+      return commits;
+    },
   });
   let cfg: Promise<LoadedConfig> | undefined;
   let actor: Actor | undefined;

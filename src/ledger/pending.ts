@@ -150,38 +150,24 @@ export function pendingEvent(f: PendingFile, commits: ReadonlyMap<string, Commit
   };
 }
 
-/** Parse the commit objects `git cat-file --batch` printed (any other type or a missing id is skipped). */
-export function parseCommitBatch(out: Buffer, ids: readonly string[]): Map<string, CommitObject> {
-  const res = new Map<string, CommitObject>();
-  let pos = 0;
-  for (const id of ids) {
-    const nl = out.indexOf(0x0a, pos);
-    if (nl === -1) break;
-    const header = out.toString('utf8', pos, nl);
-    pos = nl + 1;
-    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
-    if (!m) continue; // "<id> missing"
-    const size = Number(m[3]);
-    const body = out.toString('utf8', pos, pos + size);
-    pos += size + 1;
-    if (m[2] !== 'commit' || m[1] !== id) continue;
-    const head = body.slice(0, body.indexOf('\n\n') === -1 ? body.length : body.indexOf('\n\n'));
-    let tree: string | undefined;
-    const parents: string[] = [];
-    let time = Number.NaN;
-    let committerEmail = '';
-    for (const line of head.split('\n')) {
-      if (line.startsWith('tree ')) tree = line.slice(5);
-      else if (line.startsWith('parent ')) parents.push(line.slice(7));
-      else if (line.startsWith('committer ')) {
-        const t = /<([^<>]*)> (\d+) [+-]\d{4}$/.exec(line);
-        if (t) {
-          committerEmail = t[1]!;
-          time = Number(t[2]) * 1000;
-        }
+/** A commit object's tree, parents, committer time and email; undefined when it is not one. */
+export function parseCommitObject(body: string): CommitObject | undefined {
+  const end = body.indexOf('\n\n');
+  const head = end === -1 ? body : body.slice(0, end);
+  let tree: string | undefined;
+  const parents: string[] = [];
+  let time = Number.NaN;
+  let committerEmail = '';
+  for (const line of head.split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('committer ')) {
+      const t = /<([^<>]*)> (\d+) [+-]\d{4}$/.exec(line);
+      if (t) {
+        committerEmail = t[1]!;
+        time = Number(t[2]) * 1000;
       }
     }
-    if (tree && Number.isFinite(time)) res.set(id, { tree, parents, time, committerEmail });
   }
-  return res;
+  return tree && Number.isFinite(time) ? { tree, parents, time, committerEmail } : undefined;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatReceipt, parseCommitBatch, parsePendingText, pendingEvent, type CommitObject } from '../../../src/ledger/pending.js';
+import { formatReceipt, parseCommitObject, parsePendingText, pendingEvent, type CommitObject } from '../../../src/ledger/pending.js';
+import { parseCatFileBatch } from '../../../src/adapters/git.js';
 import { deferredRecord } from '../../../src/app/check.js';
 import type { HookGate, StagedFacts } from '../../../src/app/hooks/types.js';
 import type { Ctx } from '../../../src/app/context.js';
@@ -69,9 +70,12 @@ describe('receipt and pending record', () => {
     const body = `tree ${T}\nparent ${P}\nauthor A <a@x> 1700000000 +0000\ncommitter B <b@x> 1700000100 +0200\n\nmsg\n`;
     const blob = 'hello';
     const out = Buffer.from(`${C} commit ${Buffer.byteLength(body)}\n${body}\n${'d'.repeat(40)} missing\n${'e'.repeat(40)} blob ${blob.length}\n${blob}\n`);
-    const m = parseCommitBatch(out, [C, 'd'.repeat(40), 'e'.repeat(40)]);
-    expect([...m.keys()]).toEqual([C]);
-    expect(m.get(C)).toEqual({ tree: T, parents: [P], time: 1700000100 * 1000, committerEmail: 'b@x' });
+    const m = parseCatFileBatch(out, [C, 'd'.repeat(40), 'e'.repeat(40)]);
+    expect([...m.keys()]).toEqual([C, 'e'.repeat(40)]);
+    expect(m.get('e'.repeat(40))).toEqual({ type: 'blob', body: Buffer.from(blob) });
+    expect(m.get(C)!.type).toBe('commit');
+    expect(parseCommitObject(m.get(C)!.body.toString('utf8'))).toEqual({ tree: T, parents: [P], time: 1700000100 * 1000, committerEmail: 'b@x' });
+    expect(parseCommitObject(blob)).toBeUndefined();
   });
 });
 
