@@ -4,7 +4,8 @@
  * process costs ~3 ms there. Only for the one layout that leaves no doubt: the directory we run in
  * is a work tree's top level with its own `.git` (a directory, or a `gitdir:` file for linked
  * worktrees and submodules), owned by this user, with nothing in the environment or the config
- * that changes where git would look (GIT_DIR, GIT_WORK_TREE, core.worktree, includes, reftable…).
+ * that changes where git would look (GIT_WORK_TREE, a GIT_DIR other than the one `.git` leads to,
+ * core.worktree, includes, reftable…).
  * On any doubt these functions return undefined and the caller asks git (`git rev-parse`), so a
  * layout this reader does not know costs time, never a wrong answer.
  * test/integration/git-files.test.ts compares every answer with git's own.
@@ -15,7 +16,7 @@ import type { RepoPaths } from './git.js';
 
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** Variables that move the repository, the work tree or the refs git reads. */
-const MOVING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_OBJECT_DIRECTORY'];
+const MOVING_ENV = ['GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_OBJECT_DIRECTORY'];
 /** Config that moves the work tree or changes how refs are stored, or pulls in other files. */
 const MOVING_CONFIG = /^\s*(?:worktree\s*=|bare\s*=\s*(?:true|yes|on|1)\b|\[\s*include|refstorage\s*=|worktreeconfig\s*=\s*(?:true|yes|on|1)\b)/im;
 
@@ -51,6 +52,10 @@ export function locateFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.en
       if (!m) return undefined;
       gitDir = realpathSync.native(isAbsolute(m[1]!) ? m[1]! : resolve(root, m[1]!));
     } else return undefined;
+    // git sets GIT_DIR for hooks run in a linked worktree. Without GIT_WORK_TREE (or
+    // core.worktree, refused below) the work tree is then the current directory, so GIT_DIR
+    // changes nothing when it names the very git dir `.git` leads to; any other value: ask git.
+    if (env.GIT_DIR !== undefined && realpathSync.native(resolve(root, env.GIT_DIR)) !== gitDir) return undefined;
     if (statSync(gitDir).uid !== uid) return undefined;
     const commondir = read(join(gitDir, 'commondir'));
     const commonDir = commondir === undefined ? gitDir : realpathSync.native(resolve(gitDir, commondir.trim()));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from '../../src/adapters/git-files.js';
@@ -62,6 +62,28 @@ describe('git-files: the repository from its files, checked against git', () => 
     expect(filesSay(r.dir, r.env)).toEqual(gitSays(r.dir, r.env));
   });
 
+  it('GIT_DIR as git sets it for a hook in a linked worktree (or the main one) gives git\'s answers', () => {
+    const r = repo();
+    commit(r, 'a');
+    const wt = join(makeTempDir('gate-wt-'), 'wt');
+    r.gitOk('worktree', 'add', '-q', '-b', 'side', wt);
+    // what a hook sees: read it from a real pre-commit hook in that worktree
+    const hookOut = join(makeTempDir('gate-hookenv-'), 'env');
+    const hooksDir = join(r.dir, '.git', 'hooks');
+    writeFileSync(join(hooksDir, 'pre-commit'), `#!/bin/sh\nprintf '%s' "$GIT_DIR" > ${JSON.stringify(hookOut)}\n`, { mode: 0o755 });
+    writeFileSync(join(wt, 'b.txt'), 'b\n');
+    run('git', ['add', 'b.txt'], { cwd: wt, env: r.env });
+    expect(run('git', ['commit', '-q', '-m', 'b'], { cwd: wt, env: r.env }).code).toBe(0);
+    const gitDirInHook = readFileSync(hookOut, 'utf8');
+    expect(gitDirInHook).not.toBe('');
+    const env = { ...r.env, GIT_DIR: gitDirInHook };
+    const viaFiles = filesSay(wt, env);
+    expect(viaFiles).toBeDefined();
+    expect(viaFiles).toEqual(gitSays(wt, env));
+    // and a relative GIT_DIR in the main worktree
+    expect(filesSay(r.dir, { ...r.env, GIT_DIR: '.git' })).toEqual(gitSays(r.dir, { ...r.env, GIT_DIR: '.git' }));
+  });
+
   it('a linked worktree and a path reached through a symlink', () => {
     const r = repo();
     commit(r, 'a');
@@ -80,9 +102,12 @@ describe('git-files: the repository from its files, checked against git', () => 
     commit(r, 'a');
     mkdirSync(join(r.dir, 'sub'));
     expect(locateFromFiles(join(r.dir, 'sub'), r.env)).toBeUndefined();
-    for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CONFIG_PARAMETERS', 'GIT_NAMESPACE']) {
+    for (const k of ['GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CONFIG_PARAMETERS', 'GIT_NAMESPACE']) {
       expect(locateFromFiles(r.dir, { ...r.env, [k]: join(r.dir, '.git') }), k).toBeUndefined();
     }
+    // GIT_DIR naming another repository's git dir moves everything: git must answer
+    const other = repo();
+    expect(locateFromFiles(r.dir, { ...r.env, GIT_DIR: join(other.dir, '.git') })).toBeUndefined();
     expect(locateFromFiles(r.dir, r.env)).toBeDefined();
     r.gitOk('config', 'include.path', '/dev/null');
     expect(locateFromFiles(r.dir, r.env)).toBeUndefined();
