@@ -29,6 +29,21 @@ export interface AppendedEntry {
 /** What git knows about the commits pending files name (missing ids absent). May throw. */
 export type CommitLookup = (ids: readonly string[]) => ReadonlyMap<string, CommitObject>;
 
+/** A file in chunks of up to `size` bytes (each a fresh buffer), read synchronously. */
+function* readChunks(path: string, size: number): Generator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(size);
+      const n = readSync(fd, buf, 0, size, null);
+      if (n === 0) return;
+      yield n === size ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class LedgerFile {
   readonly dir: string;
   readonly path: string;
@@ -412,8 +427,8 @@ export class LedgerFile {
     const v = new ChainVerifier(this.genesis(), head.seq, observe, { seq, hash });
     let rest: Buffer = Buffer.alloc(0);
     let pos = 0;
-    for await (const c of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
-      const chunk = c as Buffer;
+    // read synchronously: the commit path should not load the stream machinery for a few KB
+    for (const chunk of readChunks(this.path, 1 << 20)) {
       const start = pos;
       pos += chunk.length;
       if (start < offset) {
