@@ -17,23 +17,28 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = `dist.tmp-${process.pid}`;
 rmSync(join(root, out), { recursive: true, force: true });
 
-const common = {
+/** What both bundles share. */
+const shared = {
   absWorkingDir: root,
-  outdir: out,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
+  logLevel: 'warning',
+};
+
+const common = {
+  ...shared,
+  outdir: out,
+  splitting: true,
+  format: 'esm',
   define: { __GATE_VERSION__: JSON.stringify(pkg.version) },
   banner: {
     js: "import { createRequire as __gateCreateRequire } from 'node:module'; const require = __gateCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
 };
 
 await build({
@@ -55,21 +60,13 @@ await build({
 // a real dynamic import; a process never runs code from both bundles.
 const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
 const hookResult = await build({
-  absWorkingDir: root,
+  ...shared,
   entryPoints: ['src/cli/main.ts'],
   outfile: join(out, 'hook.cjs'),
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
   define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateMetaUrl' },
   banner: { js: "const __gateMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
-  logLevel: 'warning',
   plugins: [{
     name: 'hook-externals',
     setup(b) {
@@ -98,17 +95,11 @@ writeFileSync(
 );
 for (const name of Object.keys(VENDOR)) {
   await build({
-    absWorkingDir: root,
+    ...shared,
+    sourcemap: false,
     stdin: { contents: `export * from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
     outfile: join(out, 'vendor', `${name}.cjs`),
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'linked',
-    logLevel: 'warning',
   });
 }
 // The hot file must stay free of the libraries and of commander (they are what it avoids).
