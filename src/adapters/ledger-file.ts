@@ -16,7 +16,7 @@ import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type 
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger.js';
 import { withMutex } from './mutex.js';
 import { writeFileAtomic } from './files.js';
-import { PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
+import { isObjectId, PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
 
 export interface AppendedEntry {
   entry: LedgerEntry;
@@ -175,7 +175,7 @@ export class LedgerFile {
     if (files.length === 0) return { fold: [], remove };
     let commits: ReadonlyMap<string, CommitObject>;
     try {
-      commits = this.lookupCommits!(files.map((f) => f.name).filter((n) => /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(n)));
+      commits = this.lookupCommits!(files.map((f) => f.name).filter(isObjectId));
     } catch {
       return { fold: [], remove };
     }

@@ -12,7 +12,8 @@ import { EMPTY_TREE } from '../adapters/git.js';
 import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '../ledger/pending.js';
 import type { StagedFacts } from './hooks/types.js';
 import { sessionId } from './identity.js';
-import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 
 export interface HookReport {
@@ -59,21 +60,6 @@ export function receiptPath(ctx: Ctx): string {
   return join(ctx.paths.gitDir, RECEIPT_FILE);
 }
 
-/**
- * Temp file and rename, so the hook reads a whole receipt or none; no fsync (the commit path is
- * measured): a receipt lost in a crash only sends that commit's post-commit down the node path.
- */
-function writeReceipt(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 function removeReceipt(ctx: Ctx): void {
   try {
     unlinkSync(receiptPath(ctx));
@@ -100,7 +86,9 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
       mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
-      writeReceipt(receiptPath(ctx), formatReceipt(rec));
+      // whole or nothing, no fsync (the commit path is measured): a receipt lost in a crash only
+      // sends that commit's post-commit down the node path
+      writeFileAtomic(receiptPath(ctx), formatReceipt(rec), undefined, { fsync: false });
     } else removeReceipt(ctx);
     if (blocked.length > 0) {
       await ctx.record({
