@@ -86,46 +86,55 @@ export function transitionsOf(files: readonly FileEntry[]): Transition[] {
   return out;
 }
 
-/** Split a note body into its JSON documents (one, or several after a `union` notes merge). */
+/** Notes larger than this are not read (an approval note is a few kilobytes). */
+export const MAX_NOTE_BYTES = 1024 * 1024;
+
+/**
+ * Split a note body into its JSON documents: one, or several after `git notes merge -s union`
+ * (concatenated, possibly with someone else's junk in between: every JSON object that parses is
+ * kept, the rest is skipped). A string when nothing in it is a JSON object.
+ */
 export function splitDocuments(body: string): unknown[] | string {
+  if (body.length > MAX_NOTE_BYTES) return `the note is larger than ${MAX_NOTE_BYTES} bytes`;
   try {
     return [JSON.parse(body)];
   } catch {
-    /* maybe several */
+    /* maybe several, or junk around them */
   }
   const docs: unknown[] = [];
+  let from = body.indexOf('{');
+  while (from !== -1) {
+    const end = objectEnd(body, from);
+    if (end !== -1) {
+      try {
+        docs.push(JSON.parse(body.slice(from, end + 1)));
+        from = body.indexOf('{', end + 1);
+        continue;
+      } catch {
+        /* not an object after all */
+      }
+    }
+    from = body.indexOf('{', from + 1);
+  }
+  return docs.length ? docs : 'the note is not JSON';
+}
+
+/** Index of the brace closing the object that opens at `start` (strings respected), or -1. */
+function objectEnd(body: string, start: number): number {
   let depth = 0;
   let inStr = false;
   let esc = false;
-  let start = -1;
-  for (let i = 0; i < body.length; i++) {
+  for (let i = start; i < body.length; i++) {
     const ch = body[i]!;
     if (inStr) {
       if (esc) esc = false;
       else if (ch === '\\') esc = true;
       else if (ch === '"') inStr = false;
-      continue;
-    }
-    if (ch === '"') {
-      if (depth === 0) return 'the note is not JSON';
-      inStr = true;
-    } else if (ch === '{') {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (ch === '}') {
-      depth--;
-      if (depth < 0) return 'the note is not JSON';
-      if (depth === 0) {
-        try {
-          docs.push(JSON.parse(body.slice(start, i + 1)));
-        } catch {
-          return 'the note is not JSON';
-        }
-      }
-    } else if (depth === 0 && !/\s/.test(ch)) return 'the note is not JSON';
+    } else if (ch === '"') inStr = true;
+    else if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) return i;
   }
-  if (depth !== 0 || docs.length === 0) return 'the note is not JSON';
-  return docs;
+  return -1;
 }
 
 function sameTransitions(a: readonly Transition[], b: readonly Transition[], withModes: boolean): boolean {
