@@ -176,9 +176,10 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
 }
 
 /** `gate adr check`'s history rule at `head`: every accepted record equals its first accepted version. */
-async function adrViolations(ctx: Ctx, head: string, inRange: ReadonlySet<string>): Promise<RangeViolation[]> {
-  const [{ adrDir, adrHistory }, { historyFindings }] = await Promise.all([import('./adr.js'), import('../gates/adr.js')]);
-  const dir = await adrDir(ctx);
+async function adrViolations(ctx: Ctx, base: string, head: string, inRange: ReadonlySet<string>): Promise<RangeViolation[]> {
+  const [{ adrDir, adrHistory }, { historyFindings, normaliseDir }] = await Promise.all([import('./adr.js'), import('../gates/adr.js')]);
+  // the ADR directory the base's config names (the head's checkout is the change under review)
+  const dir = base ? normaliseDir((await baseConfig(ctx, base)).adr.dir) : await adrDir(ctx);
   const out: RangeViolation[] = [];
   for (const [path, versions] of adrHistory(ctx, dir, undefined, head)) {
     for (const f of historyFindings(path, versions)) {
@@ -228,7 +229,7 @@ export async function checkCommits(
 ): Promise<RangeReport> {
   const report = await evaluateCommits(ctx, commits, meta);
   const inRange = new Set(commits.map((c) => c.commit));
-  const adr = (await adrViolations(ctx, meta.head, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
+  const adr = (await adrViolations(ctx, meta.base, meta.head, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
   if (adr.length) {
     report.violations.push(...adr);
     report.findings.push(...rangeFindings({ violations: adr }));
