@@ -373,5 +373,5 @@ describe('gate check --range agrees with the reference model on random histories
     // the generator must produce both outcomes often enough to mean something
     expect(flaggedTotal.histories).toBeGreaterThan(RUNS / 10);
     expect(flaggedTotal.histories).toBeLessThan(RUNS);
-  });
+  }, Math.max(120_000, RUNS * 2_000));
 });
