@@ -215,7 +215,9 @@ function build(plan: Plan): Built {
   const root = commits[0]!.id;
 
   // notes: m1 carries a genuine approval (a replay source before the base); range commits by plan
-  const genuine = (i: number, signer: Signer, o: { at?: number; tier?: 'CONFIRM' | 'DOUBLE_CONFIRM'; subset?: boolean; v1?: boolean; unsigned?: boolean } = {}): { body: string; note: ModelNote } => {
+  /** A note as built: its body, what the model makes of it, and the signed approval its body physically carries. */
+  type BuiltNote = { body: string; note: ModelNote; carried?: NonNullable<ModelNote['signed']> & { v1: boolean } };
+  const genuine = (i: number, signer: Signer, o: { at?: number; tier?: 'CONFIRM' | 'DOUBLE_CONFIRM'; subset?: boolean; v1?: boolean; unsigned?: boolean } = {}): BuiltNote => {
     const c = commits[i]!;
     let ts = changesOf(c.files, c.parents[0] ? commits.find((x) => x.id === c.parents[0])!.files : undefined);
     if (o.subset && ts.length > 1) ts = ts.slice(0, 1);
@@ -244,9 +246,9 @@ function build(plan: Plan): Built {
       contradicts: false,
       ...(o.unsigned ? {} : { signed: { signer, at: atMs, transitions: o.v1 ? ts.map(regular) : ts } }),
     };
-    return { body, note };
+    return { body, note, ...(note.signed ? { carried: { ...note.signed, v1: !!o.v1 } } : {}) };
   };
-  const notes = new Map<number, { body: string; note: ModelNote }>();
+  const notes = new Map<number, BuiltNote>();
   notes.set(1, genuine(1, 'approver'));
   abs.forEach((c, i) => {
     if (i < 2 || !c.op) return;
@@ -291,10 +293,13 @@ function build(plan: Plan): Built {
         doc.transitions = ch.map((x) => ({ path: x.path, old_mode: x.oldMode, old_blob: x.oldBlob, new_mode: x.newMode, new_blob: x.newBlob }));
         doc.sidecar.files = ch.map((x) => ({ path: x.path, status: x.status, blob: x.newBlob, old_blob: x.oldBlob, tier: doc.tier, surfaces: [] }));
         doc.sidecar.intent = 'rewritten by the agent';
-        const sameAsSigned = src.note.signed !== undefined && sameSet(src.note.signed.transitions, mine, !!src.note.signed && !isV1(src));
+        // the signatures in the body are the source's (or what a tampered source still carried)
+        const carried = src.carried;
+        const sameAsSigned = carried !== undefined && sameSet(carried.transitions, mine, !carried.v1);
         notes.set(i, {
           body: JSON.stringify(doc),
-          note: { kind: 'note', tier: src.note.tier, unsignedValid: false, recorded: mine, contradicts: src.note.signed !== undefined && !sameAsSigned, ...(src.note.signed && sameAsSigned ? { signed: src.note.signed } : {}) },
+          note: { kind: 'note', tier: src.note.tier, unsignedValid: false, recorded: mine, contradicts: carried !== undefined && !sameAsSigned, ...(carried && sameAsSigned ? { signed: { signer: carried.signer, at: carried.at, transitions: carried.transitions } } : {}) },
+          ...(carried ? { carried } : {}),
         });
         return;
       }
@@ -310,7 +315,6 @@ function build(plan: Plan): Built {
   return { commits, base: commits[1]!.id, head: commits[commits.length - 1]!.id, baseFacts };
 }
 
-const isV1 = (n: { body: string }) => n.body.includes('\\"v\\":1');
 function sameSet(a: readonly Transition[], b: readonly Transition[], withModes: boolean): boolean {
   const k = (t: Transition) => `${t.path}|${t.old.content === null ? '-' : (withModes ? t.old.mode : '') + blobId(t.old.content)}|${t.new.content === null ? '-' : (withModes ? t.new.mode : '') + blobId(t.new.content)}`;
   const x = a.map(k).sort();
@@ -357,6 +361,9 @@ describe('gate check --range agrees with the reference model on random histories
           flaggedTotal.histories += 1;
           flaggedTotal.pairs += want.size;
         }
+        if (process.env.GATE_MODEL_DEBUG && [...got].sort().join() !== [...want].sort().join()) {
+          console.log(JSON.stringify({ commits: b.commits.map((c) => ({ id: c.id.slice(0, 8), parents: c.parents.map((p) => p.slice(0, 8)), files: [...c.files].map(([p, v]) => `${p}=${v.mode}:${v.content.slice(0, 20)}`), note: c.note })), base: b.base.slice(0, 8), head: b.head.slice(0, 8), report: report.violations, warnings: report.warnings }, null, 1));
+        }
         expect([...got].sort()).toEqual([...want].sort());
         expect(report.ok).toBe(want.size === 0);
         if (cliRuns < CLI_SAMPLE) {
@@ -367,8 +374,13 @@ describe('gate check --range agrees with the reference model on random histories
           expect(new Set(j.violations.map((v: { commit: string; path: string }) => `${v.commit}:${v.path}`))).toEqual(want);
         }
       }),
-      { numRuns: RUNS, ...(process.env.GATE_MODEL_SEED ? { seed: Number(process.env.GATE_MODEL_SEED) } : {}) },
+      {
+        numRuns: RUNS,
+        ...(process.env.GATE_MODEL_SEED ? { seed: Number(process.env.GATE_MODEL_SEED) } : {}),
+        ...(process.env.GATE_MODEL_PATH ? { path: process.env.GATE_MODEL_PATH, endOnFailure: true } : {}),
+      },
     );
+    if (process.env.GATE_MODEL_PATH) return; // replaying one counterexample
     expect(histories).toBeGreaterThanOrEqual(RUNS);
     // the generator must produce both outcomes often enough to mean something
     expect(flaggedTotal.histories).toBeGreaterThan(RUNS / 10);
