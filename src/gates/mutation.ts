@@ -5,6 +5,7 @@
  */
 import type { ChangeStatus, FileChange } from '../adapters/git.js';
 import { compileGlobs, type GlobMatcher } from './glob.js';
+import { BYTES_PER_LINE, changedBytes, changedLines, hasOtherLineBreaks } from './line-count.js';
 import { TIER_RANK, maxTier, type GatesConfig, type Surface, type Tier } from '../schema/defaults.js';
 
 /** The config file itself is gated whatever the config says: the rule cannot waive itself. */
@@ -38,6 +39,7 @@ export type CarveOutCondition =
   | 'mode_changed'
   | 'front_matter_changed'
   | 'front_matter_unreadable'
+  | 'too_many_bytes'
   | 'binary'
   | 'too_many_lines';
 
@@ -104,10 +106,22 @@ const surfacesCache = new WeakMap<GatesConfig, readonly Surface[]>();
 export function effectiveSurfaces(config: GatesConfig): readonly Surface[] {
   let s = surfacesCache.get(config);
   if (!s) {
-    s = [...config.surfaces, ...BUILTIN_SURFACES];
+    s = [...config.surfaces, ...BUILTIN_SURFACES, ...signersSurface(config)];
     surfacesCache.set(config, s);
   }
   return s;
+}
+
+/**
+ * approval.allowed_signers decides whose signatures count, so it is governed as self-reinforcing
+ * wherever the config points it, unless a self-reinforcing surface already matches that path.
+ */
+function signersSurface(config: GatesConfig): Surface[] {
+  const path = config.approval?.allowed_signers;
+  if (!path) return [];
+  const sr = [...config.surfaces, ...BUILTIN_SURFACES].filter((s) => s.self_reinforcing);
+  if (sr.length && compileGlobs(sr.flatMap((s) => s.paths))(path)) return [];
+  return [{ name: 'allowed-signers', paths: [path], tier: 'DOUBLE_CONFIRM', self_reinforcing: true }];
 }
 
 export function isMarkdown(path: string): boolean {
@@ -227,6 +241,7 @@ function decideCarveOut(
   }
   const failed: CarveOutFailure[] = [];
   let lines = 0;
+  let bytes = 0;
   for (const f of files) {
     const ch = byPath.get(f.path);
     if (!isMarkdown(f.path) || (f.old_path !== undefined && !isMarkdown(f.old_path))) {
@@ -250,8 +265,18 @@ function decideCarveOut(
         failed.push({ condition: 'front_matter_unreadable', path: f.path, message: `the old or new content of ${f.path} could not be read, so its front matter cannot be compared` });
       } else if (frontMatter(c.old) !== frontMatter(c.new)) {
         failed.push({ condition: 'front_matter_changed', path: f.path, message: `${f.path} changes its YAML front matter` });
+      } else if (ch?.added !== undefined && ch.deleted !== undefined) {
+        // git counts "\n" only: where other line breaks occur, recount with every break a reader sees
+        if (hasOtherLineBreaks(c.old) || hasOtherLineBreaks(c.new)) {
+          const own = changedLines(c.old, c.new, max);
+          if (own > ch.added + ch.deleted) lines += own - ch.added - ch.deleted;
+        }
+        bytes += changedBytes(c.old, c.new);
       }
     }
+  }
+  if (bytes > max * BYTES_PER_LINE) {
+    failed.push({ condition: 'too_many_bytes', message: `${bytes} bytes of changed lines in gated files, more than ${max * BYTES_PER_LINE} (doc_only.max_changed_lines × ${BYTES_PER_LINE})` });
   }
   if (lines > max) {
     failed.push({ condition: 'too_many_lines', message: `${lines} changed lines in gated files, more than doc_only.max_changed_lines (${max})` });

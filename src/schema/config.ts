@@ -8,6 +8,33 @@ const glob = z.string().superRefine((g, ctx) => {
   const p = globProblem(g);
   if (p) ctx.addIssue({ code: 'custom', message: `a valid glob (${p})` });
 });
+/**
+ * A path inside the repository, normalised to git's spelling (`./a//b` → `a/b`) so that what is
+ * read and what is governed are the same path. Absolute paths, `..` and glob characters are refused.
+ */
+export function repoPathProblem(p: string): string | undefined {
+  if (p.trim() === '' || p !== p.trim()) return 'a path without surrounding spaces';
+  if (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\')) return 'a path relative to the repository root (not absolute)';
+  if (/[*?[\]{}!\\]/.test(p)) return 'a plain path (no glob characters or backslashes)';
+  const segs = normaliseRepoPath(p).split('/');
+  if (segs.includes('..')) return 'a path inside the repository (no "..")';
+  if (segs.some((x) => x === '') || segs.length === 0) return 'a file path (not a directory)';
+  return undefined;
+}
+export function normaliseRepoPath(p: string): string {
+  return p
+    .split('/')
+    .filter((seg, i, all) => seg !== '.' && !(seg === '' && i < all.length - 1))
+    .join('/');
+}
+const repoPath = (fallback: string) => z
+  .string()
+  .default(fallback)
+  .superRefine((p, ctx) => {
+    const why = repoPathProblem(p);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  })
+  .transform(normaliseRepoPath);
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
   message: 'a duration like "30s", "30m", "2h" or "7d"',
 });
@@ -51,7 +78,7 @@ export const configSchema = z
       .strictObject({
         require_signature: z.boolean().default(D.approval.require_signature),
         min_strength: z.enum(['terminal', 'software-key', 'fido-touch']).default(D.approval.min_strength),
-        allowed_signers: z.string().default(D.approval.allowed_signers),
+        allowed_signers: repoPath(D.approval.allowed_signers),
         max_age: duration.default(D.approval.max_age),
       })
       .prefault({}),
