@@ -251,8 +251,11 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
       const decisions = paths.map((p, i) => decideAcquire(current[i], owner, nowMs));
       const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
       if (denied.length) return { granted: [] as Granted[], denied, recs: [] as LeaseRecord[], events: [] as LedgerEventInput[] };
-      let last = store.readFence();
-      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token)); // counter lost: stay above every token on record
+      // fencing tokens come from the ledger (ADR 0011): above every entry in it, so above every
+      // token ever granted (each grant is appended after this read), whatever happened to
+      // fence.json or to a grant killed before its record was written
+      let last = Math.max(store.readFence(), ctx.ledger.lastSeq());
+      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token));
       const otherTokens = current.flatMap((c) => (c ? [c.token] : []));
       const iso = now.toISOString();
       const expires = new Date(nowMs + ttlMs).toISOString();
