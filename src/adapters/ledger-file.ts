@@ -57,7 +57,11 @@ export class LedgerFile {
   private readonly lookupCommits: CommitLookup | undefined;
 
   /** Without `lookupCommits` pending records are never folded (they wait for a LedgerFile that can check them). */
-  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup } = {}) {
+  /** This worktree's HEAD reflog: commits made here whose post-commit died are found there. */
+  private readonly reflogPath: string | undefined;
+
+  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup; reflog?: string } = {}) {
+    this.reflogPath = opts.reflog;
     this.dir = stateDir;
     this.path = join(stateDir, 'ledger.jsonl');
     this.headPath = join(stateDir, 'ledger.head');
@@ -362,6 +366,8 @@ export class LedgerFile {
       if (repair) events = [repair, ...events];
       // only now, with the tail checked: a corrupt ledger folds nothing in
       const pending = this.collectPending(events, () => lastBatchCommits(fd, size));
+      const missed = this.collectMissed(events, pending.remove, () => lastBatchCommits(fd, size));
+      if (missed.fold.length) pending.fold.push(...missed.fold);
       const all = pending.fold.length ? [...pending.fold, ...events] : events;
       if (all.length === 0) {
         this.removePending(pending.remove);
@@ -408,10 +414,107 @@ export class LedgerFile {
       writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
       // durable: the folded (and superseded) records can go
       this.removePending(pending.remove);
+      missed.advance();
       return { out: out.slice(pending.fold.length), folded: pending.fold.length };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** `cache/reflog-seen.json`: how far each worktree's HEAD reflog has been looked through. */
+  get reflogSeenPath(): string {
+    return join(this.dir, 'cache', 'reflog-seen.json');
+  }
+
+  /**
+   * Commits git reports as made (a `commit` line in this worktree's HEAD reflog since the last
+   * ledger write) that neither a pending record nor the ledger's last batch nor this append
+   * records: their post-commit died. They are recorded now as `commit` events marked
+   * `recovered`. Lines younger than RECOVER_AFTER_MS wait (their post-commit may still be
+   * running); `advance()` moves the mark only once the append is durable.
+   */
+  private collectMissed(events: readonly LedgerEventInput[], pendingNames: readonly string[], lastBatch: () => Set<string>): { fold: LedgerEventInput[]; advance: () => void } {
+    const none = { fold: [], advance: () => undefined };
+    const reflog = this.reflogPath;
+    if (!reflog || !this.lookupCommits) return none;
+    let size: number;
+    try {
+      size = statSync(reflog).size;
+    } catch {
+      return none;
+    }
+    let seen: Record<string, number> = {};
+    try {
+      const v = JSON.parse(readFileSync(this.reflogSeenPath, 'utf8')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) seen = v as Record<string, number>;
+    } catch {
+      /* first look (or a lost cache): start from here */
+    }
+    const from = seen[reflog];
+    const save = (to: number) => () => {
+      try {
+        writeFileAtomic(this.reflogSeenPath, `${JSON.stringify({ ...seen, [reflog]: to })}\n`, undefined, { fsync: false });
+      } catch {
+        /* a mark that cannot be written only means looking again */
+      }
+    };
+    if (from === size) return none;
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from > size || size - from > (4 << 20)) return { fold: [], advance: save(size) };
+    let text: string;
+    try {
+      const fd = openSync(reflog, 'r');
+      try {
+        const buf = Buffer.alloc(size - from);
+        const n = readSync(fd, buf, 0, buf.length, from);
+        text = buf.toString('utf8', 0, n);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return none;
+    }
+    const nowS = this.now().getTime() / 1000;
+    const candidates: { id: string; at: number }[] = [];
+    let to = from;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      const line = text.slice(start, nl);
+      const m = /^[0-9a-f]+ ([0-9a-f]+) [^\t]*> (\d+) [+-]\d{4}\t(.*)$/.exec(line);
+      if (m && /^commit( \((initial|amend)\))?:/.test(m[3]!) && isObjectId(m[1]!)) {
+        const at = Number(m[2]);
+        if (nowS - at < RECOVER_AFTER_MS / 1000) break; // too young: its post-commit may be running
+        candidates.push({ id: m[1]!, at });
+      }
+      start = nl + 1;
+      to = from + Buffer.byteLength(text.slice(0, start));
+    }
+    if (candidates.length === 0) return { fold: [], advance: to !== from ? save(to) : () => undefined };
+    const known = lastBatch();
+    for (const n of pendingNames) known.add(n);
+    for (const n of this.pendingNames()) known.add(n);
+    for (const e of events) if (e.subject?.commit) known.add(e.subject.commit);
+    const want = [...new Set(candidates.map((c) => c.id))].filter((id) => !known.has(id));
+    if (want.length === 0) return { fold: [], advance: save(to) };
+    let commits: ReadonlyMap<string, CommitObject>;
+    try {
+      commits = this.lookupCommits(want);
+    } catch {
+      return none;
+    }
+    const fold: LedgerEventInput[] = [];
+    for (const id of want) {
+      const c = commits.get(id);
+      if (!c) continue; // gone (amended away and pruned): nothing to record
+      fold.push({
+        event: 'commit',
+        actor: { kind: 'system', id: 'agent-gates' },
+        subject: { commit: id, tree: c.tree },
+        data: { recovered: true, source: 'reflog', committed_at: new Date(c.time).toISOString(), parents: c.parents, reason: 'git made this commit but its post-commit hook did not record it' },
+      });
+    }
+    return { fold, advance: save(to) };
   }
 
   private removePending(names: readonly string[]): void {
@@ -652,6 +755,9 @@ export class LedgerFile {
     }, { what: 'the ledger' });
   }
 }
+
+/** A commit's reflog line younger than this waits: its post-commit hook may still be running. */
+const RECOVER_AFTER_MS = 30_000;
 
 const REJECT = Buffer.from('reject');
 const ESCAPE = Buffer.from('\\u');
