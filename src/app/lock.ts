@@ -23,7 +23,7 @@ import {
   shellQuote,
   type Holder,
 } from '../gates/locks.js';
-import { parseDuration } from '../schema/defaults.js';
+import { DURATION_BOUNDS, durationProblem, parseDuration } from '../schema/defaults.js';
 import { LEASE_FORMAT, type LeaseRecord } from '../schema/lease.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 import type { Ctx } from './context.js';
@@ -124,11 +124,13 @@ export async function leasePaths(ctx: Ctx, inputs: readonly string[], cwd: strin
 }
 
 function ttlOf(text: string | undefined, fallback: string, what = '--ttl'): number {
-  const ms = parseDuration(text ?? fallback);
-  if (ms === undefined || ms <= 0) {
-    throw new GateError('USAGE', `${what} "${text}" is not a duration.`, { fix: `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
+  const bounds = what === '--wait' ? DURATION_BOUNDS.wait : DURATION_BOUNDS.lease_ttl;
+  const problem = durationProblem(text ?? fallback, bounds);
+  if (problem) {
+    const field = text === undefined ? 'handoff.lease_ttl in .agents/gates.yaml' : what;
+    throw new GateError(text === undefined ? 'CONFIG_INVALID' : 'USAGE', `${field} must be ${problem}.`, { fix: text === undefined ? 'set handoff.lease_ttl to a duration like 30m, then run `gate doctor`' : `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
   }
-  return ms;
+  return parseDuration(text ?? fallback)!;
 }
 
 // ---------------------------------------------------------------------------------------------
