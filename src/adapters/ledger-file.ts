@@ -191,7 +191,7 @@ export class LedgerFile {
       } finally {
         closeSync(fd);
       }
-    });
+    }, this.path);
   }
 
   /**
@@ -231,7 +231,7 @@ export class LedgerFile {
       } finally {
         closeSync(fd);
       }
-    }), { what: 'the ledger' });
+    }, this.path), { what: 'the ledger' });
   }
 
   /** Start a new ledger in a clone whose state was lost (`gate audit repair --new-ledger`). */
@@ -249,7 +249,7 @@ export class LedgerFile {
       rmSync(this.headPath, { force: true }); // a head left from the lost ledger would not match
       const id = this.repoId(true, { restart: true })!;
       return { previous, id };
-    });
+    }, this.path);
   }
 
   /** Append events as one atomic batch. */
@@ -314,7 +314,7 @@ export class LedgerFile {
   }
 
   private appendLocked(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
-    return fsBoundary('the ledger', () => this.appendLockedRaw(events));
+    return fsBoundary('the ledger', () => this.appendLockedRaw(events), this.path);
   }
 
   /**
@@ -560,6 +560,10 @@ export class LedgerFile {
    * the result is ok.
    */
   async verify(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+    return fsBoundary('the ledger', () => this.verifyRaw(onProgress, observe), this.path);
+  }
+
+  private async verifyRaw(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
     const head = this.readHead();
     const genesis = this.genesis();
     const v = new ChainVerifier(genesis, head?.seq ?? -1, observe);
