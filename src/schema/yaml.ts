@@ -27,7 +27,12 @@ export function parseYaml(text: string, maxBytes: number = YAML_MAX_BYTES): Yaml
       ok: false,
       problems: doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}, column ${pos.col}` : '(yaml)'}: ${e.message.split('\n')[0]}`;
+        const where = pos ? `line ${pos.line}, column ${pos.col}` : '(yaml)';
+        if (e.code === 'DUPLICATE_KEY') {
+          const key = /^["']?([^:"'\n]{1,80})/.exec(text.slice(e.pos[0]))?.[1]?.trim();
+          return `${where}: the key ${key ? `"${key}" ` : ''}appears twice in one mapping (keys must be unique)`;
+        }
+        return `${where}: ${e.message.split('\n')[0]}`;
       }),
     };
   }
