@@ -93,6 +93,31 @@ describe('disk faults', () => {
     worksAgain();
   });
 
+  it('a deleted state directory is reported (STATE_MISSING), never silently recreated; `gate audit repair --new-ledger` starts over and records the loss', () => {
+    const moved = `${S}.gone`;
+    renameSync(S, moved);
+    try {
+      const a = lab.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);
+      expect(a.code).toBe(3);
+      expect(a.stderr).toContain('gone');
+      expect(a.stderr).toContain('gate audit repair --new-ledger');
+      expect(a.stderr).not.toMatch(STACK);
+      const r = lab.gate(['audit', 'repair', '--new-ledger', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).restarted.previous).toMatch(/^[0-9a-f-]{36}$/);
+      const first = lab.ledger()[0]!;
+      expect(first.event).toBe('ledger.repair');
+      expect(first.data).toMatchObject({ new_ledger: true, reason: 'the state directory was lost' });
+      worksAgain();
+      // --new-ledger refuses while a ledger is there
+      expect(lab.gate(['audit', 'repair', '--new-ledger']).code).toBe(2);
+    } finally {
+      rmSync(S, { recursive: true, force: true });
+      renameSync(moved, S);
+    }
+    worksAgain();
+  });
+
   it('a full disk: a 64 KiB tmpfs on the state directory (where mounting is allowed)', () => {
     const mnt = join(lab.r.home, 'full');
     mkdirSync(mnt);
