@@ -19,7 +19,8 @@ import { GATE_BIN, makeRepo, run, type RunResult, type TempRepo } from './repo.j
 
 export const WRITE_SYSCALLS = ['write', 'pwrite64', 'rename', 'renameat', 'renameat2', 'fsync', 'fdatasync', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir', 'ftruncate'] as const;
 
-export const HAS_STRACE = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+/** GATE_KILLPOINTS_NO_STRACE=1 exercises the fallback (random-time kills) where strace exists. */
+export const HAS_STRACE = process.env.GATE_KILLPOINTS_NO_STRACE !== '1' && spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 export interface Figures {
   operation: string;
@@ -137,10 +138,10 @@ export const OPERATIONS: Operation[] = [
     },
   },
   {
-    name: 'ledger append (gate audit repair → fold + record)',
+    name: 'ledger append',
     prepare: (lab) => {
-      // a gated commit's worth of ledger work without git: an ADR-free `gate explain` is heavy;
-      // `gate lock renew` on a free path records a lease.deny (one append) cheaply
+      // one plain append (and the fold of anything pending): `gate lock renew` of a free path
+      // records a lease.deny and exits 1
       void lab;
       return { cmd: process.execPath, args: [GATE_BIN, 'lock', 'renew', 'free-doc/progress.md', '--owner', 'z'] };
     },

@@ -20,7 +20,7 @@ afterAll(() => {
 
 describe(`kill points (${HAS_STRACE ? 'strace fault injection' : 'no strace: random-time SIGKILL'}${STRESS ? ', stress' : ''})`, () => {
   for (const op of OPERATIONS) {
-    it(`${op.name}: killed at ${STRESS ? 'every write boundary + 200 random times' : 'a sample of write boundaries'}, the ledger verifies or is repaired, nothing acknowledged is lost`, async () => {
+    it(`${op.name}: killed at ${!HAS_STRACE ? 'random times' : STRESS ? 'every write boundary + 200 random times' : 'a sample of write boundaries'}, the ledger verifies or is repaired, nothing acknowledged is lost`, async () => {
       const fs = await killOperation(lab, op, STRESS ? { points: 'all', random: 200, enospc: 40 } : { points: 3, random: 0, enospc: 1 });
       all.push(...fs);
       for (const f of fs) {
