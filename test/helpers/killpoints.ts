@@ -13,7 +13,7 @@
  * `error=ENOSPC` replaces the signal for the disk-full variant.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, run, type RunResult, type TempRepo } from './repo.js';
 
@@ -139,12 +139,9 @@ export const OPERATIONS: Operation[] = [
   },
   {
     name: 'ledger append',
-    prepare: (lab) => {
-      // one plain append (and the fold of anything pending): `gate lock renew` of a free path
-      // records a lease.deny and exits 1
-      void lab;
-      return { cmd: process.execPath, args: [GATE_BIN, 'lock', 'renew', 'free-doc/progress.md', '--owner', 'z'] };
-    },
+    // one plain append (and the fold of anything pending): `gate lock renew` of a free path
+    // records a lease.deny and exits 1
+    prepare: () => ({ cmd: process.execPath, args: [GATE_BIN, 'lock', 'renew', 'free-doc/progress.md', '--owner', 'z'] }),
     acknowledge: () => undefined,
     reset: () => undefined,
   },
@@ -349,8 +346,3 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
   return out;
 }
 
-export function writeFile(path: string, text: string): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  chmodSync(path, 0o644);
-}

@@ -13,8 +13,12 @@ import { account, figures, HAS_STRACE, killOperation, makeLab, OPERATIONS, type 
 const STRESS = process.env.GATE_STRESS === '1';
 const all: Figures[] = [];
 const lab = makeLab();
-afterAll(() => {
+/** The figures so far (written after each operation, so an interrupted run still leaves them). */
+const report = (): void => {
   if (process.env.GATE_KILLPOINTS_REPORT) writeFileSync(process.env.GATE_KILLPOINTS_REPORT, `${JSON.stringify({ strace: HAS_STRACE, stress: STRESS, figures: all }, null, 2)}\n`);
+};
+afterAll(() => {
+  report();
   lab.r.cleanup();
 });
 
@@ -23,6 +27,7 @@ describe(`kill points (${HAS_STRACE ? 'strace fault injection' : 'no strace: ran
     it(`${op.name}: killed at ${!HAS_STRACE ? 'random times' : STRESS ? 'every write boundary + 200 random times' : 'a sample of write boundaries'}, the ledger verifies or is repaired, nothing acknowledged is lost`, async () => {
       const fs = await killOperation(lab, op, STRESS ? { points: 'all', random: 200, enospc: 40 } : { points: 3, random: 0, enospc: 1 });
       all.push(...fs);
+      report();
       for (const f of fs) {
         expect(f.failures, `${f.operation} (${f.mode})`).toEqual([]);
         expect(f.runs).toBeGreaterThan(0);
