@@ -19,6 +19,8 @@ import { GATE_BIN, makeRepo, run, type RunResult, type TempRepo } from './repo.j
 
 export const WRITE_SYSCALLS = ['write', 'pwrite64', 'rename', 'renameat', 'renameat2', 'fsync', 'fdatasync', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir', 'ftruncate'] as const;
 
+const ENOSPC_SYSCALLS: readonly string[] = ['pwrite64', 'fsync', 'fdatasync', 'mkdir', 'mkdirat'];
+
 /** GATE_KILLPOINTS_NO_STRACE=1 exercises the fallback (random-time kills) where strace exists. */
 export const HAS_STRACE = process.env.GATE_KILLPOINTS_NO_STRACE !== '1' && spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
@@ -192,37 +194,56 @@ export function boundaries(lab: Lab, op: Operation): { syscall: string; n: numbe
   return out;
 }
 
-function runTraced(lab: Lab, op: Operation, inject: string | undefined): RunResult & { signalled: boolean } {
-  const { cmd, args } = op.prepare(lab);
-  const argv = inject ? ['strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${WRITE_SYSCALLS.join(',')}`, '-e', `inject=${inject}`, cmd, ...args]] as const : [cmd, args] as const;
-  const r = run(argv[0], argv[1] as string[], { cwd: lab.r.dir, env: lab.env });
-  return { ...r, signalled: r.code >= 128 };
-}
+/** Longer than any operation takes; a run still going then is a hang (reported, its group killed). */
+const HANG_MS = 120_000;
 
-/** A run SIGKILLed after a random delay (no strace here). */
-async function runRandomKill(lab: Lab, op: Operation, maxMs: number): Promise<RunResult & { signalled: boolean }> {
-  const { cmd, args } = op.prepare(lab);
-  const p = spawn(cmd, args, { cwd: lab.r.dir, env: lab.env, detached: true });
+/** Run in its own process group; SIGKILL the group after `killAfterMs` (a kill point) or HANG_MS (a hang). */
+function runGroup(cmd: string, args: readonly string[], lab: Lab, killAfterMs?: number): Promise<RunResult & { signalled: boolean; hung: boolean }> {
+  const p = spawn(cmd, args as string[], { cwd: lab.r.dir, env: lab.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let hung = false;
   p.stdout.on('data', (d) => (stdout += d));
   p.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => {
+  const killGroup = () => {
     try {
-      process.kill(-p.pid!, 'SIGKILL'); // the whole group: git and its hooks too
+      process.kill(-p.pid!, 'SIGKILL'); // the whole group: git, its hooks, strace's tracees
     } catch {
       /* already done */
     }
-  }, Math.random() * maxMs);
-  const code = await new Promise<number>((res) => p.on('close', (c, sig) => res(c ?? (sig ? 137 : -1))));
-  clearTimeout(timer);
-  return { code, stdout, stderr, signalled: code >= 128 };
+  };
+  const timer = killAfterMs === undefined ? undefined : setTimeout(killGroup, killAfterMs);
+  const hang = setTimeout(() => {
+    hung = true;
+    killGroup();
+  }, HANG_MS);
+  return new Promise((res) =>
+    p.on('close', (c, sig) => {
+      clearTimeout(timer);
+      clearTimeout(hang);
+      const code = c ?? (sig ? 137 : -1);
+      res({ code, stdout, stderr, signalled: code >= 128, hung });
+    }),
+  );
+}
+
+function runTraced(lab: Lab, op: Operation, inject: string | undefined): Promise<RunResult & { signalled: boolean; hung: boolean }> {
+  const { cmd, args } = op.prepare(lab);
+  if (!inject) return runGroup(cmd, args, lab);
+  return runGroup('strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${WRITE_SYSCALLS.join(',')}`, '-e', `inject=${inject}`, cmd, ...args], lab);
+}
+
+/** A run SIGKILLed (its whole process group) after a random delay. */
+function runRandomKill(lab: Lab, op: Operation, maxMs: number): Promise<RunResult & { signalled: boolean; hung: boolean }> {
+  const { cmd, args } = op.prepare(lab);
+  return runGroup(cmd, args, lab, Math.random() * maxMs);
 }
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)|internal error \(a bug\)/;
 
 /** After a run: verify (repairing when needed) and check every invariant. */
-function check(lab: Lab, op: Operation, out: RunResult & { signalled: boolean }, f: Figures, label: string): void {
+function check(lab: Lab, op: Operation, out: RunResult & { signalled: boolean; hung?: boolean }, f: Figures, label: string): void {
+  if (out.hung) f.failures.push(`${label}: still running after ${HANG_MS} ms (killed)`);
   if (STACK.test(out.stderr) || out.code === 70) {
     f.stacks += 1;
     f.failures.push(`${label}: a stack or exit 70: ${out.stderr.slice(0, 400)}`);
@@ -315,16 +336,20 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
     const chosen = opts.points === 'all' ? all : sample(all, opts.points);
     for (const b of chosen) {
       f.runs += 1;
-      check(lab, op, runTraced(lab, op, `${b.syscall}:signal=SIGKILL:when=${b.n}`), f, `${op.name} killed at ${b.syscall}#${b.n}`);
+      check(lab, op, await runTraced(lab, op, `${b.syscall}:signal=SIGKILL:when=${b.n}`), f, `${op.name} killed at ${b.syscall}#${b.n}`);
     }
     out.push(f);
     if (opts.enospc > 0) {
-      const writes = all.filter((b) => b.syscall === 'write' || b.syscall === 'pwrite64' || b.syscall === 'fsync');
+      // ENOSPC where a filesystem can report it: positional writes (the ledger's data), fsync
+      // (delayed allocation), mkdir. Not plain write(): most of those go to pipes and sockets
+      // (stdout, libuv's internal pipes), where ENOSPC cannot happen and an injected one deadlocks
+      // the runtime. A real full disk on every write is the tmpfs case in disk-faults.test.ts.
+      const writes = all.filter((b) => ENOSPC_SYSCALLS.includes(b.syscall));
       const g = figures(op.name, 'strace-enospc');
       g.boundaries = writes.length;
       for (const b of sample(writes, opts.enospc)) {
         g.runs += 1;
-        const r = runTraced(lab, op, `${b.syscall}:error=ENOSPC:when=${b.n}`);
+        const r = await runTraced(lab, op, `${b.syscall}:error=ENOSPC:when=${b.n}`);
         check(lab, op, r, g, `${op.name} ENOSPC at ${b.syscall}#${b.n}`);
       }
       out.push(g);
@@ -333,7 +358,7 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
   if (opts.random > 0 || !HAS_STRACE) {
     const f = figures(op.name, 'random-time-kill');
     const t0 = Date.now();
-    const probe = runTraced(lab, op, undefined);
+    const probe = await runTraced(lab, op, undefined);
     const dur = Math.max(50, Date.now() - t0);
     check(lab, op, probe, f, `${op.name} (unkilled)`);
     const n = HAS_STRACE ? opts.random : Math.max(opts.random, typeof opts.points === 'number' ? opts.points : 200);
