@@ -23,7 +23,7 @@ import {
   shellQuote,
   type Holder,
 } from '../gates/locks.js';
-import { parseDuration } from '../schema/defaults.js';
+import { DURATION_BOUNDS, durationProblem, parseDuration } from '../schema/defaults.js';
 import { LEASE_FORMAT, type LeaseRecord } from '../schema/lease.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 import type { Ctx } from './context.js';
@@ -124,11 +124,13 @@ export async function leasePaths(ctx: Ctx, inputs: readonly string[], cwd: strin
 }
 
 function ttlOf(text: string | undefined, fallback: string, what = '--ttl'): number {
-  const ms = parseDuration(text ?? fallback);
-  if (ms === undefined || ms <= 0) {
-    throw new GateError('USAGE', `${what} "${text}" is not a duration.`, { fix: `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
+  const bounds = what === '--wait' ? DURATION_BOUNDS.wait : DURATION_BOUNDS.lease_ttl;
+  const problem = durationProblem(text ?? fallback, bounds);
+  if (problem) {
+    const field = text === undefined ? 'handoff.lease_ttl in .agents/gates.yaml' : what;
+    throw new GateError(text === undefined ? 'CONFIG_INVALID' : 'USAGE', `${field} must be ${problem}.`, { fix: text === undefined ? 'set handoff.lease_ttl to a duration like 30m, then run `gate doctor`' : `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
   }
-  return ms;
+  return parseDuration(text ?? fallback)!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +253,11 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
       const decisions = paths.map((p, i) => decideAcquire(current[i], owner, nowMs));
       const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
       if (denied.length) return { granted: [] as Granted[], denied, recs: [] as LeaseRecord[], events: [] as LedgerEventInput[] };
-      let last = store.readFence();
-      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token)); // counter lost: stay above every token on record
+      // fencing tokens come from the ledger (ADR 0011): above every entry in it, so above every
+      // token ever granted (each grant is appended after this read), whatever happened to
+      // fence.json or to a grant killed before its record was written
+      let last = Math.max(store.readFence(), ctx.ledger.lastSeq());
+      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token));
       const otherTokens = current.flatMap((c) => (c ? [c.token] : []));
       const iso = now.toISOString();
       const expires = new Date(nowMs + ttlMs).toISOString();

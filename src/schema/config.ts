@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultConfig, parseDuration, type GatesConfig } from './defaults.js';
+import { defaultConfig, DURATION_BOUNDS, durationProblem, type GatesConfig } from './defaults.js';
 import { globProblem } from '../gates/glob.js';
 
 const D = defaultConfig();
@@ -35,9 +35,11 @@ const repoPath = (fallback: string) => z
     if (why) ctx.addIssue({ code: 'custom', message: why });
   })
   .transform(normaliseRepoPath);
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
-  message: 'a duration like "30s", "30m", "2h" or "7d"',
-});
+const duration = (bounds: { min: number; max: number }) =>
+  z.string({ error: 'a duration like "30s", "30m", "2h" or "7d"' }).superRefine((s, ctx) => {
+    const p = durationProblem(s, bounds);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
 const tier = z.enum(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM'], {
   error: (iss) => `one of AUTO, CONFIRM, DOUBLE_CONFIRM (got ${JSON.stringify(iss.input)})`,
 });
@@ -52,11 +54,11 @@ export const surfaceSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    version: z.literal(1, { error: 'version: 1' }).default(1),
+    version: z.literal(1, { error: (iss) => `1, the only version this tool reads (got ${JSON.stringify(iss.input)})` }).default(1),
     handoff: z
       .strictObject({
         paths: z.array(glob).default(D.handoff.paths),
-        lease_ttl: duration.default(D.handoff.lease_ttl),
+        lease_ttl: duration(DURATION_BOUNDS.lease_ttl).default(D.handoff.lease_ttl),
         task_progress: z
           .string()
           .refine((s) => s.includes('{id}'), 'a path containing "{id}"')
@@ -79,13 +81,21 @@ export const configSchema = z
         require_signature: z.boolean().default(D.approval.require_signature),
         min_strength: z.enum(['terminal', 'software-key', 'fido-touch']).default(D.approval.min_strength),
         allowed_signers: repoPath(D.approval.allowed_signers),
-        max_age: duration.default(D.approval.max_age),
+        max_age: duration(DURATION_BOUNDS.max_age).default(D.approval.max_age),
       })
       .prefault({}),
-    adr: z.strictObject({ dir: z.string().min(1).default(D.adr.dir) }).prefault({}),
+    adr: z
+      .strictObject({
+        dir: z
+          .string()
+          .min(1)
+          .refine((d) => !d.startsWith('/') && !/^[A-Za-z]:|\\/.test(d) && !d.split('/').includes('..'), 'a directory inside the repository (relative, without "..")')
+          .default(D.adr.dir),
+      })
+      .prefault({}),
     review: z
       .strictObject({
-        since: duration.default(D.review.since),
+        since: duration(DURATION_BOUNDS.since).default(D.review.since),
         min_samples: z.number().int().min(1).default(D.review.min_samples),
         noisy_surface_share: z.number().min(0).max(1).default(D.review.noisy_surface_share),
         rubber_stamp_rate: z.number().min(0).max(1).default(D.review.rubber_stamp_rate),

@@ -107,11 +107,35 @@ export function defaultConfig(): GatesConfig {
 
 /** "30m", "10s", "2h", "7d", "500ms" → milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  const m = /^(\d{1,12})(ms|s|m|h|d)$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return n * unit;
+}
+
+/** Bounds of each duration (ms): below `min` or above `max` is refused with a message naming both. */
+export const DURATION_BOUNDS = {
+  lease_ttl: { min: 1_000, max: 30 * 86_400_000 },
+  wait: { min: 0, max: 86_400_000 },
+  max_age: { min: 1_000, max: 3650 * 86_400_000 },
+  since: { min: 1_000, max: 3650 * 86_400_000 },
+} as const;
+
+function human(ms: number): string {
+  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
+}
+
+/** Why a duration text is not acceptable (undefined when it is). Never repeats the field name. */
+export function durationProblem(text: string, bounds: { min: number; max: number }): string | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) return `a duration like "30s", "30m", "2h" or "7d" (got ${JSON.stringify(text).slice(0, 60)})`;
+  if (ms < bounds.min) return `at least ${human(bounds.min)} (got ${text}${ms === 0 ? ': a zero duration would expire at once' : ''})`;
+  if (ms > bounds.max) return `at most ${human(bounds.max)} (got ${text})`;
+  return undefined;
 }
 
 export function maxTier(a: Tier, b: Tier): Tier {
