@@ -47,6 +47,18 @@ export interface GatesConfig {
   };
 }
 
+/**
+ * Bounds on a config (issue 13 item 8): beyond them the file is refused (CONFIG_INVALID naming the
+ * field) before it can cost minutes or gigabytes on every commit and in CI. `maxBytes` is checked
+ * before the YAML parser runs.
+ */
+export const CONFIG_LIMITS = {
+  maxBytes: 512 * 1024,
+  maxSurfaces: 1000,
+  maxGlobsPerList: 1000,
+  maxGlobsTotal: 5000,
+} as const;
+
 const surface = (name: string, paths: string[], tier: Tier, selfReinforcing = false): Surface => ({
   name,
   paths,
