@@ -97,6 +97,9 @@ export function defaultConfig(): GatesConfig {
         'DOUBLE_CONFIRM',
         true,
       ),
+      // CI configuration runs the range check; .gitattributes can route files through filters and
+      // merge drivers: both govern the gates, so a change to them is self-reinforcing (issue 12)
+      surface('ci-config', ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '.gitattributes'], 'DOUBLE_CONFIRM', true),
     ],
     doc_only: { enabled: true, max_changed_lines: 20 },
     approval: {
