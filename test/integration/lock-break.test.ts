@@ -107,6 +107,7 @@ describe('gate lock break: the person at the terminal', () => {
     expect(ledger(r).find((e) => e.event === 'lease.break')!.data.previous).toEqual({ corrupt: true, bytes: 'garbage' });
     const b = JSON.parse(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']).stdout);
     expect(b.granted[0]).toMatchObject({ kind: 'grant' });
+    expect(b.granted[0].token).toBeGreaterThan(1); // never a token used before
   });
 });
 
