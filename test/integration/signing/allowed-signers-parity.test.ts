@@ -120,28 +120,32 @@ function ours(tz: string, file: string, principal: string, signature: string, at
   }
 }
 
-describe.each(ZONES)('allowed_signers parity with ssh-keygen -Y verify, TZ=%s', (tz) => {
+describe('allowed_signers parity with ssh-keygen -Y verify: principals, options, keys (no time in play)', () => {
   it('plain files × principals × signatures agree', () => {
     const disagreements: string[] = [];
     let cases = 0;
     let accepted = 0;
-    for (const mk of PLAIN) {
+    PLAIN.forEach((mk, i) => {
       const file = mk();
+      // every file with k1's signature for every principal; the other key and the other namespace on a sample
+      const sigs: Array<[string, string]> = [['k1', sig1], ...(i % 5 === 0 ? ([['k1-other-namespace', sig1other], ['k2', sig2]] as Array<[string, string]>) : [])];
       for (const principal of PRINCIPALS) {
-        for (const [name, sig] of [['k1', sig1], ['k1-other-namespace', sig1other], ['k2', sig2]] as const) {
-          const a = openssh(tz, file, principal, sig, '2026-06-01T12:00:00Z');
-          const b = ours(tz, file, principal, sig, '2026-06-01T12:00:00Z');
+        for (const [name, sig] of sigs) {
+          const a = openssh('UTC', file, principal, sig, '2026-06-01T12:00:00Z');
+          const b = ours('UTC', file, principal, sig, '2026-06-01T12:00:00Z');
           cases += 1;
           if (a) accepted += 1;
           if (a !== b) disagreements.push(`${JSON.stringify(file.replace(/ssh-\S+ \S+|ecdsa-\S+ \S+/g, '<key>'))} principal=${principal} sig=${name}: ssh-keygen ${a}, ours ${b}`);
         }
       }
-    }
+    });
     expect(disagreements).toEqual([]);
-    expect(cases).toBe(PLAIN.length * PRINCIPALS.length * 3);
+    expect(cases).toBeGreaterThan(PLAIN.length * PRINCIPALS.length);
     expect(accepted).toBeGreaterThan(10); // the corpus exercises acceptances, not only refusals
   });
+});
 
+describe.each(ZONES)('allowed_signers parity with ssh-keygen -Y verify, TZ=%s', (tz) => {
   it('validity windows (local time without Z) agree at every boundary instant', () => {
     const disagreements: string[] = [];
     let accepted = 0;
