@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultConfig, DURATION_BOUNDS, durationProblem, type GatesConfig } from './defaults.js';
+import { CONFIG_LIMITS, defaultConfig, DURATION_BOUNDS, durationProblem, type GatesConfig } from './defaults.js';
 import { globProblem } from '../gates/glob.js';
 
 const D = defaultConfig();
@@ -46,7 +46,7 @@ const tier = z.enum(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM'], {
 
 export const surfaceSchema = z.strictObject({
   name: z.string().min(1).regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lower-case name like "agent-rules"'),
-  paths: z.array(glob).min(1, 'at least one glob'),
+  paths: z.array(glob).min(1, 'at least one glob').max(CONFIG_LIMITS.maxGlobsPerList, `at most ${CONFIG_LIMITS.maxGlobsPerList} globs`),
   tier,
   self_reinforcing: z.boolean().default(false),
 });
@@ -57,7 +57,7 @@ export const configSchema = z
     version: z.literal(1, { error: (iss) => `1, the only version this tool reads (got ${JSON.stringify(iss.input)})` }).default(1),
     handoff: z
       .strictObject({
-        paths: z.array(glob).default(D.handoff.paths),
+        paths: z.array(glob).max(CONFIG_LIMITS.maxGlobsPerList, `at most ${CONFIG_LIMITS.maxGlobsPerList} globs`).default(D.handoff.paths),
         lease_ttl: duration(DURATION_BOUNDS.lease_ttl).default(D.handoff.lease_ttl),
         task_progress: z
           .string()
@@ -69,7 +69,7 @@ export const configSchema = z
           .default(D.handoff.task_worktree),
       })
       .prefault({}),
-    surfaces: z.array(surfaceSchema).default(D.surfaces),
+    surfaces: z.array(surfaceSchema).max(CONFIG_LIMITS.maxSurfaces, `at most ${CONFIG_LIMITS.maxSurfaces} surfaces`).default(D.surfaces),
     doc_only: z
       .strictObject({
         enabled: z.boolean().default(D.doc_only.enabled),
@@ -105,6 +105,10 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    const globs = cfg.surfaces.reduce((n, s) => n + s.paths.length, 0);
+    if (globs > CONFIG_LIMITS.maxGlobsTotal) {
+      ctx.addIssue({ code: 'custom', path: ['surfaces'], message: `at most ${CONFIG_LIMITS.maxGlobsTotal} globs over all surfaces (got ${globs})` });
+    }
     const seen = new Set<string>();
     cfg.surfaces.forEach((s, i) => {
       if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['surfaces', i, 'name'], message: `a unique name ("${s.name}" is used twice)` });
