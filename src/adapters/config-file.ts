@@ -25,7 +25,7 @@ export interface LoadedConfig {
 /** Parse and validate config text (loads yaml and zod). */
 export async function parseConfigText(text: string, label = CONFIG_PATH): Promise<GatesConfig> {
   if (text.length > CONFIG_LIMITS.maxBytes) {
-    throw new GateError('CONFIG_INVALID', `${label} is ${text.length} characters long, more than the ${CONFIG_LIMITS.maxBytes} a config may have, so no gate can be evaluated.`, {
+    throw new GateError('CONFIG_INVALID', `${label} is ${text.length} characters long, larger than the ${CONFIG_LIMITS.maxBytes} a config may have, so no gate can be evaluated.`, {
       fix: `shorten ${label} (fewer surfaces, broader globs such as "dir/**"), then run \`gate doctor\``,
     });
   }
