@@ -416,34 +416,48 @@ export interface BreakResult {
   previous: Holder | { corrupt: true; bytes: string } | null;
   by: string;
   reason: string;
+  /** How the person was proven (terminal challenge, or a signature by an allowed signer). */
+  proof?: import('./lock-break.js').BreakProof;
+  /** Set when the challenge was not typed back: nothing was broken. */
+  aborted?: string;
 }
 
-export async function breakLease(ctx: Ctx, o: { path: string; reason?: string; cwd?: string; interactive?: boolean }): Promise<BreakResult> {
-  const interactive = o.interactive ?? isInteractive();
-  if (!interactive) {
-    throw new GateError('NOT_INTERACTIVE', 'gate lock break is for a person at a terminal, and this is not an interactive terminal (agents release their own leases or wait for them to expire).', {
-      fix: 'ask a person to run `gate lock break <path> --reason "<why>"` in a terminal, or wait for the lease to expire and take it over with `gate lock acquire <path>`',
-    });
-  }
+/**
+ * Break a lease: a person at a terminal (GATE_SESSION unset) types a fresh challenge, and signs
+ * when signatures are required (src/app/lock-break.ts). The ledger records the proven breaker.
+ */
+export async function breakLease(
+  ctx: Ctx,
+  o: { path: string; reason?: string; cwd?: string; term: import('./approve.js').Terminal; challenge?: () => string; signing?: import('./signed-approval.js').SigningOptions },
+): Promise<BreakResult> {
+  const { requirePerson, proveBreaker, breakerId } = await import('./lock-break.js');
+  requirePerson(o.term, o.path);
   const reason = o.reason?.trim();
   if (!reason) throw new GateError('USAGE', 'breaking a lease needs a reason (it is recorded in the ledger).', { fix: `gate lock break ${shellQuote(o.path)} --reason "<why>"` });
   const [path] = await leasePaths(ctx, [o.path], o.cwd);
   const store = new LeaseStore(ctx.stateDir);
-  const who = whoAmI(ctx.git);
-  const by = who.email ? `human:${who.email}` : `human:${who.osUser}`;
-  return store.locked(async () => {
-    let previous: BreakResult['previous'] = null;
+  const readPrevious = (): BreakResult['previous'] => {
     try {
       const rec = store.read(path!);
-      previous = rec ? holderOf(rec) : null;
+      return rec ? holderOf(rec) : null;
     } catch (e) {
       if (!(e instanceof GateError) || e.code !== 'LEASE_CORRUPT') throw e;
-      previous = { corrupt: true, bytes: (store.raw(path!) ?? '').slice(0, 2000) };
+      return { corrupt: true, bytes: (store.raw(path!) ?? '').slice(0, 2000) };
     }
-    if (previous === null) return { path: path!, broken: false, previous, by, reason };
-    await ctx.record({ event: 'lease.break', actor: { kind: 'human', id: by }, subject: { paths: [path!] }, data: { reason, previous, os_user: who.osUser, host: who.host } });
+  };
+  const seen = readPrevious();
+  if (seen === null) return { path: path!, broken: false, previous: null, by: '', reason };
+  const proof = await proveBreaker(ctx, o.term, { path: path!, reason, previous: seen }, { ...(o.challenge ? { challenge: o.challenge } : {}), ...(o.signing ? { signing: o.signing } : {}) });
+  if ('aborted' in proof) return { path: path!, broken: false, previous: seen, by: '', reason, aborted: `${proof.aborted}; the lease was not broken` };
+  const by = breakerId(proof);
+  return store.locked(async () => {
+    const previous = readPrevious();
+    if (JSON.stringify(previous) !== JSON.stringify(seen)) {
+      throw new GateError('DENIED', `the lease on ${path} changed while you were confirming; nothing was broken.`, { fix: `gate lock status ${shellQuote(path!)}, then gate lock break ${shellQuote(path!)} --reason "<why>" again` });
+    }
+    await ctx.record({ event: 'lease.break', actor: { kind: 'human', id: by }, subject: { paths: [path!] }, data: { reason, previous, os_user: proof.os_user, host: proof.host, proof } });
     store.remove(path!);
-    return { path: path!, broken: true, previous, by, reason };
+    return { path: path!, broken: true, previous, by, reason, proof };
   });
 }
 

@@ -47,6 +47,18 @@ export interface GatesConfig {
   };
 }
 
+/**
+ * Bounds on a config (issue 13 item 8): beyond them the file is refused (CONFIG_INVALID naming the
+ * field) before it can cost minutes or gigabytes on every commit and in CI. `maxBytes` is checked
+ * before the YAML parser runs.
+ */
+export const CONFIG_LIMITS = {
+  maxBytes: 512 * 1024,
+  maxSurfaces: 1000,
+  maxGlobsPerList: 1000,
+  maxGlobsTotal: 5000,
+} as const;
+
 const surface = (name: string, paths: string[], tier: Tier, selfReinforcing = false): Surface => ({
   name,
   paths,
@@ -85,6 +97,9 @@ export function defaultConfig(): GatesConfig {
         'DOUBLE_CONFIRM',
         true,
       ),
+      // CI configuration runs the range check; .gitattributes can route files through filters and
+      // merge drivers: both govern the gates, so a change to them is self-reinforcing (issue 12)
+      surface('ci-config', ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '.gitattributes'], 'DOUBLE_CONFIRM', true),
     ],
     doc_only: { enabled: true, max_changed_lines: 20 },
     approval: {

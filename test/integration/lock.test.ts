@@ -25,7 +25,7 @@ function repo(): TempRepo {
   return r;
 }
 
-function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
+function ledger(r: TempRepo): { event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
   const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');
   if (!existsSync(p)) return [];
   return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -33,13 +33,8 @@ function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string 
 
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
-// the full 16 × 50 under GATE_STRESS=1 (npm run test:stress); a small version in the default run
-const WORKERS = process.env.GATE_STRESS === '1' ? 16 : 4;
-const CYCLES = process.env.GATE_STRESS === '1' ? 50 : 8;
-const TOTAL = WORKERS * CYCLES;
-
 describe('gate lock: concurrency', () => {
-  it(`${WORKERS} processes × ${CYCLES} acquire → increment → release cycles leave the counter at exactly ${TOTAL}`, async () => {
+  it('16 processes × 50 acquire → increment → release cycles leave the counter at exactly 800', async () => {
     const r = repo();
     // A private copy of the built CLI: this test runs for minutes, and a rebuild of dist/ in the
     // shared working tree must not pull modules out from under 1600 gate processes.
@@ -66,9 +61,9 @@ for (let i = 0; i < Number(cycles); i++) {
 `,
     );
     const codes = await Promise.all(
-      Array.from({ length: WORKERS }, (_, i) =>
+      Array.from({ length: 16 }, (_, i) =>
         new Promise<{ code: number | null; err: string }>((resolve) => {
-          const p = spawn(process.execPath, [worker, String(i), String(CYCLES)], { cwd: r.dir, env: r.env, stdio: ['ignore', 'ignore', 'pipe'] });
+          const p = spawn(process.execPath, [worker, String(i), '50'], { cwd: r.dir, env: r.env, stdio: ['ignore', 'ignore', 'pipe'] });
           let err = '';
           p.stderr.on('data', (d) => (err += d));
           p.on('close', (code) => resolve({ code, err }));
@@ -76,15 +71,13 @@ for (let i = 0; i < Number(cycles); i++) {
       ),
     );
     expect(codes.filter((c) => c.code !== 0)).toEqual([]);
-    expect(r.read('progress.md')).toBe(`${TOTAL}\n`);
+    expect(r.read('progress.md')).toBe('800\n');
     const events = ledger(r);
     const grants = events.filter((e) => e.event === 'lease.grant');
-    expect(grants).toHaveLength(TOTAL);
-    expect(events.filter((e) => e.event === 'lease.release')).toHaveLength(TOTAL);
-    // Fencing tokens strictly increase in ledger order, each above every ledger entry before its grant (ADR 0011).
-    const tokens = grants.map((g) => g.data.token as number);
-    for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]!);
-    for (const g of grants) expect(g.data.token as number).toBeLessThanOrEqual(g.seq);
+    expect(grants).toHaveLength(800);
+    expect(events.filter((e) => e.event === 'lease.release')).toHaveLength(800);
+    // Fencing tokens strictly increase in ledger order: 1..800.
+    expect(grants.map((g) => g.data.token)).toEqual(Array.from({ length: 800 }, (_, i) => i + 1));
     // Grants and releases alternate: nobody was granted while another held it.
     const seq = events.filter((e) => e.event === 'lease.grant' || e.event === 'lease.release').map((e) => e.event);
     for (let i = 0; i < seq.length; i += 2) expect([seq[i], seq[i + 1]]).toEqual(['lease.grant', 'lease.release']);
@@ -215,38 +208,7 @@ describe('gate lock: leases', () => {
     expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b']).code).toBe(3);
   });
 
-  it('break needs an interactive terminal and records who and why', () => {
-    const r = repo();
-    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'stuck-agent']);
-    const x = r.gate(['lock', 'break', 'progress.md', '--reason', 'agent crashed']);
-    expect(x.code).toBe(1);
-    expect(x.stderr).toContain('interactive terminal');
-    // A pseudo-terminal via script(1).
-    const cmd = `"${process.execPath}" "${GATE_BIN}" lock break progress.md --reason "agent crashed"`;
-    const t = run('script', ['-qec', cmd, '/dev/null'], { cwd: r.dir, env: r.env });
-    expect(t.code, t.stdout).toBe(0);
-    expect(t.stdout).toContain('broke the lease on progress.md');
-    const br = ledger(r).find((e) => e.event === 'lease.break')!;
-    expect(br.actor.id).toBe('human:human@example.com');
-    expect(br.data.reason).toBe('agent crashed');
-    expect(br.data.previous.owner).toBe('stuck-agent');
-    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
-  });
-
-  it('a person clears a corrupt record with break (recorded with the bytes); then leases work again', () => {
-    const r = repo();
-    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);
-    const dir = join(r.commonDir(), 'agent-gates', 'leases');
-    const file = readdirSync(dir).find((n) => n.endsWith('-progress.md.json'))!;
-    writeFileSync(join(dir, file), 'garbage');
-    const cmd = `"${process.execPath}" "${GATE_BIN}" lock break progress.md --reason "corrupt record"`;
-    const t = run('script', ['-qec', cmd, '/dev/null'], { cwd: r.dir, env: r.env });
-    expect(t.code, t.stdout).toBe(0);
-    expect(ledger(r).find((e) => e.event === 'lease.break')!.data.previous).toEqual({ corrupt: true, bytes: 'garbage' });
-    const b = json(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']).stdout);
-    expect(b.granted[0]).toMatchObject({ kind: 'grant' });
-    expect(b.granted[0].token).toBeGreaterThan(1); // never a token used before (ADR 0011)
-  });
+  // `gate lock break` (terminal, challenge, signature, corrupt records): test/integration/lock-break.test.ts
 });
 
 describe('gate-a pre-commit', () => {
