@@ -12,6 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Where the entry points live (plain repository paths: scripts/refolder.mjs rewrites them when files move).
+const HOT_ENTRY = 'src/cli/main.ts';
+const PROGRAM_ENTRY = 'src/cli/program.ts';
+const ESM_IMPORT = 'src/esm-import.ts';
+const CONFIG_SCHEMA = 'src/schema/config.ts';
+/** `import('<this>')` in HOT_ENTRY loads the commander program. */
+const programSpecifier = (() => {
+  const r = relative(dirname(HOT_ENTRY), PROGRAM_ENTRY).replace(/\\/g, '/').replace(/\.ts$/, '.js');
+  return r.startsWith('.') ? r : `./${r}`;
+})();
+const pathRe = (p) => new RegExp(`[\\\\/]${p.split('/').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\\\/]')}$`);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Build into a private directory and swap it in, so a concurrent test run never sees a half-built dist/.
 const out = `dist.tmp-${process.pid}`;
@@ -43,7 +54,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', program: 'src/cli/program.ts' },
+  entryPoints: { cli: HOT_ENTRY, program: PROGRAM_ENTRY },
   chunkNames: 'chunks/[name]-[hash]',
 });
 
@@ -61,7 +72,7 @@ await build({
 const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
 const hookResult = await build({
   ...shared,
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: [HOT_ENTRY],
   outfile: join(out, 'hook.cjs'),
   format: 'cjs',
   define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateMetaUrl' },
@@ -70,20 +81,20 @@ const hookResult = await build({
   plugins: [{
     name: 'hook-externals',
     setup(b) {
-      b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
-        relative(root, args.importer) === join('src', 'cli', 'main.ts') ? { path: './program.js', external: true } : undefined);
+      b.onResolve({ filter: /program\.js$/ }, (args) =>
+        args.path === programSpecifier && relative(root, args.importer) === join(...HOT_ENTRY.split('/')) ? { path: './program.js', external: true } : undefined);
       b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
       // No `import()` may remain in this file (bin/gate.js compiles it with V8's code cache, and
       // such code cannot run import() on node 20): ES modules are imported by dist/esm-import.cjs.
       b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
-      b.onLoad({ filter: /[\\/]src[\\/]esm-import\.ts$/ }, () => ({
+      b.onLoad({ filter: pathRe(ESM_IMPORT) }, () => ({
         contents: "export function importModule(url) { return require('./esm-import.cjs')(url); }",
         loader: 'js',
       }));
-      b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, async (args) => {
+      b.onLoad({ filter: pathRe(HOT_ENTRY) }, async (args) => {
         const src = readFileSync(args.path, 'utf8');
-        const from = "await import('./program.js')";
-        if (src.split(from).length !== 2) throw new Error(`src/cli/main.ts: expected exactly one ${from}`);
+        const from = `await import('${programSpecifier}')`;
+        if (src.split(from).length !== 2) throw new Error(`${HOT_ENTRY}: expected exactly one ${from}`);
         return { contents: src.replace(from, "await require('./esm-import.cjs')('./program.js')"), loader: 'ts' };
       });
     },
@@ -91,7 +102,7 @@ const hookResult = await build({
 });
 writeFileSync(
   join(out, 'esm-import.cjs'),
-  "'use strict';\n// ES modules for dist/hook.cjs (see src/esm-import.ts): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n",
+  `'use strict';\n// ES modules for dist/hook.cjs (see ${ESM_IMPORT}): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n`,
 );
 for (const name of Object.keys(VENDOR)) {
   await build({
@@ -105,10 +116,10 @@ for (const name of Object.keys(VENDOR)) {
 // The hot file must stay free of the libraries and of commander (they are what it avoids).
 {
   const inputs = Object.keys(hookResult.metafile.outputs[join(out, 'hook.cjs')]?.inputs ?? {});
-  const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || /src[\\/]cli[\\/](program|commands[\\/])/.test(i));
+  const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || pathRe(PROGRAM_ENTRY).test(`/${i}`) || i.split(/[\\/]/).join('/').startsWith(`${dirname(PROGRAM_ENTRY)}/commands/`));
   if (inputs.length === 0 || leaked.length) throw new Error(`dist/hook.cjs must not bundle ${leaked.join(', ') || '(no metafile)'}`);
   const dynamic = /\bimport\(/.exec(readFileSync(join(root, out, 'hook.cjs'), 'utf8'));
-  if (dynamic) throw new Error('dist/hook.cjs must not contain import(): use importModule() from src/esm-import.ts');
+  if (dynamic) throw new Error(`dist/hook.cjs must not contain import(): use importModule() from ${ESM_IMPORT}`);
 }
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
@@ -145,7 +156,7 @@ for (const name of Object.keys(VENDOR)) {
 const schemaBundle = join(root, out, '.schema-gen.mjs');
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/schema/config.ts'],
+  entryPoints: [CONFIG_SCHEMA],
   outfile: schemaBundle,
   bundle: true,
   format: 'esm',
