@@ -660,6 +660,9 @@ function splitCommandGroup(file, groupName, viewsPath, placeHelpers) {
   for (const f of splitRemoved) renames.set(f, `${posix.dirname(f)}/{${['status', 'explain', 'approve', 'reject'].join(',')}}.ts`);
   const docFiles = [...listFiles(CODE_DIRS, [...CODE_EXTS, '.md', '.json', '.yaml']), 'CONTRIBUTING.md', 'README.md', ...listFiles(['docs'], ['.md'])].filter((p) => existsSync(abs(p)) && !p.startsWith('adr/') && notPayload(p));
   const pairs = [...renames].sort((a, b) => b[0].length - a[0].length);
+  const baseCount = new Map();
+  for (const f of srcFiles) baseCount.set(posix.basename(f), (baseCount.get(posix.basename(f)) ?? 0) + 1);
+  const uniqueBase = new Set([...baseCount].filter(([, n]) => n === 1).map(([b]) => b));
   const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const file of [...new Set(docFiles)]) {
     if (file === 'scripts/refolder.mjs') continue;
@@ -671,7 +674,14 @@ function splitCommandGroup(file, groupName, viewsPath, placeHelpers) {
       // full mentions (src/cli/main.ts) and, inside src/ and the docs, ones without src/ (cli/main.ts)
       out = out.replace(new RegExp(`(^|[^\\w./-])${esc(from)}(?![\\w/-])`, 'g'), (_, p) => `${p}${to}`);
       const short = from.slice(4);
-      if (short.includes('/') && !path.startsWith('test/')) out = out.replace(new RegExp(`(^|[\\s\`'"(])${esc(short)}(?![\\w/-])`, 'g'), (_, p) => `${p}${to.slice(4)}`);
+      if (path.startsWith('test/')) continue;
+      // cli/output.ts, cli/output.js and cli/output (comments and docs name modules all three ways)
+      for (const [f, t] of [[short, to.slice(4)], [short.replace(/\.ts$/, '.js'), to.slice(4).replace(/\.ts$/, '.js')], [short.replace(/\.ts$/, ''), to.slice(4).replace(/\.ts$/, '')]]) {
+        if (f.includes('/')) out = out.replace(new RegExp(`(^|[\\s\`'"(])${esc(f)}(?![\\w/-]|\\.[a-z])`, 'g'), (_, p) => `${p}${t}`);
+      }
+      // a bare file name that names exactly one src/ file (sidecar-core.ts) and changed
+      const base = posix.basename(from);
+      if (uniqueBase.has(base) && base !== posix.basename(to)) out = out.replace(new RegExp(`(^|[\\s\`'"(])${esc(base)}(?![\\w/-]|\\.[a-z])`, 'g'), (_, p) => `${p}${to.slice(4)}`);
     }
     if (out !== text) {
       if (!DRY) writeFileSync(abs(path), out);

@@ -30,6 +30,7 @@ interface Edge {
   from: string;
   to: string; // repository path (src/...) or a module name
   typeOnly: boolean;
+  dynamic: boolean;
   line: number;
 }
 
@@ -45,9 +46,9 @@ function edgesOf(file: string): Edge[] {
   const text = readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const out: Edge[] = [];
-  const add = (spec: string, typeOnly: boolean, node: ts.Node) => {
+  const add = (spec: string, typeOnly: boolean, node: ts.Node, dynamic = false) => {
     const to = spec.startsWith('.') ? posix.normalize(posix.join(posix.dirname(rel), spec)).replace(/\.js$/, '.ts') : spec;
-    out.push({ from: rel, to, typeOnly, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
+    out.push({ from: rel, to, typeOnly, dynamic, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
   };
   const visit = (n: ts.Node): void => {
     if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
@@ -61,7 +62,7 @@ function edgesOf(file: string): Edge[] {
       add(n.moduleSpecifier.text, typeOnly, n);
     } else if (ts.isCallExpression(n) && n.arguments.length >= 1 && ts.isStringLiteralLike(n.arguments[0]!)) {
       const callee = n.expression.getText(sf);
-      if (n.expression.kind === ts.SyntaxKind.ImportKeyword || callee === 'require' || callee === 'process.getBuiltinModule') add((n.arguments[0] as ts.StringLiteral).text, false, n);
+      if (n.expression.kind === ts.SyntaxKind.ImportKeyword || callee === 'require' || callee === 'process.getBuiltinModule') add((n.arguments[0] as ts.StringLiteral).text, false, n, true);
     }
     ts.forEachChild(n, visit);
   };
@@ -102,6 +103,14 @@ describe('layers', () => {
       .filter((e) => PURE.has(layerOf(e.from)!) && !e.typeOnly && !WORLD_EXCEPTIONS[e.from])
       .filter((e) => WORLD.has(e.to) || ['adapters', 'app', 'cli'].includes(layerOf(e.to) ?? ''))
       .map((e) => `${e.from}:${e.line} uses ${e.to}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('cli/fast/ is one room: nothing else of cli/ enters its static closure (the hot file)', () => {
+    const bad = edges
+      .filter((e) => e.from.startsWith('src/cli/fast/') && !e.dynamic && !e.typeOnly)
+      .filter((e) => e.to.startsWith('src/cli/') && !e.to.startsWith('src/cli/fast/'))
+      .map((e) => `${e.from}:${e.line} imports ${e.to}`);
     expect(bad).toEqual([]);
   });
 
