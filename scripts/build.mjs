@@ -1,11 +1,13 @@
-// Bundle the CLI with esbuild: one ESM entry plus lazily loaded chunks per use-case,
-// so a hook pays only for what it runs. Also regenerates the committed JSON Schema.
+// Bundle the CLI with esbuild. Also regenerates the committed JSON Schema.
 //
-// Two bundles of the same sources (bin/gate.js starts the second; a process never mixes them):
-//  - dist/program.js, dist/cli.js (+ dist/chunks/): ESM, every command, each lazily loaded,
-//    commander for argv.
-//  - dist/hook.cjs (+ dist/vendor/*.cjs): one CommonJS file for the hot path (hooks, leases,
-//    --version, --help into a pipe); see below and ADR 0010.
+// Two entry files of the same sources (bin/gate.js starts the second; a process never mixes them),
+// and each third-party library shipped once:
+//  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
+//    commander for argv;
+//  - dist/hook.cjs: one CommonJS file for the hot path (hooks, leases, --version, --help into a
+//    pipe); see below and ADR 0010;
+//  - dist/vendor/{zod,yaml,diff}.cjs: the libraries, required by the hot file and imported by the
+//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,9 @@ const shared = {
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // Maps name src/ files and lines (stack traces under --enable-source-maps); the sources
+  // themselves are not copied into the package a second time.
+  sourcesContent: false,
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
@@ -52,10 +57,18 @@ const common = {
   },
 };
 
+const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
+// Chunks sit next to program.js so that './vendor/x.cjs' names the same file from every output.
 await build({
   ...common,
-  entryPoints: { cli: HOT_ENTRY, program: PROGRAM_ENTRY },
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: { program: PROGRAM_ENTRY },
+  chunkNames: '[name]-[hash]',
+  plugins: [{
+    name: 'vendor-externals',
+    setup(b) {
+      b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+    },
+  }],
 });
 
 // The hot path: ONE CommonJS file, dist/hook.cjs, for what every commit and every lease call
@@ -69,7 +82,6 @@ await build({
 // required only by the module that uses it, when that module is first initialised.
 // Anything this file does not run itself it hands to dist/program.js (the ESM bundle above), by
 // a real dynamic import; a process never runs code from both bundles.
-const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
 const hookResult = await build({
   ...shared,
   entryPoints: [HOT_ENTRY],
@@ -105,10 +117,13 @@ writeFileSync(
   `'use strict';\n// ES modules for dist/hook.cjs (see ${ESM_IMPORT}): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n`,
 );
 for (const name of Object.keys(VENDOR)) {
+  // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
+  // that node's ESM interop cannot see, and the ESM program imports these files by name.
+  const names = Object.keys(await import(name)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   await build({
     ...shared,
     sourcemap: false,
-    stdin: { contents: `export * from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
+    stdin: { contents: `export { ${names.join(', ')} } from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
     outfile: join(out, 'vendor', `${name}.cjs`),
     format: 'cjs',
   });
