@@ -224,7 +224,6 @@ const TEXT_RULES = [
   { file: 'src/schema/sidecar-core.ts', find: '/^explain-([0-9a-f]{40}|[0-9a-f]{64})\\.yaml$/.exec(name)', replace: 'SIDECAR_NAME.exec(name)', imports: [['src/kernel/paths.ts', 'SIDECAR_NAME']] },
   { file: 'src/app/mutation.ts', find: '/^explain-([0-9a-f]{40,64})\\.yaml$/.exec(name)', replace: 'SIDECAR_NAME.exec(name)', imports: [['src/kernel/paths.ts', 'SIDECAR_NAME']] },
   { file: 'src/signing/payload.ts', find: `const OID = ${OID_RE};`, replace: 'const OID = OBJECT_ID;', imports: [['src/kernel/ids.ts', 'OBJECT_ID']] },
-  { file: 'src/gates/range.ts', find: 'const HEX40 = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;', replace: 'const HEX40 = OBJECT_ID;', imports: [['src/kernel/ids.ts', 'OBJECT_ID']] },
   { file: 'src/ledger/pending.ts', find: `const OID = ${OID_RE};\n`, replace: '' },
   { file: 'src/adapters/git-files.ts', find: `const OID = ${OID_RE};`, replace: 'const OID = OBJECT_ID;', imports: [['src/kernel/ids.ts', 'OBJECT_ID']] },
   // the sidecar guard matches the directory with its trailing slash
@@ -246,6 +245,13 @@ const TEXT_RULES = [
   { file: 'src/cli/style.ts',
     find: '  const wrap = (open: number, close: number) => (s: string) => (on ? `\\u001b[${open}m${s}\\u001b[${close}m` : s);\n  return {\n    on,\n    bold: wrap(1, 22),\n    dim: wrap(2, 22),\n    red: wrap(31, 39),\n    green: wrap(32, 39),\n    yellow: wrap(33, 39),\n    cyan: wrap(36, 39),\n  };',
     replace: '  return { on, ...paint(on) };', imports: [['src/kernel/ansi.ts', 'paint']] },
+];
+
+/** Literal rules: like TEXT_RULES, for every src/ file that contains `find` (files added later too). */
+const LITERAL_RULES = [
+  { find: OID_RE, replace: 'OBJECT_ID', imports: [['src/kernel/ids.ts', 'OBJECT_ID']], except: ['src/kernel/ids.ts'] },
+  { find: '/^[0-9a-f]{40}$|^[0-9a-f]{64}$/', replace: 'OBJECT_ID', imports: [['src/kernel/ids.ts', 'OBJECT_ID']], except: ['src/kernel/ids.ts'] },
+  { find: "'0000000000000000000000000000000000000000'", replace: 'ZERO_BLOB', imports: [['src/kernel/ids.ts', 'ZERO_BLOB']], except: ['src/kernel/ids.ts'], skipIf: /\bconst ZERO_BLOB\b/ },
 ];
 
 // ------------------------------------------------------------------------------------ helpers
@@ -504,6 +510,17 @@ for (const r of TEXT_RULES) {
   }
   write(r.file, text);
   note(`text ${r.file}: ${r.find.split('\n')[0].slice(0, 70)} → ${r.replace.split('\n')[0].slice(0, 50) || '(removed)'}`);
+}
+
+for (const r of LITERAL_RULES) {
+  for (const file of codeFiles().filter((p) => p.startsWith('src/') && !r.except.includes(p))) {
+    let text = readNow(file);
+    if (!text.includes(r.find) || (r.skipIf && r.skipIf.test(text))) continue;
+    text = text.split(r.find).join(r.replace);
+    for (const [mod, name] of r.imports) text = addImport(file, text, mod, [name]);
+    write(file, text);
+    note(`literal ${file}: ${r.find} → ${r.replace}`);
+  }
 }
 
 // ------------------------------------------------------------- phase 4: split cli/commands/gate-b.ts
