@@ -26,7 +26,13 @@
  *     specifier (import/export/import()/require()/vi.mock) in src/, test/, scripts/, bench/ is
  *     rewritten to the file's new place;
  *  6. path mentions (`src/cli/main.ts`, `cli/output.ts`, ...) are rewritten in src/, test/, scripts/,
- *     bench/, CONTRIBUTING.md, README.md and docs/*.md (never adr/: accepted ADRs are immutable).
+ *     bench/, CONTRIBUTING.md, README.md and docs/*.md (never adr/: accepted ADRs are immutable);
+ *  7. test/unit/{layers,duplicates,contributing-map}.test.ts and CONTRIBUTING.md's map of src/ are
+ *     installed from scripts/refolder/payload/.
+ *
+ * Not done here (judgement, not rules): adapters/ledger-store.ts's five jobs and one ledger reader;
+ * the node:fs uses left in app/ and cli/fast/; one cli/messages.ts; the zod/fast-twin type equality.
+ * A failing duplicates test after a merge names a new copy of a fact (define it in kernel/ instead).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
