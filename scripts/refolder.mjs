@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * One-off codemod: the re-foldering of issue #15 (ADR 0011). Kept in the repository so the move
+ * One-off codemod: the re-foldering of issue #15 (ADR 0014). Kept in the repository so the move
  * can be re-run on a tree that gained files after it was written, and so the mapping is on record.
  *
  *   node scripts/refolder.mjs --dry-run   print what would move and why, change nothing

@@ -1,5 +1,5 @@
 /**
- * Each fact is defined once (issue #15, ADR 0011): the literals that had drifted apart in several
+ * Each fact is defined once (issue #15, ADR 0014): the literals that had drifted apart in several
  * files may appear in exactly one src/ file, in kernel/ (or, for what touches the world, adapters/).
  * Comments do not count; a failure names every file that defines the fact.
  */

@@ -1,5 +1,5 @@
 /**
- * The layer rule (ADR 0011), read from the imports of every src/ file (static, `export … from`,
+ * The layer rule (ADR 0014), read from the imports of every src/ file (static, `export … from`,
  * `import()`, `require()` and `process.getBuiltinModule()`):
  *  - dependencies point down LAYERS, never back up;
  *  - the pure folders touch no world: no node:fs, node:child_process, node:net, node:os, adapters/,
