@@ -115,6 +115,9 @@ const RULES = [
   ['src/cli/lock-result.ts', 'src/cli/fast/lock.ts'],
   ['src/cli/range-result.ts', 'src/cli/views/range.ts'],
   ['src/cli/review-result.ts', 'src/cli/views/review.ts'],
+  // added by the reliability/perimeter/range branches (issues #12, #13)
+  ['src/cli/terminal.ts', 'src/cli/views/terminal.ts'],
+  ['src/app/lock-break.ts', 'src/app/leases/lease-break.ts'],
 
   // ---- patterns: the new layout maps to itself (idempotence), new files land by folder and name
   [/^src\/(kernel|ledger|signing|review|gates|adapters)\/[^/]+\.ts$/, '$0'],
@@ -241,6 +244,8 @@ const TEXT_RULES = [
   { file: 'src/app/lock.ts', find: "return { id: `human:${email}`, source: 'terminal' };", replace: "return { id: humanId(email, 'unknown'), source: 'terminal' };", imports: [['src/kernel/actor.ts', 'humanId']] },
   { file: 'src/app/lock.ts', find: "owner.startsWith('human:')", replace: 'isHumanId(owner)', imports: [['src/kernel/actor.ts', 'isHumanId']] },
   { file: 'src/app/lock.ts', find: 'const by = who.email ? `human:${who.email}` : `human:${who.osUser}`;', replace: 'const by = humanId(who.email, who.osUser);', imports: [['src/kernel/actor.ts', 'humanId']] },
+  { file: 'src/app/lock-break.ts', find: "return `human:${proof.principal}`;", replace: "return humanId(proof.principal, 'unknown');", imports: [['src/kernel/actor.ts', 'humanId']] },
+  { file: 'src/app/lock-break.ts', find: 'return proof.git_email ? `human:${proof.git_email}` : `human:${proof.os_user}`;', replace: 'return humanId(proof.git_email, proof.os_user);', imports: [['src/kernel/actor.ts', 'humanId']] },
   { file: 'src/app/identity.ts', find: "id: email ? `human:${email}` : `human:${safeUser()}`", replace: 'id: humanId(email, safeUser())', imports: [['src/kernel/actor.ts', 'humanId']] },
   { file: 'src/ledger/pending.ts', find: "id: `human:${c.committerEmail || 'unknown'}`", replace: "id: humanId(c.committerEmail, 'unknown')", imports: [['src/kernel/actor.ts', 'humanId']] },
   // one package-root lookup: the ADR template is read like every other packaged template
