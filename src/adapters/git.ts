@@ -402,6 +402,32 @@ export class Git {
   }
 
   /** Blob ids the given working-tree files would have (`hash-object`, with the repo's filters). */
+  /**
+   * `git diff-tree --stdin` for many commits in one process: each line is "<commit> <parent>"
+   * (the commit against that parent) or "<commit>" (a root, against the empty tree). No rename
+   * detection. One record per line, in order (see parseDiffTreeBatch).
+   */
+  diffTreeBatch(lines: readonly string[]): Buffer {
+    if (lines.length === 0) return Buffer.alloc(0);
+    return this.run(
+      ['-c', 'core.quotePath=false', 'diff-tree', '--stdin', '-r', '-z', '--root', '--always', '--no-renames', '--no-ext-diff', '--no-textconv', '--raw', '--numstat', '--full-index', '--abbrev=40'],
+      { input: `${lines.join('\n')}\n` },
+    );
+  }
+
+  /** Every entry of a tree-ish, recursively: path → mode and object id (`ls-tree -r -z --full-tree`). */
+  lsTreeAll(treeish: string): Map<string, { mode: string; blob: string }> {
+    const out = new Map<string, { mode: string; blob: string }>();
+    const buf = this.run(['-c', 'core.quotePath=false', 'ls-tree', '-r', '-z', '--full-tree', treeish]).toString('utf8');
+    for (const rec of buf.split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [mode, , id] = rec.slice(0, tab).split(' ') as [string, string, string];
+      out.set(rec.slice(tab + 1), { mode, blob: id });
+    }
+    return out;
+  }
+
   hashFiles(paths: readonly string[]): string[] {
     if (paths.length === 0) return [];
     return this.text(['hash-object', '--', ...paths]).split('\n');
@@ -534,4 +560,41 @@ export function openGit(cwd: string = process.cwd(), opts: { head?: boolean } = 
   }
   const paths = probe.paths();
   return { git: paths.root === cwd ? probe : new Git(paths.root), paths };
+}
+
+/** One record of `diffTreeBatch`: the commit the line named and its raw changes with line counts. */
+export interface DiffTreeRecord {
+  commit: string;
+  changes: FileChange[];
+}
+
+/** Parse `git diff-tree --stdin -z --always --raw --numstat` output, one record per input line. */
+export function parseDiffTreeBatch(buf: Buffer): DiffTreeRecord[] {
+  const parts = buf.toString('utf8').split('\0');
+  const out: DiffTreeRecord[] = [];
+  let i = 0;
+  while (i < parts.length) {
+    let head = parts[i]!;
+    i += 1;
+    head = head.replace(/^\n+/, '').trim();
+    if (head === '') continue;
+    const changes: FileChange[] = [];
+    while (i < parts.length && parts[i]!.replace(/^\n/, '').startsWith(':')) {
+      const [oldMode, newMode, oldBlob, newBlob, statusField] = parts[i]!.replace(/^\n/, '').slice(1).split(' ') as [string, string, string, string, string];
+      changes.push({ status: statusField[0] as ChangeStatus, path: parts[i + 1]!, oldMode, newMode, oldBlob, newBlob });
+      i += 2;
+    }
+    for (const ch of changes) {
+      const rec = parts[i] ?? '';
+      i += 1;
+      const t1 = rec.indexOf('\t');
+      const t2 = rec.indexOf('\t', t1 + 1);
+      const a = rec.slice(0, t1).replace(/^\n+/, '');
+      const d = rec.slice(t1 + 1, t2);
+      if (a !== '-' && a !== '') ch.added = Number(a);
+      if (d !== '-' && d !== '') ch.deleted = Number(d);
+    }
+    out.push({ commit: head, changes });
+  }
+  return out;
 }

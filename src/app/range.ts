@@ -1,25 +1,30 @@
 /**
  * `gate check --range <base>..<head>`: the CI check that catches what local hooks cannot stop
- * (`--no-verify`, `HUSKY=0`, a push from a machine without the hooks). Gathers facts through the
- * git adapter and hands them to the pure evaluator in gates/range.ts.
+ * (`--no-verify`, `HUSKY=0`, a push from a machine without the hooks, hand-written notes).
+ * Gathers facts through the git adapter in a few batched git processes (one `diff-tree --stdin`
+ * for every commit of the range, one `cat-file --batch` for the notes, one for configs) and hands
+ * them to the pure evaluator in gates/range.ts. docs/security.md states what it guarantees.
  */
 import { GateError } from '../errors.js';
-import { EMPTY_TREE, NOTES_REF, type CommitInfo } from '../adapters/git.js';
+import { NOTES_REF, parseDiffTreeBatch, type CommitInfo, type FileChange } from '../adapters/git.js';
 import { CONFIG_PATH } from '../adapters/config-file.js';
-import type { GatesConfig, Tier } from '../schema/defaults.js';
-import { evaluateRange, parseNote, rangeFindings, type CommitVerdict, type RangeCommitFacts, type RangeViolation, type SidecarCheck } from '../gates/range.js';
+import { defaultConfig, type GatesConfig, type Tier } from '../schema/defaults.js';
+import { evaluateRange, rangeFindings, type CommitVerdict, type PathChange, type RangeCommitFacts, type RangeViolation } from '../gates/range.js';
+import type { SidecarCheck } from '../gates/range-notes.js';
 import type { Finding } from '../gates/types.js';
-import type { MutationVerdict } from '../gates/mutation.js';
 import type { Ctx } from './context.js';
 
 export interface RangeReport {
   range: string;
   base: string;
   head: string;
-  commits: (CommitVerdict & { surfaces: string[]; carveOut?: string; hasNote: boolean })[];
+  commits: (CommitVerdict & { hasNote: boolean })[];
   violations: RangeViolation[];
   findings: Finding[];
+  /** Notes ignored (unreadable, invalid, contradicting their signatures) and similar: never a failure. */
   warnings: string[];
+  /** Whether approvals had to be signed for some commit of the range. */
+  signaturesRequired: boolean;
   ok: boolean;
 }
 
@@ -33,7 +38,7 @@ export function parseRangeSpec(spec: string): { base: string; head: string } {
   return { base: m[1]!, head: m[2]! };
 }
 
-/** Gate B's sidecar schema and digest, as the pure note parser wants them. */
+/** Gate B's sidecar schema and digest, as the pure note reader wants them. */
 async function sidecarChecker(): Promise<(doc: unknown) => SidecarCheck> {
   const { validateSidecar } = await import('../schema/sidecar.js');
   return (doc) => {
@@ -43,78 +48,138 @@ async function sidecarChecker(): Promise<(doc: unknown) => SidecarCheck> {
       ok: true,
       digest: r.digest,
       tree: r.sidecar.tree,
-      approvals: r.sidecar.approvals.map((a) => ({ step: a.step, tier: a.tier, tree: a.tree, digest: a.digest })),
+      tier: r.sidecar.tier,
+      files: r.sidecar.files,
+      approvals: r.sidecar.approvals.map((a) => ({ step: a.step, tier: a.tier, tree: a.tree, digest: a.digest, method: a.method, ...(a.signature !== undefined ? { signature: a.signature } : {}) })),
       rejections: r.sidecar.rejections.length,
     };
   };
 }
 
+const isZero = (b: string): boolean => /^0+$/.test(b);
+
+function toPathChange(c: FileChange): PathChange {
+  return {
+    path: c.path,
+    status: c.status,
+    oldMode: isZero(c.oldBlob) && c.oldMode === '000000' ? '000000' : c.oldMode,
+    newMode: c.newMode,
+    oldBlob: c.oldBlob,
+    newBlob: c.newBlob,
+    ...(c.added !== undefined ? { added: c.added } : {}),
+    ...(c.deleted !== undefined ? { deleted: c.deleted } : {}),
+  };
+}
+
+/** Parse a committed config; undefined when it is not valid (the base's then governs). */
+async function parseCommittedConfig(bytes: Buffer): Promise<GatesConfig | undefined> {
+  const { parseConfigText } = await import('../adapters/config-file.js');
+  try {
+    return await parseConfigText(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The base's config: defaults when it has none; an invalid one cannot be judged from (exit 3). */
+async function baseConfig(ctx: Ctx, base: string): Promise<GatesConfig> {
+  const bytes = ctx.git.readBlob(`${base}:${CONFIG_PATH}`);
+  if (!bytes) return defaultConfig();
+  const { parseConfigText } = await import('../adapters/config-file.js');
+  return parseConfigText(bytes.toString('utf8'), `${CONFIG_PATH} at the range base ${base.slice(0, 12)}`);
+}
+
 /**
- * Facts for a list of commits (parents before children): Gate B's classification of each commit
- * against its first parent, with the pre-commit rules and the config committed in that commit
- * (merged, strictest wins, with the parent's when the commit changes the config), plus its note.
+ * Facts for commits (parents before children): each commit's changes against its first parent
+ * (and, for merges, which paths differ from every other parent), the config committed in it, and
+ * the approvals its note carries. Three batched git processes plus one per distinct config.
  */
-export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[]): Promise<{ facts: RangeCommitFacts[]; verdicts: Map<string, MutationVerdict> }> {
-  const [{ verdictFor, configAt }, { requiredSteps }, checkSidecar] = await Promise.all([
-    import('./mutation.js'),
-    import('../gates/mutation.js'),
-    sidecarChecker(),
-  ]);
-  const notes = ctx.git.notesMap(NOTES_REF);
-  const configs = new Map<string, GatesConfig>();
-  const facts: RangeCommitFacts[] = [];
-  const verdicts = new Map<string, MutationVerdict>();
+export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[]): Promise<{ facts: RangeCommitFacts[]; warnings: string[] }> {
+  const [{ readNote }, { requiredSteps }, checkSidecar] = await Promise.all([import('../gates/range-notes.js'), import('../gates/mutation.js'), sidecarChecker()]);
+  const lines: string[] = [];
   for (const c of commits) {
-    const parent = c.parents[0];
-    const changes = ctx.git.diffTrees(parent ?? EMPTY_TREE, c.commit);
-    // the config committed in this commit, parsed once per distinct blob
-    const cfgBlob = ctx.git.blobAt(c.commit, CONFIG_PATH) ?? 'none';
-    let config = configs.get(cfgBlob);
-    if (!config) configs.set(cfgBlob, (config = (await configAt(ctx, c.commit, { cache: false })) as GatesConfig));
-    const v = await verdictFor(ctx, changes, config, parent);
-    verdicts.set(c.commit, v);
+    if (c.parents.length === 0) lines.push(c.commit);
+    for (const p of c.parents) lines.push(`${c.commit} ${p}`);
+  }
+  const records = parseDiffTreeBatch(ctx.git.diffTreeBatch(lines));
+  let r = 0;
+  const byCommit = new Map<string, { first: FileChange[]; others: Set<string>[] }>();
+  for (const c of commits) {
+    const n = Math.max(1, c.parents.length);
+    const recs = records.slice(r, r + n);
+    r += n;
+    if (recs.length !== n || recs.some((x) => x.commit !== c.commit)) {
+      throw new Error(`git diff-tree answered out of order for commit ${c.commit.slice(0, 12)} (a bug: please report it with \`git --version\`)`);
+    }
+    byCommit.set(c.commit, { first: recs[0]!.changes, others: recs.slice(1).map((x) => new Set(x.changes.map((ch) => ch.path))) });
+  }
+
+  // the config committed in each commit: follow the first parent, read each distinct blob once
+  const inRange = new Set(commits.map((c) => c.commit));
+  const outside = [...new Set(commits.flatMap((c) => (c.parents[0] && !inRange.has(c.parents[0]) ? [c.parents[0]] : [])))];
+  const outsideCfg = ctx.git.readObjects(outside.map((p) => `${p}:${CONFIG_PATH}`));
+  const cfgBlobAt = new Map<string, string | undefined>();
+  for (const p of outside) {
+    const o = outsideCfg.get(`${p}:${CONFIG_PATH}`);
+    cfgBlobAt.set(p, o && o.type === 'blob' ? `obj:${p}` : undefined);
+  }
+  const cfgBodies = new Map<string, Buffer>();
+  for (const p of outside) {
+    const o = outsideCfg.get(`${p}:${CONFIG_PATH}`);
+    if (o && o.type === 'blob') cfgBodies.set(`obj:${p}`, o.body);
+  }
+  for (const c of commits) {
+    const ch = byCommit.get(c.commit)!.first.find((x) => x.path === CONFIG_PATH);
+    if (ch) cfgBlobAt.set(c.commit, isZero(ch.newBlob) || ch.newMode.startsWith('12') ? undefined : ch.newBlob);
+    else cfgBlobAt.set(c.commit, c.parents[0] ? cfgBlobAt.get(c.parents[0]) : undefined);
+  }
+  const wanted = [...new Set([...cfgBlobAt.values()].filter((b): b is string => b !== undefined && !b.startsWith('obj:')))];
+  for (const [id, body] of ctx.git.readBlobs(wanted)) cfgBodies.set(id, body);
+  const configs = new Map<string, GatesConfig | undefined>();
+  for (const [key, body] of cfgBodies) configs.set(key, await parseCommittedConfig(body));
+
+  // notes on the commits of the range, read in one batch
+  const warnings: string[] = [];
+  const noteBlobs = new Map<string, string>();
+  for (const [commit, blob] of ctx.git.notesMap(NOTES_REF)) if (inRange.has(commit)) noteBlobs.set(commit, blob);
+  const bodies = ctx.git.readBlobs([...noteBlobs.values()]);
+
+  const facts: RangeCommitFacts[] = [];
+  for (const c of commits) {
+    const d = byCommit.get(c.commit)!;
+    const cfgKey = cfgBlobAt.get(c.commit);
     const f: RangeCommitFacts = {
       commit: c.commit,
       tree: c.tree,
       parents: c.parents,
       subject: c.subject,
-      tier: v.tier,
-      paths: v.files.map((x) => ({ path: x.path, tier: x.tier, blob: x.blob, ...(c.parents.length > 1 && inherited(ctx, c.parents.slice(1), x.path, x.blob) ? { inherited: true } : {}) })),
-      ...(v.carve_out.applied ? { carveOut: 'doc-only' } : {}),
+      changes: d.first.map(toPathChange),
+      ...(d.others.length ? { differsFrom: d.others } : {}),
+      approvals: [],
+      hasNote: noteBlobs.has(c.commit),
     };
-    const noteBlob = notes.get(c.commit);
-    if (noteBlob) {
-      const body = ctx.git.readBlob(noteBlob);
-      if (body === undefined) throw unreadableNote(c.commit, 'its blob cannot be read');
-      const parsed = parseNote(body.toString('utf8'), checkSidecar, requiredSteps);
-      if (!parsed.ok) throw unreadableNote(c.commit, parsed.problem);
-      f.note = parsed.note;
+    const cfg = cfgKey ? configs.get(cfgKey) : undefined;
+    if (cfg) f.config = cfg;
+    const nb = noteBlobs.get(c.commit);
+    if (nb) {
+      const body = bodies.get(nb);
+      if (body === undefined) warnings.push(`the note on ${c.commit.slice(0, 12)} is ignored: its blob cannot be read`);
+      else {
+        const read = readNote(body.toString('utf8'), c.commit, { checkSidecar, requiredSteps });
+        f.approvals = read.approvals;
+        warnings.push(...read.warnings);
+      }
     }
     facts.push(f);
   }
-  return { facts, verdicts };
-}
-
-/** Whether one of `parents` has exactly `blob` at `path` (ZERO_BLOB: the path is absent there). */
-function inherited(ctx: Ctx, parents: readonly string[], path: string, blob: string): boolean {
-  const deleted = /^0+$/.test(blob);
-  return parents.some((p) => {
-    const b = ctx.git.blobAt(p, path);
-    return deleted ? b === undefined : b === blob;
-  });
-}
-
-function unreadableNote(commit: string, why: string): GateError {
-  return new GateError('CANNOT_EVALUATE', `the approval note on commit ${commit.slice(0, 12)} cannot be read: ${why}.`, {
-    fix: `inspect it with \`git notes --ref ${NOTES_REF} show ${commit.slice(0, 12)}\`; a note that is not an agent-gates approval must be removed (\`git notes --ref ${NOTES_REF} remove ${commit.slice(0, 12)}\`) and the commit approved again`,
-    data: { commit },
-  });
+  return { facts, warnings };
 }
 
 /** `gate adr check`'s history rule at `head`: every accepted record equals its first accepted version. */
-async function adrViolations(ctx: Ctx, head: string, inRange: ReadonlySet<string>): Promise<RangeViolation[]> {
-  const [{ adrDir, adrHistory }, { historyFindings }] = await Promise.all([import('./adr.js'), import('../gates/adr.js')]);
-  const dir = await adrDir(ctx);
+async function adrViolations(ctx: Ctx, base: string, head: string, inRange: ReadonlySet<string>): Promise<RangeViolation[]> {
+  const [{ adrDir, adrHistory }, { historyFindings, normaliseDir }] = await Promise.all([import('./adr.js'), import('../gates/adr.js')]);
+  // the ADR directory the base's config names (the head's checkout is the change under review)
+  const dir = base ? normaliseDir((await baseConfig(ctx, base)).adr.dir) : await adrDir(ctx);
   const out: RangeViolation[] = [];
   for (const [path, versions] of adrHistory(ctx, dir, undefined, head)) {
     for (const f of historyFindings(path, versions)) {
@@ -142,7 +207,7 @@ function resolveCommit(ctx: Ctx, rev: string, spec: string): string {
   return id;
 }
 
-/** Check every commit in base..head. Exit semantics: violations → 1; unreadable inputs throw (3). */
+/** Check every commit in base..head. Exit semantics: violations → 1; an unusable base throws (3). */
 export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
   const { base, head } = parseRangeSpec(spec);
   const baseId = resolveCommit(ctx, base, spec);
@@ -153,9 +218,8 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
 
 /**
  * Everything `gate check --range` checks, over given commits (parents before children): the
- * approval notes, accepted ADRs unchanged at `head`, and note signatures when required.
- * `gate review` runs it over the window's commits; `onlyInRange` drops ADR findings whose
- * offending commit is outside the commits given.
+ * approvals (signed where required) and accepted ADRs unchanged at `head`. `gate review` runs it
+ * over the window's commits; `onlyInRange` drops ADR findings whose offending commit is outside.
  */
 export async function checkCommits(
   ctx: Ctx,
@@ -163,47 +227,48 @@ export async function checkCommits(
   meta: { range: string; base: string; head: string },
   opts: { onlyInRange?: boolean } = {},
 ): Promise<RangeReport> {
-  const { base: baseId, head: headId } = meta;
   const report = await evaluateCommits(ctx, commits, meta);
   const inRange = new Set(commits.map((c) => c.commit));
-  const adr = (await adrViolations(ctx, headId, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
+  const adr = (await adrViolations(ctx, meta.base, meta.head, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
   if (adr.length) {
     report.violations.push(...adr);
-    report.findings.push(...rangeFindings({ commits: [], violations: adr }));
+    report.findings.push(...rangeFindings({ violations: adr }));
     for (const v of adr) report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
     report.ok = false;
-  }
-  // signed approvals (issue 7): with approval.require_signature, each note's signatures must verify
-  if (baseId) {
-    const { rangeSignatureFindings } = await import('./signed-range.js');
-    const sig = await rangeSignatureFindings(ctx, commits, baseId);
-    for (const f of sig.findings) {
-      const v: RangeViolation = { code: 'C_NOTE_INVALID', commit: String(f.data?.commit ?? headId), missing: f.message, ...(f.fix ? { fix: f.fix } : {}) };
-      report.violations.push(v);
-      report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
-      report.findings.push(f);
-      report.ok = false;
-    }
   }
   return report;
 }
 
 /** The approval check over given commits (parents before children); also used by `gate review`. */
 export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], meta: { range: string; base: string; head: string }): Promise<RangeReport> {
-  const warnings: string[] = [];
-  const { facts, verdicts } = await gatherRangeFacts(ctx, commits);
-  const result = evaluateRange(facts);
-  const noted = new Set(facts.filter((f) => f.note).map((f) => f.commit));
+  const { facts, warnings } = await gatherRangeFacts(ctx, commits);
+  const base = meta.base;
+  const config = base ? await baseConfig(ctx, base) : defaultConfig();
+  const signersText = base ? ctx.git.readBlob(`${base}:${config.approval.allowed_signers}`)?.toString('utf8') : undefined;
+  let baseTree: Map<string, { mode: string; blob: string }> | undefined;
+  const result = evaluateRange({
+    base: { commit: base, config, signersText, root: base ? (ctx.git.firstParentRoot(base) ?? null) : null },
+    commits: facts,
+    now: ctx.now().getTime(),
+    lookups: {
+      readBlobs: (ids) => ctx.git.readBlobs(ids),
+      baseVersion: (path) => {
+        if (!base) return undefined;
+        baseTree ??= ctx.git.lsTreeAll(base);
+        return baseTree.get(path);
+      },
+    },
+  });
+  const noted = new Set(facts.filter((f) => f.hasNote).map((f) => f.commit));
+  const { strictestPolicy } = await import('../gates/range.js');
+  const signaturesRequired = strictestPolicy([config, ...facts.flatMap((f) => (f.config ? [f.config] : []))]).require;
   return {
     ...meta,
-    commits: result.commits.map((v) => {
-      const verdict = verdicts.get(v.commit);
-      const surfaces = [...new Set(verdict?.files.flatMap((f) => f.surfaces) ?? [])].sort();
-      return { ...v, surfaces, ...(verdict?.carve_out.applied ? { carveOut: 'doc-only' } : {}), hasNote: noted.has(v.commit) };
-    }),
+    commits: result.commits.map((v) => ({ ...v, hasNote: noted.has(v.commit) })),
     violations: result.violations,
     findings: rangeFindings(result),
     warnings,
+    signaturesRequired,
     ok: result.violations.length === 0,
   };
 }
@@ -212,8 +277,15 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
 export function rangeSummaryLines(r: RangeReport): string[] {
   const out = [`range ${r.range}: ${r.commits.length} commit${r.commits.length === 1 ? '' : 's'} checked, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`];
   for (const c of r.commits) {
-    const status = c.violations.length ? 'FAIL' : c.gated === 0 ? 'ok  ' : 'ok  ';
-    const why = c.violations.length ? `${c.violations.length} violation${c.violations.length === 1 ? '' : 's'}` : c.gated === 0 ? (c.carveOut ? `AUTO (carve-out: ${c.carveOut})` : 'AUTO') : `${c.tier}, approved (${c.coveredBy === 'tree' ? 'note matches tree' : 'approved content'})`;
+    const status = c.violations.length ? 'FAIL' : 'ok  ';
+    const by: Record<string, string> = { note: 'its note', range: 'approvals in the range', merge: 'taken from an approved or base version', 'carve-out': 'doc-only carve-out' };
+    const why = c.violations.length
+      ? `${c.violations.length} violation${c.violations.length === 1 ? '' : 's'}`
+      : c.gated === 0
+        ? c.carveOut
+          ? `AUTO (carve-out: ${c.carveOut})`
+          : 'AUTO'
+        : `${c.tier}, approved (${by[c.coveredBy ?? 'note'] ?? c.coveredBy})`;
     out.push(`  ${status} ${c.commit.slice(0, 12)} ${why}${c.subject ? `  ${c.subject.slice(0, 60)}` : ''}`);
   }
   return out;

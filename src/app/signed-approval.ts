@@ -124,15 +124,26 @@ export async function signApprovalIfRequired(ctx: Ctx, input: SignApprovalInput,
   const { key, principal, pub } = ready;
   const { signMessage } = await import('../signing/sign.js');
   const parent = ctx.git.head();
+  // v2: each file's old and new mode, from the staged change the person is approving (the tree
+  // binding pins them at pre-commit; the range check binds the approval to the whole transition)
+  const modes = new Map<string, { mode: string; old_mode: string }>();
+  for (const c of ctx.git.stagedChanges(parent)) modes.set(c.path, { mode: c.newMode, old_mode: c.oldMode });
   const payload: ApprovalPayload = {
-    v: 1,
+    v: 2,
     type: 'agent-gates/approval',
     repo: repoIdentity(ctx, parent, true),
     parent: parent ?? null,
     tree: input.tree,
     tier: input.tier,
     step: input.step,
-    files: input.files.map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob })),
+    files: input.files.map((f) => ({
+      path: f.path,
+      status: f.status,
+      blob: f.blob,
+      ...(f.old_path !== undefined ? { old_path: f.old_path } : {}),
+      old_blob: f.old_blob,
+      ...payloadModes(f, modes.get(f.path)),
+    })),
     digest: input.digest,
     ledger: ledgerPoint(ctx),
     principal,
@@ -200,6 +211,13 @@ export async function preflightSigning(ctx: Ctx, opts: SigningOptions = {}): Pro
     }
   }
   return { key, principal, pub };
+}
+
+/** A v2 file entry's modes: from the staged change, or derived from the status when git did not list the path. */
+function payloadModes(f: { status: string; blob: string; old_blob: string }, m: { mode: string; old_mode: string } | undefined): { mode: string; old_mode: string } {
+  if (m) return m;
+  const absent = '000000';
+  return { mode: /^0+$/.test(f.blob) ? absent : '100644', old_mode: /^0+$/.test(f.old_blob) ? absent : '100644' };
 }
 
 /** Ledger sizes the stored approvals vouch for (for ledgerHashesAt). */

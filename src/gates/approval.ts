@@ -195,7 +195,7 @@ export function noteCoverage(
       continue;
     }
     const o = v as { agent_gates?: unknown; files?: unknown };
-    if (o?.agent_gates !== 1 || !Array.isArray(o.files)) continue;
+    if ((o?.agent_gates !== 1 && o?.agent_gates !== 2) || !Array.isArray(o.files)) continue;
     for (const f of o.files as Array<{ path?: unknown; blob?: unknown; tier?: unknown }>) {
       if (typeof f?.path !== 'string' || typeof f.blob !== 'string' || (f.tier !== 'CONFIRM' && f.tier !== 'DOUBLE_CONFIRM')) continue;
       const key = `${f.path}\0${f.blob}`;

@@ -1,35 +1,96 @@
 /**
- * Gate C's enforcement that cannot be bypassed locally: `gate check --range <base>..<head>`.
- * Pure: commits (already classified) and their parsed approval notes in, findings out.
+ * Gate C's enforcement that an agent cannot switch off: `gate check --range <base>..<head>`.
+ * Pure: the range's commits (their changes, committed configs, parsed approvals) and the base's
+ * trust in, verdicts and findings out. The only outside calls are the two lookups in `RangeLookups`
+ * (blob contents and the base's version of a path), which the caller batches.
  *
- * For every commit, oldest first, every gated path it changes against its first parent must be
- * covered by an approval:
- *   - directly: a valid note on this commit whose `commit_tree` is the commit's tree and whose
- *     tier is at least the commit's tier; or
- *   - by content: the same blob of that path (or its deletion) was approved, at a tier at least
- *     as high as the path's tier, in a valid note on this commit or an earlier commit of the range
- *     (a rebase that leaves gated content alone keeps its approvals; a merge of approved work passes).
- * A merge is only asked about content that none of its parents had (a conflict resolution or an
- * "evil merge"): what it takes unchanged from another parent was checked with that parent.
- * A note is valid when its embedded sidecar carries the approvals its tier requires, each bound to
- * the digest of the sidecar's explanation, and no rejection.
+ * The invariant (docs/security.md states it for people; this file is its direct expression):
+ *
+ *   `B..H` passes only if every change to a governed path that H's history adds on top of B is
+ *   covered by an approval that names that exact change (path, old blob and mode → new blob and
+ *   mode) at a tier at least the one required, and, where signatures are required, whose signed
+ *   payload says so and verifies against a signer trusted at B or added by an allowed_signers
+ *   change that was itself so approved on the way.
+ *
+ * How each commit C of the range (parents before children) is judged:
+ *   - Policy: the strictest of the base's config, every config committed in C or in an in-range
+ *     ancestor of C (a config can only add strictness here; a missing or invalid one adds nothing,
+ *     so a root commit or a broken config is judged under the base's). The base's allowed_signers
+ *     file is governed as self-reinforcing whatever the configs say.
+ *   - Trust: the signers listed at the base, plus every allowed_signers version whose own change
+ *     was covered by an approval on an in-range ancestor of C.
+ *   - Changes: C against its first parent (a root commit against the empty tree), path by path
+ *     (renames are a deletion and an addition). Each governed change needs an approval of exactly
+ *     that transition, from any note in the range (the carrier does not matter; what the approval
+ *     names does), usable under C's policy: signed, by a trusted signer, strong enough, signed no
+ *     longer ago than approval.max_age before the check's clock and not in the future.
+ *   - Merges: a governed path whose content differs from the first parent is also covered when
+ *     another parent has exactly that content and it is either a version approved on an in-range
+ *     ancestor, or the base's own version while the first parent's version was not made in the
+ *     range (bringing the base in, never rolling an approved change back, never an old ancestor's).
+ *   - Doc-only carve-out: a CONFIRM commit that the per-commit carve-out passes as AUTO passes
+ *     only if each carved path is also within the carve-out from its base version or from a
+ *     version approved on an in-range ancestor (cumulative, so slices do not add up unseen).
  */
-import { TIER_RANK, type Tier } from '../schema/defaults.js';
+import { classify, type ContentsByPath, type FileContents } from './mutation.js';
+import type { ChangeStatus, FileChange } from '../adapters/git.js';
+import { TIER_RANK, parseDuration, type ApprovalStrength, type GatesConfig, type Surface, type Tier } from '../schema/defaults.js';
 import type { Finding } from './types.js';
+import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
+import { APPROVAL_NAMESPACE, type SshPublicKey } from '../signing/sshsig.js';
+import { STRENGTH_RANK, signatureRequired, strongest } from '../signing/strength.js';
+import { frontMatter, isMarkdown } from './mutation.js';
 
 export const ZERO_BLOB = '0000000000000000000000000000000000000000';
+export const ABSENT_MODE = '000000';
+/** A signed approval time this far ahead of the check's clock is still accepted (clock skew). */
+export const FUTURE_SKEW_MS = 5 * 60_000;
 
-/** One gated (or not) path a commit changes, as classified against the first parent. */
-export interface RangePath {
+/** One path's change in a commit, as git's raw diff reports it (no rename detection). */
+export interface PathChange {
   path: string;
+  status: ChangeStatus;
+  oldMode: string;
+  newMode: string;
+  oldBlob: string;
+  newBlob: string;
+  added?: number;
+  deleted?: number;
+}
+
+/** What an approval names for one path: old blob and mode → new blob and mode. */
+export interface Transition {
+  path: string;
+  oldMode: string;
+  oldBlob: string;
+  newMode: string;
+  newBlob: string;
+}
+
+export const transitionKey = (t: Transition): string => `${t.path}\0${t.oldMode}\0${t.oldBlob}\0${t.newMode}\0${t.newBlob}`;
+const versionKey = (mode: string, blob: string): string => (mode === ABSENT_MODE || /^0+$/.test(blob) ? 'absent' : `${mode}:${blob}`);
+
+/** One signed step of an approval, already verified (signature and canonical payload). */
+export interface SignedStep {
+  step: 'confirm' | 'intent' | 'diff';
+  principal: string;
+  key: SshPublicKey;
+  /** The signed approval time (ms). */
+  at: number;
+  strength: ApprovalStrength;
+}
+
+/** One approval found in a note, normalised to the transitions it names. */
+export interface Approval {
+  /** The commit whose note carries it (any commit of the range may carry any approval). */
+  source: string;
+  /** 'signed': everything below comes from signed payloads; 'unsigned': from the note's sidecar. */
+  kind: 'signed' | 'unsigned';
   tier: Tier;
-  /** New content: the blob id, or ZERO_BLOB when the commit deletes the path (or renames it away). */
-  blob: string;
-  /**
-   * For a merge: another parent already has exactly this content at this path, so the merge brings
-   * nothing new here (that parent is either in the range and checked itself, or in the base's history).
-   */
-  inherited?: boolean;
+  transitions: Transition[];
+  /** Signed only: every step it took (each must be trusted), and the repository root it was signed for. */
+  steps?: SignedStep[];
+  root?: string | null;
 }
 
 export interface RangeCommitFacts {
@@ -37,32 +98,62 @@ export interface RangeCommitFacts {
   tree: string;
   parents: string[];
   subject?: string;
-  /** The commit's tier after the doc-only carve-out (AUTO when it applied). */
-  tier: Tier;
-  /** Every path the commit changes (old and new side of renames), with its tier. */
-  paths: RangePath[];
-  /** Carve-out reason when the commit passed as AUTO under the doc-only rule. */
-  carveOut?: string;
-  note?: NoteCheck;
+  /** Against the first parent (the empty tree for a root commit). */
+  changes: PathChange[];
+  /** Merges: for parents[1..], the paths where this commit differs from that parent. */
+  differsFrom?: ReadonlyArray<ReadonlySet<string>>;
+  /** The config committed in this commit, when present and valid. */
+  config?: GatesConfig;
+  /** Approvals read from the note on this commit (already verified where signed). */
+  approvals: Approval[];
+  hasNote: boolean;
 }
 
-/** A parsed approval note plus whether its sidecar proves the approvals its tier requires. */
-export interface NoteCheck {
-  commitTree: string;
-  tier: Tier;
-  files: { path: string; blob: string; tier: Tier }[];
-  /** Empty when the note proves its approvals; otherwise what is missing or wrong. */
-  problems: string[];
+export interface RangeBase {
+  commit: string;
+  config: GatesConfig;
+  /** allowed_signers as committed at the base (the base config's path), undefined when absent. */
+  signersText: string | undefined;
+  /** The base's first-parent root commit: a signed approval must name this repository. */
+  root: string | null;
 }
 
-/** C_* from the approval check; ADR_* codes come from `gate adr check` (accepted ADRs unchanged). */
-export type RangeViolationCode = 'C_UNAPPROVED' | 'C_TIER_TOO_LOW' | 'C_NOTE_INVALID' | `ADR_${string}`;
+export interface RangeLookups {
+  /** Raw bytes of blobs (one batch); missing ids are absent. */
+  readBlobs(ids: readonly string[]): ReadonlyMap<string, Buffer>;
+  /** The base's mode and blob of a path, undefined when the base has no such path. */
+  baseVersion(path: string): { mode: string; blob: string } | undefined;
+}
+
+export interface RangeInput {
+  base: RangeBase;
+  commits: readonly RangeCommitFacts[];
+  /** The check's clock (ms): approval.max_age is measured against it, never a commit date. */
+  now: number;
+  lookups: RangeLookups;
+}
+
+export type RangeViolationCode =
+  | 'C_UNAPPROVED'
+  | 'C_TIER_TOO_LOW'
+  | 'C_UNSIGNED'
+  | 'C_UNTRUSTED_SIGNER'
+  | 'C_WRONG_REPOSITORY'
+  | 'C_WEAK_SIGNATURE'
+  | 'C_APPROVAL_EXPIRED'
+  | 'C_APPROVAL_FUTURE'
+  | 'C_MERGE_UNAPPROVED'
+  | 'C_CARVE_OUT_EXCEEDED'
+  | 'C_NOTE_INVALID'
+  | `ADR_${string}`;
 
 export interface RangeViolation {
   code: RangeViolationCode;
   commit: string;
   path?: string;
   requiredTier?: Tier;
+  /** The transition that needs an approval. */
+  transition?: { old: string; new: string };
   missing: string;
   /** The exact fix, when the producer knows a better one than the default. */
   fix?: string;
@@ -73,9 +164,12 @@ export interface CommitVerdict {
   tree: string;
   subject?: string;
   tier: Tier;
+  /** Governed paths this commit changes against its first parent. */
   gated: number;
-  /** 'tree' when a note on this commit matches its tree, 'content' when every path was covered by blob. */
-  coveredBy?: 'tree' | 'content';
+  /** How its governed changes were covered ('note': approvals on this commit; 'range': some from other notes; 'merge': taken from another parent). */
+  coveredBy?: 'note' | 'range' | 'merge' | 'carve-out';
+  carveOut?: string;
+  surfaces: string[];
   violations: RangeViolation[];
 }
 
@@ -86,101 +180,403 @@ export interface RangeResult {
 
 const rank = (t: Tier): number => TIER_RANK[t];
 
-/** Evaluate the range. `commits` must be parents-before-children (rev-list --topo-order --reverse). */
-export function evaluateRange(commits: readonly RangeCommitFacts[]): RangeResult {
-  // path → blob → highest tier at which that exact content was approved so far in the range.
-  const approved = new Map<string, Map<string, number>>();
+/* ------------------------------------------------------------------ policy */
+
+/** The policy a commit is judged under (the strictest of several configs). */
+export interface RangePolicy {
+  config: GatesConfig;
+  require: boolean;
+  minStrength: ApprovalStrength;
+  maxAgeMs: number;
+}
+
+/**
+ * The strictest of configs (the first is the base's): the union of surfaces, the carve-out only
+ * if all enable it with the lowest threshold, signatures if any requires them, the strongest
+ * min_strength, the shortest max_age. allowed_signers stays the base's path, governed here.
+ */
+export function strictestPolicy(configs: readonly GatesConfig[]): RangePolicy {
+  const base = configs[0]!;
+  const seen = new Set<string>();
+  const surfaces: Surface[] = [];
+  const signers: Surface = { name: 'allowed-signers', paths: [base.approval.allowed_signers], tier: 'DOUBLE_CONFIRM', self_reinforcing: true };
+  for (const s of [...configs.flatMap((c) => c.surfaces), signers]) {
+    const key = JSON.stringify([s.name, s.tier, s.self_reinforcing, s.paths]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    surfaces.push(s);
+  }
+  let require = false;
+  let minStrength: ApprovalStrength = 'terminal';
+  let maxAgeMs = Number.POSITIVE_INFINITY;
+  let enabled = true;
+  let maxLines = Number.POSITIVE_INFINITY;
+  for (const c of configs) {
+    require ||= signatureRequired(c.approval);
+    minStrength = strongest(minStrength, c.approval.min_strength);
+    maxAgeMs = Math.min(maxAgeMs, parseDuration(c.approval.max_age) ?? 0);
+    enabled &&= c.doc_only.enabled;
+    maxLines = Math.min(maxLines, c.doc_only.max_changed_lines);
+  }
+  const config: GatesConfig = { ...base, surfaces, doc_only: { enabled, max_changed_lines: maxLines } };
+  return { config, require, minStrength, maxAgeMs };
+}
+
+/* ------------------------------------------------------------------ evaluation */
+
+interface Bits {
+  has(i: number): boolean;
+}
+
+function bitset(n: number): Uint32Array {
+  return new Uint32Array((n + 31) >>> 5);
+}
+
+/** Evaluate the range. `commits` must be parents before children (rev-list --topo-order --reverse). */
+export function evaluateRange(input: RangeInput): RangeResult {
+  const { base, commits, now, lookups } = input;
+  const n = commits.length;
+  const index = new Map<string, number>();
+  commits.forEach((c, i) => index.set(c.commit, i));
+
+  // in-range ancestors of each commit (excluding itself), as bitsets
+  const anc: Uint32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = bitset(n);
+    for (const p of commits[i]!.parents) {
+      const j = index.get(p);
+      if (j === undefined) continue;
+      const pb = anc[j]!;
+      for (let w = 0; w < b.length; w++) b[w]! |= pb[w]!;
+      b[j >>> 5]! |= 1 << (j & 31);
+    }
+    anc.push(b);
+  }
+  const ancestorsOf = (i: number): Bits => ({ has: (j) => (anc[i]![j >>> 5]! & (1 << (j & 31))) !== 0 });
+
+  // every approval of the range, by transition
+  const byTransition = new Map<string, Approval[]>();
+  const byPath = new Map<string, Approval[]>();
+  for (const c of commits) {
+    for (const a of c.approvals) {
+      for (const t of a.transitions) {
+        push(byTransition, transitionKey(t), a);
+        push(byPath, t.path, a);
+      }
+    }
+  }
+
+  // the policy of each commit: strictest of the base and the configs on the way (memoised by set)
+  const configIds = new Map<GatesConfig, number>();
+  const configList: GatesConfig[] = [base.config];
+  configIds.set(base.config, 0);
+  const policyMemo = new Map<string, RangePolicy>();
+  const configSets: number[][] = [];
+  const policies: RangePolicy[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = commits[i]!;
+    const set = new Set<number>([0]);
+    for (const p of c.parents) {
+      const j = index.get(p);
+      if (j !== undefined) for (const k of configSets[j]!) set.add(k);
+    }
+    if (c.config) {
+      let id = configIds.get(c.config);
+      if (id === undefined) {
+        id = configList.length;
+        configList.push(c.config);
+        configIds.set(c.config, id);
+      }
+      set.add(id);
+    }
+    const ids = [...set].sort((a, b) => a - b);
+    configSets.push(ids);
+    const key = ids.join(',');
+    let pol = policyMemo.get(key);
+    if (!pol) policyMemo.set(key, (pol = strictestPolicy(ids.map((k) => configList[k]!))));
+    policies.push(pol);
+  }
+
+  // trusted signers: the base's, plus approved versions of the base's allowed_signers path
+  const signersPath = base.config.approval.allowed_signers;
+  const parsedSigners = new Map<string, AllowedSigner[]>();
+  const signersOf = (text: string | undefined): AllowedSigner[] => {
+    if (text === undefined) return [];
+    let s = parsedSigners.get(text);
+    if (!s) {
+      const r = parseAllowedSigners(text);
+      parsedSigners.set(text, (s = r.ok ? r.signers : []));
+    }
+    return s;
+  };
+  const baseSigners = signersOf(base.signersText);
+  /** path → versions approved at range commit i (covered by an approval of that transition). */
+  const approvedAt = new Map<string, Array<{ i: number; version: string; blob: string; mode: string }>>();
+  /** path → versions any range commit made (its change against its first parent). */
+  const madeAt = new Map<string, Array<{ i: number; version: string }>>();
+  for (let i = 0; i < n; i++) for (const ch of commits[i]!.changes) push(madeAt, ch.path, { i, version: versionKey(ch.newMode, ch.newBlob) });
+
   const verdicts: CommitVerdict[] = [];
   const all: RangeViolation[] = [];
+  const contentsCache = new Map<string, string | undefined>();
+  const text = (ids: readonly string[]): void => {
+    const want = ids.filter((id) => !contentsCache.has(id) && !/^0+$/.test(id));
+    if (want.length === 0) return;
+    const got = lookups.readBlobs(want);
+    for (const id of want) contentsCache.set(id, got.get(id)?.toString('utf8'));
+  };
 
-  for (const c of commits) {
+  for (let i = 0; i < n; i++) {
+    const c = commits[i]!;
+    const pol = policies[i]!;
+    const ancestors = ancestorsOf(i);
+    const trusted: AllowedSigner[] = [...baseSigners];
+    for (const v of approvedAt.get(signersPath) ?? []) {
+      if (!ancestors.has(v.i) || v.blob === ZERO_BLOB) continue;
+      text([v.blob]);
+      trusted.push(...signersOf(contentsCache.get(v.blob)));
+    }
+
+    // classify against the first parent under the commit's policy (contents for the carve-out)
+    const changes: FileChange[] = c.changes.map((ch) => ({
+      status: ch.status,
+      path: ch.path,
+      oldMode: ch.oldMode,
+      newMode: ch.newMode,
+      oldBlob: ch.oldBlob,
+      newBlob: ch.newBlob,
+      ...(ch.added !== undefined ? { added: ch.added } : {}),
+      ...(ch.deleted !== undefined ? { deleted: ch.deleted } : {}),
+    }));
+    let verdict = classify(changes, pol.config);
+    if (verdict.contents_needed.length) {
+      const byP = new Map(changes.map((x) => [x.path, x]));
+      text(verdict.contents_needed.flatMap((p) => [byP.get(p)!.oldBlob, byP.get(p)!.newBlob]));
+      const contents = new Map<string, FileContents>();
+      for (const p of verdict.contents_needed) {
+        const x = byP.get(p)!;
+        const o = contentsCache.get(x.oldBlob);
+        const nw = contentsCache.get(x.newBlob);
+        contents.set(p, { ...(o !== undefined ? { old: o } : {}), ...(nw !== undefined ? { new: nw } : {}) });
+      }
+      verdict = classify(changes, pol.config, contents as ContentsByPath);
+    }
+    const carved = verdict.carve_out.applied;
+    const byPathChange = new Map(c.changes.map((ch) => [ch.path, ch]));
     const violations: RangeViolation[] = [];
-    const note = c.note;
-    const noteValid = note !== undefined && note.problems.length === 0;
-    if (noteValid) {
-      for (const f of note.files) {
-        let byBlob = approved.get(f.path);
-        if (!byBlob) approved.set(f.path, (byBlob = new Map()));
-        const blob = f.blob || ZERO_BLOB;
-        byBlob.set(blob, Math.max(byBlob.get(blob) ?? -1, rank(note.tier)));
+    const how = new Set<NonNullable<CommitVerdict['coveredBy']>>();
+
+    for (const f of verdict.files) {
+      const ch = byPathChange.get(f.path)!;
+      const t: Transition = { path: ch.path, oldMode: ch.oldMode, oldBlob: ch.oldBlob, newMode: ch.newMode, newBlob: ch.newBlob };
+      // signatures required: only signed approvals can count; otherwise the note's own record does
+      const candidates = (byTransition.get(transitionKey(t)) ?? []).filter((a) => pol.require || a.kind === 'unsigned');
+      const judged = candidates.map((a) => ({ a, why: usable(a, pol, trusted, base.root, now) })).sort((x, y) => (x.a.kind === y.a.kind ? 0 : x.a.kind === 'signed' ? -1 : 1));
+      const good = judged.filter((j) => j.why === undefined && rank(j.a.tier) >= rank(f.tier));
+      const newVersion = versionKey(ch.newMode, ch.newBlob);
+      if (good.length > 0) {
+        how.add(good.some((g) => g.a.source === c.commit) ? 'note' : 'range');
+        push(approvedAt, f.path, { i, version: newVersion, blob: ch.newBlob, mode: ch.newMode });
+        continue;
       }
-    }
-    const gated = c.tier === 'AUTO' ? [] : c.paths.filter((p) => p.tier !== 'AUTO' && !p.inherited);
-    let coveredBy: CommitVerdict['coveredBy'];
-    if (gated.length > 0) {
-      const treeMatch = note !== undefined && note.commitTree === c.tree;
-      if (treeMatch && noteValid && rank(note.tier) >= rank(c.tier)) {
-        coveredBy = 'tree';
-      } else {
-        for (const p of gated) {
-          const have = approved.get(p.path)?.get(p.blob);
-          if (have !== undefined && have >= rank(p.tier)) continue;
-          if (have !== undefined) {
-            violations.push({
-              code: 'C_TIER_TOO_LOW',
-              commit: c.commit,
-              path: p.path,
-              requiredTier: p.tier,
-              missing: `this content was approved only at ${tierName(have)}; ${p.tier} is required`,
-            });
-          } else if (treeMatch && !noteValid) {
-            violations.push({
-              code: 'C_NOTE_INVALID',
-              commit: c.commit,
-              path: p.path,
-              requiredTier: p.tier,
-              missing: `the approval note for this tree does not prove its approvals: ${note!.problems.join('; ')}`,
-            });
-          } else if (treeMatch && noteValid) {
-            violations.push({
-              code: 'C_TIER_TOO_LOW',
-              commit: c.commit,
-              path: p.path,
-              requiredTier: p.tier,
-              missing: `the note approves this tree at ${note!.tier}; the commit needs ${c.tier}`,
-            });
-          } else {
-            violations.push({
-              code: 'C_UNAPPROVED',
-              commit: c.commit,
-              path: p.path,
-              requiredTier: p.tier,
-              missing: describeMissing(c, p, note),
-            });
-          }
+      // a merge taking another parent's version that is legitimate on its own
+      if (c.parents.length > 1 && mergeCovers(i, c, ch, newVersion)) {
+        how.add('merge');
+        continue;
+      }
+      // the doc-only carve-out, judged on the cumulative change of the path
+      if (carved) {
+        const cum = cumulativeCarveOut(i, ch, pol);
+        if (cum === undefined) {
+          how.add('carve-out');
+          continue;
         }
-        if (violations.length === 0) coveredBy = 'content';
+        violations.push(violation('C_CARVE_OUT_EXCEEDED', c, f.path, f.tier, ch, cum));
+        continue;
       }
+      violations.push(explain(c, f.path, f.tier, ch, judged));
     }
+
+    const gated = verdict.files.length;
+    const tier = carved && violations.length > 0 ? verdict.classified_tier : verdict.tier;
     verdicts.push({
       commit: c.commit,
       tree: c.tree,
       ...(c.subject !== undefined ? { subject: c.subject } : {}),
-      tier: c.tier,
-      gated: gated.length,
-      ...(coveredBy ? { coveredBy } : {}),
+      tier,
+      gated: carved ? 0 : gated,
+      ...(gated > 0 && violations.length === 0 && how.size > 0 ? { coveredBy: how.has('merge') ? 'merge' : how.has('range') ? 'range' : how.has('note') ? 'note' : 'carve-out' } : {}),
+      ...(carved ? { carveOut: 'doc-only' } : {}),
+      surfaces: [...new Set(verdict.files.flatMap((f) => f.surfaces))].sort(),
       violations,
     });
     all.push(...violations);
   }
   return { commits: verdicts, violations: all };
+
+  /* -------- helpers closed over the walk -------- */
+
+  function mergeCovers(i: number, c: RangeCommitFacts, ch: PathChange, newVersion: string): boolean {
+    const others = c.differsFrom ?? [];
+    const takenFromOther = others.some((d) => !d.has(ch.path));
+    if (!takenFromOther) return false;
+    const ancestors = ancestorsOf(i);
+    if ((approvedAt.get(ch.path) ?? []).some((v) => ancestors.has(v.i) && v.version === newVersion)) return true;
+    const b = lookups.baseVersion(ch.path);
+    const baseVersion = b ? versionKey(b.mode, b.blob) : 'absent';
+    if (newVersion !== baseVersion) return false;
+    // the base's version, unless that rolls back a version the first parent's line made in the range
+    const first = index.get(c.parents[0]!);
+    if (first === undefined) return true;
+    const oldVersion = versionKey(ch.oldMode, ch.oldBlob);
+    const firstAnc = ancestorsOf(first);
+    return !(madeAt.get(ch.path) ?? []).some((m) => (m.i === first || firstAnc.has(m.i)) && m.version === oldVersion);
+  }
+
+  /** undefined when the carve-out holds from some approved version; else why not. */
+  function cumulativeCarveOut(i: number, ch: PathChange, pol: RangePolicy): string | undefined {
+    const ancestors = ancestorsOf(i);
+    const refs: Array<{ blob: string; mode: string }> = [];
+    const b = lookups.baseVersion(ch.path);
+    if (b) refs.push(b);
+    for (const v of approvedAt.get(ch.path) ?? []) if (ancestors.has(v.i)) refs.push({ blob: v.blob, mode: v.mode });
+    const max = pol.config.doc_only.max_changed_lines;
+    text([ch.newBlob, ...refs.map((r) => r.blob)]);
+    const now = contentsCache.get(ch.newBlob);
+    let best: number | undefined;
+    for (const r of refs) {
+      if (r.mode !== ch.newMode || /^0+$/.test(r.blob)) continue;
+      const old = contentsCache.get(r.blob);
+      if (old === undefined || now === undefined) continue;
+      if (frontMatter(old) !== frontMatter(now)) continue;
+      const lines = changedLines(old, now);
+      if (lines <= max) return undefined;
+      best = best === undefined ? lines : Math.min(best, lines);
+    }
+    return best === undefined
+      ? `the doc-only carve-out passed this commit on its own, but ${ch.path} has no base or approved version to measure the cumulative change from (it is new, or its mode or front matter changed since)`
+      : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines since its base or last approved version, more than doc_only.max_changed_lines (${max}): the slices add up`;
+  }
 }
 
-function tierName(r: number): Tier {
-  return (Object.entries(TIER_RANK).find(([, v]) => v === r)?.[0] ?? 'AUTO') as Tier;
+/** Why an approval does not count under a policy (undefined: it counts). Tier is checked by the caller. */
+function usable(a: Approval, pol: RangePolicy, trusted: readonly AllowedSigner[], root: string | null, now: number): RangeViolationCode | undefined {
+  if (!pol.require) return undefined; // unsigned mode: the note's own record (the caller passes only those)
+  if (a.kind !== 'signed' || !a.steps) return 'C_UNSIGNED';
+  if (a.root !== root) return 'C_WRONG_REPOSITORY';
+  for (const s of a.steps) {
+    if (!matchSigner(trusted, { principal: s.principal, key: s.key, namespace: APPROVAL_NAMESPACE, at: new Date(s.at) }).ok) return 'C_UNTRUSTED_SIGNER';
+  }
+  for (const s of a.steps) if (STRENGTH_RANK[s.strength] < STRENGTH_RANK[pol.minStrength]) return 'C_WEAK_SIGNATURE';
+  for (const s of a.steps) if (s.at > now + FUTURE_SKEW_MS) return 'C_APPROVAL_FUTURE';
+  for (const s of a.steps) if (now - s.at > pol.maxAgeMs) return 'C_APPROVAL_EXPIRED';
+  return undefined;
 }
 
-function describeMissing(c: RangeCommitFacts, p: RangePath, note: NoteCheck | undefined): string {
-  const what = p.blob === ZERO_BLOB ? 'its deletion' : `blob ${p.blob.slice(0, 12)}`;
-  if (!note) return `no approval note on this commit, and ${what} was not approved earlier in the range (committed with --no-verify, or the notes ref was not fetched)`;
-  const inNote = note.files.find((f) => f.path === p.path);
-  if (note.problems.length) return `the note on this commit does not prove its approvals (${note.problems.join('; ')}), and ${what} was not approved earlier in the range`;
-  if (inNote) return `the note approves blob ${(inNote.blob || ZERO_BLOB).slice(0, 12)} for tree ${note.commitTree.slice(0, 12)}, but this commit has ${what} (content changed after approval, e.g. an amend)`;
-  return `the note on this commit (tree ${note.commitTree.slice(0, 12)}) does not cover this path, and ${what} was not approved earlier in the range`;
+const WHY: Record<string, string> = {
+  C_UNSIGNED: 'approval.require_signature is in force, and the only approvals naming this change are not signed',
+  C_UNTRUSTED_SIGNER: 'the approvals naming this change are signed by keys not trusted at the base (nor added by an approved allowed_signers change on the way)',
+  C_WRONG_REPOSITORY: 'the approvals naming this change were signed for another repository (payload repo.root)',
+  C_WEAK_SIGNATURE: 'the approvals naming this change are signed by keys weaker than approval.min_strength',
+  C_APPROVAL_FUTURE: 'the approvals naming this change carry a signed time in the future',
+  C_APPROVAL_EXPIRED: 'the approvals naming this change were signed longer ago than approval.max_age (measured to the clock of this check)',
+};
+
+function describeVersion(mode: string, blob: string): string {
+  return mode === ABSENT_MODE || /^0+$/.test(blob) ? '(absent)' : `${blob.slice(0, 12)} (${mode})`;
+}
+
+function violation(code: RangeViolationCode, c: RangeCommitFacts, path: string, tier: Tier, ch: PathChange, missing: string): RangeViolation {
+  return {
+    code,
+    commit: c.commit,
+    path,
+    requiredTier: tier,
+    transition: { old: describeVersion(ch.oldMode, ch.oldBlob), new: describeVersion(ch.newMode, ch.newBlob) },
+    missing,
+  };
+}
+
+function explain(c: RangeCommitFacts, path: string, tier: Tier, ch: PathChange, judged: ReadonlyArray<{ a: Approval; why: RangeViolationCode | undefined }>): RangeViolation {
+  const change = `${describeVersion(ch.oldMode, ch.oldBlob)} → ${describeVersion(ch.newMode, ch.newBlob)}`;
+  const usableLow = judged.filter((j) => j.why === undefined);
+  if (usableLow.length > 0) {
+    const best = usableLow.reduce((m, j) => Math.max(m, rank(j.a.tier)), 0);
+    const have = (Object.keys(TIER_RANK) as Tier[]).find((t) => rank(t) === best)!;
+    return violation('C_TIER_TOO_LOW', c, path, tier, ch, `this change (${change}) was approved only at ${have}; ${tier} is required`);
+  }
+  if (judged.length > 0) {
+    const code = judged[0]!.why!;
+    return violation(code, c, path, tier, ch, `${WHY[code] ?? code} (${change})`);
+  }
+  if (c.parents.length > 1) {
+    return violation(
+      'C_MERGE_UNAPPROVED',
+      c,
+      path,
+      tier,
+      ch,
+      `this merge changes the path against its first parent (${change}); no approval names that change, and no other parent brings a version that is the base's (without rolling back a change made in the range) or was approved in the range`,
+    );
+  }
+  const where = c.hasNote ? 'no approval in the notes of this range names this exact change' : 'this commit has no approval note, and no approval in the range names this exact change';
+  return violation('C_UNAPPROVED', c, path, tier, ch, `${where} (${change}; committed with --no-verify, replayed onto another parent, or the notes ref was not fetched)`);
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+/** Lines added plus deleted between two texts (a minimal line diff, as `git diff --numstat` counts them). */
+export function changedLines(a: string, b: string): number {
+  const x = splitLines(a);
+  const y = splitLines(b);
+  // trim the common prefix and suffix, then an O(ND) Myers distance on the middle
+  let s = 0;
+  while (s < x.length && s < y.length && x[s] === y[s]) s++;
+  let ex = x.length;
+  let ey = y.length;
+  while (ex > s && ey > s && x[ex - 1] === y[ey - 1]) {
+    ex--;
+    ey--;
+  }
+  const A = x.slice(s, ex);
+  const B = y.slice(s, ey);
+  const N = A.length;
+  const M = B.length;
+  const max = N + M;
+  if (max === 0) return 0;
+  const v = new Int32Array(2 * max + 2);
+  const off = max + 1;
+  for (let d = 0; d <= max; d++) {
+    for (let k = -d; k <= d; k += 2) {
+      let px: number;
+      if (k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!)) px = v[off + k + 1]!;
+      else px = v[off + k - 1]! + 1;
+      let py = px - k;
+      while (px < N && py < M && A[px] === B[py]) {
+        px++;
+        py++;
+      }
+      v[off + k] = px;
+      if (px >= N && py >= M) return d;
+    }
+  }
+  return max;
+}
+
+function splitLines(t: string): string[] {
+  if (t === '') return [];
+  const parts = t.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  else parts[parts.length - 1] += '\u0000no-newline'; // a last line without a newline differs from the same line with one
+  return parts;
 }
 
 /** Findings for the CLI's shared renderer: one per violation, with the fix. */
-export function rangeFindings(result: RangeResult): Finding[] {
+export function rangeFindings(result: Pick<RangeResult, 'violations'>): Finding[] {
   return result.violations.map((v) => ({
     gate: 'C',
     code: v.code,
@@ -188,84 +584,8 @@ export function rangeFindings(result: RangeResult): Finding[] {
     ...(v.path !== undefined ? { path: v.path } : {}),
     message: `commit ${v.commit.slice(0, 12)}${v.requiredTier ? ` needs ${v.requiredTier}` : ''}: ${v.missing}`,
     fix:
-      v.fix ?? `rebuild the commit through the gates: \`git reset --soft ${v.commit.slice(0, 12)}^\` (on your branch), then \`gate explain\`, have a person run \`gate approve\`, and commit again; in CI, make sure \`git fetch origin refs/notes/agent-gates:refs/notes/agent-gates\` ran`,
-    data: { commit: v.commit, ...(v.requiredTier ? { requiredTier: v.requiredTier } : {}) },
+      v.fix ??
+      `rebuild the commit through the gates: \`git reset --soft ${v.commit.slice(0, 12)}^\` (on your branch), then \`gate explain\`, have a person run \`gate approve\` (signing with a key listed in the base's allowed_signers when signatures are required), and commit again; in CI, make sure \`git fetch origin refs/notes/agent-gates:refs/notes/agent-gates\` ran`,
+    data: { commit: v.commit, ...(v.requiredTier ? { requiredTier: v.requiredTier } : {}), ...(v.transition ? { transition: v.transition } : {}) },
   }));
-}
-
-/* ------------------------------------------------------------------ notes */
-
-/** What Gate B's sidecar schema says about the sidecar embedded in a note. */
-export type SidecarCheck =
-  | {
-      ok: true;
-      /** Gate B's explanation digest (schema/sidecar.ts explanationDigest). */
-      digest: string;
-      tree: string;
-      approvals: ReadonlyArray<{ step: string; tier: string; tree: string; digest: string }>;
-      rejections: number;
-    }
-  | { ok: false; problems: string[] };
-
-const HEX40 = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
-const TIER_SET = new Set<string>(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
-
-export type NoteParse = { ok: true; note: NoteCheck } | { ok: false; problem: string };
-
-/**
- * Parse a note body and check its sidecar. A body that is not an agent-gates note at all
- * (not JSON, wrong shape) is `ok: false`: the caller cannot evaluate. A well-formed note whose
- * approvals do not prove its tier is `ok: true` with `problems`.
- *
- * `checkSidecar` validates the embedded sidecar with Gate B's schema and computes its digest;
- * `requiredSteps(tier)` is Gate B's list of approval steps a tier needs.
- */
-export function parseNote(body: string, checkSidecar: (doc: unknown) => SidecarCheck, requiredSteps: (tier: Tier) => readonly string[]): NoteParse {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    return { ok: false, problem: 'the note is not valid JSON' };
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, problem: 'the note is not a JSON object' };
-  const n = v as Record<string, unknown>;
-  if (n.agent_gates !== 1) return { ok: false, problem: `agent_gates: expected 1 (got ${JSON.stringify(n.agent_gates)})` };
-  if (typeof n.commit_tree !== 'string' || !HEX40.test(n.commit_tree)) return { ok: false, problem: 'commit_tree: expected a 40-hex tree id' };
-  if (typeof n.tier !== 'string' || !TIER_SET.has(n.tier)) return { ok: false, problem: 'tier: expected AUTO, CONFIRM or DOUBLE_CONFIRM' };
-  if (!Array.isArray(n.files)) return { ok: false, problem: 'files: expected a list' };
-  const files: NoteCheck['files'] = [];
-  for (const [i, f] of (n.files as unknown[]).entries()) {
-    const o = f as Record<string, unknown> | null;
-    if (typeof o !== 'object' || o === null || typeof o.path !== 'string') return { ok: false, problem: `files[${i}]: expected {path, blob, tier}` };
-    const blob = o.blob === null || o.blob === undefined || o.blob === '' ? ZERO_BLOB : o.blob;
-    if (typeof blob !== 'string' || !HEX40.test(blob)) return { ok: false, problem: `files[${i}].blob: expected a 40-hex blob id or null` };
-    const tier = typeof o.tier === 'string' && TIER_SET.has(o.tier) ? (o.tier as Tier) : (n.tier as Tier);
-    files.push({ path: o.path, blob, tier });
-  }
-  const note: NoteCheck = { commitTree: n.commit_tree, tier: n.tier as Tier, files, problems: [] };
-  if (note.tier === 'AUTO') return { ok: true, note };
-  if (typeof n.sidecar !== 'object' || n.sidecar === null || Array.isArray(n.sidecar)) {
-    note.problems.push('the note carries no sidecar, so its approvals cannot be checked');
-    return { ok: true, note };
-  }
-  const sc = checkSidecar(n.sidecar);
-  if (!sc.ok) {
-    note.problems.push(`the sidecar in the note is invalid (${sc.problems.slice(0, 3).join('; ')})`);
-    return { ok: true, note };
-  }
-  note.problems.push(...sidecarProblems(sc, note, n.sidecar_digest, requiredSteps));
-  return { ok: true, note };
-}
-
-function sidecarProblems(sc: Extract<SidecarCheck, { ok: true }>, note: NoteCheck, noteDigest: unknown, requiredSteps: (tier: Tier) => readonly string[]): string[] {
-  const problems: string[] = [];
-  if (noteDigest !== sc.digest) problems.push('sidecar_digest does not match the sidecar\'s explanation (edited after approval)');
-  if (sc.tree !== note.commitTree) problems.push(`the sidecar explains tree ${sc.tree.slice(0, 12)}, not the note's tree ${note.commitTree.slice(0, 12)}`);
-  if (sc.rejections > 0) problems.push('the sidecar was rejected');
-  const good = sc.approvals.filter((a) => a.digest === sc.digest && a.tree === sc.tree && rank(a.tier as Tier) >= rank(note.tier));
-  const stale = sc.approvals.filter((a) => a.digest !== sc.digest).length;
-  if (stale > 0) problems.push(`${stale} approval${stale === 1 ? '' : 's'} carry a digest that does not match the explanation (edited after approval)`);
-  const steps = new Set(good.map((a) => a.step));
-  for (const step of requiredSteps(note.tier)) if (!steps.has(step)) problems.push(`${note.tier} needs the "${step}" approval step; it is missing`);
-  return problems;
 }

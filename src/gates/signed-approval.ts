@@ -101,8 +101,10 @@ export function checkOneApproval(
   if (p.step !== a.step) return bad('SIG_BINDING', `it signs the "${p.step}" step but is recorded as "${a.step}"`);
   if (p.tier !== a.tier || TIER_RANK[p.tier] < TIER_RANK[e.tier]) return bad('SIG_BINDING', `it signs tier ${p.tier}; the change requires ${e.tier}${p.tier !== a.tier ? ` and the record says ${a.tier}` : ''}`);
   if (p.digest !== e.digest) return bad('SIG_BINDING', 'it signs another explanation (sidecar digest mismatch): the explanation was edited after signing');
-  const want = JSON.stringify(sortFiles(e.files));
-  const got = JSON.stringify(sortFiles(p.files));
+  // modes (v2) are not compared here: the tree binding above pins them; the range check binds them
+  const noModes = (fs: readonly PayloadFile[]) => sortFiles(fs.map(({ mode: _m, old_mode: _o, ...rest }) => rest));
+  const want = JSON.stringify(noModes(e.files));
+  const got = JSON.stringify(noModes(p.files));
   if (want !== got) {
     const wm = new Map(e.files.map((x) => [x.path, x.blob]));
     const gm = new Map(p.files.map((x) => [x.path, x.blob]));

@@ -14,17 +14,26 @@
  *   tree: the staged tree
  *   tier, step: the tier required and the approval step (confirm | intent | diff)
  *   files: every gated path: {path, status, blob (staged blob id), old_path?, old_blob}
+ *          v2 adds `mode` and `old_mode` (git's six-digit octal modes; "000000" for a side that
+ *          does not exist): the payload then names each path's whole transition, old blob and
+ *          mode → new blob and mode, which is what `gate check --range` binds an approval to.
  *   digest: the sidecar explanation digest (schema/sidecar.ts explanationDigest)
  *   ledger: { size: number of entries before this approval, head: link hash after them }
  *   principal: the allowed_signers principal the approver signs as
  *   nonce: 128 random bits, hex
- *   at: ISO 8601 time of signing
+ *   at: ISO 8601 time of signing (the range check measures approval.max_age from it)
+ *
+ * Version 1 payloads (no modes) are still verified: the range check reads a v1 file entry as a
+ * transition between regular files (mode 100644 on each side that exists), so a v1 approval
+ * never covers a symlink, a gitlink, an executable bit or a mode change (docs/security.md).
  */
 import { canonicalJson } from '../schema/sidecar-core.js';
 import type { Tier } from '../schema/defaults.js';
 
 export const PAYLOAD_TYPE = 'agent-gates/approval';
-export const PAYLOAD_VERSION = 1;
+/** The version `gate approve` signs; parsePayload also accepts 1. */
+export const PAYLOAD_VERSION = 2;
+export const PAYLOAD_VERSIONS: readonly number[] = [1, 2];
 export const SIGNATURE_FORMAT = 'sshsig';
 
 export type PayloadStep = 'confirm' | 'intent' | 'diff';
@@ -35,10 +44,14 @@ export interface PayloadFile {
   blob: string;
   old_path?: string;
   old_blob: string;
+  /** v2: the new mode ("000000" when the path is deleted). */
+  mode?: string;
+  /** v2: the old mode (of old_path for a rename; "000000" when the path is added). */
+  old_mode?: string;
 }
 
 export interface ApprovalPayload {
-  v: 1;
+  v: 1 | 2;
   type: typeof PAYLOAD_TYPE;
   repo: { id: string; root: string | null };
   parent: string | null;
@@ -70,11 +83,20 @@ export interface StoredSignature {
 
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
+const MODE = /^[0-7]{6}$/;
 
 /** Files sorted by path so the payload does not depend on diff order. */
 export function sortFiles(files: readonly PayloadFile[]): PayloadFile[] {
   return [...files]
-    .map((f) => ({ path: f.path, status: f.status, blob: f.blob, ...(f.old_path !== undefined ? { old_path: f.old_path } : {}), old_blob: f.old_blob }))
+    .map((f) => ({
+      path: f.path,
+      status: f.status,
+      blob: f.blob,
+      ...(f.old_path !== undefined ? { old_path: f.old_path } : {}),
+      old_blob: f.old_blob,
+      ...(f.mode !== undefined ? { mode: f.mode } : {}),
+      ...(f.old_mode !== undefined ? { old_mode: f.old_mode } : {}),
+    }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -95,7 +117,7 @@ export function parsePayload(text: string): ApprovalPayload | string {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'the payload is not a JSON object';
   const keys = ['v', 'type', 'repo', 'parent', 'tree', 'tier', 'step', 'files', 'digest', 'ledger', 'principal', 'nonce', 'at'];
   for (const k of Object.keys(p)) if (!keys.includes(k)) return `the payload has an unknown field "${k}"`;
-  if (p.v !== PAYLOAD_VERSION) return `payload version ${String(p.v)} is not supported`;
+  if (typeof p.v !== 'number' || !PAYLOAD_VERSIONS.includes(p.v)) return `payload version ${String(p.v)} is not supported`;
   if (p.type !== PAYLOAD_TYPE) return `the payload type is not ${PAYLOAD_TYPE}`;
   const repo = p.repo as Record<string, unknown> | null;
   if (typeof repo !== 'object' || repo === null || typeof repo.id !== 'string' || !(repo.root === null || (typeof repo.root === 'string' && OID.test(repo.root))) || Object.keys(repo).length !== 2) {
@@ -111,7 +133,9 @@ export function parsePayload(text: string): ApprovalPayload | string {
     if (typeof o !== 'object' || o === null || typeof o.path !== 'string' || typeof o.status !== 'string' || typeof o.blob !== 'string' || !OID.test(o.blob) || typeof o.old_blob !== 'string' || !OID.test(o.old_blob) || (o.old_path !== undefined && typeof o.old_path !== 'string')) {
       return 'payload.files has a malformed entry';
     }
-    for (const k of Object.keys(o)) if (!['path', 'status', 'blob', 'old_path', 'old_blob'].includes(k)) return `payload.files has an unknown field "${k}"`;
+    const fields = p.v === 1 ? ['path', 'status', 'blob', 'old_path', 'old_blob'] : ['path', 'status', 'blob', 'old_path', 'old_blob', 'mode', 'old_mode'];
+    for (const k of Object.keys(o)) if (!fields.includes(k)) return `payload.files has an unknown field "${k}"`;
+    if (p.v === 2 && (typeof o.mode !== 'string' || !MODE.test(o.mode) || typeof o.old_mode !== 'string' || !MODE.test(o.old_mode))) return 'payload.files: a v2 entry needs mode and old_mode (six octal digits)';
   }
   if (typeof p.digest !== 'string' || !HEX64.test(p.digest)) return 'payload.digest must be 64 hex characters';
   const l = p.ledger as Record<string, unknown> | null;

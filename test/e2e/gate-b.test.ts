@@ -64,7 +64,7 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
     const ok = c.commit('-m', 'feat: policy');
     expect(ok.code, ok.stderr).toBe(0);
     const note = JSON.parse(c.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
-    expect(note).toMatchObject({ agent_gates: 1, commit_tree: c.gitOk('rev-parse', 'HEAD^{tree}'), tier: 'CONFIRM' });
+    expect(note).toMatchObject({ agent_gates: 2, commit_tree: c.gitOk('rev-parse', 'HEAD^{tree}'), tier: 'CONFIRM' });
     expect(note.files).toEqual([{ path: 'rules/policy.txt', blob: c.gitOk('rev-parse', 'HEAD:rules/policy.txt'), tier: 'CONFIRM' }]);
     const left = existsSync(join(c.dir, '.agents', 'gate-b')) ? readdirSync(join(c.dir, '.agents', 'gate-b')).filter((n) => n.startsWith('explain-') && n.includes(note.commit_tree)) : [];
     expect(left).toEqual([]);

@@ -116,10 +116,12 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const r = commit(repo);
     expect(r.code, r.stderr).toBe(0);
     const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
-    expect(note.agent_gates).toBe(1);
+    expect(note.agent_gates).toBe(2);
     expect(note.commit_tree).toBe(repo.gitOk('rev-parse', 'HEAD^{tree}'));
     expect(note.tier).toBe('CONFIRM');
     expect(note.files).toEqual([{ path: 'rules/new.md', blob: repo.gitOk('rev-parse', 'HEAD:rules/new.md'), tier: 'CONFIRM' }]);
+    // note v2: the transition the range check binds the approval to (old blob and mode → new)
+    expect(note.transitions).toEqual([{ path: 'rules/new.md', old_mode: '000000', old_blob: '0'.repeat(40), new_mode: '100644', new_blob: repo.gitOk('rev-parse', 'HEAD:rules/new.md') }]);
     expect(note.sidecar.intent).toBe('tighten the rule');
     expect(note.sidecar_digest).toBe(doc.approvals[0].digest);
     expect(existsSync(sc)).toBe(false);

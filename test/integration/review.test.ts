@@ -228,7 +228,7 @@ describe('end to end through Gate B: real hooks, a terminal approval, then a --n
 
     const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).commits).toEqual([expect.objectContaining({ commit: approved, tier: 'CONFIRM', coveredBy: 'tree', hasNote: true })]);
+    expect(JSON.parse(ok.stdout).commits).toEqual([expect.objectContaining({ commit: approved, tier: 'CONFIRM', coveredBy: 'note', hasNote: true })]);
 
     // a bypass: --no-verify skips pre-commit; post-commit still records it as unapproved
     repo.write('rules/new.md', '# New rule\n\nAnd skip the tests.\n');

@@ -78,11 +78,19 @@ export const gateB: HookGate = {
       return { findings: [f], data: { gate_b: { ...base, unapproved: true, codes: problems.map((p) => p.code) } } };
     }
     const { sidecar: s, digest } = sidecar.state;
+    // note v2: what the commit changes, per path, old blob and mode → new blob and mode (the range
+    // check binds approvals to these transitions; the signed payloads carry the same)
+    const { transitionsOf } = await import('../../gates/range-notes.js');
+    const modes = new Map(facts.changes.map((c) => [c.path, c]));
+    const transitions = transitionsOf(
+      verdict.files.map((f) => ({ ...f, ...(modes.get(f.path) ? { mode: modes.get(f.path)!.newMode, old_mode: modes.get(f.path)!.oldMode } : {}) })),
+    ).map((t) => ({ path: t.path, old_mode: t.oldMode, old_blob: t.oldBlob, new_mode: t.newMode, new_blob: t.newBlob }));
     const note = {
-      agent_gates: 1,
+      agent_gates: 2,
       commit_tree: facts.tree,
       tier: verdict.tier,
       files: verdict.files.map((f) => ({ path: f.path, blob: f.blob, tier: f.tier })),
+      transitions,
       sidecar: s,
       sidecar_digest: digest,
     };

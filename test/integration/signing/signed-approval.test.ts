@@ -486,11 +486,11 @@ describe('gate check --range verifies note signatures against allowed_signers at
     r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
-    expect(j.findings.map((f: { code: string }) => f.code)).toContain('SIG_PRINCIPAL');
+    expect(j.violations.map((v: { code: string }) => v.code)).toEqual(['C_UNTRUSTED_SIGNER']);
     expect(j.violations.every((v: { commit: string }) => v.commit === repo.gitOk('rev-parse', 'HEAD'))).toBe(true);
   });
 
-  it('a signer added inside the branch is not trusted for the branch: allowed_signers is read at the base', async () => {
+  it('a signer is trusted from the base, or from an allowed_signers change that was itself approved by a trusted signer earlier in the range', async () => {
     const repo = setup();
     const base = repo.gitOk('rev-parse', 'HEAD');
     repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
@@ -498,23 +498,32 @@ describe('gate check --range verifies note signatures against allowed_signers at
     expect(repo.gate(EXPLAIN).code).toBe(0);
     await approveAs(repo, { key: alice.path });
     expect(commit(repo).code).toBe(0);
-    // now HEAD lists bot@example.com: locally its signature is accepted…
     stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
     const c = commit(repo);
     expect(c.code, c.stderr).toBe(0);
-    // …but the range check trusts only the signers committed at the base
+    // alice (trusted at the base) approved the signers change, so bot@example.com counts after it
+    const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(ok.code, ok.stdout).toBe(0);
+    // the same signers change committed without approval (--no-verify) extends no trust
+    repo.gitOk('reset', '-q', '--hard', base);
+    repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
+    repo.gitOk('add', '.agents/allowed_signers');
+    const sneak = repo.git('commit', '-q', '--no-verify', '-m', 'add a signer');
+    expect(sneak.code).toBe(0);
+    stageRule(repo);
+    await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
+    expect(commit(repo).code).toBe(0);
     const r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
-    const sigs = j.findings.filter((f: { code: string }) => f.code.startsWith('SIG_'));
-    expect(sigs.map((f: { code: string }) => f.code)).toEqual(['SIG_PRINCIPAL', 'SIG_MISSING']);
-    expect(sigs.every((f: { data: { commit: string } }) => f.data.commit === repo.gitOk('rev-parse', 'HEAD'))).toBe(true);
-    // with the signer change merged (a new base), the same commit passes
-    expect(repo.gate(['check', '--range', `${base}..HEAD~1`]).code).toBe(0);
-    expect(repo.gate(['check', '--range', 'HEAD~1..HEAD']).code).toBe(0);
+    expect(j.violations.map((v: { code: string; path: string }) => [v.code, v.path])).toEqual([
+      ['C_UNAPPROVED', '.agents/allowed_signers'],
+      ['C_UNTRUSTED_SIGNER', 'rules/new.md'],
+    ]);
   });
 });
+
 
 describe('gate approve --key in a real pseudo-terminal (built CLI)', () => {
   it('signs the approval; the commit passes', async () => {

@@ -1,0 +1,231 @@
+/**
+ * A small reference model of the range invariant (docs/security.md), written from the document
+ * and NOT from src/gates: it works on abstract histories (file maps per commit, notes described
+ * by what they claim) instead of git objects and note bytes. The model-based test compares its
+ * verdict with `gate check --range` on the same history built in real git.
+ *
+ * Paths and their governance in these histories:
+ *   .agents/gates.yaml, .agents/allowed_signers   DOUBLE_CONFIRM (self-reinforcing, always)
+ *   rules/a.yaml, rules/b.md                      CONFIRM (every config variant but "weak" names rules/**;
+ *                                                 the base always does, and configs only add)
+ *   tools/x.json                                  CONFIRM when some config in force names tools/**
+ *   src/free.txt                                  never governed
+ */
+
+export type Mode = '100644' | '100755' | '120000';
+export interface FileValue {
+  mode: Mode;
+  content: string;
+}
+export type Files = ReadonlyMap<string, FileValue>;
+
+export type ConfigVariant = 'base' | 'tools' | 'weak' | 'strict' | 'invalid';
+export interface ConfigFacts {
+  rules: boolean;
+  tools: boolean;
+  require: boolean;
+  maxAgeDays: number;
+  docEnabled: boolean;
+  maxLines: number;
+}
+
+export type Signer = 'approver' | 'bob' | 'mallory';
+
+/** What a note on a commit claims, as the model understands it. */
+export interface ModelNote {
+  kind: 'junk' | 'note';
+  tier: 'CONFIRM' | 'DOUBLE_CONFIRM';
+  /** The note's unsigned record is a valid Gate B record (tier proved by its sidecar). */
+  unsignedValid: boolean;
+  /** What the unsigned record names (with real modes). */
+  recorded: Transition[];
+  /** The signed part, when there is one that agrees with the record (else the note is ignored). */
+  signed?: { signer: Signer; at: number; transitions: Transition[] };
+  /** The signed part disagrees with the unsigned record: the whole note is ignored. */
+  contradicts: boolean;
+}
+
+export interface Version {
+  mode: string; // '000000' when absent
+  content: string | null;
+}
+export interface Transition {
+  path: string;
+  old: Version;
+  new: Version;
+}
+
+export interface ModelCommit {
+  id: string;
+  parents: string[];
+  files: Files;
+  note?: ModelNote;
+}
+
+export interface ModelInput {
+  /** Every commit (base history and range), parents before children. */
+  commits: ModelCommit[];
+  base: string;
+  head: string;
+  baseConfig: ConfigFacts;
+  /** Config facts by the content of .agents/gates.yaml; undefined: invalid. */
+  configOf(content: string): ConfigFacts | undefined;
+  /** Signers listed by an allowed_signers content. */
+  signersOf(content: string): Signer[];
+  baseSigners: Signer[];
+  now: number;
+}
+
+const ABSENT: Version = { mode: '000000', content: null };
+const DC = new Set(['.agents/gates.yaml', '.agents/allowed_signers']);
+
+const vkey = (v: Version): string => (v.content === null ? 'absent' : `${v.mode}:${v.content}`);
+const tkey = (t: Transition): string => `${t.path}|${vkey(t.old)}|${vkey(t.new)}`;
+const at = (files: Files, path: string): Version => {
+  const f = files.get(path);
+  return f ? { mode: f.mode, content: f.content } : ABSENT;
+};
+
+/** Lines added + deleted between two texts: |a| + |b| - 2·LCS (dynamic programming). */
+export function lineDistance(a: string, b: string): number {
+  const x = a === '' ? [] : a.replace(/\n$/, '').split('\n');
+  const y = b === '' ? [] : b.replace(/\n$/, '').split('\n');
+  const dp: number[][] = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+  for (let i = 1; i <= x.length; i++) for (let j = 1; j <= y.length; j++) dp[i]![j] = x[i - 1] === y[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
+  return x.length + y.length - 2 * dp[x.length]![y.length]!;
+}
+
+export function changesOf(files: Files, parent: Files | undefined): Transition[] {
+  const paths = new Set([...files.keys(), ...(parent?.keys() ?? [])]);
+  const out: Transition[] = [];
+  for (const p of [...paths].sort()) {
+    const o = parent ? at(parent, p) : ABSENT;
+    const n = at(files, p);
+    if (vkey(o) !== vkey(n)) out.push({ path: p, old: o, new: n });
+  }
+  return out;
+}
+
+/** The model's verdict: the flagged (commit, path) pairs, as "commit:path". */
+export function referenceVerdict(input: ModelInput): Set<string> {
+  const byId = new Map(input.commits.map((c) => [c.id, c]));
+  const reach = (from: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...byId.get(id)!.parents);
+    }
+    return seen;
+  };
+  const fromBase = reach(input.base);
+  const inRange = reach(input.head);
+  for (const id of fromBase) inRange.delete(id);
+  const range = input.commits.filter((c) => inRange.has(c.id));
+  const ancestors = new Map<string, Set<string>>(); // in-range strict ancestors
+  for (const c of range) {
+    const s = new Set<string>();
+    for (const p of c.parents) {
+      if (!inRange.has(p)) continue;
+      s.add(p);
+      for (const q of ancestors.get(p)!) s.add(q);
+    }
+    ancestors.set(c.id, s);
+  }
+  const baseFiles = byId.get(input.base)!.files;
+
+  // every approval the notes of the range carry
+  interface Appr {
+    kind: 'signed' | 'unsigned';
+    tier: 'CONFIRM' | 'DOUBLE_CONFIRM';
+    keys: Set<string>;
+    signer?: Signer;
+    at?: number;
+  }
+  const approvals: Appr[] = [];
+  for (const c of range) {
+    const n = c.note;
+    if (!n || n.kind === 'junk' || n.contradicts) continue;
+    if (n.unsignedValid) approvals.push({ kind: 'unsigned', tier: n.tier, keys: new Set(n.recorded.map(tkey)) });
+    if (n.signed) approvals.push({ kind: 'signed', tier: n.tier, keys: new Set(n.signed.transitions.map(tkey)), signer: n.signed.signer, at: n.signed.at });
+  }
+
+  const approvedAt = new Map<string, Array<{ id: string; v: Version }>>(); // path → versions approved at commit
+  const flagged = new Set<string>();
+  for (const c of range) {
+    const anc = ancestors.get(c.id)!;
+    // the policy: the base's config and every valid config at the commit or an in-range ancestor
+    const facts: ConfigFacts[] = [input.baseConfig];
+    for (const id of [c.id, ...anc]) {
+      const cfg = byId.get(id)!.files.get('.agents/gates.yaml');
+      const f = cfg && cfg.mode !== '120000' ? input.configOf(cfg.content) : undefined;
+      if (f) facts.push(f);
+    }
+    const pol = {
+      tools: facts.some((f) => f.tools),
+      rules: facts.some((f) => f.rules),
+      require: facts.some((f) => f.require),
+      maxAgeMs: Math.min(...facts.map((f) => f.maxAgeDays)) * 86_400_000,
+      docEnabled: facts.every((f) => f.docEnabled),
+      maxLines: Math.min(...facts.map((f) => f.maxLines)),
+    };
+    const tierOf = (p: string): 0 | 1 | 2 => (DC.has(p) ? 2 : p.startsWith('rules/') && pol.rules ? 1 : p.startsWith('tools/') && pol.tools ? 1 : 0);
+    // trusted signers: the base's and every approved allowed_signers version at an ancestor
+    const trusted = new Set<Signer>(input.baseSigners);
+    for (const a of approvedAt.get('.agents/allowed_signers') ?? []) if (anc.has(a.id) && a.v.content !== null) for (const s of input.signersOf(a.v.content)) trusted.add(s);
+
+    const first = c.parents[0] ? byId.get(c.parents[0])!.files : undefined;
+    const changes = changesOf(c.files, first);
+    const governed = changes.filter((t) => tierOf(t.path) > 0);
+    // the per-commit doc-only carve-out: CONFIRM, only modified regular Markdown, few lines
+    const carved =
+      governed.length > 0 &&
+      pol.docEnabled &&
+      governed.every((t) => tierOf(t.path) === 1 && t.path.endsWith('.md') && t.old.content !== null && t.new.content !== null && t.old.mode === t.new.mode) &&
+      governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines;
+
+    for (const t of governed) {
+      const need = tierOf(t.path);
+      const ok = approvals.some((a) => {
+        if (!a.keys.has(tkey(t))) return false;
+        if ((a.tier === 'DOUBLE_CONFIRM' ? 2 : 1) < need) return false;
+        if (!pol.require) return a.kind === 'unsigned';
+        if (a.kind !== 'signed' || !trusted.has(a.signer!)) return false;
+        if (a.at! > input.now + 5 * 60_000) return false;
+        return input.now - a.at! <= pol.maxAgeMs;
+      });
+      if (ok) {
+        const l = approvedAt.get(t.path) ?? [];
+        l.push({ id: c.id, v: t.new });
+        approvedAt.set(t.path, l);
+        continue;
+      }
+      if (c.parents.length > 1) {
+        const others = c.parents.slice(1).map((p) => byId.get(p)!.files);
+        if (others.some((f) => vkey(at(f, t.path)) === vkey(t.new))) {
+          const approvedHere = (approvedAt.get(t.path) ?? []).some((a) => anc.has(a.id) && vkey(a.v) === vkey(t.new));
+          if (approvedHere) continue;
+          if (vkey(at(baseFiles, t.path)) === vkey(t.new)) {
+            const p1 = c.parents[0]!;
+            if (!inRange.has(p1)) continue;
+            const line = new Set([p1, ...ancestors.get(p1)!]);
+            const made = [...line].some((id) => {
+              const x = byId.get(id)!;
+              const xf = x.parents[0] ? byId.get(x.parents[0])!.files : undefined;
+              return changesOf(x.files, xf).some((ch) => ch.path === t.path && vkey(ch.new) === vkey(t.old));
+            });
+            if (!made) continue;
+          }
+        }
+      }
+      if (carved) {
+        const refs: Version[] = [at(baseFiles, t.path), ...(approvedAt.get(t.path) ?? []).filter((a) => anc.has(a.id)).map((a) => a.v)];
+        if (refs.some((r) => r.content !== null && r.mode === t.new.mode && lineDistance(r.content, t.new.content!) <= pol.maxLines)) continue;
+      }
+      flagged.add(`${c.id}:${t.path}`);
+    }
+  }
+  return flagged;
+}
