@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   LEASE_HELD: 'DENIED',
   TOOL_MISSING: 'CANNOT_EVALUATE',
   CANNOT_EVALUATE: 'CANNOT_EVALUATE',
+  /** A filesystem operation on gate's state (or a file it reads) failed: read-only, full, wrong type, ... */
+  FS_FAILED: 'CANNOT_EVALUATE',
+  /** The state directory of a clone that had one is gone (reported, never silently recreated). */
+  STATE_MISSING: 'CANNOT_EVALUATE',
 } as const satisfies Record<string, ExitCodeName>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

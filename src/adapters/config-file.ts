@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GateError } from '../errors.js';
-import { defaultConfig, type GatesConfig } from '../schema/defaults.js';
+import { CONFIG_LIMITS, defaultConfig, type GatesConfig } from '../schema/defaults.js';
 import { writeFileAtomic } from './files.js';
 import { VERSION } from '../version.js';
 
@@ -24,6 +24,11 @@ export interface LoadedConfig {
 
 /** Parse and validate config text (loads yaml and zod). */
 export async function parseConfigText(text: string, label = CONFIG_PATH): Promise<GatesConfig> {
+  if (text.length > CONFIG_LIMITS.maxBytes) {
+    throw new GateError('CONFIG_INVALID', `${label} is ${text.length} characters long, more than the ${CONFIG_LIMITS.maxBytes} a config may have, so no gate can be evaluated.`, {
+      fix: `shorten ${label} (fewer surfaces, broader globs such as "dir/**"), then run \`gate doctor\``,
+    });
+  }
   const [{ parseYaml }, { validateConfig }] = await Promise.all([import('../schema/yaml.js'), import('../schema/config.js')]);
   const y = parseYaml(text);
   if (!y.ok) {

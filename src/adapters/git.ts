@@ -10,7 +10,13 @@ import { isAbsolute, resolve } from 'node:path';
 import { GateError } from '../errors.js';
 import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
 
+/**
+ * The empty tree in a SHA-1 repository. Callers pass it as "no parent"; the diff methods
+ * translate it to the repository's own empty tree (SHA-256 repositories have another id), so a
+ * root commit diffs correctly in either object format.
+ */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+export const EMPTY_TREE_SHA256 = '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321';
 export const NOTES_REF = 'refs/notes/agent-gates';
 
 export interface GitResult {
@@ -175,12 +181,27 @@ export class Git {
    * HEAD (or EMPTY_TREE) is already known, to save a git process.
    */
   stagedChanges(base: string = this.head() ?? EMPTY_TREE): FileChange[] {
-    return parseRawNumstat(this.run([...DIFF_FLAGS, '--cached', base]));
+    return parseRawNumstat(this.run([...DIFF_FLAGS, '--cached', this.treeish(base)]));
   }
 
   /** Changes between two tree-ishes (commits or trees). */
   diffTrees(from: string, to: string): FileChange[] {
-    return parseRawNumstat(this.run([...DIFF_FLAGS, from, to]));
+    return parseRawNumstat(this.run([...DIFF_FLAGS, this.treeish(from), this.treeish(to)]));
+  }
+
+  private objectFormat: 'sha1' | 'sha256' | undefined;
+
+  /** The repository's empty tree id (asks git for the object format once, only when needed). */
+  emptyTree(): string {
+    if (!this.objectFormat) {
+      const r = this.exec(['rev-parse', '--show-object-format']);
+      this.objectFormat = r.code === 0 && r.stdout.toString('utf8').trim() === 'sha256' ? 'sha256' : 'sha1';
+    }
+    return this.objectFormat === 'sha256' ? EMPTY_TREE_SHA256 : EMPTY_TREE;
+  }
+
+  private treeish(id: string): string {
+    return id === EMPTY_TREE ? this.emptyTree() : id;
   }
 
   /** Raw bytes of a blob, or undefined when it does not exist. */

@@ -16,6 +16,7 @@ import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type 
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger.js';
 import { withMutex } from './mutex.js';
 import { writeFileAtomic } from './files.js';
+import { fsBoundary } from './fs-errors.js';
 import { isObjectId, PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
 
 export interface AppendedEntry {
@@ -56,7 +57,11 @@ export class LedgerFile {
   private readonly lookupCommits: CommitLookup | undefined;
 
   /** Without `lookupCommits` pending records are never folded (they wait for a LedgerFile that can check them). */
-  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup } = {}) {
+  /** This worktree's HEAD reflog: commits made here whose post-commit died are found there. */
+  private readonly reflogPath: string | undefined;
+
+  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup; reflog?: string } = {}) {
+    this.reflogPath = opts.reflog;
     this.dir = stateDir;
     this.path = join(stateDir, 'ledger.jsonl');
     this.headPath = join(stateDir, 'ledger.head');
@@ -90,8 +95,17 @@ export class LedgerFile {
     return existsSync(this.path);
   }
 
+  /**
+   * `<git common dir>/agent-gates.repo-id`: a copy of the repository id kept beside the state
+   * directory, so a clone whose state directory (or ledger) was deleted is told so instead of
+   * silently starting a new ledger.
+   */
+  get markerPath(): string {
+    return `${this.dir}.repo-id`;
+  }
+
   /** The repository id that seeds the genesis hash; created on first use. */
-  repoId(create: boolean): string | undefined {
+  repoId(create: boolean, opts: { restart?: boolean } = {}): string | undefined {
     if (existsSync(this.idPath)) {
       const id = readFileSync(this.idPath, 'utf8').trim();
       if (!/^[0-9a-f-]{36}$/.test(id)) {
@@ -99,16 +113,31 @@ export class LedgerFile {
           fix: 'restore it from a backup; without it the ledger cannot be verified',
         });
       }
+      if (create && !existsSync(this.markerPath)) writeFileAtomic(this.markerPath, `${id}\n`);
       return id;
     }
     if (!create) return undefined;
+    if (!opts.restart && existsSync(this.markerPath)) {
+      let was = '';
+      try {
+        was = readFileSync(this.markerPath, 'utf8').trim().slice(0, 64);
+      } catch {
+        /* named below anyway */
+      }
+      throw new GateError('STATE_MISSING', `this clone had a ledger (repository id ${was || 'unknown'}) but ${existsSync(this.dir) ? `its repository id file ${this.idPath} is gone` : `its state directory ${this.dir} is gone`}: every lease and record in it is lost, so gate does not start a new one silently.`, {
+        fix: `restore ${this.dir} from a backup; or start a new ledger that records the loss: gate audit repair --new-ledger`,
+        data: { stateDir: this.dir, previousRepoId: was },
+      });
+    }
     if (this.exists() && statSync(this.path).size > 0) {
       throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, {
         fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it',
       });
     }
     writeFileAtomic(this.idPath, `${nodeCrypto().randomUUID()}\n`);
-    return readFileSync(this.idPath, 'utf8').trim();
+    const id = readFileSync(this.idPath, 'utf8').trim();
+    writeFileAtomic(this.markerPath, `${id}\n`);
+    return id;
   }
 
   genesis(): string {
@@ -131,6 +160,98 @@ export class LedgerFile {
     return h as LedgerHead;
   }
 
+  /**
+   * The seq of the last complete entry in the file (0 when empty or absent), read without the
+   * mutex: a fencing token derived from it is never reused, since every grant is appended after.
+   */
+  lastSeq(): number {
+    return fsBoundary('the ledger', () => {
+      if (!this.exists()) return 0;
+      const fd = openSync(this.path, 'r');
+      try {
+        let size = fstatSync(fd).size;
+        if (size === 0) return 0;
+        let last = readLastLine(fd, size);
+        if (last.torn) {
+          size -= last.line.length;
+          if (size === 0) return 0;
+          last = readLastLine(fd, size);
+        }
+        const seq = (() => {
+          try {
+            return (JSON.parse(last.line.toString('utf8')) as { seq?: unknown }).seq;
+          } catch {
+            return undefined;
+          }
+        })();
+        if (!Number.isSafeInteger(seq)) {
+          throw new GateError('LEDGER_CORRUPT', 'the last line of the ledger is not a valid entry.', { fix: 'run `gate audit verify` to see where the ledger was damaged' });
+        }
+        return seq as number;
+      } finally {
+        closeSync(fd);
+      }
+    }, this.path);
+  }
+
+  /**
+   * `gate audit repair`'s part under the mutex: cut a torn tail; rebuild a missing head when the
+   * whole chain verifies from the genesis (an interrupted first append, or a deleted head); a
+   * lagging head is rolled forward by the append that records the repair. Never drops a complete
+   * line.
+   */
+  async repairLocked(): Promise<{ cut: number; bytes?: string; headRebuilt?: number }> {
+    return withMutex(this.lockPath, () => fsBoundary('the ledger', () => {
+      if (!this.exists()) return { cut: 0 };
+      const fd = openSync(this.path, 'r+');
+      try {
+        let size = fstatSync(fd).size;
+        let cut = 0;
+        let bytes: string | undefined;
+        if (size > 0) {
+          const last = readLastLine(fd, size);
+          if (last.torn) {
+            ftruncateSync(fd, size - last.line.length);
+            fsyncSync(fd);
+            cut = last.line.length;
+            bytes = last.line.toString('utf8');
+            size -= cut;
+          }
+        }
+        let headRebuilt: number | undefined;
+        if (size > 0 && !existsSync(this.headPath)) {
+          const id = this.repoId(false);
+          if (!id) throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, { fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it' });
+          const genesis = genesisHash(id);
+          const r = rollForward(fd, size, { seq: 0, hash: genesis, size: 0 }, genesis);
+          writeFileAtomic(this.headPath, `${JSON.stringify({ seq: r.seq, hash: r.hash, size })}\n`);
+          headRebuilt = r.seq;
+        }
+        return { cut, ...(bytes !== undefined ? { bytes } : {}), ...(headRebuilt !== undefined ? { headRebuilt } : {}) };
+      } finally {
+        closeSync(fd);
+      }
+    }, this.path), { what: 'the ledger' });
+  }
+
+  /** Start a new ledger in a clone whose state was lost (`gate audit repair --new-ledger`). */
+  restart(): { previous: string | undefined; id: string } {
+    return fsBoundary('the ledger', () => {
+      if (existsSync(this.idPath) || (this.exists() && statSync(this.path).size > 0)) {
+        throw new GateError('USAGE', `the ledger of this clone is still there (${this.path}); --new-ledger only starts over after the state directory was lost.`, { fix: 'gate audit verify' });
+      }
+      let previous: string | undefined;
+      try {
+        previous = readFileSync(this.markerPath, 'utf8').trim().slice(0, 64);
+      } catch {
+        previous = undefined;
+      }
+      rmSync(this.headPath, { force: true }); // a head left from the lost ledger would not match
+      const id = this.repoId(true, { restart: true })!;
+      return { previous, id };
+    }, this.path);
+  }
+
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
@@ -142,10 +263,13 @@ export class LedgerFile {
    * records itself (the node post-commit ran for it) supersedes its pending file: removed, not
    * folded. When git cannot be asked, nothing is folded (the files wait for the next append).
    */
-  private collectPending(events: readonly LedgerEventInput[]): { fold: LedgerEventInput[]; remove: string[] } {
+  private collectPending(events: readonly LedgerEventInput[], lastBatch: () => Set<string>): { fold: LedgerEventInput[]; remove: string[] } {
     const names = this.lookupCommits ? this.pendingNames() : [];
     if (names.length === 0) return { fold: [], remove: [] };
-    const recorded = new Set(events.filter((e) => e.event === 'commit' && e.subject?.commit).map((e) => e.subject!.commit!));
+    // an append killed after its data write but before it removed the files it folded leaves
+    // them behind: the last batch in the file already records them (exactly once, not twice)
+    const recorded = lastBatch();
+    for (const e of events) if (e.event === 'commit' && e.subject?.commit) recorded.add(e.subject.commit);
     const remove: string[] = [];
     const files: PendingFile[] = [];
     for (const name of [...new Set(names)].sort()) {
@@ -190,13 +314,37 @@ export class LedgerFile {
   }
 
   private appendLocked(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
+    return fsBoundary('the ledger', () => this.appendLockedRaw(events), this.path);
+  }
+
+  /**
+   * The append protocol (ADR 0011). The data line is the commit point: an entry exists once its
+   * complete line (with "\n") is in ledger.jsonl; `ledger.head` is derived from the file and may
+   * lag it by any number of entries (a kill between the data write and the head's rename), which
+   * the next append rolls forward after checking that the lagging lines chain from the head. A
+   * trailing partial line was never acknowledged (the append that wrote it never returned): it is
+   * cut and the cut recorded (`ledger.repair`) in the same write. A head AHEAD of the file, or one
+   * that does not match its line, is tampering or media loss: LEDGER_CORRUPT.
+   */
+  private appendLockedRaw(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
     const repoId = this.repoId(true)!;
     const fd = openSync(this.path, 'a+');
     try {
-      const size = fstatSync(fd).size;
+      let size = fstatSync(fd).size;
       let head = this.readHead();
       let tip: string;
       let seq: number;
+      let repair: LedgerEventInput | undefined;
+      if (size > 0) {
+        const last = readLastLine(fd, size);
+        if (last.torn) {
+          // never acknowledged: cut it (fsync'd) and say so in the ledger
+          ftruncateSync(fd, size - last.line.length);
+          fsyncSync(fd);
+          repair = { event: 'ledger.repair', actor: { kind: 'system', id: 'gate' }, data: { cut_bytes: last.line.length, cut_text: last.line.toString('utf8').slice(0, 2000), automatic: true } };
+          size -= last.line.length;
+        }
+      }
       if (size === 0) {
         if (head && head.seq > 0) {
           throw new GateError('LEDGER_CORRUPT', `the ledger is empty but its head records ${head.seq} entries: it was truncated.`, {
@@ -206,33 +354,20 @@ export class LedgerFile {
         tip = genesisHash(repoId);
         seq = 0;
       } else {
-        const last = readLastLine(fd, size);
-        if (last.torn) {
-          throw new GateError('LEDGER_CORRUPT', 'the ledger ends with a partial line (an interrupted write).', {
-            fix: 'run `gate audit repair` to cut the partial line (it is recorded)',
+        if (!head) {
+          throw new GateError('LEDGER_CORRUPT', `the ledger has entries but its head file (${this.headPath}) is missing: it was deleted, or the first append was interrupted.`, {
+            fix: 'run `gate audit repair` (it rebuilds the head when the whole chain verifies, and records that it did)',
           });
         }
-        const lastHash = linkHash(last.line);
-        let lastSeq: number;
-        try {
-          lastSeq = (JSON.parse(last.line.toString('utf8')) as { seq: number }).seq;
-        } catch {
-          throw new GateError('LEDGER_CORRUPT', 'the last line of the ledger is not valid JSON.', { fix: 'run `gate audit verify` to see where the ledger was damaged' });
-        }
-        const headOk = head && head.seq === lastSeq && head.hash === lastHash;
-        // An append that crashed after writing its line but before updating the head leaves the
-        // head one entry behind; anything else means the tail was changed behind our back.
-        const lagOk = head && lastSeq === head.seq + 1 && head.size <= size;
-        if (!headOk && !lagOk) {
-          throw new GateError('LEDGER_CORRUPT', `the ledger's last line (seq ${lastSeq}) does not match its head (seq ${head?.seq ?? 'none'}): it was truncated, edited or rewritten.`, {
-            fix: 'run `gate audit verify` for details; restore the ledger from a backup',
-          });
-        }
-        tip = lastHash;
-        seq = lastSeq;
+        const r = rollForward(fd, size, head, genesisHash(repoId));
+        tip = r.hash;
+        seq = r.seq;
       }
+      if (repair) events = [repair, ...events];
       // only now, with the tail checked: a corrupt ledger folds nothing in
-      const pending = this.collectPending(events);
+      const pending = this.collectPending(events, () => lastBatchCommits(fd, size));
+      const missed = this.collectMissed(events, pending.remove, () => lastBatchCommits(fd, size));
+      if (missed.fold.length) pending.fold.push(...missed.fold);
       const all = pending.fold.length ? [...pending.fold, ...events] : events;
       if (all.length === 0) {
         this.removePending(pending.remove);
@@ -260,16 +395,126 @@ export class LedgerFile {
         offset += Buffer.byteLength(line) + 1;
         tip = hash;
       }
-      writeSync(fd, chunks.join(''), size);
-      fsyncSync(fd);
+      const data = Buffer.from(chunks.join(''));
+      try {
+        let done = 0;
+        while (done < data.length) done += writeSync(fd, data, done, data.length - done, size + done);
+        fsyncSync(fd);
+      } catch (e) {
+        // a short write (ENOSPC) must not leave a torn line behind: roll the file back
+        try {
+          ftruncateSync(fd, size);
+          fsyncSync(fd);
+        } catch {
+          /* the next append cuts the torn tail and records it */
+        }
+        throw e;
+      }
       head = { seq, hash: tip, size: offset };
       writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
       // durable: the folded (and superseded) records can go
       this.removePending(pending.remove);
+      missed.advance();
       return { out: out.slice(pending.fold.length), folded: pending.fold.length };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** `cache/reflog-seen.json`: how far each worktree's HEAD reflog has been looked through. */
+  get reflogSeenPath(): string {
+    return join(this.dir, 'cache', 'reflog-seen.json');
+  }
+
+  /**
+   * Commits git reports as made (a `commit` line in this worktree's HEAD reflog since the last
+   * ledger write) that neither a pending record nor the ledger's last batch nor this append
+   * records: their post-commit died. They are recorded now as `commit` events marked
+   * `recovered`. Lines younger than RECOVER_AFTER_MS wait (their post-commit may still be
+   * running); `advance()` moves the mark only once the append is durable.
+   */
+  private collectMissed(events: readonly LedgerEventInput[], pendingNames: readonly string[], lastBatch: () => Set<string>): { fold: LedgerEventInput[]; advance: () => void } {
+    const none = { fold: [], advance: () => undefined };
+    const reflog = this.reflogPath;
+    if (!reflog || !this.lookupCommits) return none;
+    let size: number;
+    try {
+      size = statSync(reflog).size;
+    } catch {
+      return none;
+    }
+    let seen: Record<string, number> = {};
+    try {
+      const v = JSON.parse(readFileSync(this.reflogSeenPath, 'utf8')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) seen = v as Record<string, number>;
+    } catch {
+      /* first look (or a lost cache): start from here */
+    }
+    const from = seen[reflog];
+    const save = (to: number) => () => {
+      try {
+        writeFileAtomic(this.reflogSeenPath, `${JSON.stringify({ ...seen, [reflog]: to })}\n`, undefined, { fsync: false });
+      } catch {
+        /* a mark that cannot be written only means looking again */
+      }
+    };
+    if (from === size) return none;
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from > size || size - from > (4 << 20)) return { fold: [], advance: save(size) };
+    let text: string;
+    try {
+      const fd = openSync(reflog, 'r');
+      try {
+        const buf = Buffer.alloc(size - from);
+        const n = readSync(fd, buf, 0, buf.length, from);
+        text = buf.toString('utf8', 0, n);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return none;
+    }
+    const nowS = this.now().getTime() / 1000;
+    const candidates: { id: string; at: number }[] = [];
+    let to = from;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      const line = text.slice(start, nl);
+      const m = /^[0-9a-f]+ ([0-9a-f]+) [^\t]*> (\d+) [+-]\d{4}\t(.*)$/.exec(line);
+      if (m && /^commit( \((initial|amend)\))?:/.test(m[3]!) && isObjectId(m[1]!)) {
+        const at = Number(m[2]);
+        if (nowS - at < RECOVER_AFTER_MS / 1000) break; // too young: its post-commit may be running
+        candidates.push({ id: m[1]!, at });
+      }
+      start = nl + 1;
+      to = from + Buffer.byteLength(text.slice(0, start));
+    }
+    if (candidates.length === 0) return { fold: [], advance: to !== from ? save(to) : () => undefined };
+    const known = lastBatch();
+    for (const n of pendingNames) known.add(n);
+    for (const n of this.pendingNames()) known.add(n);
+    for (const e of events) if (e.subject?.commit) known.add(e.subject.commit);
+    const want = [...new Set(candidates.map((c) => c.id))].filter((id) => !known.has(id));
+    if (want.length === 0) return { fold: [], advance: save(to) };
+    let commits: ReadonlyMap<string, CommitObject>;
+    try {
+      commits = this.lookupCommits(want);
+    } catch {
+      return none;
+    }
+    const fold: LedgerEventInput[] = [];
+    for (const id of want) {
+      const c = commits.get(id);
+      if (!c) continue; // gone (amended away and pruned): nothing to record
+      fold.push({
+        event: 'commit',
+        actor: { kind: 'system', id: 'agent-gates' },
+        subject: { commit: id, tree: c.tree },
+        data: { recovered: true, source: 'reflog', committed_at: new Date(c.time).toISOString(), parents: c.parents, reason: 'git made this commit but its post-commit hook did not record it' },
+      });
+    }
+    return { fold, advance: save(to) };
   }
 
   private removePending(names: readonly string[]): void {
@@ -315,6 +560,10 @@ export class LedgerFile {
    * the result is ok.
    */
   async verify(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+    return fsBoundary('the ledger', () => this.verifyRaw(onProgress, observe), this.path);
+  }
+
+  private async verifyRaw(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
     const head = this.readHead();
     const genesis = this.genesis();
     const v = new ChainVerifier(genesis, head?.seq ?? -1, observe);
@@ -511,6 +760,9 @@ export class LedgerFile {
   }
 }
 
+/** A commit's reflog line younger than this waits: its post-commit hook may still be running. */
+const RECOVER_AFTER_MS = 30_000;
+
 const REJECT = Buffer.from('reject');
 const ESCAPE = Buffer.from('\\u');
 
@@ -544,6 +796,105 @@ function scanRejects(buf: Buffer, observe: (value: unknown) => void): boolean {
     observe(value);
   }
   return true;
+}
+
+/**
+ * Check that the complete lines after `head` (up to `size`, which ends a line) chain from it,
+ * and return the real tip: the head rolled forward over entries an interrupted append wrote
+ * before it could rename the head. Throws LEDGER_CORRUPT when they do not chain, when the head
+ * does not match its own line, or when the head is ahead of the file (truncation).
+ */
+function rollForward(fd: number, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
+  const corrupt = (why: string) =>
+    new GateError('LEDGER_CORRUPT', `the ledger does not match its head (seq ${head.seq}): ${why}; it was truncated, edited or rewritten.`, {
+      fix: 'run `gate audit verify` for details; restore the ledger from a backup',
+    });
+  // the usual case: the last line is the head (whatever happened to the bytes before it is the
+  // verifier's business, as it always was)
+  const last = readLastLine(fd, size);
+  if (!last.torn && linkHash(last.line) === head.hash) {
+    let seq: unknown;
+    try {
+      seq = (JSON.parse(last.line.toString('utf8')) as { seq?: unknown }).seq;
+    } catch {
+      seq = undefined;
+    }
+    if (seq === head.seq) return { seq: head.seq, hash: head.hash };
+  }
+  if (head.size > size) throw corrupt(`the head records ${head.size} bytes but the file has ${size}`);
+  let hash = genesis;
+  if (head.seq > 0 || head.size > 0) {
+    if (head.size < 2) throw corrupt('the head names no line');
+    const hl = readLastLine(fd, head.size);
+    if (hl.torn) throw corrupt('the head does not end at a line');
+    hash = linkHash(hl.line);
+    if (hash !== head.hash) throw corrupt(`line ${head.seq} does not hash to the recorded head`);
+    let at: unknown;
+    try {
+      at = (JSON.parse(hl.line.toString('utf8')) as { seq?: unknown }).seq;
+    } catch {
+      throw corrupt('the head line is not valid JSON');
+    }
+    if (at !== head.seq) throw corrupt(`the head line is entry ${String(at)}`);
+  } else if (head.hash !== genesis) {
+    throw corrupt('an empty head does not name the genesis');
+  }
+  let seq = head.seq;
+  if (head.size === size) return { seq, hash };
+  // the lag: usually one batch; read it whole (bounded by what one append can write)
+  const buf = Buffer.alloc(size - head.size);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, head.size + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  let start = 0;
+  while (start < buf.length) {
+    const nl = buf.indexOf(0x0a, start);
+    if (nl === -1) throw corrupt('a partial line after the head');
+    const line = buf.subarray(start, nl);
+    let e: { seq?: unknown; prev?: unknown };
+    try {
+      e = JSON.parse(line.toString('utf8')) as { seq?: unknown; prev?: unknown };
+    } catch {
+      throw corrupt(`the line after entry ${seq} is not valid JSON`);
+    }
+    if (e.seq !== seq + 1 || e.prev !== hash) throw corrupt(`the line after entry ${seq} does not chain from it`);
+    seq += 1;
+    hash = linkHash(line);
+    start = nl + 1;
+  }
+  return { seq, hash };
+}
+
+/**
+ * The commits recorded (`commit`, `commit.pending-invalid`) by the last batch in the file: the
+ * trailing lines sharing the last line's timestamp (one append stamps every line alike). Reads at
+ * most the last 1 MiB; only called when pending files exist.
+ */
+function lastBatchCommits(fd: number, size: number): Set<string> {
+  const out = new Set<string>();
+  if (size === 0) return out;
+  const len = Math.min(size, 1 << 20);
+  const buf = Buffer.alloc(len);
+  readSync(fd, buf, 0, len, size - len);
+  const lines = buf.toString('utf8').split('\n');
+  lines.pop();
+  if (len < size) lines.shift(); // possibly partial first line
+  let ts: unknown;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let e: { ts?: unknown; event?: unknown; subject?: { commit?: unknown } };
+    try {
+      e = JSON.parse(lines[i]!) as typeof e;
+    } catch {
+      break;
+    }
+    if (ts === undefined) ts = e.ts;
+    else if (e.ts !== ts) break;
+    if ((e.event === 'commit' || e.event === 'commit.pending-invalid') && typeof e.subject?.commit === 'string') out.add(e.subject.commit);
+  }
+  return out;
 }
 
 /** The last line of a file (without "\n"), and whether it lacked a terminating newline. */

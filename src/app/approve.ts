@@ -112,6 +112,21 @@ function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVe
 function showExplanation(term: Terminal, s: Sidecar, tree: string, tier: string, path: string): void {
   const p = paint(term.color);
   const out: string[] = [];
+  let escaped = false;
+  const v = (t: string): string => {
+    const r = visible(t);
+    escaped ||= r.escaped;
+    return r.text;
+  };
+  s = {
+    ...s,
+    intent: v(s.intent),
+    alternatives: s.alternatives.map(v),
+    risk: { ...s.risk, blast_radius: v(s.risk.blast_radius), reversibility: v(s.risk.reversibility), rollback: v(s.risk.rollback) },
+    created_by: { ...s.created_by, id: v(s.created_by.id) },
+    created_at: v(s.created_at),
+    files: s.files.map((f) => ({ ...f, path: v(f.path), ...(f.old_path !== undefined ? { old_path: v(f.old_path) } : {}), surfaces: f.surfaces.map(v) })),
+  };
   out.push(`${p.bold('agent-gates: approval requested')}  tier ${p.bold(tier === 'DOUBLE_CONFIRM' ? p.red(tier) : p.yellow(tier))}  tree ${tree.slice(0, 12)}`);
   out.push(`explained by ${s.created_by.id} at ${s.created_at}  (${path})`);
   out.push('');
@@ -128,6 +143,7 @@ function showExplanation(term: Terminal, s: Sidecar, tree: string, tier: string,
     out.push(`  ${f.status} ${f.old_path ? `${f.old_path} → ` : ''}${f.path}  ${p.dim(`[${f.surfaces.join(', ')}] ${f.tier}`)}`);
   }
   if (tier !== 'DOUBLE_CONFIRM') out.push(p.dim(`  see the full change with: git diff --cached -- ${s.files.map((f) => shellArg(f.path)).join(' ')}`));
+  if (escaped) out.push(p.red(`WARNING: the explanation in ${visible(path).text} contains terminal control characters (shown as \\xNN / \\u{...}): read it with care`));
   out.push('');
   term.write(`${out.join('\n')}\n`);
 }
@@ -154,6 +170,26 @@ export async function configWeakenings(ctx: Ctx, head: string | undefined, newBl
     const details = e instanceof GateError ? e.details.join('; ') : (e as Error).message;
     return { weakenings: [], note: `the staged ${CONFIG_PATH} is invalid (${details}): every gate will fail closed until it is fixed` };
   }
+}
+
+/** Control characters a terminal acts on (C0 but tab and newline, DEL, C1) and bidi overrides/isolates. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from the agent (file content, intent, paths) made safe to print to the approver's terminal:
+ * every control character shows as `\xNN` (bidi controls as `\u{NNNN}`), so nothing the agent wrote
+ * can move the cursor, erase a line or reorder what the person reads. A carriage return at the very
+ * end of a line (CRLF files) is harmless and kept.
+ */
+export function visible(text: string): { text: string; escaped: boolean } {
+  let escaped = false;
+  const out = text.replace(CONTROL, (ch, at: number) => {
+    if (ch === '\r' && (at === text.length - 1 || text[at + 1] === '\n')) return ch;
+    escaped = true;
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16).toUpperCase()}}`;
+  });
+  return { text: out, escaped };
 }
 
 function isBinary(b: Buffer): boolean {
@@ -183,15 +219,17 @@ export async function diffPreview(ctx: Ctx, s: Sidecar, head: string | undefined
     const oldName = f.status === 'A' ? '/dev/null' : `a/${f.old_path ?? f.path}`;
     const newName = f.status === 'D' ? '/dev/null' : `b/${f.path}`;
     if (oldB === undefined || newB === undefined) {
-      out.push(p.red(`${f.path}: content cannot be read (blob missing); do not approve what you cannot see`));
+      out.push(p.red(`${visible(f.path).text}: content cannot be read (blob missing); do not approve what you cannot see`));
       continue;
     }
     if (isBinary(oldB) || isBinary(newB)) {
-      out.push(p.bold(`${oldName} → ${newName}: binary, ${oldB.length} → ${newB.length} bytes`));
+      out.push(p.bold(`${visible(oldName).text} → ${visible(newName).text}: binary, ${oldB.length} → ${newB.length} bytes`));
       continue;
     }
     const patch = createTwoFilesPatch(oldName, newName, oldB.toString('utf8'), newB.toString('utf8'), undefined, undefined, { context: 3 });
-    const lines = patch.split('\n');
+    const shown = visible(patch);
+    if (shown.escaped) out.push(p.red(`WARNING: ${visible(f.path).text} contains terminal control characters (shown below as \\xNN / \\u{...}): read those lines with care`));
+    const lines = shown.text.split('\n');
     if (lines[0]?.startsWith('=====')) lines.shift();
     for (const l of lines) {
       if (l.startsWith('+++') || l.startsWith('---')) out.push(p.bold(l));

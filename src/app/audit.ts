@@ -49,13 +49,47 @@ export async function auditVerify(ctx: Ctx, onProgress?: (done: number, total: n
   return report;
 }
 
-export async function auditRepair(ctx: Ctx): Promise<{ cut: number; recorded: boolean }> {
-  const r = await ctx.ledger.cutTornTail();
-  if (r.cut === 0) return { cut: 0, recorded: false };
+export interface AuditRepairReport {
+  cut: number;
+  recorded: boolean;
+  /** The head was missing and rebuilt from the chain (it ended at this seq). */
+  headRebuilt?: number;
+  /** A new ledger was started after the state directory was lost (its previous repository id). */
+  restarted?: { previous: string | null; id: string };
+}
+
+/**
+ * Restore a ledger that verifies, without losing a complete (acknowledged) line: cut a torn
+ * tail, rebuild a missing head from the chain, roll a lagging head forward (the append of the
+ * repair record does it), and fold pending commit records. Every repair is recorded.
+ */
+export async function auditRepair(ctx: Ctx, opts: { newLedger?: boolean } = {}): Promise<AuditRepairReport> {
+  if (opts.newLedger) {
+    const r = ctx.ledger.restart();
+    await ctx.record({ event: 'ledger.repair', actor: ctx.actor(), data: { new_ledger: true, previous_repo_id: r.previous ?? null, reason: 'the state directory was lost' } });
+    return { cut: 0, recorded: true, restarted: { previous: r.previous ?? null, id: r.id } };
+  }
+  const r = await ctx.ledger.repairLocked();
+  const lag = await lagBehind(ctx);
+  if (r.cut === 0 && r.headRebuilt === undefined && lag === 0) {
+    // nothing to repair; still fold what is pending (that verifies the tail against the head)
+    await ctx.ledger.foldPending();
+    return { cut: 0, recorded: false };
+  }
   await ctx.record({
     event: 'ledger.repair',
     actor: ctx.actor(),
-    data: { cut_bytes: r.cut, cut_text: (r.bytes ?? '').slice(0, 2000) },
+    data: {
+      ...(r.cut ? { cut_bytes: r.cut, cut_text: (r.bytes ?? '').slice(0, 2000) } : {}),
+      ...(r.headRebuilt !== undefined ? { head_rebuilt: r.headRebuilt } : {}),
+      ...(lag ? { head_rolled_forward: lag } : {}),
+    },
   });
-  return { cut: r.cut, recorded: true };
+  return { cut: r.cut, recorded: true, ...(r.headRebuilt !== undefined ? { headRebuilt: r.headRebuilt } : {}) };
+}
+
+async function lagBehind(ctx: Ctx): Promise<number> {
+  const head = ctx.ledger.readHead();
+  if (!head) return 0;
+  return Math.max(0, ctx.ledger.lastSeq() - head.seq);
 }

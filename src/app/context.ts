@@ -37,6 +37,7 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   const now = opts.now ?? (() => new Date());
   // pending commit records (ADR 0009) are checked against git before they are folded in
   const ledger = new LedgerFile(stateDir, now, {
+    reflog: join(paths.gitDir, 'logs', 'HEAD'),
     lookupCommits: (ids) => {
       const commits = new Map<string, CommitObject>();
       for (const [id, o] of git.readObjects(ids)) {

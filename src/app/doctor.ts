@@ -161,7 +161,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
             title: 'ledger',
             status: 'problem',
             message: `does not verify: line ${v.problem!.line}: ${v.problem!.reason}: ${v.problem!.message}`,
-            fix: v.problem!.reason === 'torn' ? 'gate audit repair' : 'restore the ledger from a backup (gate audit verify shows the details); gates that need it fail closed until then',
+            fix: v.problem!.reason === 'torn' || v.problem!.reason === 'head_missing' ? 'gate audit repair' : 'restore the ledger from a backup (gate audit verify shows the details); gates that need it fail closed until then',
           },
     );
   } catch (e) {

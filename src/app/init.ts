@@ -30,7 +30,23 @@ export interface InitOptions {
   /** Only make the hooks active (in `worktree`, default: the current one). */
   hooksOnly?: boolean;
   worktree?: string;
+  /** Also write a CI workflow that runs the range check without running the head's code. */
+  ci?: string;
 }
+
+/** Where `gate init --ci <host>` writes each host's workflow, and what the host must enforce. */
+export const CI_TARGETS: Record<string, { template: string; path: string; host: string }> = {
+  github: {
+    template: 'github.yml',
+    path: '.github/workflows/agent-gates.yml',
+    host: 'make the "agent-gates / range-check" job a required status check of the protected branch (Settings > Branches or Rulesets); see docs/gate-c.md',
+  },
+  gitlab: {
+    template: 'gitlab.yml',
+    path: '.gitlab-ci.yml',
+    host: 'make the job unchangeable by a merge request (pipeline execution policy, compliance pipeline, or a CI/CD configuration file in a protected project) and require pipelines to succeed; see docs/gate-c.md',
+  },
+};
 
 export interface InitReport {
   root: string;
@@ -80,6 +96,10 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
     return { hooks: installHooks(wt, { force }), hooksOnly: true };
   }
   if (opts.worktree) throw new GateError('USAGE', '--worktree only applies with --hooks-only.', { fix: 'gate init --hooks-only --worktree <path>' });
+  const ci = opts.ci === undefined ? undefined : CI_TARGETS[opts.ci];
+  if (opts.ci !== undefined && !ci) {
+    throw new GateError('USAGE', `--ci takes ${Object.keys(CI_TARGETS).join(' or ')}, not "${opts.ci}".`, { fix: 'gate init --ci github' });
+  }
 
   const root = ctx.paths.root;
   const files: FileReport[] = [];
@@ -105,6 +125,14 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   const hooks = installHooks(root, { force });
   files.push(...hooks.files);
   if (husky.declared && !husky.bin) next.push('husky is in package.json but not installed: run `npm install` (its prepare script then takes over the hooks)');
+
+  // 4b. the CI workflow (never runs the head's code before the verdict; templates/ci/)
+  if (ci) {
+    const f = writeIfAbsent(root, ci.path, readTemplate('templates', 'ci', ci.template), force);
+    if (f.status === 'skipped') f.fix = `merge the job from ${join(packageRoot(), 'templates', 'ci', ci.template)} into ${ci.path}, or replace it: gate init --ci ${opts.ci} --force`;
+    files.push(f);
+    next.push(`CI host: ${ci.host}`);
+  }
 
   // 5. notes survive rebase and amend
   let notesRewriteRef: InitReport['notesRewriteRef'] = 'already present';

@@ -23,7 +23,7 @@ import {
   shellQuote,
   type Holder,
 } from '../gates/locks.js';
-import { parseDuration } from '../schema/defaults.js';
+import { DURATION_BOUNDS, durationProblem, parseDuration } from '../schema/defaults.js';
 import { LEASE_FORMAT, type LeaseRecord } from '../schema/lease.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger.js';
 import type { Ctx } from './context.js';
@@ -124,11 +124,13 @@ export async function leasePaths(ctx: Ctx, inputs: readonly string[], cwd: strin
 }
 
 function ttlOf(text: string | undefined, fallback: string, what = '--ttl'): number {
-  const ms = parseDuration(text ?? fallback);
-  if (ms === undefined || ms <= 0) {
-    throw new GateError('USAGE', `${what} "${text}" is not a duration.`, { fix: `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
+  const bounds = what === '--wait' ? DURATION_BOUNDS.wait : DURATION_BOUNDS.lease_ttl;
+  const problem = durationProblem(text ?? fallback, bounds);
+  if (problem) {
+    const field = text === undefined ? 'handoff.lease_ttl in .agents/gates.yaml' : what;
+    throw new GateError(text === undefined ? 'CONFIG_INVALID' : 'USAGE', `${field} must be ${problem}.`, { fix: text === undefined ? 'set handoff.lease_ttl to a duration like 30m, then run `gate doctor`' : `use a duration like 30s, 30m or 2h, e.g. ${what} 30m` });
   }
-  return ms;
+  return parseDuration(text ?? fallback)!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +253,11 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
       const decisions = paths.map((p, i) => decideAcquire(current[i], owner, nowMs));
       const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
       if (denied.length) return { granted: [] as Granted[], denied, recs: [] as LeaseRecord[], events: [] as LedgerEventInput[] };
-      let last = store.readFence();
-      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token)); // counter lost: stay above every token on record
+      // fencing tokens come from the ledger (ADR 0011): above every entry in it, so above every
+      // token ever granted (each grant is appended after this read), whatever happened to
+      // fence.json or to a grant killed before its record was written
+      let last = Math.max(store.readFence(), ctx.ledger.lastSeq());
+      if (last === 0) last = Math.max(0, ...store.list().map((x) => x.token));
       const otherTokens = current.flatMap((c) => (c ? [c.token] : []));
       const iso = now.toISOString();
       const expires = new Date(nowMs + ttlMs).toISOString();
@@ -411,34 +416,48 @@ export interface BreakResult {
   previous: Holder | { corrupt: true; bytes: string } | null;
   by: string;
   reason: string;
+  /** How the person was proven (terminal challenge, or a signature by an allowed signer). */
+  proof?: import('./lock-break.js').BreakProof;
+  /** Set when the challenge was not typed back: nothing was broken. */
+  aborted?: string;
 }
 
-export async function breakLease(ctx: Ctx, o: { path: string; reason?: string; cwd?: string; interactive?: boolean }): Promise<BreakResult> {
-  const interactive = o.interactive ?? isInteractive();
-  if (!interactive) {
-    throw new GateError('NOT_INTERACTIVE', 'gate lock break is for a person at a terminal, and this is not an interactive terminal (agents release their own leases or wait for them to expire).', {
-      fix: 'ask a person to run `gate lock break <path> --reason "<why>"` in a terminal, or wait for the lease to expire and take it over with `gate lock acquire <path>`',
-    });
-  }
+/**
+ * Break a lease: a person at a terminal (GATE_SESSION unset) types a fresh challenge, and signs
+ * when signatures are required (src/app/lock-break.ts). The ledger records the proven breaker.
+ */
+export async function breakLease(
+  ctx: Ctx,
+  o: { path: string; reason?: string; cwd?: string; term: import('./approve.js').Terminal; challenge?: () => string; signing?: import('./signed-approval.js').SigningOptions },
+): Promise<BreakResult> {
+  const { requirePerson, proveBreaker, breakerId } = await import('./lock-break.js');
+  requirePerson(o.term, o.path);
   const reason = o.reason?.trim();
   if (!reason) throw new GateError('USAGE', 'breaking a lease needs a reason (it is recorded in the ledger).', { fix: `gate lock break ${shellQuote(o.path)} --reason "<why>"` });
   const [path] = await leasePaths(ctx, [o.path], o.cwd);
   const store = new LeaseStore(ctx.stateDir);
-  const who = whoAmI(ctx.git);
-  const by = who.email ? `human:${who.email}` : `human:${who.osUser}`;
-  return store.locked(async () => {
-    let previous: BreakResult['previous'] = null;
+  const readPrevious = (): BreakResult['previous'] => {
     try {
       const rec = store.read(path!);
-      previous = rec ? holderOf(rec) : null;
+      return rec ? holderOf(rec) : null;
     } catch (e) {
       if (!(e instanceof GateError) || e.code !== 'LEASE_CORRUPT') throw e;
-      previous = { corrupt: true, bytes: (store.raw(path!) ?? '').slice(0, 2000) };
+      return { corrupt: true, bytes: (store.raw(path!) ?? '').slice(0, 2000) };
     }
-    if (previous === null) return { path: path!, broken: false, previous, by, reason };
-    await ctx.record({ event: 'lease.break', actor: { kind: 'human', id: by }, subject: { paths: [path!] }, data: { reason, previous, os_user: who.osUser, host: who.host } });
+  };
+  const seen = readPrevious();
+  if (seen === null) return { path: path!, broken: false, previous: null, by: '', reason };
+  const proof = await proveBreaker(ctx, o.term, { path: path!, reason, previous: seen }, { ...(o.challenge ? { challenge: o.challenge } : {}), ...(o.signing ? { signing: o.signing } : {}) });
+  if ('aborted' in proof) return { path: path!, broken: false, previous: seen, by: '', reason, aborted: `${proof.aborted}; the lease was not broken` };
+  const by = breakerId(proof);
+  return store.locked(async () => {
+    const previous = readPrevious();
+    if (JSON.stringify(previous) !== JSON.stringify(seen)) {
+      throw new GateError('DENIED', `the lease on ${path} changed while you were confirming; nothing was broken.`, { fix: `gate lock status ${shellQuote(path!)}, then gate lock break ${shellQuote(path!)} --reason "<why>" again` });
+    }
+    await ctx.record({ event: 'lease.break', actor: { kind: 'human', id: by }, subject: { paths: [path!] }, data: { reason, previous, os_user: proof.os_user, host: proof.host, proof } });
     store.remove(path!);
-    return { path: path!, broken: true, previous, by, reason };
+    return { path: path!, broken: true, previous, by, reason, proof };
   });
 }
 

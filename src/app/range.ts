@@ -246,7 +246,9 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
   const config = base ? await baseConfig(ctx, base) : defaultConfig();
   const signersText = base ? ctx.git.readBlob(`${base}:${config.approval.allowed_signers}`)?.toString('utf8') : undefined;
   let baseTree: Map<string, { mode: string; blob: string }> | undefined;
+  const head = base && meta.head ? headAgainstMergeBase(ctx, base, meta.head) : undefined;
   const result = evaluateRange({
+    ...(head ? { head } : {}),
     base: { commit: base, config, signersText, root: base ? (ctx.git.firstParentRoot(base) ?? null) : null },
     commits: facts,
     now: ctx.now().getTime(),
@@ -271,6 +273,21 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
     signaturesRequired,
     ok: result.violations.length === 0,
   };
+}
+
+/**
+ * The head's changes against merge-base(base, head) (the empty tree when they share no history):
+ * what landing the head does to the base, whatever its commits' first parents say.
+ */
+function headAgainstMergeBase(ctx: Ctx, base: string, head: string): { commit: string; changes: PathChange[] } {
+  const mb = ctx.git.exec(['merge-base', base, head]);
+  const from = mb.code === 0 ? mb.stdout.toString('utf8').trim().split('\n')[0]! : undefined;
+  if (!from) {
+    const all = [...ctx.git.lsTreeAll(head)].map(([path, v]): PathChange => ({ path, status: 'A', oldMode: '000000', oldBlob: '0'.repeat(v.blob.length), newMode: v.mode, newBlob: v.blob }));
+    return { commit: head, changes: all };
+  }
+  const rec = parseDiffTreeBatch(ctx.git.diffTreeBatch([`${head} ${from}`]))[0];
+  return { commit: head, changes: (rec?.changes ?? []).map(toPathChange) };
 }
 
 /** One line per commit for the text output. */

@@ -7,6 +7,7 @@ import { writeOut } from './stdout.js';
 import { ExitCode, GateError, isGateError } from '../errors.js';
 import type { Finding } from '../gates/types.js';
 import { styleErr, styleOut } from './style.js';
+import { classifyFsError } from '../adapters/fs-errors.js';
 
 export interface Result {
   code: number;
@@ -41,6 +42,7 @@ export function finish(r: Result, opts: GlobalOpts): void {
 }
 
 export function failure(e: unknown, json: boolean): void {
+  e = classifyFsError(e);
   if (isGateError(e)) {
     if (json) {
       writeOut(

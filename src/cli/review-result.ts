@@ -1,9 +1,12 @@
 /** CLI glue for `gate review`: progress on a TTY, the chosen renderer, --out. */
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { GateError } from '../errors.js';
 import type { Result } from './io.js';
 import { styleErr } from './style.js';
 
 export async function runReviewCommand(opts: { since?: string; format: string; out?: string; json?: boolean }): Promise<Result> {
+  if (opts.out !== undefined) checkOutDir(resolve(process.cwd(), opts.out));
   const [{ openContext }, { buildReview }] = await Promise.all([import('../app/context.js'), import('../app/review.js')]);
   const showProgress = Boolean(process.stderr.isTTY);
   let last = '';
@@ -41,4 +44,21 @@ export async function runReviewCommand(opts: { since?: string; format: string; o
     return { code, json: { out: abs, format, trusted: report.trusted, recommendations: report.recommendations.length }, text: `wrote the ${format} review to ${abs}`, errText };
   }
   return { code, json: { ...report }, text: rendered, errText };
+}
+
+/** --out goes into an existing directory: a missing one is a mistake to report, not to create. */
+function checkOutDir(abs: string): void {
+  const dir = dirname(abs);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new GateError('FS_FAILED', `--out ${abs}: the directory ${dir} does not exist (gate review does not create directories).`, {
+      fix: `mkdir -p '${dir.replace(/'/g, `'\\''`)}' and run the command again, or choose another --out`,
+      data: { path: dir },
+    });
+  }
 }

@@ -24,7 +24,7 @@ export interface PathEnv {
 
 export type NormaliseResult =
   | { ok: true; path: string }
-  | { ok: false; reason: 'empty' | 'outside' | 'symlink-escape' | 'not-handoff' | 'directory'; message: string };
+  | { ok: false; reason: 'empty' | 'outside' | 'symlink-escape' | 'not-handoff' | 'directory' | 'git-dir' | 'control'; message: string };
 
 /** Quote a path for a POSIX shell only when it needs it. */
 export function shellQuote(s: string): string {
@@ -42,6 +42,15 @@ export function lexicalRepoPath(input: string, env: Pick<PathEnv, 'root' | 'cwd'
   if (rel === '') return { ok: false, reason: 'directory', message: `${input} is the repository root, not a document` };
   if (rel === '..' || rel.startsWith('../') || posix.isAbsolute(rel)) {
     return { ok: false, reason: 'outside', message: `${input} resolves to ${abs}, which is outside the repository (${env.root})` };
+  }
+  if (rel.split('/').some((c) => c.toLowerCase() === '.git')) {
+    return { ok: false, reason: 'git-dir', message: `${JSON.stringify(rel)} is inside a .git directory (git's own files), not a document of the repository` };
+  }
+  // control characters (other than tab and newline, which git allows in names and tests use)
+  // would reach terminals raw in every message that names the path
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(rel)) {
+    return { ok: false, reason: 'control', message: `${JSON.stringify(rel)} contains control characters; name the document without them` };
   }
   return { ok: true, path: rel };
 }

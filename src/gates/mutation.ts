@@ -4,7 +4,8 @@
  * (linear in staged files) and only paths that hit it are matched surface by surface.
  */
 import type { ChangeStatus, FileChange } from '../adapters/git.js';
-import { compileGlobs, type GlobMatcher } from './glob.js';
+import { compileGlobs, GlobIndex } from './glob.js';
+import { BYTES_PER_LINE, changedBytes, changedLines, hasOtherLineBreaks } from './line-count.js';
 import { TIER_RANK, maxTier, type GatesConfig, type Surface, type Tier } from '../schema/defaults.js';
 
 /** The config file itself is gated whatever the config says: the rule cannot waive itself. */
@@ -38,6 +39,7 @@ export type CarveOutCondition =
   | 'mode_changed'
   | 'front_matter_changed'
   | 'front_matter_unreadable'
+  | 'too_many_bytes'
   | 'binary'
   | 'too_many_lines';
 
@@ -80,23 +82,20 @@ export interface FileContents {
 }
 export type ContentsByPath = ReadonlyMap<string, FileContents>;
 
-interface CompiledSurfaces {
-  any: GlobMatcher;
-  each: Array<{ surface: Surface; match: GlobMatcher }>;
-}
+const compiled = new WeakMap<readonly Surface[], GlobIndex<Surface>>();
 
-const compiled = new WeakMap<readonly Surface[], CompiledSurfaces>();
-
-function compile(surfaces: readonly Surface[]): CompiledSurfaces {
+function compile(surfaces: readonly Surface[]): GlobIndex<Surface> {
   let c = compiled.get(surfaces);
   if (!c) {
-    c = {
-      any: compileGlobs(surfaces.flatMap((s) => s.paths)),
-      each: surfaces.map((surface) => ({ surface, match: compileGlobs(surface.paths) })),
-    };
+    c = new GlobIndex(surfaces.flatMap((surface) => surface.paths.map((glob) => ({ glob, value: surface }))));
     compiled.set(surfaces, c);
   }
   return c;
+}
+
+/** Git's modes for a symbolic link and a gitlink (submodule): entries that stand for a whole subtree. */
+export function isLinkMode(mode: string | undefined): boolean {
+  return mode === '120000' || mode === '160000';
 }
 
 const surfacesCache = new WeakMap<GatesConfig, readonly Surface[]>();
@@ -104,10 +103,22 @@ const surfacesCache = new WeakMap<GatesConfig, readonly Surface[]>();
 export function effectiveSurfaces(config: GatesConfig): readonly Surface[] {
   let s = surfacesCache.get(config);
   if (!s) {
-    s = [...config.surfaces, ...BUILTIN_SURFACES];
+    s = [...config.surfaces, ...BUILTIN_SURFACES, ...signersSurface(config)];
     surfacesCache.set(config, s);
   }
   return s;
+}
+
+/**
+ * approval.allowed_signers decides whose signatures count, so it is governed as self-reinforcing
+ * wherever the config points it, unless a self-reinforcing surface already matches that path.
+ */
+function signersSurface(config: GatesConfig): Surface[] {
+  const path = config.approval?.allowed_signers;
+  if (!path) return [];
+  const sr = [...config.surfaces, ...BUILTIN_SURFACES].filter((s) => s.self_reinforcing);
+  if (sr.length && compileGlobs(sr.flatMap((s) => s.paths))(path)) return [];
+  return [{ name: 'allowed-signers', paths: [path], tier: 'DOUBLE_CONFIRM', self_reinforcing: true }];
 }
 
 export function isMarkdown(path: string): boolean {
@@ -128,23 +139,56 @@ export function frontMatter(text: string): string | undefined {
   return rest.slice(0, end.index);
 }
 
-function surfacesOf(path: string, c: CompiledSurfaces): Surface[] {
-  if (!c.any(path)) return [];
-  const out: Surface[] = [];
-  for (const e of c.each) if (e.match(path)) out.push(e.surface);
-  return out;
+/**
+ * The surfaces governing a path, in config order. A symlink or gitlink (`link`) stands for
+ * everything below it, so it is governed by every surface that governs some path below it too:
+ * `.claude -> tools/cc` is governed by `.claude/**` and `.claude/settings*.json`. Matching is
+ * case-insensitive and Unicode-normalised (see glob.ts); `X/**` also governs `X`.
+ */
+function surfacesOf(path: string, c: GlobIndex<Surface>, surfaces: readonly Surface[], link: boolean): Surface[] {
+  const hit = c.query(path, link);
+  if (hit.length < 2) return hit;
+  return surfaces.filter((s) => hit.includes(s));
+}
+
+export interface PathTier {
+  tier: Tier;
+  surfaces: string[];
+  self_reinforcing: boolean;
+}
+
+/**
+ * The tier a path is governed at under a config (with the built-in floor), for one side of a
+ * change: `mode` is the git mode of that side ('120000' symlink and '160000' gitlink also count
+ * for every governed path below). Pure; the range check and the pre-commit share it.
+ */
+export function tierOfPath(path: string, mode: string | undefined, config: GatesConfig): PathTier {
+  const surfaces = effectiveSurfaces(config);
+  const hit = surfacesOf(path, compile(surfaces), surfaces, isLinkMode(mode));
+  let tier: Tier = 'AUTO';
+  let sr = false;
+  const names: string[] = [];
+  for (const s of hit) {
+    if (s.self_reinforcing) sr = true;
+    tier = maxTier(tier, s.tier);
+    if (!names.includes(s.name)) names.push(s.name);
+  }
+  if (sr) tier = 'DOUBLE_CONFIRM';
+  return { tier, surfaces: names, self_reinforcing: sr };
 }
 
 /** Classify the staged changes. Linear in the number of changes. */
 export function classify(changes: readonly FileChange[], config: GatesConfig, contents: ContentsByPath = new Map()): MutationVerdict {
-  const c = compile(effectiveSurfaces(config));
+  const surfaces = effectiveSurfaces(config);
+  const c = compile(surfaces);
   const files: FileVerdict[] = [];
   let tier: Tier = 'AUTO';
   let selfReinforcing = false;
   for (const ch of changes) {
-    const hit = surfacesOf(ch.path, c);
+    const link = isLinkMode(ch.oldMode) || isLinkMode(ch.newMode);
+    const hit = surfacesOf(ch.path, c, surfaces, link);
     if (ch.oldPath !== undefined && ch.oldPath !== ch.path) {
-      for (const s of surfacesOf(ch.oldPath, c)) if (!hit.includes(s)) hit.push(s);
+      for (const s of surfacesOf(ch.oldPath, c, surfaces, link)) if (!hit.includes(s)) hit.push(s);
     }
     if (hit.length === 0) continue;
     let ft: Tier = 'AUTO';
@@ -227,6 +271,7 @@ function decideCarveOut(
   }
   const failed: CarveOutFailure[] = [];
   let lines = 0;
+  let bytes = 0;
   for (const f of files) {
     const ch = byPath.get(f.path);
     if (!isMarkdown(f.path) || (f.old_path !== undefined && !isMarkdown(f.old_path))) {
@@ -250,8 +295,18 @@ function decideCarveOut(
         failed.push({ condition: 'front_matter_unreadable', path: f.path, message: `the old or new content of ${f.path} could not be read, so its front matter cannot be compared` });
       } else if (frontMatter(c.old) !== frontMatter(c.new)) {
         failed.push({ condition: 'front_matter_changed', path: f.path, message: `${f.path} changes its YAML front matter` });
+      } else if (ch?.added !== undefined && ch.deleted !== undefined) {
+        // git counts "\n" only: where other line breaks occur, recount with every break a reader sees
+        if (hasOtherLineBreaks(c.old) || hasOtherLineBreaks(c.new)) {
+          const own = changedLines(c.old, c.new, max);
+          if (own > ch.added + ch.deleted) lines += own - ch.added - ch.deleted;
+        }
+        bytes += changedBytes(c.old, c.new);
       }
     }
+  }
+  if (bytes > max * BYTES_PER_LINE) {
+    failed.push({ condition: 'too_many_bytes', message: `${bytes} bytes of changed lines in gated files, more than ${max * BYTES_PER_LINE} (doc_only.max_changed_lines × ${BYTES_PER_LINE})` });
   }
   if (lines > max) {
     failed.push({ condition: 'too_many_lines', message: `${lines} changed lines in gated files, more than doc_only.max_changed_lines (${max})` });

@@ -86,55 +86,70 @@ export function transitionsOf(files: readonly FileEntry[]): Transition[] {
   return out;
 }
 
-/** Notes larger than this are not read (an approval note is a few kilobytes). */
-export const MAX_NOTE_BYTES = 1024 * 1024;
+/** Notes larger than this are ignored (an approval note is a few kilobytes; a union of many stays far below). */
+export const MAX_NOTE_BYTES = 256 * 1024;
+/** A note with more JSON documents than this is ignored (each `git notes merge -s union` adds one). */
+export const MAX_NOTE_DOCUMENTS = 64;
 
 /**
  * Split a note body into its JSON documents: one, or several after `git notes merge -s union`
  * (concatenated, possibly with someone else's junk in between: every JSON object that parses is
- * kept, the rest is skipped). A string when nothing in it is a JSON object.
+ * kept, the rest is skipped). A string when nothing in it is a JSON object, or when it is over a cap.
+ *
+ * One linear pass (a note is attacker-writable: no rescans): a depth/string state machine collects
+ * top-level `{…}` spans and parses each once. A `{` at the start of a line, or a line break inside a
+ * string (never valid JSON), restarts the scan there, so an unclosed junk brace cannot swallow the
+ * documents after it.
  */
 export function splitDocuments(body: string): unknown[] | string {
-  if (body.length > MAX_NOTE_BYTES) return `the note is larger than ${MAX_NOTE_BYTES} bytes`;
+  if (body.length > MAX_NOTE_BYTES || Buffer.byteLength(body, 'utf8') > MAX_NOTE_BYTES) return `the note is larger than ${MAX_NOTE_BYTES} bytes (an approval note is a few kilobytes)`;
   try {
     return [JSON.parse(body)];
   } catch {
     /* maybe several, or junk around them */
   }
   const docs: unknown[] = [];
-  let from = body.indexOf('{');
-  while (from !== -1) {
-    const end = objectEnd(body, from);
-    if (end !== -1) {
-      try {
-        docs.push(JSON.parse(body.slice(from, end + 1)));
-        from = body.indexOf('{', end + 1);
-        continue;
-      } catch {
-        /* not an object after all */
-      }
-    }
-    from = body.indexOf('{', from + 1);
-  }
-  return docs.length ? docs : 'the note is not JSON';
-}
-
-/** Index of the brace closing the object that opens at `start` (strings respected), or -1. */
-function objectEnd(body: string, start: number): number {
+  let spans = 0;
   let depth = 0;
   let inStr = false;
   let esc = false;
-  for (let i = start; i < body.length; i++) {
-    const ch = body[i]!;
+  let start = -1;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body.charCodeAt(i);
+    if (ch === 0x0a) {
+      // a raw line break never sits inside a JSON string: whatever was open is junk
+      if (inStr) {
+        inStr = false;
+        esc = false;
+        depth = 0;
+        start = -1;
+      }
+      continue;
+    }
     if (inStr) {
       if (esc) esc = false;
-      else if (ch === '\\') esc = true;
-      else if (ch === '"') inStr = false;
-    } else if (ch === '"') inStr = true;
-    else if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return i;
+      else if (ch === 0x5c) esc = true;
+      else if (ch === 0x22) inStr = false;
+      continue;
+    }
+    if (ch === 0x7b /* { */) {
+      if (depth === 0 || (i > 0 && body.charCodeAt(i - 1) === 0x0a)) {
+        depth = 0;
+        start = i;
+      }
+      depth++;
+    } else if (depth > 0 && ch === 0x22) inStr = true;
+    else if (depth > 0 && ch === 0x7d /* } */ && --depth === 0) {
+      if (++spans > MAX_NOTE_DOCUMENTS) return `the note holds more than ${MAX_NOTE_DOCUMENTS} JSON documents`;
+      try {
+        docs.push(JSON.parse(body.slice(start, i + 1)));
+      } catch {
+        /* not an object after all */
+      }
+      start = -1;
+    }
   }
-  return -1;
+  return docs.length ? docs : 'the note is not JSON';
 }
 
 function sameTransitions(a: readonly Transition[], b: readonly Transition[], withModes: boolean): boolean {

@@ -40,6 +40,9 @@ import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing
 import { APPROVAL_NAMESPACE, type SshPublicKey } from '../signing/sshsig.js';
 import { STRENGTH_RANK, signatureRequired, strongest } from '../signing/strength.js';
 import { frontMatter, isMarkdown } from './mutation.js';
+import { BYTES_PER_LINE, changedBytes, changedLines } from './line-count.js';
+
+export { changedLines } from './line-count.js';
 
 export const ZERO_BLOB = '0000000000000000000000000000000000000000';
 export const ABSENT_MODE = '000000';
@@ -131,6 +134,12 @@ export interface RangeInput {
   /** The check's clock (ms): approval.max_age is measured against it, never a commit date. */
   now: number;
   lookups: RangeLookups;
+  /**
+   * The head's tree against merge-base(base, head): every governed path it changes must hold the
+   * base's (or merge-base's) version or one reached from it by covered transitions in the range
+   * (so a merge whose first parent is an old commit cannot roll the base back unseen).
+   */
+  head?: { commit: string; changes: readonly PathChange[] };
 }
 
 export type RangeViolationCode =
@@ -143,6 +152,8 @@ export type RangeViolationCode =
   | 'C_APPROVAL_EXPIRED'
   | 'C_APPROVAL_FUTURE'
   | 'C_MERGE_UNAPPROVED'
+  | 'C_HEAD_UNAPPROVED'
+  | 'C_PARTIAL_APPROVAL'
   | 'C_CARVE_OUT_EXCEEDED'
   | 'C_NOTE_INVALID'
   | `ADR_${string}`;
@@ -315,6 +326,12 @@ export function evaluateRange(input: RangeInput): RangeResult {
   /** path → versions any range commit made (its change against its first parent). */
   const madeAt = new Map<string, Array<{ i: number; version: string }>>();
   for (let i = 0; i < n; i++) for (const ch of commits[i]!.changes) push(madeAt, ch.path, { i, version: versionKey(ch.newMode, ch.newBlob) });
+  /** transition key → the commits whose own change (against the first parent) is exactly it. */
+  const madeTransition = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) for (const ch of commits[i]!.changes) push(madeTransition, transitionKey(ch), i);
+  /** path → every transition the walk accepted (approved, taken by a merge, carved out, or ungoverned then). */
+  const covered = new Map<string, Array<{ i: number; from: string; to: string }>>();
+  const cover = (i: number, ch: PathChange): void => push(covered, ch.path, { i, from: versionKey(ch.oldMode, ch.oldBlob), to: versionKey(ch.newMode, ch.newBlob) });
 
   const verdicts: CommitVerdict[] = [];
   const all: RangeViolation[] = [];
@@ -366,22 +383,26 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const violations: RangeViolation[] = [];
     const how = new Set<NonNullable<CommitVerdict['coveredBy']>>();
 
+    const governedHere = new Set(verdict.files.map((f) => f.path));
+    for (const ch of c.changes) if (!governedHere.has(ch.path)) cover(i, ch);
     for (const f of verdict.files) {
       const ch = byPathChange.get(f.path)!;
       const t: Transition = { path: ch.path, oldMode: ch.oldMode, oldBlob: ch.oldBlob, newMode: ch.newMode, newBlob: ch.newBlob };
       // signatures required: only signed approvals can count; otherwise the note's own record does
       const candidates = (byTransition.get(transitionKey(t)) ?? []).filter((a) => pol.require || a.kind === 'unsigned');
-      const judged = candidates.map((a) => ({ a, why: usable(a, pol, trusted, base.root, now) })).sort((x, y) => (x.a.kind === y.a.kind ? 0 : x.a.kind === 'signed' ? -1 : 1));
+      const judged = candidates.map((a) => ({ a, why: usable(a, pol, trusted, base.root, now) ?? partial(a, i, pol) })).sort((x, y) => (x.a.kind === y.a.kind ? 0 : x.a.kind === 'signed' ? -1 : 1));
       const good = judged.filter((j) => j.why === undefined && rank(j.a.tier) >= rank(f.tier));
       const newVersion = versionKey(ch.newMode, ch.newBlob);
       if (good.length > 0) {
         how.add(good.some((g) => g.a.source === c.commit) ? 'note' : 'range');
         push(approvedAt, f.path, { i, version: newVersion, blob: ch.newBlob, mode: ch.newMode });
+        cover(i, ch);
         continue;
       }
       // a merge taking another parent's version that is legitimate on its own
       if (c.parents.length > 1 && mergeCovers(i, c, ch, newVersion)) {
         how.add('merge');
+        cover(i, ch);
         continue;
       }
       // the doc-only carve-out, judged on the cumulative change of the path
@@ -389,6 +410,7 @@ export function evaluateRange(input: RangeInput): RangeResult {
         const cum = cumulativeCarveOut(i, ch, pol);
         if (cum === undefined) {
           how.add('carve-out');
+          cover(i, ch);
           continue;
         }
         violations.push(violation('C_CARVE_OUT_EXCEEDED', c, f.path, f.tier, ch, cum));
@@ -412,6 +434,12 @@ export function evaluateRange(input: RangeInput): RangeResult {
     });
     all.push(...violations);
   }
+  const headViolations = checkHead();
+  if (headViolations.length) {
+    all.push(...headViolations);
+    const v = verdicts.find((x) => x.commit === input.head!.commit);
+    v?.violations.push(...headViolations);
+  }
   return { commits: verdicts, violations: all };
 
   /* -------- helpers closed over the walk -------- */
@@ -421,7 +449,9 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const takenFromOther = others.some((d) => !d.has(ch.path));
     if (!takenFromOther) return false;
     const ancestors = ancestorsOf(i);
-    if ((approvedAt.get(ch.path) ?? []).some((v) => ancestors.has(v.i) && v.version === newVersion)) return true;
+    // the other parent's version must descend from the first parent's through accepted transitions
+    // on in-range ancestors: never an older version (a replayed approval makes one "approved")
+    if (reaches(ch.path, [versionKey(ch.oldMode, ch.oldBlob)], newVersion, (j) => ancestors.has(j))) return true;
     const b = lookups.baseVersion(ch.path);
     const baseVersion = b ? versionKey(b.mode, b.blob) : 'absent';
     if (newVersion !== baseVersion) return false;
@@ -431,6 +461,72 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const oldVersion = versionKey(ch.oldMode, ch.oldBlob);
     const firstAnc = ancestorsOf(first);
     return !(madeAt.get(ch.path) ?? []).some((m) => (m.i === first || firstAnc.has(m.i)) && m.version === oldVersion);
+  }
+
+  /** Whether `target` is reached from one of `from` by accepted transitions of commits `inScope`. */
+  function reaches(path: string, from: readonly string[], target: string, inScope: (j: number) => boolean): boolean {
+    const seen = new Set(from);
+    if (seen.has(target)) return true;
+    const steps = (covered.get(path) ?? []).filter((s) => inScope(s.i));
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const s of steps) {
+        if (seen.has(s.from) && !seen.has(s.to)) {
+          if (s.to === target) return true;
+          seen.add(s.to);
+          grew = true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** 'C_PARTIAL_APPROVAL' when some governed transition of the approval is not made by commit i or an in-range ancestor. */
+  function partial(a: Approval, i: number, pol: RangePolicy): RangeViolationCode | undefined {
+    const ancestors = ancestorsOf(i);
+    for (const t of a.transitions) {
+      if (!isGoverned(t.path, pol.config)) continue;
+      const made = madeTransition.get(transitionKey(t)) ?? [];
+      if (!made.some((j) => j === i || ancestors.has(j))) return 'C_PARTIAL_APPROVAL';
+    }
+    return undefined;
+  }
+
+  /** Every governed path where the head differs from merge-base(base, head) holds a version reached from the base's. */
+  function checkHead(): RangeViolation[] {
+    const hd = input.head;
+    if (!hd) return [];
+    const h = index.get(hd.commit);
+    if (h === undefined) return [];
+    const pol = policies[h]!;
+    const ancestors = ancestorsOf(h);
+    const out: RangeViolation[] = [];
+    const hc = commits[h]!;
+    const verdict = classify(
+      hd.changes.map((ch) => ({ status: ch.status, path: ch.path, oldMode: ch.oldMode, newMode: ch.newMode, oldBlob: ch.oldBlob, newBlob: ch.newBlob })),
+      pol.config,
+    );
+    const byP = new Map(hd.changes.map((ch) => [ch.path, ch]));
+    const reported = new Set(all.flatMap((v) => (v.path !== undefined ? [v.path] : [])));
+    for (const f of verdict.files) {
+      if (reported.has(f.path)) continue; // a commit of the range is already refused for it
+      const ch = byP.get(f.path)!;
+      const b = lookups.baseVersion(ch.path);
+      const seeds = [b ? versionKey(b.mode, b.blob) : 'absent', versionKey(ch.oldMode, ch.oldBlob)];
+      if (reaches(ch.path, seeds, versionKey(ch.newMode, ch.newBlob), (j) => j === h || ancestors.has(j))) continue;
+      out.push(
+        violation(
+          'C_HEAD_UNAPPROVED',
+          hc,
+          f.path,
+          f.tier,
+          ch,
+          `the head's version of ${f.path} differs from the base's (merge-base ${describeVersion(ch.oldMode, ch.oldBlob)} → head ${describeVersion(ch.newMode, ch.newBlob)}) and no chain of approved changes in the range leads from the base's version to it (a merge whose first parent is an old commit, e.g. \`git merge -s ours\`, rolls the base back)`,
+        ),
+      );
+    }
+    return out;
   }
 
   /** undefined when the carve-out holds from some approved version; else why not. */
@@ -450,12 +546,12 @@ export function evaluateRange(input: RangeInput): RangeResult {
       if (old === undefined || now === undefined) continue;
       if (frontMatter(old) !== frontMatter(now)) continue;
       const lines = changedLines(old, now);
-      if (lines <= max) return undefined;
+      if (lines <= max && changedBytes(old, now) <= max * BYTES_PER_LINE) return undefined;
       best = best === undefined ? lines : Math.min(best, lines);
     }
     return best === undefined
       ? `the doc-only carve-out passed this commit on its own, but ${ch.path} has no base or approved version to measure the cumulative change from (it is new, or its mode or front matter changed since)`
-      : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines since its base or last approved version, more than doc_only.max_changed_lines (${max}): the slices add up`;
+      : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines (or more than ${max * BYTES_PER_LINE} bytes) since its base or last approved version, more than doc_only.max_changed_lines (${max}) allows: the slices add up`;
   }
 }
 
@@ -480,6 +576,7 @@ const WHY: Record<string, string> = {
   C_WEAK_SIGNATURE: 'the approvals naming this change are signed by keys weaker than approval.min_strength',
   C_APPROVAL_FUTURE: 'the approvals naming this change carry a signed time in the future',
   C_APPROVAL_EXPIRED: 'the approvals naming this change were signed longer ago than approval.max_age (measured to the clock of this check)',
+  C_PARTIAL_APPROVAL: 'the approvals naming this change approve it together with other governed changes that this commit and its ancestors in the range do not make (an approval counts only when all of it lands)',
 };
 
 function describeVersion(mode: string, blob: string): string {
@@ -523,56 +620,23 @@ function explain(c: RangeCommitFacts, path: string, tier: Tier, ch: PathChange, 
   return violation('C_UNAPPROVED', c, path, tier, ch, `${where} (${change}; committed with --no-verify, replayed onto another parent, or the notes ref was not fetched)`);
 }
 
+const governedMemo = new WeakMap<GatesConfig, Map<string, boolean>>();
+/** Whether a path is governed (matches a surface above AUTO) under a config. */
+function isGoverned(path: string, config: GatesConfig): boolean {
+  let m = governedMemo.get(config);
+  if (!m) governedMemo.set(config, (m = new Map()));
+  let g = m.get(path);
+  if (g === undefined) {
+    g = classify([{ status: 'M', path, oldMode: '100644', newMode: '100644', oldBlob: ZERO_BLOB, newBlob: ZERO_BLOB }], config).files.length > 0;
+    m.set(path, g);
+  }
+  return g;
+}
+
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const l = m.get(k);
   if (l) l.push(v);
   else m.set(k, [v]);
-}
-
-/** Lines added plus deleted between two texts (a minimal line diff, as `git diff --numstat` counts them). */
-export function changedLines(a: string, b: string): number {
-  const x = splitLines(a);
-  const y = splitLines(b);
-  // trim the common prefix and suffix, then an O(ND) Myers distance on the middle
-  let s = 0;
-  while (s < x.length && s < y.length && x[s] === y[s]) s++;
-  let ex = x.length;
-  let ey = y.length;
-  while (ex > s && ey > s && x[ex - 1] === y[ey - 1]) {
-    ex--;
-    ey--;
-  }
-  const A = x.slice(s, ex);
-  const B = y.slice(s, ey);
-  const N = A.length;
-  const M = B.length;
-  const max = N + M;
-  if (max === 0) return 0;
-  const v = new Int32Array(2 * max + 2);
-  const off = max + 1;
-  for (let d = 0; d <= max; d++) {
-    for (let k = -d; k <= d; k += 2) {
-      let px: number;
-      if (k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!)) px = v[off + k + 1]!;
-      else px = v[off + k - 1]! + 1;
-      let py = px - k;
-      while (px < N && py < M && A[px] === B[py]) {
-        px++;
-        py++;
-      }
-      v[off + k] = px;
-      if (px >= N && py >= M) return d;
-    }
-  }
-  return max;
-}
-
-function splitLines(t: string): string[] {
-  if (t === '') return [];
-  const parts = t.split('\n');
-  if (parts[parts.length - 1] === '') parts.pop();
-  else parts[parts.length - 1] += '\u0000no-newline'; // a last line without a newline differs from the same line with one
-  return parts;
 }
 
 /** Findings for the CLI's shared renderer: one per violation, with the fix. */

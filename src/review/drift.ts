@@ -6,7 +6,7 @@
  *   - control-plane files that name repository paths which no longer exist.
  */
 import type { GatesConfig } from '../schema/defaults.js';
-import { compileGlobs, globToRegExp } from '../gates/glob.js';
+import { compileGlobs } from '../gates/glob.js';
 
 export interface DeadSurface {
   surface: string;
@@ -87,8 +87,8 @@ export function computeDrift(input: DriftInput): DriftFigures {
     }
   }
   const globHits = (g: string): boolean => {
-    const re = globToRegExp(g);
-    for (const f of files) if (re.test(f)) return true;
+    const m = compileGlobs([g]);
+    for (const f of files) if (m(f)) return true;
     return false;
   };
   const surfaces: DeadSurface[] = config.surfaces.map((s) => {

@@ -93,7 +93,9 @@ export function parseAdr(text: string): AdrParse {
       }
       const top = iss.path[0];
       const missing = iss.path.length === 1 && typeof top === 'string' && !Object.prototype.hasOwnProperty.call(y.value, top);
-      return { field: fieldOf(iss.path), message: missing ? `missing: expected ${iss.message}` : `expected ${iss.message}` };
+      // zod's own wording ("Invalid input: expected number, received string") already says "expected"
+      const what = iss.message.replace(/^Invalid input: expected /, '');
+      return { field: fieldOf(iss.path), message: missing ? `missing: expected ${what}` : `expected ${what}` };
     });
     return { ok: false, problems };
   }

@@ -16,20 +16,20 @@ afterEach(() => {
 
 function recipe(): string {
   const doc = readFileSync(join(PKG_ROOT, 'docs', 'gate-c.md'), 'utf8');
-  const m = /### CI recipe: any other CI\n\n```sh\n([\s\S]*?)```/.exec(doc);
+  const m = /### CI recipe: any other CI\n\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc);
   if (!m) throw new Error('docs/gate-c.md has no generic CI recipe');
   return m[1]!;
 }
 
 /** A developer repo pushed to a bare origin: main, and a feature branch with an approved commit and a bypass. */
-function setup(opts: { bypass: boolean }): { dev: TempRepo; origin: string; approved: string; bypass?: string } {
+function setup(opts: { bypass: boolean }): { dev: TempRepo; origin: string; approved: string; bypass?: string; base: string } {
   const dev = makeRepo();
   cleanups.push(() => dev.cleanup());
   const origin = join(makeTempDir('gate-origin-'), 'origin.git');
   run('git', ['init', '-q', '--bare', origin], { env: dev.env });
   dev.write('README.md', 'hello\n');
   dev.gitOk('add', '-A');
-  commit(dev, 'base');
+  const base = commit(dev, 'base');
   dev.gitOk('remote', 'add', 'origin', origin);
   dev.gitOk('push', '-q', 'origin', 'main');
   dev.gitOk('checkout', '-q', '-b', 'feature');
@@ -45,20 +45,26 @@ function setup(opts: { bypass: boolean }): { dev: TempRepo; origin: string; appr
   }
   dev.gitOk('push', '-q', 'origin', 'feature');
   dev.gitOk('push', '-q', 'origin', 'refs/notes/agent-gates');
-  return { dev, origin, approved, ...(bypass ? { bypass } : {}) };
+  return { dev, origin, approved, base, ...(bypass ? { bypass } : {}) };
 }
 
-function ci(dev: TempRepo, origin: string, script: string) {
+/** The recipe as written, in a checkout of the base (this repo has no package.json: the install line is a no-op here). */
+function ci(dev: TempRepo, origin: string, base: string, script: string) {
   const dir = join(makeTempDir('gate-ci-'), 'checkout');
-  run('git', ['clone', '-q', '--branch', 'feature', origin, dir], { env: dev.env });
-  const sh = script.replace(/npx gate /g, `"${process.execPath}" "${GATE_BIN}" `).replace('set -eu', 'set -u');
-  return run('sh', ['-c', `${sh}\necho "rc=$?"`], { cwd: dir, env: dev.env });
+  run('git', ['clone', '-q', origin, dir], { env: dev.env });
+  run('git', ['checkout', '-q', '--detach', base], { cwd: dir, env: dev.env });
+  const head = dev.gitOk('rev-parse', 'feature');
+  const sh = script
+    .replace(/^npm ci .*$/m, ':')
+    .replace(/npx --no-install gate /g, `"${process.execPath}" "${GATE_BIN}" `)
+    .replace('set -eu', 'set -u');
+  return run('sh', ['-c', `${sh}\necho "rc=$?"`], { cwd: dir, env: { ...dev.env, BASE: base, HEAD: head, HEAD_REF: 'refs/heads/feature' } });
 }
 
 describe('the generic CI recipe in docs/gate-c.md', () => {
   it('catches a --no-verify commit of a gated file on a pushed branch', () => {
-    const { dev, origin, bypass } = setup({ bypass: true });
-    const r = ci(dev, origin, recipe());
+    const { dev, origin, bypass, base } = setup({ bypass: true });
+    const r = ci(dev, origin, base, recipe());
     expect(r.stdout).toContain('rc=1');
     expect(r.stderr).toContain('C_UNAPPROVED');
     expect(r.stderr).toContain(`commit ${bypass!.slice(0, 12)}`);
@@ -66,14 +72,14 @@ describe('the generic CI recipe in docs/gate-c.md', () => {
     expect(r.stderr).not.toContain('rules/new.md');
   });
   it('passes a branch whose gated commits are approved', () => {
-    const { dev, origin } = setup({ bypass: false });
-    const r = ci(dev, origin, recipe());
+    const { dev, origin, base } = setup({ bypass: false });
+    const r = ci(dev, origin, base, recipe());
     expect(r.stdout).toContain('rc=0');
     expect(r.stdout).toContain('range check passed');
   });
   it('fails closed when the notes are not fetched', () => {
-    const { dev, origin, approved } = setup({ bypass: false });
-    const r = ci(dev, origin, recipe().replace(/^git fetch origin refs\/notes.*$/m, ''));
+    const { dev, origin, approved, base } = setup({ bypass: false });
+    const r = ci(dev, origin, base, recipe().replace(/^git fetch --no-tags origin "\+refs\/notes.*$/m, ''));
     expect(r.stdout).toContain('rc=1');
     expect(r.stderr).toContain(`commit ${approved.slice(0, 12)}`);
   });

@@ -96,6 +96,7 @@ describe('gate review on a fixture ledger and repository', () => {
       'question-silent-surface:claude',
       'question-silent-surface:cursor-rules',
       'question-silent-surface:policies',
+      'question-silent-surface:ci-config',
       'recurring-rejections:rules/b.md',
     ]);
     expect(json.recommendations[0].evidence).toEqual([
@@ -163,6 +164,12 @@ describe('gate review on a fixture ledger and repository', () => {
     const md = repo.gate(['review', '--format', 'md', '--out', 'review.md']);
     expect(md.code).toBe(0);
     expect(readFileSync(join(repo.dir, 'review.md'), 'utf8')).toContain('| grants | 6 |');
+    // a missing directory is reported (exit 3 with the fix), not created
+    const missing = repo.gate(['review', '--format', 'html', '--out', 'out/review.html']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("fix: mkdir -p '");
+    expect(existsSync(join(repo.dir, 'out'))).toBe(false);
+    mkdirSync(join(repo.dir, 'out'));
     const html = repo.gate(['review', '--format', 'html', '--out', 'out/review.html']);
     expect(html.code).toBe(0);
     expect(html.stdout).toContain('out/review.html');

@@ -95,6 +95,21 @@ export function lineDistance(a: string, b: string): number {
   return x.length + y.length - 2 * dp[x.length]![y.length]!;
 }
 
+/** UTF-8 bytes of the lines one text has and the other has not (multisets; each line with its break). */
+export function lineBytes(a: string, b: string): number {
+  const split = (t: string) => (t === '' ? [] : t.replace(/\n$/, '').split('\n'));
+  const left = new Map<string, number>();
+  for (const l of split(a)) left.set(l, (left.get(l) ?? 0) + 1);
+  let n = 0;
+  for (const l of split(b)) {
+    const k = left.get(l) ?? 0;
+    if (k > 0) left.set(l, k - 1);
+    else n += Buffer.byteLength(l) + 1;
+  }
+  for (const [l, k] of left) n += k * (Buffer.byteLength(l) + 1);
+  return n;
+}
+
 export function changesOf(files: Files, parent: Files | undefined): Transition[] {
   const paths = new Set([...files.keys(), ...(parent?.keys() ?? [])]);
   const out: Transition[] = [];
@@ -141,6 +156,8 @@ export function referenceVerdict(input: ModelInput): Set<string> {
     kind: 'signed' | 'unsigned';
     tier: 'CONFIRM' | 'DOUBLE_CONFIRM';
     keys: Set<string>;
+    /** Everything it approves together: it counts only when all its governed transitions land. */
+    all: Transition[];
     signer?: Signer;
     at?: number;
   }
@@ -148,12 +165,28 @@ export function referenceVerdict(input: ModelInput): Set<string> {
   for (const c of range) {
     const n = c.note;
     if (!n || n.kind === 'junk' || n.contradicts) continue;
-    if (n.unsignedValid) approvals.push({ kind: 'unsigned', tier: n.tier, keys: new Set(n.recorded.map(tkey)) });
-    if (n.signed) approvals.push({ kind: 'signed', tier: n.tier, keys: new Set(n.signed.transitions.map(tkey)), signer: n.signed.signer, at: n.signed.at });
+    if (n.unsignedValid) approvals.push({ kind: 'unsigned', tier: n.tier, keys: new Set(n.recorded.map(tkey)), all: n.recorded });
+    if (n.signed) approvals.push({ kind: 'signed', tier: n.tier, keys: new Set(n.signed.transitions.map(tkey)), all: n.signed.transitions, signer: n.signed.signer, at: n.signed.at });
   }
 
   const approvedAt = new Map<string, Array<{ id: string; v: Version }>>(); // path → versions approved at commit
+  // every transition the walk accepted (approved, taken by a merge, carved out, or ungoverned then)
+  const accepted: Array<{ id: string; path: string; from: string; to: string }> = [];
+  const accept = (id: string, t: Transition) => accepted.push({ id, path: t.path, from: vkey(t.old), to: vkey(t.new) });
+  /** Whether `to` is reached from one of `from` by accepted transitions of the commits `scope` has. */
+  const reaches = (path: string, from: string[], to: string, scope: (id: string) => boolean): boolean => {
+    const seen = new Set(from);
+    let grew = true;
+    while (grew && !seen.has(to)) {
+      grew = false;
+      for (const a of accepted) if (a.path === path && scope(a.id) && seen.has(a.from) && !seen.has(a.to)) (seen.add(a.to), (grew = true));
+    }
+    return seen.has(to);
+  };
+  const made = new Map<string, Set<string>>(); // commit → its first-parent transitions
+  for (const c of range) made.set(c.id, new Set(changesOf(c.files, c.parents[0] ? byId.get(c.parents[0])!.files : undefined).map(tkey)));
   const flagged = new Set<string>();
+  let headPolicy: ((p: string) => 0 | 1 | 2) | undefined;
   for (const c of range) {
     const anc = ancestors.get(c.id)!;
     // the policy: the base's config and every valid config at the commit or an in-range ancestor
@@ -172,6 +205,7 @@ export function referenceVerdict(input: ModelInput): Set<string> {
       maxLines: Math.min(...facts.map((f) => f.maxLines)),
     };
     const tierOf = (p: string): 0 | 1 | 2 => (DC.has(p) ? 2 : p.startsWith('rules/') && pol.rules ? 1 : p.startsWith('tools/') && pol.tools ? 1 : 0);
+    if (c.id === input.head) headPolicy = tierOf;
     // trusted signers: the base's and every approved allowed_signers version at an ancestor
     const trusted = new Set<Signer>(input.baseSigners);
     for (const a of approvedAt.get('.agents/allowed_signers') ?? []) if (anc.has(a.id) && a.v.content !== null) for (const s of input.signersOf(a.v.content)) trusted.add(s);
@@ -179,18 +213,22 @@ export function referenceVerdict(input: ModelInput): Set<string> {
     const first = c.parents[0] ? byId.get(c.parents[0])!.files : undefined;
     const changes = changesOf(c.files, first);
     const governed = changes.filter((t) => tierOf(t.path) > 0);
+    for (const t of changes) if (tierOf(t.path) === 0) accept(c.id, t);
     // the per-commit doc-only carve-out: CONFIRM, only modified regular Markdown, few lines
     const carved =
       governed.length > 0 &&
       pol.docEnabled &&
       governed.every((t) => tierOf(t.path) === 1 && t.path.endsWith('.md') && t.old.content !== null && t.new.content !== null && t.old.mode === t.new.mode) &&
-      governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines;
+      governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines &&
+      governed.reduce((n, t) => n + lineBytes(t.old.content!, t.new.content!), 0) <= pol.maxLines * 120;
 
     for (const t of governed) {
       const need = tierOf(t.path);
       const ok = approvals.some((a) => {
         if (!a.keys.has(tkey(t))) return false;
         if ((a.tier === 'DOUBLE_CONFIRM' ? 2 : 1) < need) return false;
+        // whole approvals only: each governed transition it names is made here or on an in-range ancestor
+        if (!a.all.every((x) => tierOf(x.path) === 0 || [c.id, ...anc].some((id) => made.get(id)!.has(tkey(x))))) return false;
         if (!pol.require) return a.kind === 'unsigned';
         if (a.kind !== 'signed' || !trusted.has(a.signer!)) return false;
         if (a.at! > input.now + 5 * 60_000) return false;
@@ -200,31 +238,57 @@ export function referenceVerdict(input: ModelInput): Set<string> {
         const l = approvedAt.get(t.path) ?? [];
         l.push({ id: c.id, v: t.new });
         approvedAt.set(t.path, l);
+        accept(c.id, t);
         continue;
       }
       if (c.parents.length > 1) {
         const others = c.parents.slice(1).map((p) => byId.get(p)!.files);
         if (others.some((f) => vkey(at(f, t.path)) === vkey(t.new))) {
-          const approvedHere = (approvedAt.get(t.path) ?? []).some((a) => anc.has(a.id) && vkey(a.v) === vkey(t.new));
-          if (approvedHere) continue;
+          // the other parent's version descends from the first parent's by accepted transitions
+          if (reaches(t.path, [vkey(t.old)], vkey(t.new), (id) => anc.has(id))) {
+            accept(c.id, t);
+            continue;
+          }
           if (vkey(at(baseFiles, t.path)) === vkey(t.new)) {
             const p1 = c.parents[0]!;
-            if (!inRange.has(p1)) continue;
+            if (!inRange.has(p1)) {
+              accept(c.id, t);
+              continue;
+            }
             const line = new Set([p1, ...ancestors.get(p1)!]);
             const made = [...line].some((id) => {
               const x = byId.get(id)!;
               const xf = x.parents[0] ? byId.get(x.parents[0])!.files : undefined;
               return changesOf(x.files, xf).some((ch) => ch.path === t.path && vkey(ch.new) === vkey(t.old));
             });
-            if (!made) continue;
+            if (!made) {
+              accept(c.id, t);
+              continue;
+            }
           }
         }
       }
       if (carved) {
         const refs: Version[] = [at(baseFiles, t.path), ...(approvedAt.get(t.path) ?? []).filter((a) => anc.has(a.id)).map((a) => a.v)];
-        if (refs.some((r) => r.content !== null && r.mode === t.new.mode && lineDistance(r.content, t.new.content!) <= pol.maxLines)) continue;
+        if (refs.some((r) => r.content !== null && r.mode === t.new.mode && lineDistance(r.content, t.new.content!) <= pol.maxLines && lineBytes(r.content, t.new.content!) <= pol.maxLines * 120)) {
+          accept(c.id, t);
+          continue;
+        }
       }
       flagged.add(`${c.id}:${t.path}`);
+    }
+  }
+  // the head against merge-base(base, head): each governed path it changes holds the base's or
+  // merge-base's version, or one reached from it by accepted transitions of the range
+  if (headPolicy) {
+    const common = [...reach(input.head)].filter((id) => fromBase.has(id));
+    const best = common.filter((id) => !common.some((o) => o !== id && reach(o).has(id)));
+    const mbFiles: Files = best.length ? byId.get(best[0]!)!.files : new Map();
+    const headFiles = byId.get(input.head)!.files;
+    const flaggedPaths = new Set([...flagged].map((k) => k.slice(k.indexOf(':') + 1)));
+    for (const t of changesOf(headFiles, mbFiles)) {
+      if (headPolicy(t.path) === 0 || flaggedPaths.has(t.path)) continue;
+      if (!reaches(t.path, [vkey(at(baseFiles, t.path)), vkey(t.old)], vkey(t.new), () => true)) flagged.add(`${input.head}:${t.path}`);
     }
   }
   return flagged;

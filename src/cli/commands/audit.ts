@@ -43,7 +43,7 @@ export const auditCommands: CommandGroup = {
               `${se.red('ledger does not verify')}: line ${r.problem!.line}: ${r.problem!.reason}`,
               `  ${r.problem!.message}`,
               `  file: ${r.path}`,
-              r.problem!.reason === 'torn' ? 'fix: gate audit repair' : 'fix: restore the ledger from a backup; every gate that needs it fails closed until then',
+              r.problem!.reason === 'torn' || r.problem!.reason === 'head_missing' ? 'fix: gate audit repair' : 'fix: restore the ledger from a backup; every gate that needs it fails closed until then',
               ...(r.pending ? [`  ${r.pending} pending commit record${r.pending === 1 ? ' was' : 's were'} left unfolded (nothing is appended to a ledger that does not verify): ${join(r.path, '..', 'pending')}`] : []),
             ],
           };
@@ -76,16 +76,22 @@ export const auditCommands: CommandGroup = {
       );
     audit
       .command('repair')
-      .description('Cut a torn (partially written) last line, and nothing else. The repair is recorded in the ledger.')
+      .description('Restore a ledger an interrupted write left behind: cut a torn last line, rebuild a missing head from the chain, roll a lagging head forward. Never drops a complete line; every repair is recorded in the ledger.')
+      .option('--new-ledger', 'start a new ledger in a clone whose state directory was lost (the loss is recorded)')
       .addOption(jsonOption())
       .action(
-        act(async () => {
+        act(async (opts: { newLedger?: boolean }) => {
           const [{ openContext }, { auditRepair }] = await Promise.all([import('../../app/context.js'), import('../../app/audit.js')]);
-          const r = await auditRepair(openContext());
+          const r = await auditRepair(openContext(), { newLedger: opts.newLedger === true });
+          const parts: string[] = [];
+          if (r.restarted) parts.push(`started a new ledger (repository id ${r.restarted.id}; the lost one was ${r.restarted.previous ?? 'unknown'}); the loss is recorded as its first entry`);
+          if (r.cut) parts.push(`cut a torn last line of ${r.cut} bytes`);
+          if (r.headRebuilt !== undefined) parts.push(`rebuilt the missing head from the chain (${r.headRebuilt} entries)`);
+          if (r.recorded && !r.restarted) parts.push('the head is current; the repair is recorded in the ledger');
           return {
             code: 0,
             json: { ...r },
-            text: r.cut ? `cut a torn last line of ${r.cut} bytes; the repair is recorded in the ledger` : 'nothing to repair: the ledger ends with a complete line',
+            text: parts.length ? parts.join('\n') : 'nothing to repair: the ledger ends with a complete line and its head is current',
           };
         }),
       );

@@ -24,6 +24,7 @@ export const checkCommands: CommandGroup = {
             if (opts.lintStaged !== undefined) {
               throw usage('--lint-staged is only valid with --hook pre-commit: lint-staged runs before the pre-commit gates.', `gate check --range ${opts.range}`);
             }
+            if (opts.range.split('..').length > 2) throw usage(`--range "${opts.range}" names more than two revisions; give one range <base>..<head>.`, 'gate check --range origin/main..HEAD');
             const { runRangeCommand } = await import('../range-result.js');
             return runRangeCommand(opts.range);
           }

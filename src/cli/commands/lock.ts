@@ -61,19 +61,36 @@ export const lockCommands: CommandGroup = {
 
     lock
       .command('break')
-      .description('Remove someone else\'s lease (a person at an interactive terminal only; recorded with who and why).')
+      .description(
+        "Remove someone else's lease: a person at an interactive terminal (GATE_SESSION unset) types back a fresh challenge, and signs with a key in allowed_signers when approval.require_signature is true. Recorded in the ledger with who (the signer, or the claimed git identity) and why.",
+      )
       .argument('<path>', 'handoff document')
       .requiredOption('--reason <text>', 'why (recorded in the ledger)')
+      .addOption(new Option('--key <file>', 'SSH key to sign the break with (required when approval.require_signature is true; default: git config user.signingkey)'))
+      .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
       .addOption(jsonOption())
       .action(
-        act(async (path: string, opts: { reason?: string }) => {
-          const [{ openContext }, { breakLease }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js')]);
-          const r = await breakLease(openContext(), { path, reason: opts.reason });
-          return {
-            code: 0,
-            json: { ...r },
-            text: r.broken ? `broke the lease on ${r.path}${r.previous && 'owner' in r.previous ? ` (held by ${r.previous.owner})` : ' (corrupt record)'}; recorded as ${r.by}: ${r.reason}` : `${r.path} was not leased; nothing to break`,
-          };
+        act(async (path: string, opts: { reason?: string; key?: string; principal?: string; json?: boolean }) => {
+          const [{ openContext }, { breakLease }, { processTerminal }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js'), import('../terminal.js')]);
+          const term = processTerminal(Boolean(opts.json));
+          try {
+            const r = await breakLease(openContext(), {
+              path,
+              reason: opts.reason,
+              term,
+              signing: { ...(opts.key ? { key: opts.key } : {}), ...(opts.principal ? { principal: opts.principal } : {}), notice: (t: string) => term.write(t), interactive: term.interactive },
+            });
+            if (r.aborted) return { code: 1, json: { ...r }, errText: [`not broken: ${r.aborted}`, `next: gate lock break ${path} --reason "<why>" (and type the challenge shown)`] };
+            return {
+              code: 0,
+              json: { ...r },
+              text: r.broken
+                ? `broke the lease on ${r.path}${r.previous && 'owner' in r.previous ? ` (held by ${r.previous.owner})` : ' (corrupt record)'}; recorded as ${r.by} (${r.proof?.method}): ${r.reason}`
+                : `${r.path} was not leased; nothing to break`,
+            };
+          } finally {
+            term.close();
+          }
         }),
       );
   },

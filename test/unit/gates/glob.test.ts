@@ -11,7 +11,7 @@ const TABLE: Array<[string, string, boolean]> = [
   // ** spans segments, including none
   ['rules/**', 'rules/x.md', true],
   ['rules/**', 'rules/a/b/c.md', true],
-  ['rules/**', 'rules', false],
+  ['rules/**', 'rules', true], // X/** governs X itself (issue 12 item 6)
   ['rules/**', 'rulesx/a.md', false],
   ['**/progress.md', 'tasks/7/progress.md', true],
   ['**/progress.md', 'progress.md', true],
