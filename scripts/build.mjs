@@ -1,17 +1,30 @@
-// Bundle the CLI with esbuild: one ESM entry plus lazily loaded chunks per use-case,
-// so a hook pays only for what it runs. Also regenerates the committed JSON Schema.
+// Bundle the CLI with esbuild. Also regenerates the committed JSON Schema.
 //
-// Two bundles of the same sources (bin/gate.js starts the second; a process never mixes them):
-//  - dist/program.js, dist/cli.js (+ dist/chunks/): ESM, every command, each lazily loaded,
-//    commander for argv.
-//  - dist/hook.cjs (+ dist/vendor/*.cjs): one CommonJS file for the hot path (hooks, leases,
-//    --version, --help into a pipe); see below and ADR 0010.
+// Two entry files of the same sources (bin/gate.js starts the second; a process never mixes them),
+// and each third-party library shipped once:
+//  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
+//    commander for argv;
+//  - dist/hook.cjs: one CommonJS file for the hot path (hooks, leases, --version, --help into a
+//    pipe); see below and ADR 0010;
+//  - dist/vendor/{zod,yaml,diff}.cjs: the libraries, required by the hot file and imported by the
+//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Where the entry points live (plain repository paths: scripts/refolder.mjs rewrites them when files move).
+const HOT_ENTRY = 'src/cli/main.ts';
+const PROGRAM_ENTRY = 'src/cli/program.ts';
+const ESM_IMPORT = 'src/esm-import.ts';
+const CONFIG_SCHEMA = 'src/schema/config.ts';
+/** `import('<this>')` in HOT_ENTRY loads the commander program. */
+const programSpecifier = (() => {
+  const r = relative(dirname(HOT_ENTRY), PROGRAM_ENTRY).replace(/\\/g, '/').replace(/\.ts$/, '.js');
+  return r.startsWith('.') ? r : `./${r}`;
+})();
+const pathRe = (p) => new RegExp(`[\\\\/]${p.split('/').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\\\/]')}$`);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Build into a private directory and swap it in, so a concurrent test run never sees a half-built dist/.
 const out = `dist.tmp-${process.pid}`;
@@ -24,6 +37,9 @@ const shared = {
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // Maps name src/ files and lines (stack traces under --enable-source-maps); the sources
+  // themselves are not copied into the package a second time.
+  sourcesContent: false,
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
@@ -41,10 +57,18 @@ const common = {
   },
 };
 
+const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
+// Chunks sit next to program.js so that './vendor/x.cjs' names the same file from every output.
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', program: 'src/cli/program.ts' },
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: { program: PROGRAM_ENTRY },
+  chunkNames: '[name]-[hash]',
+  plugins: [{
+    name: 'vendor-externals',
+    setup(b) {
+      b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+    },
+  }],
 });
 
 // The hot path: ONE CommonJS file, dist/hook.cjs, for what every commit and every lease call
@@ -58,10 +82,9 @@ await build({
 // required only by the module that uses it, when that module is first initialised.
 // Anything this file does not run itself it hands to dist/program.js (the ESM bundle above), by
 // a real dynamic import; a process never runs code from both bundles.
-const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
 const hookResult = await build({
   ...shared,
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: [HOT_ENTRY],
   outfile: join(out, 'hook.cjs'),
   format: 'cjs',
   define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateMetaUrl' },
@@ -70,20 +93,20 @@ const hookResult = await build({
   plugins: [{
     name: 'hook-externals',
     setup(b) {
-      b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
-        relative(root, args.importer) === join('src', 'cli', 'main.ts') ? { path: './program.js', external: true } : undefined);
+      b.onResolve({ filter: /program\.js$/ }, (args) =>
+        args.path === programSpecifier && relative(root, args.importer) === join(...HOT_ENTRY.split('/')) ? { path: './program.js', external: true } : undefined);
       b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
       // No `import()` may remain in this file (bin/gate.js compiles it with V8's code cache, and
       // such code cannot run import() on node 20): ES modules are imported by dist/esm-import.cjs.
       b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
-      b.onLoad({ filter: /[\\/]src[\\/]esm-import\.ts$/ }, () => ({
+      b.onLoad({ filter: pathRe(ESM_IMPORT) }, () => ({
         contents: "export function importModule(url) { return require('./esm-import.cjs')(url); }",
         loader: 'js',
       }));
-      b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, async (args) => {
+      b.onLoad({ filter: pathRe(HOT_ENTRY) }, async (args) => {
         const src = readFileSync(args.path, 'utf8');
-        const from = "await import('./program.js')";
-        if (src.split(from).length !== 2) throw new Error(`src/cli/main.ts: expected exactly one ${from}`);
+        const from = `await import('${programSpecifier}')`;
+        if (src.split(from).length !== 2) throw new Error(`${HOT_ENTRY}: expected exactly one ${from}`);
         return { contents: src.replace(from, "await require('./esm-import.cjs')('./program.js')"), loader: 'ts' };
       });
     },
@@ -91,13 +114,16 @@ const hookResult = await build({
 });
 writeFileSync(
   join(out, 'esm-import.cjs'),
-  "'use strict';\n// ES modules for dist/hook.cjs (see src/esm-import.ts): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n",
+  `'use strict';\n// ES modules for dist/hook.cjs (see ${ESM_IMPORT}): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n`,
 );
 for (const name of Object.keys(VENDOR)) {
+  // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
+  // that node's ESM interop cannot see, and the ESM program imports these files by name.
+  const names = Object.keys(await import(name)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   await build({
     ...shared,
     sourcemap: false,
-    stdin: { contents: `export * from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
+    stdin: { contents: `export { ${names.join(', ')} } from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
     outfile: join(out, 'vendor', `${name}.cjs`),
     format: 'cjs',
   });
@@ -105,10 +131,10 @@ for (const name of Object.keys(VENDOR)) {
 // The hot file must stay free of the libraries and of commander (they are what it avoids).
 {
   const inputs = Object.keys(hookResult.metafile.outputs[join(out, 'hook.cjs')]?.inputs ?? {});
-  const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || /src[\\/]cli[\\/](program|commands[\\/])/.test(i));
+  const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || pathRe(PROGRAM_ENTRY).test(`/${i}`) || i.split(/[\\/]/).join('/').startsWith(`${dirname(PROGRAM_ENTRY)}/commands/`));
   if (inputs.length === 0 || leaked.length) throw new Error(`dist/hook.cjs must not bundle ${leaked.join(', ') || '(no metafile)'}`);
   const dynamic = /\bimport\(/.exec(readFileSync(join(root, out, 'hook.cjs'), 'utf8'));
-  if (dynamic) throw new Error('dist/hook.cjs must not contain import(): use importModule() from src/esm-import.ts');
+  if (dynamic) throw new Error(`dist/hook.cjs must not contain import(): use importModule() from ${ESM_IMPORT}`);
 }
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
@@ -145,7 +171,7 @@ for (const name of Object.keys(VENDOR)) {
 const schemaBundle = join(root, out, '.schema-gen.mjs');
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/schema/config.ts'],
+  entryPoints: [CONFIG_SCHEMA],
   outfile: schemaBundle,
   bundle: true,
   format: 'esm',

@@ -56,7 +56,7 @@ let tarballPath: string | undefined;
  */
 export function packTarball(): string {
   if (tarballPath && existsSync(tarballPath)) return tarballPath;
-  if (!existsSync(join(PKG_ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests (npm test does)');
+  if (!existsSync(join(PKG_ROOT, 'dist', 'program.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests (npm test does)');
   const base = join(tmpdir(), 'agent-gates-e2e-pack');
   const dir = join(base, packFingerprint());
   const done = join(dir, 'tarball');
