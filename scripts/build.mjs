@@ -15,10 +15,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Where the entry points live (plain repository paths: scripts/refolder.mjs rewrites them when files move).
-const HOT_ENTRY = 'src/cli/main.ts';
+const HOT_ENTRY = 'src/cli/fast/main.ts';
 const PROGRAM_ENTRY = 'src/cli/program.ts';
-const ESM_IMPORT = 'src/esm-import.ts';
-const CONFIG_SCHEMA = 'src/schema/config.ts';
+const ESM_IMPORT = 'src/kernel/esm-import.ts';
+const CONFIG_SCHEMA = 'src/schema/config/schema.ts';
 /** `import('<this>')` in HOT_ENTRY loads the commander program. */
 const programSpecifier = (() => {
   const r = relative(dirname(HOT_ENTRY), PROGRAM_ENTRY).replace(/\\/g, '/').replace(/\.ts$/, '.js');
@@ -138,7 +138,7 @@ for (const name of Object.keys(VENDOR)) {
 }
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
-// command table just built; src/cli/main.ts serves it without loading commander when stdout is
+// command table just built; src/cli/fast/main.ts serves it without loading commander when stdout is
 // not a terminal. test/integration/cli-fast-path.test.ts compares it with commander's live output.
 {
   const { spawnSync } = await import('node:child_process');

@@ -8,10 +8,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GateError } from '../errors.js';
-import { CONFIG_LIMITS, defaultConfig, type GatesConfig } from '../schema/defaults.js';
+import { GateError } from '../kernel/errors.js';
+import { CONFIG_LIMITS, defaultConfig, type GatesConfig } from '../schema/config/defaults.js';
 import { writeFileAtomic } from './files.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../kernel/version.js';
 
 export const CONFIG_PATH = '.agents/gates.yaml';
 
@@ -29,7 +29,7 @@ export async function parseConfigText(text: string, label = CONFIG_PATH): Promis
       fix: `shorten ${label} (fewer surfaces, broader globs such as "dir/**"), then run \`gate doctor\``,
     });
   }
-  const [{ parseYaml }, { validateConfig }] = await Promise.all([import('../schema/yaml.js'), import('../schema/config.js')]);
+  const [{ parseYaml }, { validateConfig }] = await Promise.all([import('../schema/yaml.js'), import('../schema/config/schema.js')]);
   const y = parseYaml(text);
   if (!y.ok) {
     throw new GateError('CONFIG_INVALID', `${label} is not valid YAML, so no gate can be evaluated.`, {

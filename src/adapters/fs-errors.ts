@@ -4,7 +4,7 @@
  * (FS_FAILED, exit 3) naming the path, the OS error and a fix. Exit 70 stays for bugs.
  */
 import { dirname } from 'node:path';
-import { GateError, isGateError } from '../errors.js';
+import { GateError, isGateError } from '../kernel/errors.js';
 
 const WHY: Record<string, { why: string; fix: (path: string) => string }> = {
   EROFS: { why: 'the filesystem is read-only', fix: (p) => `remount the filesystem holding ${p} read-write` },

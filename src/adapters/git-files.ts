@@ -12,9 +12,10 @@
  */
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { RepoPaths } from './git.js';
+import type { RepoPaths } from '../kernel/changes.js';
+import { OBJECT_ID } from '../kernel/ids.js';
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const OID = OBJECT_ID;
 /** Variables that move the repository, the work tree or the refs git reads. */
 const MOVING_ENV = ['GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_OBJECT_DIRECTORY'];
 /** Config that moves the work tree or changes how refs are stored, or pulls in other files. */

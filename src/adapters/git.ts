@@ -7,15 +7,11 @@
  * `commit <path>`), resolved against the directory the hook started in.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { GateError } from '../errors.js';
+import { GateError } from '../kernel/errors.js';
 import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
+import type { ChangeStatus, FileChange, CommitInfo, RepoPaths } from '../kernel/changes.js';
+import { EMPTY_TREE } from '../kernel/ids.js';
 
-/**
- * The empty tree in a SHA-1 repository. Callers pass it as "no parent"; the diff methods
- * translate it to the repository's own empty tree (SHA-256 repositories have another id), so a
- * root commit diffs correctly in either object format.
- */
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 export const EMPTY_TREE_SHA256 = '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321';
 export const NOTES_REF = 'refs/notes/agent-gates';
 
@@ -23,42 +19,6 @@ export interface GitResult {
   code: number;
   stdout: Buffer;
   stderr: string;
-}
-
-export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'C' | 'T' | 'U' | 'X';
-
-/** One staged (or committed) change, from `diff --raw --numstat -z`. */
-export interface FileChange {
-  status: ChangeStatus;
-  path: string;
-  /** For renames and copies: the path it came from. */
-  oldPath?: string;
-  oldMode: string;
-  newMode: string;
-  oldBlob: string;
-  newBlob: string;
-  /** Lines added/deleted; undefined for binary files. */
-  added?: number;
-  deleted?: number;
-  similarity?: number;
-}
-
-/** One commit as `commitInfos` reports it; `time` is the committer time in ms. */
-export interface CommitInfo {
-  commit: string;
-  tree: string;
-  parents: string[];
-  time: number;
-  subject: string;
-}
-
-export interface RepoPaths {
-  /** Top level of the current worktree. */
-  root: string;
-  /** This worktree's git dir (differs from commonDir in linked worktrees). */
-  gitDir: string;
-  /** The clone's shared git dir: leases, ledger and other state live below it. */
-  commonDir: string;
 }
 
 export interface WorktreeInfo {

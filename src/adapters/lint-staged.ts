@@ -12,12 +12,12 @@
  * (exit code, environment, cwd, signal and exit listeners) is put back before the gates run.
  * Only loaded when the option is given.
  */
-import { importModule } from '../esm-import.js';
+import { importModule } from '../kernel/esm-import.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GateError } from '../errors.js';
+import { GateError } from '../kernel/errors.js';
 
 export type LintStagedVia = 'api' | 'process';
 

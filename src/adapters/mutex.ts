@@ -16,9 +16,10 @@
  * refreshed every UPDATE_MS for proper-lockfile. The holder removes the lock when done, on
  * process exit, and on SIGINT/SIGTERM/SIGHUP (then re-raises the signal).
  */
-import { mkdirSync, writeFileSync, existsSync, rmdirSync, statSync, utimesSync, readFileSync, renameSync, unlinkSync, readdirSync } from 'node:fs';
-import { GateError } from '../errors.js';
+import { mkdirSync, writeFileSync, existsSync, rmdirSync, statSync, utimesSync, readFileSync, unlinkSync, readdirSync } from 'node:fs';
+import { GateError } from '../kernel/errors.js';
 import { classifyFsError } from './fs-errors.js';
+import { writeFileAtomic } from './files.js';
 
 export interface MutexOptions {
   /** Give up after roughly this long (ms). */
@@ -175,8 +176,8 @@ function removeStale(dir: string, judged: Owner | undefined): void {
 function claim(dir: string): void {
   const tmp = `${dir}/.owner-${process.pid}`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(me())}\n`);
-    renameSync(tmp, `${dir}/owner`);
+    // The temporary name is fixed per process so that removeStale can clean up after a killed claim.
+    writeFileAtomic(`${dir}/owner`, `${JSON.stringify(me())}\n`, undefined, { fsync: false, tmp });
   } catch (e) {
     releaseSync(dir, tmp);
     throw e;

@@ -4,12 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openGit, type Git, type RepoPaths } from '../adapters/git.js';
-import { LedgerFile } from '../adapters/ledger-file.js';
+import { openGit, type Git } from '../adapters/git.js';
+import { type RepoPaths } from '../kernel/changes.js';
+import { LedgerFile } from '../adapters/ledger-store.js';
 import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
 import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
-import type { Actor, LedgerEventInput } from '../schema/ledger.js';
-import { committingActor } from './identity.js';
+import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
+import { committingActor } from '../adapters/identity.js';
 
 export interface Ctx {
   git: Git;

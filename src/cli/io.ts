@@ -3,9 +3,9 @@
  * wraps a command action, `jsonOption` is the shared --json flag.
  */
 import { Option, type Command } from 'commander';
-import { failure, finish, type Result } from './output.js';
+import { failure, finish, type Result } from './fast/output.js';
 
-export { finish, failure, renderFindings, usage, type Result, type GlobalOpts } from './output.js';
+export { finish, failure, renderFindings, usage, type Result, type GlobalOpts } from './fast/output.js';
 
 export type Action = (...args: any[]) => Promise<Result>;
 

@@ -4,9 +4,9 @@
  * invocation except its fast paths.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../errors.js';
-import { VERSION } from '../version.js';
-import { failure } from './output.js';
+import { ExitCode } from '../kernel/errors.js';
+import { VERSION } from '../kernel/version.js';
+import { failure } from './fast/output.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
 export function buildProgram(): Command {

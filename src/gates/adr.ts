@@ -1,14 +1,14 @@
 /**
  * ADRs as immutable records: pure policy. (parsed records, staged changes, history) → findings.
- * No fs, git, clock or env here; `app/adr.ts` and `app/hooks/adr.ts` gather the facts.
+ * No fs, git, clock or env here; `app/adr/records.ts` and `app/adr/hook.ts` gather the facts.
  *
  * Lifecycle: proposed → accepted | rejected. Accepted and rejected are final: such a record is
  * history and is never edited, renamed, deleted or re-moded. A decision changes by a NEW record
  * that `supersedes` the old one; "superseded by" is derived, never written into the old file.
  */
-import type { FileChange } from '../adapters/git.js';
-import type { AdrMeta, AdrParse, AdrStatus } from '../schema/adr.js';
-import type { Finding, Severity } from './types.js';
+import type { FileChange } from '../kernel/changes.js';
+import type { AdrMeta, AdrParse, AdrStatus } from '../schema/adr/schema.js';
+import type { Finding, Severity } from '../kernel/findings.js';
 
 const GATE = 'adr';
 

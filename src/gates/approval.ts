@@ -3,9 +3,9 @@
  * → findings. The app layer reads the sidecar and the ledger lines it cites; nothing here
  * touches the world.
  */
-import type { Finding } from './types.js';
-import { fileListChanges, requiredSteps, tierAtLeast, type FileVerdict, type MutationVerdict } from './mutation.js';
-import type { Approval, Sidecar, SidecarFile } from '../schema/sidecar.js';
+import type { Finding } from '../kernel/findings.js';
+import { fileListChanges, requiredSteps, tierAtLeast, type FileVerdict, type MutationVerdict } from './classify.js';
+import type { Approval, Sidecar, SidecarFile } from '../schema/sidecar/schema.js';
 
 export type SidecarState =
   | { state: 'missing'; others: Array<{ path: string; tree: string; files?: SidecarFile[] }> }

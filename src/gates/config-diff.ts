@@ -2,7 +2,7 @@
  * Every way a change to `.agents/gates.yaml` weakens the gates, in plain words. Pure: the
  * DOUBLE_CONFIRM diff preview shows these to the approver above the raw diff.
  */
-import { TIER_RANK, parseDuration, type GatesConfig } from '../schema/defaults.js';
+import { TIER_RANK, parseDuration, type GatesConfig } from '../schema/config/defaults.js';
 
 export type WeakeningKind =
   | 'surface_removed'

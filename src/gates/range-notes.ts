@@ -18,14 +18,15 @@
  *
  * Notes merged with `git notes merge -s union` are concatenated documents: each is read.
  */
-import { ABSENT_MODE, ZERO_BLOB, transitionKey, type Approval, type SignedStep, type Transition } from './range.js';
-import { TIER_RANK, type Tier } from '../schema/defaults.js';
+import { ABSENT_MODE, transitionKey, type Approval, type SignedStep, type Transition } from './range.js';
+import { ZERO_BLOB, OBJECT_ID } from '../kernel/ids.js';
+import { TIER_RANK, type Tier } from '../schema/config/defaults.js';
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { SIGNATURE_FORMAT, parsePayload, type PayloadFile } from '../signing/payload.js';
 import { strengthOf } from '../signing/strength.js';
 
 export const NOTE_VERSION = 2;
-const HEX = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const HEX = OBJECT_ID;
 const MODE = /^[0-7]{6}$/;
 const TIERS = new Set(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
 const isZero = (b: string): boolean => /^0+$/.test(b);

@@ -32,19 +32,18 @@
  *     only if each carved path is also within the carve-out from its base version or from a
  *     version approved on an in-range ancestor (cumulative, so slices do not add up unseen).
  */
-import { classify, type ContentsByPath, type FileContents } from './mutation.js';
-import type { ChangeStatus, FileChange } from '../adapters/git.js';
-import { TIER_RANK, parseDuration, type ApprovalStrength, type GatesConfig, type Surface, type Tier } from '../schema/defaults.js';
-import type { Finding } from './types.js';
+import { classify, type ContentsByPath, type FileContents } from './classify.js';
+import type { ChangeStatus, FileChange } from '../kernel/changes.js';
+import { TIER_RANK, parseDuration, type ApprovalStrength, type GatesConfig, type Surface, type Tier } from '../schema/config/defaults.js';
+import type { Finding } from '../kernel/findings.js';
 import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
 import { APPROVAL_NAMESPACE, type SshPublicKey } from '../signing/sshsig.js';
 import { STRENGTH_RANK, signatureRequired, strongest } from '../signing/strength.js';
-import { frontMatter, isMarkdown } from './mutation.js';
+import { frontMatter, isMarkdown } from './classify.js';
 import { BYTES_PER_LINE, changedBytes, changedLines } from './line-count.js';
+import { ZERO_BLOB } from '../kernel/ids.js';
 
 export { changedLines } from './line-count.js';
-
-export const ZERO_BLOB = '0000000000000000000000000000000000000000';
 export const ABSENT_MODE = '000000';
 /** A signed approval time this far ahead of the check's clock is still accepted (clock skew). */
 export const FUTURE_SKEW_MS = 5 * 60_000;

@@ -1,7 +1,7 @@
 /**
  * Signed approvals, pure: (expected bindings, stored approvals, committed allowed_signers,
  * policy, time, ledger facts) → findings. Used by the pre-commit hook (signedApprovalGate in
- * app/hooks/signed-approval.ts) and available to `gate check --range` (see checkSignedApprovals'
+ * app/approvals/signed-hook.ts) and available to `gate check --range` (see checkSignedApprovals'
  * `expect.repo.id` and `ledgerHashAt`, both optional for CI, where the clone differs).
  *
  * Every failure is a block finding (gate "signature") naming the approval and the reason:
@@ -11,9 +11,9 @@
  * signature older than approval.max_age or from the future, a ledger that no longer contains
  * the state the approval signed, or a key weaker than approval.min_strength.
  */
-import type { Finding } from './types.js';
-import type { ApprovalStrength, Tier } from '../schema/defaults.js';
-import { TIER_RANK } from '../schema/defaults.js';
+import type { Finding } from '../kernel/findings.js';
+import type { ApprovalStrength, Tier } from '../schema/config/defaults.js';
+import { TIER_RANK } from '../schema/config/defaults.js';
 import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { parsePayload, serializePayload, sortFiles, SIGNATURE_FORMAT, type ApprovalPayload, type PayloadFile, type PayloadStep } from '../signing/payload.js';

@@ -6,9 +6,9 @@
  * `prev = H("agent-gates/ledger/v1\0line\0" || bytes of line n-1)`; entry 1 carries the genesis
  * value `H("agent-gates/ledger/v1\0genesis\0" || repository id)`.
  */
-import { nodeCrypto } from '../builtins.js';
-import type { LedgerEntry } from '../schema/ledger.js';
-import { entryProblem } from '../schema/ledger.js';
+import { nodeCrypto } from '../kernel/builtins.js';
+import type { LedgerEntry } from '../schema/ledger/schema.js';
+import { entryProblem } from '../schema/ledger/schema.js';
 
 export const LEDGER_DOMAIN = 'agent-gates/ledger/v1';
 const LINE_PREFIX = Buffer.from(`${LEDGER_DOMAIN}\0line\0`);

@@ -12,7 +12,9 @@
  * pre-commit no git process). They differ only when committer.email, GIT_COMMITTER_EMAIL or EMAIL
  * override user.email.
  */
-import type { Actor, LedgerEventInput } from '../schema/ledger.js';
+import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
+import { isObjectId } from '../kernel/ids.js';
+import { humanId } from '../kernel/actor.js';
 
 /** The receipt, in this worktree's git dir. */
 export const RECEIPT_FILE = 'agent-gates-receipt';
@@ -23,11 +25,6 @@ export const PENDING_MAX_BYTES = 1 << 20;
 /** How much of an invalid pending file is kept in its ledger event. */
 const KEEP_BYTES = 2000;
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-
-export function isObjectId(s: string): boolean {
-  return OID.test(s);
-}
 
 /** What the pre-commit knows about the `commit` event the post-commit would record. */
 export interface DeferredRecord {
@@ -144,7 +141,7 @@ export function pendingEvent(f: PendingFile, commits: ReadonlyMap<string, Commit
   }
   return {
     event: 'commit',
-    actor: p.actor === 'committer' ? { kind: 'human', id: `human:${c.committerEmail || 'unknown'}` } : p.actor,
+    actor: p.actor === 'committer' ? { kind: 'human', id: humanId(c.committerEmail, 'unknown') } : p.actor,
     subject: { commit: f.name, tree: p.tree, paths: p.paths },
     data: { ...p.data, deferred: true, committed_at: new Date(c.time).toISOString() },
   };

@@ -7,9 +7,9 @@
  * Entry fields are read defensively: a field another gate does not (yet) write is simply not
  * counted, never a crash.
  */
-import type { LedgerEntry } from '../schema/ledger.js';
-import type { GatesConfig, Tier } from '../schema/defaults.js';
-import { compileGlobs, type GlobMatcher } from '../gates/glob.js';
+import type { LedgerEntry } from '../schema/ledger/schema.js';
+import type { GatesConfig, Tier } from '../schema/config/defaults.js';
+import { compileGlobs, type GlobMatcher } from '../kernel/glob.js';
 import { BoundedMap, Counter, DURATION_BUCKETS, Reservoir, durationBucket } from './stats.js';
 
 const DAY = 86_400_000;

@@ -5,8 +5,8 @@
  *   - handoff globs that match nothing;
  *   - control-plane files that name repository paths which no longer exist.
  */
-import type { GatesConfig } from '../schema/defaults.js';
-import { compileGlobs } from '../gates/glob.js';
+import type { GatesConfig } from '../schema/config/defaults.js';
+import { compileGlobs } from '../kernel/glob.js';
 
 export interface DeadSurface {
   surface: string;

@@ -4,7 +4,7 @@
  * under `review:` (min_samples, noisy_surface_share, rubber_stamp_rate, double_confirm_share,
  * recurring_rejections).
  */
-import type { GatesConfig } from '../schema/defaults.js';
+import type { GatesConfig } from '../schema/config/defaults.js';
 import type { LedgerFigures } from './aggregate.js';
 import type { BypassCommit } from './report.js';
 

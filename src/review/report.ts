@@ -1,6 +1,6 @@
 /**
  * The review report: one data structure every renderer (text, md, json, html) reads. Built by
- * src/app/review.ts from pure parts (ledger aggregation, drift, history, recommendations).
+ * src/app/review/review.ts from pure parts (ledger aggregation, drift, history, recommendations).
  */
 import type { LedgerFigures } from './aggregate.js';
 import type { DriftFigures } from './drift.js';

@@ -40,7 +40,7 @@ export type CheckpointVerifier =
 
 export type CheckpointSigner =
   | { kind: 'ed25519'; name: string; privateKey: KeyObject }
-  /** Sign the note text with an SSH key; returns the armored or binary SSHSIG (see sign.ts). */
+  /** Sign the note text with an SSH key; returns the armored or binary SSHSIG (see adapters/ssh-keygen.ts). */
   | { kind: 'ssh'; name: string; key: SshPublicKey; sign: (text: Buffer) => Buffer | string };
 
 export function validKeyName(name: string): boolean {

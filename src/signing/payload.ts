@@ -17,7 +17,7 @@
  *          v2 adds `mode` and `old_mode` (git's six-digit octal modes; "000000" for a side that
  *          does not exist): the payload then names each path's whole transition, old blob and
  *          mode → new blob and mode, which is what `gate check --range` binds an approval to.
- *   digest: the sidecar explanation digest (schema/sidecar.ts explanationDigest)
+ *   digest: the sidecar explanation digest (schema/sidecar/schema.ts explanationDigest)
  *   ledger: { size: number of entries before this approval, head: link hash after them }
  *   principal: the allowed_signers principal the approver signs as
  *   nonce: 128 random bits, hex
@@ -27,8 +27,9 @@
  * transition between regular files (mode 100644 on each side that exists), so a v1 approval
  * never covers a symlink, a gitlink, an executable bit or a mode change (docs/security.md).
  */
-import { canonicalJson } from '../schema/sidecar-core.js';
-import type { Tier } from '../schema/defaults.js';
+import { canonicalJson } from '../schema/sidecar/fast.js';
+import type { Tier } from '../schema/config/defaults.js';
+import { OBJECT_ID } from '../kernel/ids.js';
 
 export const PAYLOAD_TYPE = 'agent-gates/approval';
 /** The version `gate approve` signs; parsePayload also accepts 1. */
@@ -81,7 +82,7 @@ export interface StoredSignature {
   fido?: { flags: number; counter: number };
 }
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const OID = OBJECT_ID;
 const HEX64 = /^[0-9a-f]{64}$/;
 const MODE = /^[0-7]{6}$/;
 

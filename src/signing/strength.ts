@@ -5,7 +5,7 @@
  *   fido-touch    a signature by a FIDO (sk-*) key with the user-presence flag set: a touch
  * Pure.
  */
-import type { ApprovalStrength, GatesConfig } from '../schema/defaults.js';
+import type { ApprovalStrength, GatesConfig } from '../schema/config/defaults.js';
 import { parseAllowedSigners } from './allowed-signers.js';
 import type { VerifyOutcome } from './sshsig.js';
 

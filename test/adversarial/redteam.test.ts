@@ -16,9 +16,9 @@ import { makeTempDir, run } from '../helpers/repo.js';
 import { History, noteV2, type Change } from '../helpers/history.js';
 import { hasTmux, startTty } from '../helpers/tty.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
-import { classify } from '../../src/gates/mutation.js';
+import { classify } from '../../src/gates/classify.js';
 import { parseConfigText } from '../../src/adapters/config-file.js';
-import { defaultConfig } from '../../src/schema/defaults.js';
+import { defaultConfig } from '../../src/schema/config/defaults.js';
 import { splitDocuments, MAX_NOTE_BYTES } from '../../src/gates/range-notes.js';
 
 const PRINCIPAL = 'approver@example.com';

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { PKG_ROOT, run } from '../helpers/repo.js';
-import { CLAUDE_HOOK_COMMAND } from '../../src/app/agent-claude.js';
+import { CLAUDE_HOOK_COMMAND } from '../../src/app/leases/claude-hook.js';
 
 const made: Consumer[] = [];
 const consumer = () => {

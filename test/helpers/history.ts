@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { run, type TempRepo } from './repo.js';
-import { explanationDigest } from '../../src/schema/sidecar.js';
+import { explanationDigest } from '../../src/schema/sidecar/schema.js';
 import { serializePayload, type ApprovalPayload } from '../../src/signing/payload.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 

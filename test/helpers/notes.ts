@@ -3,7 +3,7 @@
  * ({agent_gates: 1, commit_tree, tier, files, sidecar, sidecar_digest}) directly with
  * `git notes --ref refs/notes/agent-gates add`, as Gate B's post-commit hook would.
  */
-import { explanationDigest } from '../../src/schema/sidecar.js';
+import { explanationDigest } from '../../src/schema/sidecar/schema.js';
 import type { TempRepo } from './repo.js';
 
 export type NoteTier = 'CONFIRM' | 'DOUBLE_CONFIRM';

@@ -3,7 +3,7 @@
  * (unit tests) and a real ledger written with LedgerFile.append (integration tests), and
  * EXPECTED holds every figure the report must show for the default config and a 30-day window.
  */
-import type { LedgerEntry, LedgerEventInput } from '../../src/schema/ledger.js';
+import type { LedgerEntry, LedgerEventInput } from '../../src/schema/ledger/schema.js';
 
 export const M = 60_000;
 export const H = 3_600_000;

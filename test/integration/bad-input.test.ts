@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigCached } from '../../src/adapters/config-file.js';
-import { isGateError } from '../../src/errors.js';
+import { isGateError } from '../../src/kernel/errors.js';
 import { makeLab } from '../helpers/killpoints.js';
 import { PKG_ROOT } from '../helpers/repo.js';
 
@@ -74,7 +74,7 @@ describe('configs: CONFIG_INVALID (exit 3), the field named, nothing cached', ()
         err = e;
       }
       expect(isGateError(err), String(err)).toBe(true);
-      const g = err as import('../../src/errors.js').GateError;
+      const g = err as import('../../src/kernel/errors.js').GateError;
       expect(g.code).toBe('CONFIG_INVALID');
       expect(g.exitCode).toBe(3);
       const text = [g.message, ...g.details, g.fix ?? ''].join('\n');

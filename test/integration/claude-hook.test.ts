@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PKG_ROOT, makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
-import { CLAUDE_HOOK_COMMAND, installClaudeHook } from '../../src/app/agent-claude.js';
+import { CLAUDE_HOOK_COMMAND, installClaudeHook } from '../../src/app/leases/claude-hook.js';
 
 const SID = '9f2c6a1e-4b7d-4f0a-9a53-2d7e1c0b8e41';
 let repos: TempRepo[] = [];

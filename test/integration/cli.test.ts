@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { COMMAND_GROUPS } from '../../src/cli/commands/index.js';
 import { failure } from '../../src/cli/io.js';
-import { ExitCode, GateError } from '../../src/errors.js';
+import { ExitCode, GateError } from '../../src/kernel/errors.js';
 import { GATE_BIN, makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];

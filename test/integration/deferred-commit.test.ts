@@ -10,8 +10,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEntry } from '../helpers/bundle.js';
 import { GATE_BIN, makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
-import { gateB } from '../../src/app/hooks/gate-b.js';
-import { stagedFacts } from '../../src/app/mutation.js';
+import { gateB } from '../../src/app/approvals/hook.js';
+import { stagedFacts } from '../../src/app/approvals/facts.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {

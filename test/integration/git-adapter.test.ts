@@ -5,7 +5,9 @@
 import { chmodSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Git, EMPTY_TREE, type FileChange } from '../../src/adapters/git.js';
+import { Git } from '../../src/adapters/git.js';
+import { EMPTY_TREE } from '../../src/kernel/ids.js';
+import { type FileChange } from '../../src/kernel/changes.js';
 import { bundleEntry } from '../helpers/bundle.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/app/context.js';
-import { runDoctor } from '../../src/app/doctor.js';
-import { EARLIER_HOOK_VERSIONS } from '../../src/app/hook-history.js';
-import { runInit } from '../../src/app/init.js';
+import { runDoctor } from '../../src/app/setup/doctor.js';
+import { EARLIER_HOOK_VERSIONS } from '../../src/adapters/hook-history.js';
+import { runInit } from '../../src/app/setup/init.js';
 import { makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 
 const sha = (t: string | Buffer) => createHash('sha256').update(t).digest('hex');

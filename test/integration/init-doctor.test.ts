@@ -6,9 +6,9 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, sym
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/app/context.js';
-import { runDoctor, type DoctorReport } from '../../src/app/doctor.js';
-import { installHooks, runInit, type InitReport } from '../../src/app/init.js';
-import { GateError } from '../../src/errors.js';
+import { runDoctor, type DoctorReport } from '../../src/app/setup/doctor.js';
+import { installHooks, runInit, type InitReport } from '../../src/app/setup/init.js';
+import { GateError } from '../../src/kernel/errors.js';
 import { makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];

@@ -6,7 +6,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LedgerFile } from '../../src/adapters/ledger-file.js';
+import { LedgerFile } from '../../src/adapters/ledger-store.js';
 import { makeTempDir } from '../helpers/repo.js';
 
 const dirs: string[] = [];

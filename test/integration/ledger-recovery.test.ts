@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LedgerFile } from '../../src/adapters/ledger-file.js';
+import { LedgerFile } from '../../src/adapters/ledger-store.js';
 import { withMutex } from '../../src/adapters/mutex.js';
 import { makeTempDir } from '../helpers/repo.js';
 

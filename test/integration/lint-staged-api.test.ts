@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, 
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_DEFAULT_OPTIONS, lintStagedPackageRoot, packageEntry, runLintStaged } from '../../src/adapters/lint-staged.js';
-import { isGateError } from '../../src/errors.js';
+import { isGateError } from '../../src/kernel/errors.js';
 import { makeTempDir, PKG_ROOT } from '../helpers/repo.js';
 
 const dirs: string[] = [];

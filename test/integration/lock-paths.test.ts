@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realTargetOf } from '../../src/app/lock.js';
+import { realTargetOf } from '../../src/app/leases/lease.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
-import { configAt, parseSidecarCached } from '../../src/app/mutation.js';
-import { parseSidecarText } from '../../src/schema/sidecar-core.js';
-import { renderSidecar } from '../../src/schema/sidecar-render.js';
-import { defaultConfig } from '../../src/schema/defaults.js';
+import { configAt, parseSidecarCached } from '../../src/app/approvals/facts.js';
+import { parseSidecarText } from '../../src/schema/sidecar/fast.js';
+import { renderSidecar } from '../../src/schema/sidecar/render.js';
+import { defaultConfig } from '../../src/schema/config/defaults.js';
 
 /**
  * The hot path's parse caches (config committed at a revision, explain sidecars): a hit gives

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LedgerFile } from '../../src/adapters/ledger-file.js';
+import { LedgerFile } from '../../src/adapters/ledger-store.js';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
 import { EXPECTED, reviewEvents } from '../helpers/review-fixture.js';

@@ -20,7 +20,7 @@ import { softKey } from '../helpers/ssh.js';
 import { noteV2, type Change } from '../helpers/history.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 import { openContext } from '../../src/app/context.js';
-import { checkRange } from '../../src/app/range.js';
+import { checkRange } from '../../src/app/review/range.js';
 import { changesOf, referenceVerdict, type ConfigFacts, type ConfigVariant, type FileValue, type ModelCommit, type ModelNote, type Signer, type Transition } from './reference.js';
 
 const RUNS = Number(process.env.GATE_MODEL_RUNS ?? 60);

@@ -5,9 +5,9 @@
 import type { HookGate } from './types.js';
 
 export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
-  () => import('./sidecar-guard.js').then((m) => m.sidecarGuard),
-  () => import('./gate-b.js').then((m) => m.gateB),
-  () => import('./signed-approval.js').then((m) => m.signedApprovalGate),
-  () => import('./gate-a.js').then((m) => m.gateA),
-  () => import('./adr.js').then((m) => m.adrGate),
+  () => import('../approvals/sidecar-guard-hook.js').then((m) => m.sidecarGuard),
+  () => import('../approvals/hook.js').then((m) => m.gateB),
+  () => import('../approvals/signed-hook.js').then((m) => m.signedApprovalGate),
+  () => import('../leases/hook.js').then((m) => m.gateA),
+  () => import('../adr/hook.js').then((m) => m.adrGate),
 ];

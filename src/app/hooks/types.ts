@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
-import type { FileChange } from '../../adapters/git.js';
-import type { Finding } from '../../gates/types.js';
-import type { GatesConfig } from '../../schema/defaults.js';
+import type { FileChange } from '../../kernel/changes.js';
+import type { Finding } from '../../kernel/findings.js';
+import type { GatesConfig } from '../../schema/config/defaults.js';
 
 export const HOOK_NAMES = ['pre-commit', 'post-commit'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -1,6 +1,6 @@
 import { act, jsonOption, renderFindings, usage } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleErr, styleOut } from '../style.js';
+import { styleErr, styleOut } from '../fast/style.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -35,7 +35,7 @@ export const adrCommands: CommandGroup = {
       .action(
         act(async (title: string, opts: { supersedes: string[]; decider: string[] }) => {
           const supersedes = numbersFrom(opts.supersedes);
-          const [{ openContext }, { newAdr }] = await Promise.all([import('../../app/context.js'), import('../../app/adr.js')]);
+          const [{ openContext }, { newAdr }] = await Promise.all([import('../../app/context.js'), import('../../app/adr/records.js')]);
           const r = await newAdr(openContext(), { title, supersedes, deciders: opts.decider });
           const s = styleOut();
           return {
@@ -61,7 +61,7 @@ export const adrCommands: CommandGroup = {
       .action(
         act(async (num: string, opts: { decider: string[] }) => {
           const n = parseNumber(num, 'record number', 'gate adr accept 7');
-          const [{ openContext }, { acceptAdr }] = await Promise.all([import('../../app/context.js'), import('../../app/adr.js')]);
+          const [{ openContext }, { acceptAdr }] = await Promise.all([import('../../app/context.js'), import('../../app/adr/records.js')]);
           const r = await acceptAdr(openContext(), n, { deciders: opts.decider });
           const s = styleOut();
           return { code: 0, json: { ...r }, text: [`${s.green('accepted')} ${r.path} in the working tree (deciders: ${r.deciders.join(', ')})`, `next: ${r.next}`] };
@@ -74,7 +74,7 @@ export const adrCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async () => {
-          const [{ openContext }, { listAdrs }] = await Promise.all([import('../../app/context.js'), import('../../app/adr.js')]);
+          const [{ openContext }, { listAdrs }] = await Promise.all([import('../../app/context.js'), import('../../app/adr/records.js')]);
           const r = await listAdrs(openContext());
           const s = styleOut();
           const text: string[] = [];
@@ -98,7 +98,7 @@ export const adrCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async () => {
-          const [{ openContext }, { checkAdrs }] = await Promise.all([import('../../app/context.js'), import('../../app/adr.js')]);
+          const [{ openContext }, { checkAdrs }] = await Promise.all([import('../../app/context.js'), import('../../app/adr/records.js')]);
           const r = await checkAdrs(openContext());
           const n = r.findings.filter((f) => f.severity === 'block').length;
           const so = styleOut();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleErr, styleOut } from '../style.js';
+import { styleErr, styleOut } from '../fast/style.js';
 
 export const auditCommands: CommandGroup = {
   register(program) {
@@ -13,7 +13,7 @@ export const auditCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { json?: boolean }) => {
-          const [{ openContext }, { auditVerify }] = await Promise.all([import('../../app/context.js'), import('../../app/audit.js')]);
+          const [{ openContext }, { auditVerify }] = await Promise.all([import('../../app/context.js'), import('../../app/review/audit.js')]);
           const showProgress = !opts.json && process.stderr.isTTY;
           let last = 0;
           const r = await auditVerify(openContext(), showProgress ? (done, total) => {
@@ -62,7 +62,7 @@ export const auditCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { key?: string; ed25519Key?: string; name?: string; verify?: string }) => {
-          const [{ openContext }, cp] = await Promise.all([import('../../app/context.js'), import('../../app/checkpoint.js')]);
+          const [{ openContext }, cp] = await Promise.all([import('../../app/context.js'), import('../../app/review/checkpoint.js')]);
           const ctx = openContext();
           if (opts.verify) {
             const { readFileSync } = await import('node:fs');
@@ -81,7 +81,7 @@ export const auditCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { newLedger?: boolean }) => {
-          const [{ openContext }, { auditRepair }] = await Promise.all([import('../../app/context.js'), import('../../app/audit.js')]);
+          const [{ openContext }, { auditRepair }] = await Promise.all([import('../../app/context.js'), import('../../app/review/audit.js')]);
           const r = await auditRepair(openContext(), { newLedger: opts.newLedger === true });
           const parts: string[] = [];
           if (r.restarted) parts.push(`started a new ledger (repository id ${r.restarted.id}; the lost one was ${r.restarted.previous ?? 'unknown'}); the loss is recorded as its first entry`);

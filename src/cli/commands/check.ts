@@ -25,10 +25,10 @@ export const checkCommands: CommandGroup = {
               throw usage('--lint-staged is only valid with --hook pre-commit: lint-staged runs before the pre-commit gates.', `gate check --range ${opts.range}`);
             }
             if (opts.range.split('..').length > 2) throw usage(`--range "${opts.range}" names more than two revisions; give one range <base>..<head>.`, 'gate check --range origin/main..HEAD');
-            const { runRangeCommand } = await import('../range-result.js');
+            const { runRangeCommand } = await import('../views/range.js');
             return runRangeCommand(opts.range);
           }
-          const { checkHookResult, checkLintStagedUsage } = await import('../check-hook.js');
+          const { checkHookResult, checkLintStagedUsage } = await import('../fast/hook.js');
           checkLintStagedUsage(opts.hook, opts.lintStaged);
           if (!opts.hook) throw usage('gate check needs --hook <name> (or --range, once available).', 'gate check --hook pre-commit');
           return checkHookResult(opts.hook, { ...(opts.lintStaged !== undefined ? { lintStaged: opts.lintStaged } : {}), json: Boolean(opts.json) });

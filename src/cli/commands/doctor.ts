@@ -1,6 +1,6 @@
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleOut } from '../style.js';
+import { styleOut } from '../fast/style.js';
 
 export const doctorCommands: CommandGroup = {
   register(program) {
@@ -14,7 +14,7 @@ export const doctorCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async () => {
-          const [{ openContext }, { runDoctor }] = await Promise.all([import('../../app/context.js'), import('../../app/doctor.js')]);
+          const [{ openContext }, { runDoctor }] = await Promise.all([import('../../app/context.js'), import('../../app/setup/doctor.js')]);
           const r = await runDoctor(openContext());
           const s = styleOut();
           const text: string[] = [];

@@ -20,7 +20,7 @@ export const hookCommands: CommandGroup = {
       .action(async () => {
         // Claude Code blocks only on exit 2: every failure here must map to 2, never 1, 3 or 70.
         try {
-          const { claudeHook } = await import('../../app/agent-claude.js');
+          const { claudeHook } = await import('../../app/leases/claude-hook.js');
           const r = await claudeHook(await readStdin());
           if (r.stdout) process.stdout.write(r.stdout);
           if (r.stderr) process.stderr.write(r.stderr);

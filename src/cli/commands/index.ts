@@ -14,7 +14,10 @@ import { hookCommands } from './hook.js';
 import { initCommands } from './init.js';
 import { doctorCommands } from './doctor.js';
 import { adrCommands } from './adr.js';
-import { gateBCommands } from './gate-b.js';
+import { statusCommand } from './status.js';
+import { explainCommand } from './explain.js';
+import { approveCommand } from './approve.js';
+import { rejectCommand } from './reject.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, gateBCommands, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];

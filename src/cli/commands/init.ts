@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleOut } from '../style.js';
+import { styleOut } from '../fast/style.js';
 
 const MARK: Record<string, string> = {
   created: '+',
@@ -28,7 +28,7 @@ export const initCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { force?: boolean; hooksOnly?: boolean; worktree?: string; ci?: string }) => {
-          const [{ openContext }, { runInit }] = await Promise.all([import('../../app/context.js'), import('../../app/init.js')]);
+          const [{ openContext }, { runInit }] = await Promise.all([import('../../app/context.js'), import('../../app/setup/init.js')]);
           const r = await runInit(openContext(), opts);
           const s = styleOut();
           const text: string[] = [];

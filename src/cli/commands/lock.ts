@@ -25,7 +25,7 @@ export const lockCommands: CommandGroup = {
       .option('--reason <text>', 'why you need it (shown to others in `gate lock status`)')
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string }) => (await import('../lock-result.js')).lockAcquireResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string }) => (await import('../fast/lock.js')).lockAcquireResult(paths, opts)),
       );
 
     lock
@@ -35,7 +35,7 @@ export const lockCommands: CommandGroup = {
       .addOption(ownerOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => (await import('../lock-result.js')).lockReleaseResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string }) => (await import('../fast/lock.js')).lockReleaseResult(paths, opts)),
       );
 
     lock
@@ -46,7 +46,7 @@ export const lockCommands: CommandGroup = {
       .option('--ttl <duration>', 'new lifetime from now (default: handoff.lease_ttl)')
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string }) => (await import('../lock-result.js')).lockRenewResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string }) => (await import('../fast/lock.js')).lockRenewResult(paths, opts)),
       );
 
     lock
@@ -56,7 +56,7 @@ export const lockCommands: CommandGroup = {
       .addOption(ownerOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => (await import('../lock-result.js')).lockStatusResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string }) => (await import('../fast/lock.js')).lockStatusResult(paths, opts)),
       );
 
     lock
@@ -71,7 +71,7 @@ export const lockCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (path: string, opts: { reason?: string; key?: string; principal?: string; json?: boolean }) => {
-          const [{ openContext }, { breakLease }, { processTerminal }] = await Promise.all([import('../../app/context.js'), import('../../app/lock.js'), import('../terminal.js')]);
+          const [{ openContext }, { breakLease }, { processTerminal }] = await Promise.all([import('../../app/context.js'), import('../../app/leases/lease.js'), import('../views/terminal.js')]);
           const term = processTerminal(Boolean(opts.json));
           try {
             const r = await breakLease(openContext(), {

@@ -16,7 +16,7 @@ export const reviewCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { since?: string; format: string; out?: string; json?: boolean }) => {
-          const { runReviewCommand } = await import('../review-result.js');
+          const { runReviewCommand } = await import('../views/review.js');
           if (opts.json && opts.format !== 'text' && opts.format !== 'json') throw usage('--json prints the report as JSON; do not combine it with --format ' + opts.format + '.', 'gate review --format json');
           return runReviewCommand(opts);
         }),

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
-import { styleErr, styleOut } from '../style.js';
+import { styleErr, styleOut } from '../fast/style.js';
 
 export const taskCommands: CommandGroup = {
   register(program) {
@@ -23,7 +23,7 @@ export const taskCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (id: string, opts: { base?: string; owner?: string; ttl?: string; reason?: string }) => {
-          const [{ openContext }, { taskStart }] = await Promise.all([import('../../app/context.js'), import('../../app/task.js')]);
+          const [{ openContext }, { taskStart }] = await Promise.all([import('../../app/context.js'), import('../../app/leases/task.js')]);
           const r = await taskStart(openContext(), { id, base: opts.base, owner: opts.owner, ttl: opts.ttl, reason: opts.reason });
           if (!r.ok) {
             return {
@@ -57,7 +57,7 @@ export const taskCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (id: string, opts: { owner?: string }) => {
-          const [{ openContext }, { taskFinish }] = await Promise.all([import('../../app/context.js'), import('../../app/task.js')]);
+          const [{ openContext }, { taskFinish }] = await Promise.all([import('../../app/context.js'), import('../../app/leases/task.js')]);
           const r = await taskFinish(openContext(), { id, owner: opts.owner });
           const lines = [
             `released: ${r.released.length ? r.released.join(', ') : 'nothing'}`,
@@ -79,7 +79,7 @@ export const taskCommands: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async () => {
-          const [{ openContext }, { taskList }] = await Promise.all([import('../../app/context.js'), import('../../app/task.js')]);
+          const [{ openContext }, { taskList }] = await Promise.all([import('../../app/context.js'), import('../../app/leases/task.js')]);
           const r = await taskList(openContext());
           return {
             code: 0,

@@ -11,7 +11,7 @@ import { keygen } from '../../helpers/ssh.js';
 import { wireString } from '../../../src/signing/wire.js';
 import { signCheckpoint, parseCheckpointText } from '../../../src/signing/checkpoint.js';
 import { linkHash, serializeEntry, genesisHash } from '../../../src/ledger/chain.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@ import { cleanEnv, makeTempDir } from '../../helpers/repo.js';
 import { keygen, type TestKey } from '../../helpers/ssh.js';
 import { ledgerOrigin, signCheckpoint, verifyCheckpoint } from '../../../src/signing/checkpoint.js';
 import { CHECKPOINT_NAMESPACE, parsePublicKeyLine } from '../../../src/signing/sshsig.js';
-import { signMessage } from '../../../src/signing/sign.js';
+import { signMessage } from '../../../src/adapters/ssh-keygen.js';
 
 let base: string;
 let env: NodeJS.ProcessEnv;

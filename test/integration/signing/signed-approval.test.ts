@@ -11,14 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { GATE_BIN, makeRepo, type TempRepo } from '../../helpers/repo.js';
 import { fidoKey, fidoSign, keygen, startAgent, sh, type Agent, type FidoKey, type TestKey } from '../../helpers/ssh.js';
 import { openContext } from '../../../src/app/context.js';
-import { approve, type Terminal } from '../../../src/app/approve.js';
-import { renderSidecar, parseSidecarText, type Sidecar } from '../../../src/schema/sidecar.js';
+import { approve, type Terminal } from '../../../src/app/approvals/approve.js';
+import { renderSidecar, parseSidecarText, type Sidecar } from '../../../src/schema/sidecar/schema.js';
 import { APPROVAL_NAMESPACE, dearmor, armor, verifySshsig } from '../../../src/signing/sshsig.js';
 import { parsePayload, serializePayload, type ApprovalPayload } from '../../../src/signing/payload.js';
-import { signMessage } from '../../../src/signing/sign.js';
-import { ledgerPoint, repoIdentity } from '../../../src/app/signed-approval.js';
+import { signMessage } from '../../../src/adapters/ssh-keygen.js';
+import { ledgerPoint, repoIdentity } from '../../../src/app/approvals/signed.js';
 import { linkHash, serializeEntry } from '../../../src/ledger/chain.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
 const PRINCIPAL = 'human@example.com';
@@ -116,7 +116,7 @@ async function forgeApproval(
 ): Promise<void> {
   const ctx = openContext(repo.dir);
   const s = await readSidecar(repo);
-  const { explanationDigest } = await import('../../../src/schema/sidecar.js');
+  const { explanationDigest } = await import('../../../src/schema/sidecar/schema.js');
   const digest = explanationDigest(s);
   const head = ctx.git.head();
   const payload: ApprovalPayload = {
@@ -249,7 +249,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     // …so it forges a terminal approval record with a real ledger entry instead
     const ctx = openContext(repo.dir);
     const s = await readSidecar(repo);
-    const { explanationDigest } = await import('../../../src/schema/sidecar.js');
+    const { explanationDigest } = await import('../../../src/schema/sidecar/schema.js');
     const digest = explanationDigest(s);
     const approver = { email: PRINCIPAL, os_user: 'x', host: 'y' };
     const [rec] = await ctx.record({ event: 'approve', actor: { kind: 'human', id: `human:${PRINCIPAL}` }, subject: { tree: s.tree, paths: ['rules/new.md'] }, data: { step: 'confirm', tier: 'CONFIRM', digest, method: 'terminal', approver } });
@@ -460,7 +460,7 @@ function require_chain() {
 /** Put an existing signature record onto a new approval backed by a fresh ledger entry. */
 async function forgeApprovalInto(repo: TempRepo, s: Sidecar, signature: unknown): Promise<void> {
   const ctx = openContext(repo.dir);
-  const { explanationDigest, sidecarPath } = await import('../../../src/schema/sidecar.js');
+  const { explanationDigest, sidecarPath } = await import('../../../src/schema/sidecar/schema.js');
   const digest = explanationDigest(s);
   const approver = { email: PRINCIPAL, os_user: 'x', host: 'y' };
   const [rec] = await ctx.record({ event: 'approve', actor: { kind: 'human', id: `human:${PRINCIPAL}` }, subject: { tree: s.tree, paths: s.files.map((f) => f.path) }, data: { step: 'confirm', tier: s.tier, digest, method: 'ssh-signature', approver, signature } });

@@ -9,7 +9,7 @@ import { makeTempDir, cleanEnv } from '../../helpers/repo.js';
 import { keygen, sshSign, sshVerify, startAgent, sh, type Agent, type TestKey } from '../../helpers/ssh.js';
 import { APPROVAL_NAMESPACE, dearmor, armor, parseSshsig, verifySshsig } from '../../../src/signing/sshsig.js';
 import { matchSigner, parseAllowedSigners } from '../../../src/signing/allowed-signers.js';
-import { signMessage, publicKeyOf } from '../../../src/signing/sign.js';
+import { signMessage, publicKeyOf } from '../../../src/adapters/ssh-keygen.js';
 
 const NS = APPROVAL_NAMESPACE;
 const MSG = Buffer.from('{"v":1,"tree":"4b825dc642cb6eb9a060e54bf8d69288fbee4904"}');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hookFastPath, lockFastPath, type LockFastPath } from '../../../src/cli/main.js';
+import { hookFastPath, lockFastPath, type LockFastPath } from '../../../src/cli/fast/main.js';
 
 describe('hookFastPath: only the exact hook invocations skip commander', () => {
   const cases: Array<[string[], { hook: string; json: boolean; lintStaged?: string } | undefined]> = [

@@ -18,8 +18,8 @@ import {
   type AdrDoc,
   type AdrVersion,
 } from '../../../src/gates/adr.js';
-import type { AdrMeta, AdrStatus } from '../../../src/schema/adr.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+import type { AdrMeta, AdrStatus } from '../../../src/schema/adr/schema.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const meta = (adr: number, status: AdrStatus, supersedes: number[] = [], over: Partial<AdrMeta> = {}): AdrMeta => ({
   adr,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { approvalProblem, evaluateApproval, noteCoverage, toSidecarFiles, type ApprovalFacts, type CitedLine, type LedgerFacts } from '../../../src/gates/approval.js';
-import { classify } from '../../../src/gates/mutation.js';
-import { explanationDigest, type Approval, type Sidecar } from '../../../src/schema/sidecar.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+import { classify } from '../../../src/gates/classify.js';
+import { explanationDigest, type Approval, type Sidecar } from '../../../src/schema/sidecar/schema.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const TREE = 'a'.repeat(40);
 const H = (s: string) => createHash('sha256').update(s).digest('hex');

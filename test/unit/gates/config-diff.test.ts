@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { weakenings, type WeakeningKind } from '../../../src/gates/config-diff.js';
-import { defaultConfig, type GatesConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig, type GatesConfig } from '../../../src/schema/config/defaults.js';
 
 const base = defaultConfig();
 function withSurfaces(fn: (s: GatesConfig['surfaces']) => GatesConfig['surfaces']): GatesConfig {

@@ -4,10 +4,10 @@
  * "./" and "//" spellings are normalised; no glob makes matching slow.
  */
 import { describe, expect, it } from 'vitest';
-import { compileGlobs, governsBelow, globProblem, matchesGlob, GLOB_LIMITS, GlobIndex } from '../../../src/gates/glob.js';
-import { classify, tierOfPath } from '../../../src/gates/mutation.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+import { compileGlobs, governsBelow, globProblem, matchesGlob, GLOB_LIMITS, GlobIndex } from '../../../src/kernel/glob.js';
+import { classify, tierOfPath } from '../../../src/gates/classify.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const Z = '0'.repeat(40);
 const B = '1'.repeat(40);

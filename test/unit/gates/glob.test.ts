@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGlobs, globProblem, matchesGlob } from '../../../src/gates/glob.js';
+import { compileGlobs, globProblem, matchesGlob } from '../../../src/kernel/glob.js';
 
 // [glob, path, matches]
 const TABLE: Array<[string, string, boolean]> = [
@@ -84,12 +84,12 @@ describe('globProblem', () => {
 
 describe('glob: less common forms', () => {
   it('"**" inside a segment behaves like "*"', async () => {
-    const { matchesGlob } = await import('../../../src/gates/glob.js');
+    const { matchesGlob } = await import('../../../src/kernel/glob.js');
     expect(matchesGlob('docs/abcz.md', 'docs/a**z.md')).toBe(true);
     expect(matchesGlob('docs/a/z.md', 'docs/a**z.md')).toBe(false);
   });
   it('negated character classes match neither the listed characters nor "/"', async () => {
-    const { matchesGlob } = await import('../../../src/gates/glob.js');
+    const { matchesGlob } = await import('../../../src/kernel/glob.js');
     expect(matchesGlob('v1.md', 'v[!0-9].md')).toBe(false);
     expect(matchesGlob('vx.md', 'v[!0-9].md')).toBe(true);
     expect(matchesGlob('vx.md', 'v[^x].md')).toBe(false);

@@ -13,10 +13,10 @@ import {
   normaliseLeasePath,
   shellQuote,
   stagedHandoffPaths,
-} from '../../../src/gates/locks.js';
-import { compileGlobs } from '../../../src/gates/glob.js';
-import { fenceProblem, leaseProblem, type LeaseRecord } from '../../../src/schema/lease.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+} from '../../../src/gates/leases.js';
+import { compileGlobs } from '../../../src/kernel/glob.js';
+import { fenceProblem, leaseProblem, type LeaseRecord } from '../../../src/schema/lease/schema.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const GLOBS = ['**/progress.md', '**/todos.md', '.agents/buffer.md', '.agents/status/**'];
 const env = { root: '/r/repo', cwd: '/r/repo', realRoot: '/real/repo' };

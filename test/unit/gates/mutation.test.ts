@@ -6,9 +6,9 @@ import {
   requiredSteps,
   strictestConfig,
   type ContentsByPath,
-} from '../../../src/gates/mutation.js';
-import { defaultConfig, type GatesConfig } from '../../../src/schema/defaults.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+} from '../../../src/gates/classify.js';
+import { defaultConfig, type GatesConfig } from '../../../src/schema/config/defaults.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const Z = '0'.repeat(40);
 const B1 = '1'.repeat(40);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NOTE_BYTES, readNote, splitDocuments, transitionsOf } from '../../../src/gates/range-notes.js';
 import { changedLines, strictestPolicy } from '../../../src/gates/range.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stagedSidecars } from '../../../src/gates/sidecar-guard.js';
-import { blocks, type Finding } from '../../../src/gates/types.js';
-import type { FileChange } from '../../../src/adapters/git.js';
+import { blocks, type Finding } from '../../../src/kernel/findings.js';
+import type { FileChange } from '../../../src/kernel/changes.js';
 
 const ch = (status: FileChange['status'], path: string): FileChange => ({ status, path, oldMode: '100644', newMode: '100644', oldBlob: '0'.repeat(40), newBlob: '1'.repeat(40) });
 

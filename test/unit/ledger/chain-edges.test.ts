@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChainVerifier, genesisHash, linkHash, serializeEntry, verifyBuffer, type LedgerHead } from '../../../src/ledger/chain.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const GENESIS = genesisHash('edge-repo');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { genesisHash, linkHash, serializeEntry, verifyBuffer, type LedgerHead } from '../../../src/ledger/chain.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const REPO = '0f1e2d3c-4b5a-4697-8877-665544332211';
 const GENESIS = genesisHash(REPO);

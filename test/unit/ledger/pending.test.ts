@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatReceipt, parseCommitObject, parsePendingText, pendingEvent, type CommitObject } from '../../../src/ledger/pending.js';
 import { parseCatFileBatch } from '../../../src/adapters/git.js';
-import { deferredRecord } from '../../../src/app/check.js';
+import { deferredRecord } from '../../../src/app/hooks/run.js';
 import type { HookGate, StagedFacts } from '../../../src/app/hooks/types.js';
 import type { Ctx } from '../../../src/app/context.js';
 import { ReviewAggregator } from '../../../src/review/aggregate.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const T = 'a'.repeat(40);
 const P = 'b'.repeat(40);

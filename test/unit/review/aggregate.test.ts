@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReviewAggregator } from '../../../src/review/aggregate.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
 import { asEntries, D, EXPECTED, H, M, reviewEvents } from '../../helpers/review-fixture.js';
 
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);

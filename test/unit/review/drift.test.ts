@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeDrift, controlPlaneFiles, pathReferences } from '../../../src/review/drift.js';
-import { defaultConfig, type GatesConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig, type GatesConfig } from '../../../src/schema/config/defaults.js';
 
 const CFG: GatesConfig = {
   ...defaultConfig(),

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ReviewAggregator, type LedgerFigures } from '../../../src/review/aggregate.js';
 import { recommend, type RecommendationKind } from '../../../src/review/recommend.js';
-import { defaultConfig, type GatesConfig } from '../../../src/schema/defaults.js';
-import type { LedgerEntry } from '../../../src/schema/ledger.js';
+import { defaultConfig, type GatesConfig } from '../../../src/schema/config/defaults.js';
+import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 import type { BypassCommit } from '../../../src/review/report.js';
 
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);

@@ -5,7 +5,7 @@ import { recommend } from '../../../src/review/recommend.js';
 import type { ReviewReport } from '../../../src/review/report.js';
 import { renderHtml } from '../../../src/review/render-html.js';
 import { renderMarkdown, renderText } from '../../../src/review/render-text.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
 import { asEntries, D, reviewEvents } from '../../helpers/review-fixture.js';
 
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);

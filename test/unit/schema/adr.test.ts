@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAdr, splitFrontMatter, statusByText } from '../../../src/schema/adr.js';
-import { renderTemplate } from '../../../src/app/adr.js';
+import { parseAdr, splitFrontMatter, statusByText } from '../../../src/schema/adr/schema.js';
+import { renderTemplate } from '../../../src/app/adr/records.js';
 import { PKG_ROOT } from '../../helpers/repo.js';
 
 const fm = (lines: string[], body = '\n# Title\n') => `---\n${lines.join('\n')}\n---\n${body}`;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/adapters/config-file.js';
-import { validateConfig } from '../../../src/schema/config.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
-import { GateError } from '../../../src/errors.js';
+import { validateConfig } from '../../../src/schema/config/schema.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
+import { GateError } from '../../../src/kernel/errors.js';
 
 async function problems(text: string): Promise<{ code: string; exit: number; details: readonly string[]; fix?: string }> {
   try {

@@ -3,8 +3,8 @@
  * (sidecar.ts) must give the same verdict, name the same fields, and yield the same digest.
  */
 import { describe, expect, it } from 'vitest';
-import { checkSidecar } from '../../../src/schema/sidecar-core.js';
-import { validateSidecar } from '../../../src/schema/sidecar.js';
+import { checkSidecar } from '../../../src/schema/sidecar/fast.js';
+import { validateSidecar } from '../../../src/schema/sidecar/schema.js';
 
 const T = 'a'.repeat(40);
 const B = 'b'.repeat(40);

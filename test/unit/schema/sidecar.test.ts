@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, explanationDigest, parseSidecarText, renderSidecar, sidecarPath, treeFromSidecarName, validateSidecar } from '../../../src/schema/sidecar.js';
+import { canonicalJson, explanationDigest, parseSidecarText, renderSidecar, sidecarPath, treeFromSidecarName, validateSidecar } from '../../../src/schema/sidecar/schema.js';
 
 const T = 'a'.repeat(40);
 const B = 'b'.repeat(40);

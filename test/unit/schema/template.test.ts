@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../../src/schema/yaml.js';
-import { validateConfig } from '../../../src/schema/config.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
+import { validateConfig } from '../../../src/schema/config/schema.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
 import { PKG_ROOT } from '../../helpers/repo.js';
 
 const text = readFileSync(join(PKG_ROOT, 'templates', 'gates.yaml'), 'utf8');

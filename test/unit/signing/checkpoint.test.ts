@@ -13,7 +13,7 @@ import {
   type Checkpoint,
   type CheckpointVerifier,
 } from '../../../src/signing/checkpoint.js';
-import { CheckpointStore } from '../../../src/signing/checkpoint-store.js';
+import { CheckpointStore } from '../../../src/adapters/checkpoint-store.js';
 
 const root = (s: string) => createHash('sha256').update(s).digest();
 const ORIGIN = ledgerOrigin('0f1e2d3c-4b5a-4697-8877-665544332211');

@@ -5,7 +5,7 @@ import { parsePayload, serializePayload, type ApprovalPayload } from '../../../s
 import { APPROVAL_NAMESPACE } from '../../../src/signing/sshsig.js';
 import { approvalStrength } from '../../../src/signing/strength.js';
 import { evaluateSignedPoints } from '../../../src/signing/signed-points.js';
-import { defaultConfig } from '../../../src/schema/defaults.js';
+import { defaultConfig } from '../../../src/schema/config/defaults.js';
 
 const T = 'a'.repeat(40);
 const ROOT = 'b'.repeat(40);

@@ -1,0 +1,917 @@
+/**
+ * The ledger on disk: `<git common dir>/agent-gates/ledger.jsonl` plus `ledger.head`
+ * ({seq, hash, size} of the last append) and `repo-id` (the genesis input).
+ * Appends take the mutex, check the tail against the head, write whole lines and fsync.
+ *
+ * Deferred commit records (ADR 0009): `pending/<commit>` files, left by the post-commit hook's
+ * shell fast path, are folded into the ledger as `commit` events at the start of every append,
+ * under the same mutex and in the same write, and each file is removed only once that write is
+ * durable. A file that does not validate becomes a `commit.pending-invalid` event instead.
+ */
+import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeCrypto } from '../kernel/builtins.js';
+import { GateError } from '../kernel/errors.js';
+import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type LedgerHead, type VerifyResult } from '../ledger/chain.js';
+import type { LedgerEntry, LedgerEventInput } from '../schema/ledger/schema.js';
+import { withMutex } from './mutex.js';
+import { writeFileAtomic } from './files.js';
+import { fsBoundary } from './fs-errors.js';
+import { PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
+import { isObjectId } from '../kernel/ids.js';
+
+export interface AppendedEntry {
+  entry: LedgerEntry;
+  /** Byte offset of the line in the file. */
+  offset: number;
+  /** Link hash of the line (what the next entry chains to). */
+  hash: string;
+}
+
+/** What git knows about the commits pending files name (missing ids absent). May throw. */
+export type CommitLookup = (ids: readonly string[]) => ReadonlyMap<string, CommitObject>;
+
+/** A file in chunks of up to `size` bytes (each a fresh buffer), read synchronously. */
+function* readChunks(path: string, size: number): Generator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(size);
+      const n = readSync(fd, buf, 0, size, null);
+      if (n === 0) return;
+      yield n === size ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class LedgerFile {
+  readonly dir: string;
+  readonly path: string;
+  readonly headPath: string;
+  readonly idPath: string;
+  private readonly lockPath: string;
+  private readonly now: () => Date;
+  /** `pending/`: deferred commit records waiting to be folded in (ADR 0009). */
+  readonly pendingDir: string;
+  private readonly lookupCommits: CommitLookup | undefined;
+
+  /** Without `lookupCommits` pending records are never folded (they wait for a LedgerFile that can check them). */
+  /** This worktree's HEAD reflog: commits made here whose post-commit died are found there. */
+  private readonly reflogPath: string | undefined;
+
+  constructor(stateDir: string, now: () => Date = () => new Date(), opts: { lookupCommits?: CommitLookup; reflog?: string } = {}) {
+    this.reflogPath = opts.reflog;
+    this.dir = stateDir;
+    this.path = join(stateDir, 'ledger.jsonl');
+    this.headPath = join(stateDir, 'ledger.head');
+    this.idPath = join(stateDir, 'repo-id');
+    this.lockPath = join(stateDir, 'ledger.lock');
+    this.now = now;
+    this.pendingDir = join(stateDir, PENDING_DIR);
+    this.lookupCommits = opts.lookupCommits;
+  }
+
+  /** Names in `pending/` (one readdir; temp files, which start with ".", are not records yet). */
+  pendingNames(): string[] {
+    try {
+      return readdirSync(this.pendingDir).filter((n) => !n.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Fold the pending commit records into the ledger now (an append of nothing but them).
+   * Returns how many files were folded; 0 (and nothing written) when there are none.
+   * Like every append it checks the tail against the head first and throws LEDGER_CORRUPT.
+   */
+  async foldPending(): Promise<number> {
+    if (!this.lookupCommits || this.pendingNames().length === 0) return 0;
+    return withMutex(this.lockPath, () => this.appendLocked([]).folded, { what: 'the ledger' });
+  }
+
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  /**
+   * `<git common dir>/agent-gates.repo-id`: a copy of the repository id kept beside the state
+   * directory, so a clone whose state directory (or ledger) was deleted is told so instead of
+   * silently starting a new ledger.
+   */
+  get markerPath(): string {
+    return `${this.dir}.repo-id`;
+  }
+
+  /** The repository id that seeds the genesis hash; created on first use. */
+  repoId(create: boolean, opts: { restart?: boolean } = {}): string | undefined {
+    if (existsSync(this.idPath)) {
+      const id = readFileSync(this.idPath, 'utf8').trim();
+      if (!/^[0-9a-f-]{36}$/.test(id)) {
+        throw new GateError('LEDGER_CORRUPT', `${this.idPath} does not hold a repository id.`, {
+          fix: 'restore it from a backup; without it the ledger cannot be verified',
+        });
+      }
+      if (create && !existsSync(this.markerPath)) writeFileAtomic(this.markerPath, `${id}\n`);
+      return id;
+    }
+    if (!create) return undefined;
+    if (!opts.restart && existsSync(this.markerPath)) {
+      let was = '';
+      try {
+        was = readFileSync(this.markerPath, 'utf8').trim().slice(0, 64);
+      } catch {
+        /* named below anyway */
+      }
+      throw new GateError('STATE_MISSING', `this clone had a ledger (repository id ${was || 'unknown'}) but ${existsSync(this.dir) ? `its repository id file ${this.idPath} is gone` : `its state directory ${this.dir} is gone`}: every lease and record in it is lost, so gate does not start a new one silently.`, {
+        fix: `restore ${this.dir} from a backup; or start a new ledger that records the loss: gate audit repair --new-ledger`,
+        data: { stateDir: this.dir, previousRepoId: was },
+      });
+    }
+    if (this.exists() && statSync(this.path).size > 0) {
+      throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, {
+        fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it',
+      });
+    }
+    writeFileAtomic(this.idPath, `${nodeCrypto().randomUUID()}\n`);
+    const id = readFileSync(this.idPath, 'utf8').trim();
+    writeFileAtomic(this.markerPath, `${id}\n`);
+    return id;
+  }
+
+  genesis(): string {
+    const id = this.repoId(false);
+    return genesisHash(id ?? 'uninitialised');
+  }
+
+  readHead(): LedgerHead | undefined {
+    if (!existsSync(this.headPath)) return undefined;
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(this.headPath, 'utf8'));
+    } catch {
+      throw new GateError('LEDGER_CORRUPT', `${this.headPath} is not valid JSON.`, { fix: 'run `gate audit verify` to see the state of the ledger' });
+    }
+    const h = v as Partial<LedgerHead>;
+    if (!Number.isSafeInteger(h.seq) || typeof h.hash !== 'string' || !Number.isSafeInteger(h.size)) {
+      throw new GateError('LEDGER_CORRUPT', `${this.headPath} does not hold {seq, hash, size}.`, { fix: 'run `gate audit verify` to see the state of the ledger' });
+    }
+    return h as LedgerHead;
+  }
+
+  /**
+   * The seq of the last complete entry in the file (0 when empty or absent), read without the
+   * mutex: a fencing token derived from it is never reused, since every grant is appended after.
+   */
+  lastSeq(): number {
+    return fsBoundary('the ledger', () => {
+      if (!this.exists()) return 0;
+      const fd = openSync(this.path, 'r');
+      try {
+        let size = fstatSync(fd).size;
+        if (size === 0) return 0;
+        let last = readLastLine(fd, size);
+        if (last.torn) {
+          size -= last.line.length;
+          if (size === 0) return 0;
+          last = readLastLine(fd, size);
+        }
+        const seq = (() => {
+          try {
+            return (JSON.parse(last.line.toString('utf8')) as { seq?: unknown }).seq;
+          } catch {
+            return undefined;
+          }
+        })();
+        if (!Number.isSafeInteger(seq)) {
+          throw new GateError('LEDGER_CORRUPT', 'the last line of the ledger is not a valid entry.', { fix: 'run `gate audit verify` to see where the ledger was damaged' });
+        }
+        return seq as number;
+      } finally {
+        closeSync(fd);
+      }
+    }, this.path);
+  }
+
+  /**
+   * `gate audit repair`'s part under the mutex: cut a torn tail; rebuild a missing head when the
+   * whole chain verifies from the genesis (an interrupted first append, or a deleted head); a
+   * lagging head is rolled forward by the append that records the repair. Never drops a complete
+   * line.
+   */
+  async repairLocked(): Promise<{ cut: number; bytes?: string; headRebuilt?: number }> {
+    return withMutex(this.lockPath, () => fsBoundary('the ledger', () => {
+      if (!this.exists()) return { cut: 0 };
+      const fd = openSync(this.path, 'r+');
+      try {
+        let size = fstatSync(fd).size;
+        let cut = 0;
+        let bytes: string | undefined;
+        if (size > 0) {
+          const last = readLastLine(fd, size);
+          if (last.torn) {
+            ftruncateSync(fd, size - last.line.length);
+            fsyncSync(fd);
+            cut = last.line.length;
+            bytes = last.line.toString('utf8');
+            size -= cut;
+          }
+        }
+        let headRebuilt: number | undefined;
+        if (size > 0 && !existsSync(this.headPath)) {
+          const id = this.repoId(false);
+          if (!id) throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, { fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it' });
+          const genesis = genesisHash(id);
+          const r = rollForward(fd, size, { seq: 0, hash: genesis, size: 0 }, genesis);
+          writeFileAtomic(this.headPath, `${JSON.stringify({ seq: r.seq, hash: r.hash, size })}\n`);
+          headRebuilt = r.seq;
+        }
+        return { cut, ...(bytes !== undefined ? { bytes } : {}), ...(headRebuilt !== undefined ? { headRebuilt } : {}) };
+      } finally {
+        closeSync(fd);
+      }
+    }, this.path), { what: 'the ledger' });
+  }
+
+  /** Start a new ledger in a clone whose state was lost (`gate audit repair --new-ledger`). */
+  restart(): { previous: string | undefined; id: string } {
+    return fsBoundary('the ledger', () => {
+      if (existsSync(this.idPath) || (this.exists() && statSync(this.path).size > 0)) {
+        throw new GateError('USAGE', `the ledger of this clone is still there (${this.path}); --new-ledger only starts over after the state directory was lost.`, { fix: 'gate audit verify' });
+      }
+      let previous: string | undefined;
+      try {
+        previous = readFileSync(this.markerPath, 'utf8').trim().slice(0, 64);
+      } catch {
+        previous = undefined;
+      }
+      rmSync(this.headPath, { force: true }); // a head left from the lost ledger would not match
+      const id = this.repoId(true, { restart: true })!;
+      return { previous, id };
+    }, this.path);
+  }
+
+  /** Append events as one atomic batch. */
+  async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
+    if (events.length === 0) return [];
+    return withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' });
+  }
+
+  /**
+   * The pending records to fold before `events`, under the mutex. A commit that `events`
+   * records itself (the node post-commit ran for it) supersedes its pending file: removed, not
+   * folded. When git cannot be asked, nothing is folded (the files wait for the next append).
+   */
+  private collectPending(events: readonly LedgerEventInput[], lastBatch: () => Set<string>): { fold: LedgerEventInput[]; remove: string[] } {
+    const names = this.lookupCommits ? this.pendingNames() : [];
+    if (names.length === 0) return { fold: [], remove: [] };
+    // an append killed after its data write but before it removed the files it folded leaves
+    // them behind: the last batch in the file already records them (exactly once, not twice)
+    const recorded = lastBatch();
+    for (const e of events) if (e.event === 'commit' && e.subject?.commit) recorded.add(e.subject.commit);
+    const remove: string[] = [];
+    const files: PendingFile[] = [];
+    for (const name of [...new Set(names)].sort()) {
+      if (recorded.has(name)) {
+        remove.push(name);
+        continue;
+      }
+      const abs = join(this.pendingDir, name);
+      let st;
+      try {
+        st = lstatSync(abs);
+      } catch {
+        continue; // vanished
+      }
+      const f: PendingFile = { name, mtimeMs: st.mtimeMs };
+      if (!st.isFile()) f.unreadable = 'not a regular file';
+      else if (st.size > PENDING_MAX_BYTES) f.unreadable = `larger than ${PENDING_MAX_BYTES} bytes`;
+      else {
+        try {
+          f.text = readFileSync(abs, 'utf8');
+        } catch (e) {
+          f.unreadable = `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+        }
+      }
+      files.push(f);
+    }
+    if (files.length === 0) return { fold: [], remove };
+    let commits: ReadonlyMap<string, CommitObject>;
+    try {
+      commits = this.lookupCommits!(files.map((f) => f.name).filter(isObjectId));
+    } catch {
+      return { fold: [], remove };
+    }
+    // in commit order: commit time (seconds), then when the receipt was written (ms), then name
+    const made = files.map((f) => {
+      const ev = pendingEvent(f, commits);
+      const at = Date.parse(String(ev.data?.committed_at ?? '')) || 0;
+      return { name: f.name, ev, key: [at, f.mtimeMs ?? 0] as const };
+    });
+    made.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.name < b.name ? -1 : 1));
+    return { fold: made.map((m) => m.ev), remove: [...remove, ...made.map((m) => m.name)] };
+  }
+
+  private appendLocked(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
+    return fsBoundary('the ledger', () => this.appendLockedRaw(events), this.path);
+  }
+
+  /**
+   * The append protocol (ADR 0011). The data line is the commit point: an entry exists once its
+   * complete line (with "\n") is in ledger.jsonl; `ledger.head` is derived from the file and may
+   * lag it by any number of entries (a kill between the data write and the head's rename), which
+   * the next append rolls forward after checking that the lagging lines chain from the head. A
+   * trailing partial line was never acknowledged (the append that wrote it never returned): it is
+   * cut and the cut recorded (`ledger.repair`) in the same write. A head AHEAD of the file, or one
+   * that does not match its line, is tampering or media loss: LEDGER_CORRUPT.
+   */
+  private appendLockedRaw(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
+    const repoId = this.repoId(true)!;
+    const fd = openSync(this.path, 'a+');
+    try {
+      let size = fstatSync(fd).size;
+      let head = this.readHead();
+      let tip: string;
+      let seq: number;
+      let repair: LedgerEventInput | undefined;
+      if (size > 0) {
+        const last = readLastLine(fd, size);
+        if (last.torn) {
+          // never acknowledged: cut it (fsync'd) and say so in the ledger
+          ftruncateSync(fd, size - last.line.length);
+          fsyncSync(fd);
+          repair = { event: 'ledger.repair', actor: { kind: 'system', id: 'gate' }, data: { cut_bytes: last.line.length, cut_text: last.line.toString('utf8').slice(0, 2000), automatic: true } };
+          size -= last.line.length;
+        }
+      }
+      if (size === 0) {
+        if (head && head.seq > 0) {
+          throw new GateError('LEDGER_CORRUPT', `the ledger is empty but its head records ${head.seq} entries: it was truncated.`, {
+            fix: 'run `gate audit verify`; restore the ledger from a backup',
+          });
+        }
+        tip = genesisHash(repoId);
+        seq = 0;
+      } else {
+        if (!head) {
+          throw new GateError('LEDGER_CORRUPT', `the ledger has entries but its head file (${this.headPath}) is missing: it was deleted, or the first append was interrupted.`, {
+            fix: 'run `gate audit repair` (it rebuilds the head when the whole chain verifies, and records that it did)',
+          });
+        }
+        const r = rollForward(fd, size, head, genesisHash(repoId));
+        tip = r.hash;
+        seq = r.seq;
+      }
+      if (repair) events = [repair, ...events];
+      // only now, with the tail checked: a corrupt ledger folds nothing in
+      const pending = this.collectPending(events, () => lastBatchCommits(fd, size));
+      const missed = this.collectMissed(events, pending.remove, () => lastBatchCommits(fd, size));
+      if (missed.fold.length) pending.fold.push(...missed.fold);
+      const all = pending.fold.length ? [...pending.fold, ...events] : events;
+      if (all.length === 0) {
+        this.removePending(pending.remove);
+        return { out: [], folded: 0 };
+      }
+      const now = this.now().toISOString();
+      let offset = size;
+      const out: AppendedEntry[] = [];
+      const chunks: string[] = [];
+      for (const ev of all) {
+        seq += 1;
+        const entry: LedgerEntry = {
+          seq,
+          ts: now,
+          event: ev.event,
+          actor: ev.actor,
+          subject: ev.subject ?? {},
+          data: ev.data ?? {},
+          prev: tip,
+        };
+        const line = serializeEntry(entry);
+        const hash = linkHash(line);
+        out.push({ entry, offset, hash });
+        chunks.push(line, '\n');
+        offset += Buffer.byteLength(line) + 1;
+        tip = hash;
+      }
+      const data = Buffer.from(chunks.join(''));
+      try {
+        let done = 0;
+        while (done < data.length) done += writeSync(fd, data, done, data.length - done, size + done);
+        fsyncSync(fd);
+      } catch (e) {
+        // a short write (ENOSPC) must not leave a torn line behind: roll the file back
+        try {
+          ftruncateSync(fd, size);
+          fsyncSync(fd);
+        } catch {
+          /* the next append cuts the torn tail and records it */
+        }
+        throw e;
+      }
+      head = { seq, hash: tip, size: offset };
+      writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
+      // durable: the folded (and superseded) records can go
+      this.removePending(pending.remove);
+      missed.advance();
+      return { out: out.slice(pending.fold.length), folded: pending.fold.length };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** `cache/reflog-seen.json`: how far each worktree's HEAD reflog has been looked through. */
+  get reflogSeenPath(): string {
+    return join(this.dir, 'cache', 'reflog-seen.json');
+  }
+
+  /**
+   * Commits git reports as made (a `commit` line in this worktree's HEAD reflog since the last
+   * ledger write) that neither a pending record nor the ledger's last batch nor this append
+   * records: their post-commit died. They are recorded now as `commit` events marked
+   * `recovered`. Lines younger than RECOVER_AFTER_MS wait (their post-commit may still be
+   * running); `advance()` moves the mark only once the append is durable.
+   */
+  private collectMissed(events: readonly LedgerEventInput[], pendingNames: readonly string[], lastBatch: () => Set<string>): { fold: LedgerEventInput[]; advance: () => void } {
+    const none = { fold: [], advance: () => undefined };
+    const reflog = this.reflogPath;
+    if (!reflog || !this.lookupCommits) return none;
+    let size: number;
+    try {
+      size = statSync(reflog).size;
+    } catch {
+      return none;
+    }
+    let seen: Record<string, number> = {};
+    try {
+      const v = JSON.parse(readFileSync(this.reflogSeenPath, 'utf8')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) seen = v as Record<string, number>;
+    } catch {
+      /* first look (or a lost cache): start from here */
+    }
+    const from = seen[reflog];
+    const save = (to: number) => () => {
+      try {
+        writeFileAtomic(this.reflogSeenPath, `${JSON.stringify({ ...seen, [reflog]: to })}\n`, undefined, { fsync: false });
+      } catch {
+        /* a mark that cannot be written only means looking again */
+      }
+    };
+    if (from === size) return none;
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from > size || size - from > (4 << 20)) return { fold: [], advance: save(size) };
+    let text: string;
+    try {
+      const fd = openSync(reflog, 'r');
+      try {
+        const buf = Buffer.alloc(size - from);
+        const n = readSync(fd, buf, 0, buf.length, from);
+        text = buf.toString('utf8', 0, n);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return none;
+    }
+    const nowS = this.now().getTime() / 1000;
+    const candidates: { id: string; at: number }[] = [];
+    let to = from;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      const line = text.slice(start, nl);
+      const m = /^[0-9a-f]+ ([0-9a-f]+) [^\t]*> (\d+) [+-]\d{4}\t(.*)$/.exec(line);
+      if (m && /^commit( \((initial|amend)\))?:/.test(m[3]!) && isObjectId(m[1]!)) {
+        const at = Number(m[2]);
+        if (nowS - at < RECOVER_AFTER_MS / 1000) break; // too young: its post-commit may be running
+        candidates.push({ id: m[1]!, at });
+      }
+      start = nl + 1;
+      to = from + Buffer.byteLength(text.slice(0, start));
+    }
+    if (candidates.length === 0) return { fold: [], advance: to !== from ? save(to) : () => undefined };
+    const known = lastBatch();
+    for (const n of pendingNames) known.add(n);
+    for (const n of this.pendingNames()) known.add(n);
+    for (const e of events) if (e.subject?.commit) known.add(e.subject.commit);
+    const want = [...new Set(candidates.map((c) => c.id))].filter((id) => !known.has(id));
+    if (want.length === 0) return { fold: [], advance: save(to) };
+    let commits: ReadonlyMap<string, CommitObject>;
+    try {
+      commits = this.lookupCommits(want);
+    } catch {
+      return none;
+    }
+    const fold: LedgerEventInput[] = [];
+    for (const id of want) {
+      const c = commits.get(id);
+      if (!c) continue; // gone (amended away and pruned): nothing to record
+      fold.push({
+        event: 'commit',
+        actor: { kind: 'system', id: 'agent-gates' },
+        subject: { commit: id, tree: c.tree },
+        data: { recovered: true, source: 'reflog', committed_at: new Date(c.time).toISOString(), parents: c.parents, reason: 'git made this commit but its post-commit hook did not record it' },
+      });
+    }
+    return { fold, advance: save(to) };
+  }
+
+  private removePending(names: readonly string[]): void {
+    for (const n of names) {
+      try {
+        rmSync(join(this.pendingDir, n), { force: true, recursive: true });
+      } catch {
+        /* a file that cannot be removed is folded again: `gate doctor` shows it */
+      }
+    }
+  }
+
+  /** Read one line at a byte offset (for approvals that cite their ledger entry). */
+  readLineAt(offset: number): Buffer | undefined {
+    if (!this.exists()) return undefined;
+    const fd = openSync(this.path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (offset < 0 || offset >= size) return undefined;
+      const chunks: Buffer[] = [];
+      let pos = offset;
+      const buf = Buffer.alloc(16 * 1024);
+      while (pos < size) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n <= 0) break;
+        const nl = buf.subarray(0, n).indexOf(0x0a);
+        if (nl !== -1) {
+          chunks.push(Buffer.from(buf.subarray(0, nl)));
+          return Buffer.concat(chunks);
+        }
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+        pos += n;
+      }
+      return undefined; // no terminating newline: not a complete entry
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Stream-verify the whole chain. Never modifies anything. `observe` sees each well-formed
+   * entry as it is read (so a caller needing entries reads the file once); it only counts when
+   * the result is ok.
+   */
+  async verify(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+    return fsBoundary('the ledger', () => this.verifyRaw(onProgress, observe), this.path);
+  }
+
+  private async verifyRaw(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
+    const head = this.readHead();
+    const genesis = this.genesis();
+    const v = new ChainVerifier(genesis, head?.seq ?? -1, observe);
+    if (!this.exists()) {
+      const r = v.finish(head);
+      return { ...r, size: 0, ...(head ? { head } : {}) };
+    }
+    const total = statSync(this.path).size;
+    let rest: Buffer = Buffer.alloc(0);
+    let seen = 0;
+    for await (const c of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const chunk = c as Buffer;
+      seen += chunk.length;
+      let buf = chunk;
+      if (rest.length) {
+        // complete the carried-over partial line without copying the whole chunk
+        const nl = chunk.indexOf(0x0a);
+        if (nl === -1) {
+          rest = Buffer.concat([rest, chunk]);
+          onProgress?.(seen, total);
+          continue;
+        }
+        v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
+        buf = chunk.subarray(nl + 1);
+      }
+      rest = Buffer.from(feedBuffer(v, buf, false));
+      onProgress?.(seen, total);
+      if (v.failed) break;
+    }
+    if (!v.failed && rest.length) v.pushTorn(rest);
+    const r = v.finish(head);
+    return { ...r, size: total, ...(head ? { head } : {}) };
+  }
+
+  /** Where `verifyForCommit` remembers the last point it verified (a cache: deleting it is safe). */
+  get checkpointPath(): string {
+    return join(this.dir, 'cache', 'ledger-verified.json');
+  }
+
+  /**
+   * Verification for the commit path (a gated pre-commit), incremental when it can be: after a
+   * successful verification the point reached ({seq, offset, hash}) is stored under the state
+   * dir; the next call checks that the line ending at `offset` is still entry `seq` and still
+   * hashes to `hash`, then verifies only the lines after it (chain, structure, head), in the same
+   * pass as it looks for `reject` entries in the earlier lines (a byte search for every line that
+   * could decode to one: containing `reject` or a `\u` escape; none of it trusts the stored point).
+   * Anything that does not match, and any failure, falls back to the full verification from the
+   * start, whose result is returned: a bad or forged point can only cost a full pass, never make
+   * a broken chain pass. `gate audit verify`, `gate doctor`, `gate review` and CI always verify in
+   * full. `observe` sees the well-formed entries after the point, and every `reject` entry before
+   * it (all entries on a full pass); it only counts when the result is ok.
+   */
+  async verifyForCommit(observe: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead; incremental: boolean }> {
+    const seen: unknown[] = [];
+    let r: (VerifyResult & { size: number; head?: LedgerHead }) | undefined;
+    try {
+      r = await this.verifyFromCheckpoint((v) => seen.push(v));
+    } catch {
+      r = undefined;
+    }
+    if (r?.ok) {
+      for (const v of seen) observe(v);
+      this.writeCheckpoint(r);
+      return { ...r, incremental: true };
+    }
+    const full = await this.verify(undefined, observe);
+    if (full.ok) this.writeCheckpoint(full);
+    return { ...full, incremental: false };
+  }
+
+  private writeCheckpoint(r: VerifyResult & { size: number }): void {
+    if (r.entries === 0 || r.warnings.length) return;
+    const text = `${JSON.stringify({ v: 1, seq: r.entries, offset: r.size, hash: r.tip })}\n`;
+    try {
+      // unchanged (no entry appended since): skip the write and its fsync
+      if (existsSync(this.checkpointPath) && readFileSync(this.checkpointPath, 'utf8') === text) return;
+      writeFileAtomic(this.checkpointPath, text);
+    } catch {
+      /* a checkpoint that cannot be written only costs time */
+    }
+  }
+
+  /** Undefined when there is no usable checkpoint (the caller verifies in full). */
+  private async verifyFromCheckpoint(observe: (value: unknown) => void): Promise<(VerifyResult & { size: number; head?: LedgerHead }) | undefined> {
+    if (!existsSync(this.checkpointPath) || !this.exists()) return undefined;
+    const cp = JSON.parse(readFileSync(this.checkpointPath, 'utf8')) as { v?: unknown; seq?: unknown; offset?: unknown; hash?: unknown };
+    if (cp.v !== 1 || !Number.isSafeInteger(cp.seq) || !Number.isSafeInteger(cp.offset) || typeof cp.hash !== 'string' || !/^[0-9a-f]{64}$/.test(cp.hash)) return undefined;
+    const seq = cp.seq as number;
+    const offset = cp.offset as number;
+    const hash = cp.hash;
+    if (seq < 1 || offset < 2) return undefined;
+    const head = this.readHead();
+    if (!head) return undefined;
+    const total = statSync(this.path).size;
+    if (offset > total) return undefined;
+    // the line ending at `offset` must still be entry `seq` with the recorded link hash
+    const fd = openSync(this.path, 'r');
+    let line: Buffer;
+    try {
+      const last = readLastLine(fd, offset);
+      if (last.torn) return undefined;
+      line = last.line;
+    } finally {
+      closeSync(fd);
+    }
+    if (linkHash(line) !== hash) return undefined;
+    const at = JSON.parse(line.toString('utf8')) as { seq?: unknown };
+    if (at.seq !== seq) return undefined;
+
+    const v = new ChainVerifier(this.genesis(), head.seq, observe, { seq, hash });
+    let rest: Buffer = Buffer.alloc(0);
+    let pos = 0;
+    // read synchronously: the commit path should not load the stream machinery for a few KB
+    for (const chunk of readChunks(this.path, 1 << 20)) {
+      const start = pos;
+      pos += chunk.length;
+      if (start < offset) {
+        // before the checkpoint: only look for rejections (complete lines; `offset` ends a line)
+        const upto = Math.min(chunk.length, offset - start);
+        const buf = rest.length ? Buffer.concat([rest, chunk.subarray(0, upto)]) : chunk.subarray(0, upto);
+        const end = buf.lastIndexOf(0x0a) + 1;
+        if (!scanRejects(buf.subarray(0, end), observe)) return undefined;
+        rest = Buffer.from(buf.subarray(end));
+        if (upto === chunk.length) continue;
+        if (rest.length) return undefined; // cannot happen: `offset` ends a line
+        rest = Buffer.from(feedBuffer(v, chunk.subarray(upto), false));
+      } else {
+        let buf = chunk;
+        if (rest.length) {
+          const nl = chunk.indexOf(0x0a);
+          if (nl === -1) {
+            rest = Buffer.concat([rest, chunk]);
+            continue;
+          }
+          v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
+          buf = chunk.subarray(nl + 1);
+        }
+        rest = Buffer.from(feedBuffer(v, buf, false));
+      }
+      if (v.failed) return undefined;
+    }
+    if (!v.failed && rest.length) v.pushTorn(rest);
+    const r = v.finish(head);
+    if (!r.ok) return undefined;
+    return { ...r, size: pos, head };
+  }
+
+  /** Iterate entries (parsed) in order; for review. Stops at the first unparsable line. */
+  async *entries(): AsyncGenerator<{ entry: LedgerEntry; offset: number }> {
+    if (!this.exists()) return;
+    let rest: Buffer = Buffer.alloc(0);
+    let offset = 0;
+    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(0x0a, start);
+        if (nl === -1) break;
+        const line = buf.toString('utf8', start, nl);
+        let entry: LedgerEntry;
+        try {
+          entry = JSON.parse(line) as LedgerEntry;
+        } catch {
+          return;
+        }
+        yield { entry, offset };
+        offset += nl - start + 1;
+        start = nl + 1;
+      }
+      rest = Buffer.from(buf.subarray(start));
+    }
+  }
+
+  /**
+   * Cut a torn (unterminated) last line, and nothing else. Returns the number of bytes cut
+   * (0 when the file already ends cleanly). The caller records the repair in the ledger.
+   */
+  async cutTornTail(): Promise<{ cut: number; bytes?: string }> {
+    return withMutex(this.lockPath, () => {
+      if (!this.exists()) return { cut: 0 };
+      const fd = openSync(this.path, 'r+');
+      try {
+        const size = fstatSync(fd).size;
+        if (size === 0) return { cut: 0 };
+        const last = readLastLine(fd, size);
+        if (!last.torn) return { cut: 0 };
+        ftruncateSync(fd, size - last.line.length);
+        fsyncSync(fd);
+        return { cut: last.line.length, bytes: last.line.toString('utf8') };
+      } finally {
+        closeSync(fd);
+      }
+    }, { what: 'the ledger' });
+  }
+}
+
+/** A commit's reflog line younger than this waits: its post-commit hook may still be running. */
+const RECOVER_AFTER_MS = 30_000;
+
+const REJECT = Buffer.from('reject');
+const ESCAPE = Buffer.from('\\u');
+
+/**
+ * Pass every line of `buf` (complete lines) that could hold a `reject` entry to `observe`: a line
+ * whose event decodes to "reject" contains the bytes `reject`, unless it spells them with a
+ * `\u` escape, so both are searched. False when such a line does not parse (the caller then
+ * verifies in full).
+ */
+function scanRejects(buf: Buffer, observe: (value: unknown) => void): boolean {
+  const lines = new Set<number>();
+  for (const needle of [REJECT, ESCAPE]) {
+    let i = buf.indexOf(needle);
+    while (i !== -1) {
+      const start = buf.lastIndexOf(0x0a, i) + 1;
+      lines.add(start);
+      const nl = buf.indexOf(0x0a, i);
+      if (nl === -1) break;
+      i = buf.indexOf(needle, nl + 1);
+    }
+  }
+  for (const start of [...lines].sort((a, b) => a - b)) {
+    const nl = buf.indexOf(0x0a, start);
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, nl === -1 ? buf.length : nl));
+    } catch {
+      return false;
+    }
+    if (typeof value !== 'object' || value === null) return false;
+    observe(value);
+  }
+  return true;
+}
+
+/**
+ * Check that the complete lines after `head` (up to `size`, which ends a line) chain from it,
+ * and return the real tip: the head rolled forward over entries an interrupted append wrote
+ * before it could rename the head. Throws LEDGER_CORRUPT when they do not chain, when the head
+ * does not match its own line, or when the head is ahead of the file (truncation).
+ */
+function rollForward(fd: number, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
+  const corrupt = (why: string) =>
+    new GateError('LEDGER_CORRUPT', `the ledger does not match its head (seq ${head.seq}): ${why}; it was truncated, edited or rewritten.`, {
+      fix: 'run `gate audit verify` for details; restore the ledger from a backup',
+    });
+  // the usual case: the last line is the head (whatever happened to the bytes before it is the
+  // verifier's business, as it always was)
+  const last = readLastLine(fd, size);
+  if (!last.torn && linkHash(last.line) === head.hash) {
+    let seq: unknown;
+    try {
+      seq = (JSON.parse(last.line.toString('utf8')) as { seq?: unknown }).seq;
+    } catch {
+      seq = undefined;
+    }
+    if (seq === head.seq) return { seq: head.seq, hash: head.hash };
+  }
+  if (head.size > size) throw corrupt(`the head records ${head.size} bytes but the file has ${size}`);
+  let hash = genesis;
+  if (head.seq > 0 || head.size > 0) {
+    if (head.size < 2) throw corrupt('the head names no line');
+    const hl = readLastLine(fd, head.size);
+    if (hl.torn) throw corrupt('the head does not end at a line');
+    hash = linkHash(hl.line);
+    if (hash !== head.hash) throw corrupt(`line ${head.seq} does not hash to the recorded head`);
+    let at: unknown;
+    try {
+      at = (JSON.parse(hl.line.toString('utf8')) as { seq?: unknown }).seq;
+    } catch {
+      throw corrupt('the head line is not valid JSON');
+    }
+    if (at !== head.seq) throw corrupt(`the head line is entry ${String(at)}`);
+  } else if (head.hash !== genesis) {
+    throw corrupt('an empty head does not name the genesis');
+  }
+  let seq = head.seq;
+  if (head.size === size) return { seq, hash };
+  // the lag: usually one batch; read it whole (bounded by what one append can write)
+  const buf = Buffer.alloc(size - head.size);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, head.size + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  let start = 0;
+  while (start < buf.length) {
+    const nl = buf.indexOf(0x0a, start);
+    if (nl === -1) throw corrupt('a partial line after the head');
+    const line = buf.subarray(start, nl);
+    let e: { seq?: unknown; prev?: unknown };
+    try {
+      e = JSON.parse(line.toString('utf8')) as { seq?: unknown; prev?: unknown };
+    } catch {
+      throw corrupt(`the line after entry ${seq} is not valid JSON`);
+    }
+    if (e.seq !== seq + 1 || e.prev !== hash) throw corrupt(`the line after entry ${seq} does not chain from it`);
+    seq += 1;
+    hash = linkHash(line);
+    start = nl + 1;
+  }
+  return { seq, hash };
+}
+
+/**
+ * The commits recorded (`commit`, `commit.pending-invalid`) by the last batch in the file: the
+ * trailing lines sharing the last line's timestamp (one append stamps every line alike). Reads at
+ * most the last 1 MiB; only called when pending files exist.
+ */
+function lastBatchCommits(fd: number, size: number): Set<string> {
+  const out = new Set<string>();
+  if (size === 0) return out;
+  const len = Math.min(size, 1 << 20);
+  const buf = Buffer.alloc(len);
+  readSync(fd, buf, 0, len, size - len);
+  const lines = buf.toString('utf8').split('\n');
+  lines.pop();
+  if (len < size) lines.shift(); // possibly partial first line
+  let ts: unknown;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let e: { ts?: unknown; event?: unknown; subject?: { commit?: unknown } };
+    try {
+      e = JSON.parse(lines[i]!) as typeof e;
+    } catch {
+      break;
+    }
+    if (ts === undefined) ts = e.ts;
+    else if (e.ts !== ts) break;
+    if ((e.event === 'commit' || e.event === 'commit.pending-invalid') && typeof e.subject?.commit === 'string') out.add(e.subject.commit);
+  }
+  return out;
+}
+
+/** The last line of a file (without "\n"), and whether it lacked a terminating newline. */
+function readLastLine(fd: number, size: number): { line: Buffer; torn: boolean } {
+  const one = Buffer.alloc(1);
+  readSync(fd, one, 0, 1, size - 1);
+  const torn = one[0] !== 0x0a;
+  const end = torn ? size : size - 1;
+  let chunk = 4096;
+  for (;;) {
+    const start = Math.max(0, end - chunk);
+    const buf = Buffer.alloc(end - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const nl = buf.lastIndexOf(0x0a);
+    if (nl !== -1) return { line: buf.subarray(nl + 1), torn };
+    if (start === 0) return { line: buf, torn };
+    chunk *= 4;
+  }
+}

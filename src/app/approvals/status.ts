@@ -1,0 +1,64 @@
+/**
+ * `gate status`: the current staged classification (tree, tier, each gated file with its
+ * surfaces, the carve-out decision and why) and where the sidecar and its approvals stand —
+ * the same evaluation the pre-commit check runs, without recording anything of its own. It folds
+ * the deferred commit records (ADR 0009) into the ledger first, as every ledger write does.
+ */
+import type { Ctx } from '../context.js';
+import { isGateError } from '../../kernel/errors.js';
+import { evaluateStaged, stagedFacts } from './facts.js';
+import { blocks, type Finding } from '../../kernel/findings.js';
+import { requiredSteps, type MutationVerdict } from '../../gates/classify.js';
+
+export interface StatusReport {
+  tree: string;
+  head?: string;
+  tier: string;
+  classified_tier: string;
+  staged_files: number;
+  files: MutationVerdict['files'];
+  carve_out: MutationVerdict['carve_out'];
+  sidecar: { path?: string; state: 'not needed' | 'missing' | 'stale' | 'invalid' | 'ok'; problems?: string[]; digest?: string };
+  approvals: { required: string[]; present: Array<{ step: string; approver: string; at: string; seq: number }>; rejections: string[] };
+  would_commit: boolean;
+  findings: Finding[];
+}
+
+export async function status(ctx: Ctx): Promise<StatusReport> {
+  // the ledger a person reads through this command includes the deferred commit records (ADR 0009)
+  try {
+    await ctx.ledger.foldPending();
+  } catch (e) {
+    // a ledger that cannot be appended to keeps them; `gate audit verify` says why
+    if (!isGateError(e)) throw e;
+  }
+  const facts = await stagedFacts(ctx);
+  const ev = await evaluateStaged(ctx, facts);
+  const v = ev.verdict;
+  let sidecar: StatusReport['sidecar'] = { state: 'not needed' };
+  const approvals: StatusReport['approvals'] = { required: requiredSteps(v.tier), present: [], rejections: [] };
+  if (ev.sidecar) {
+    const st = ev.sidecar.state;
+    if (st.state === 'missing') sidecar = { path: ev.sidecar.path, state: st.others.length ? 'stale' : 'missing' };
+    else if (st.state === 'invalid') sidecar = { path: ev.sidecar.path, state: 'invalid', problems: st.problems };
+    else {
+      sidecar = { path: ev.sidecar.path, state: 'ok', digest: st.digest };
+      approvals.present = st.sidecar.approvals.map((a) => ({ step: a.step, approver: a.approver.email ?? a.approver.os_user, at: a.at, seq: a.ledger.seq }));
+      approvals.rejections = [...st.sidecar.rejections.map((r) => r.reason), ...(ev.ledger?.rejections ?? []).map((r) => r.reason)];
+      approvals.rejections = [...new Set(approvals.rejections)];
+    }
+  }
+  return {
+    tree: facts.tree,
+    ...(facts.head ? { head: facts.head } : {}),
+    tier: v.tier,
+    classified_tier: v.classified_tier,
+    staged_files: facts.changes.length,
+    files: v.files,
+    carve_out: v.carve_out,
+    sidecar,
+    approvals,
+    would_commit: blocks(ev.findings).length === 0,
+    findings: ev.findings,
+  };
+}

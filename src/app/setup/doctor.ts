@@ -1,0 +1,190 @@
+/**
+ * `gate doctor`: installation health, each problem with the exact fix. Never modifies anything.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isGateError } from '../../kernel/errors.js';
+import { CONFIG_PATH, loadConfig } from '../../adapters/config-file.js';
+import { NOTES_REF } from '../../adapters/git.js';
+import type { Ctx } from '../context.js';
+import { inspectHooks, isEarlierTemplate, lintStagedInfo, safeRead } from '../../adapters/hook-managers.js';
+import { SIDECAR_IGNORE } from '../../kernel/paths.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'problem';
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  message: string;
+  details?: string[];
+  fix?: string;
+}
+
+export interface DoctorReport {
+  root: string;
+  initialised: boolean;
+  healthy: boolean;
+  checks: DoctorCheck[];
+}
+
+function shq(s: string): string {
+  return /^[\w./@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const initialised = ctx.initialised();
+  const root = ctx.paths.root;
+
+  // config
+  try {
+    const c = await loadConfig(root, ctx.stateDir, initialised, { cache: false });
+    checks.push(
+      c.source === 'file'
+        ? { id: 'config', title: 'config', status: 'ok', message: `${CONFIG_PATH} is valid` }
+        : { id: 'config', title: 'config', status: 'warn', message: `${CONFIG_PATH} does not exist and \`gate init\` never ran here: the built-in defaults are in force`, fix: 'gate init' },
+    );
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    checks.push({ id: 'config', title: 'config', status: 'problem', message: e.message, details: [...e.details], ...(e.fix ? { fix: e.fix } : {}) });
+  }
+
+  checks.push(
+    initialised
+      ? { id: 'init', title: 'init', status: 'ok', message: '`gate init` ran in this repository' }
+      : { id: 'init', title: 'init', status: 'problem', message: '`gate init` never ran in this repository, so no hooks call the gates', fix: 'gate init' },
+  );
+
+  // hooks, in every worktree of the clone
+  const worktrees = ctx.git.worktrees().filter((w) => !w.bare);
+  const here = resolve(root);
+  for (const wt of worktrees) {
+    const isHere = resolve(wt.path) === here;
+    const label = isHere ? 'hooks (this worktree)' : `hooks (worktree ${wt.path})`;
+    if (!existsSync(wt.path)) {
+      checks.push({ id: 'hooks', title: label, status: 'warn', message: 'the worktree directory no longer exists', fix: 'git worktree prune' });
+      continue;
+    }
+    const h = inspectHooks(wt.path, ctx.paths.commonDir);
+    const problems = h.hooks.flatMap((x) => x.problems);
+    if (!h.gateBin) problems.push('the hooks cannot find the gate binary (./node_modules/.bin/gate, the main worktree\'s node_modules/.bin/gate, or gate on PATH), so every commit is blocked');
+    const fix = isHere ? 'gate init --hooks-only' : `gate init --hooks-only --worktree ${shq(wt.path)}`;
+    const brokenScript = h.hooks.some((x) => x.problems.some((p) => /does not run|runs lint-staged after|through npx/.test(p)));
+    checks.push(
+      problems.length === 0
+        ? { id: 'hooks', title: label, status: 'ok', message: `pre-commit and post-commit are active and call gate (${h.gateBin})` }
+        : {
+            id: 'hooks',
+            title: label,
+            status: 'problem',
+            message: `the hooks are not active or do not call gate (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+            details: problems,
+            fix: !h.gateBin && problems.length === 1 ? 'npm install --save-dev agent-gates' : brokenScript ? `${fix} --force   (restores the agent-gates hook scripts; merge your own lines back)` : fix,
+          },
+    );
+  }
+
+  // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
+  // with one node start per commit (ADR 0009); `gate init --hooks-only` replaces exactly those
+  for (const wt of worktrees) {
+    if (!existsSync(wt.path)) continue;
+    const outdated = inspectHooks(wt.path, ctx.paths.commonDir).hooks.filter((x) => {
+      const text = x.script ? safeRead(x.script) : undefined;
+      return text !== undefined && isEarlierTemplate(x.hook, text);
+    });
+    if (outdated.length === 0) continue;
+    const isHere = resolve(wt.path) === here;
+    checks.push({
+      id: 'hooks-version',
+      title: isHere ? 'hook scripts (this worktree)' : `hook scripts (worktree ${wt.path})`,
+      status: 'warn',
+      message: `${outdated.map((x) => x.hook).join(' and ')} ${outdated.length === 1 ? 'is' : 'are'} an earlier agent-gates version's script, unchanged: it works, but starts node more often than this version's (ADR 0009)`,
+      fix: isHere ? 'gate init --hooks-only   (replaces only unchanged earlier versions), then commit .husky/' : `gate init --hooks-only --worktree ${shq(wt.path)}`,
+    });
+  }
+
+  // lint-staged ordering is checked per script above; say whether it is in use
+  const ls = lintStagedInfo(root, ctx.paths.commonDir);
+  if (ls.configured) {
+    const pre = safeRead(join(root, '.husky', 'pre-commit'));
+    const runsIt = pre !== undefined && /lint-staged|agent_gates_uses_lint_staged/.test(pre);
+    checks.push(
+      !ls.bin
+        ? { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'lint-staged is configured but not installed; the pre-commit hook skips it', fix: 'npm install' }
+        : runsIt
+          ? { id: 'lint-staged', title: 'lint-staged', status: 'ok', message: 'configured; the pre-commit hook runs it before gate' }
+          : { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'configured and installed, but .husky/pre-commit does not run it', fix: 'gate init --force   (the agent-gates pre-commit runs lint-staged, then gate)' },
+    );
+  }
+
+  // sidecars ignored
+  let ignored = false;
+  try {
+    ignored = ctx.git.isIgnored(`${SIDECAR_IGNORE}explain-0.yaml`);
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+  }
+  checks.push(
+    ignored
+      ? { id: 'ignore', title: 'sidecars ignored', status: 'ok', message: `${SIDECAR_IGNORE} is ignored by git` }
+      : { id: 'ignore', title: 'sidecars ignored', status: 'problem', message: `${SIDECAR_IGNORE} is not ignored, so explain sidecars could be staged by \`git add -A\``, fix: `echo '${SIDECAR_IGNORE}' >> .gitignore` },
+  );
+
+  // notes survive rebase
+  const rewrite = ctx.git.configGetAll('notes.rewriteRef');
+  checks.push(
+    rewrite.includes(NOTES_REF)
+      ? { id: 'notes', title: 'notes rewrite', status: 'ok', message: `notes.rewriteRef includes ${NOTES_REF}` }
+      : { id: 'notes', title: 'notes rewrite', status: 'problem', message: `notes.rewriteRef does not include ${NOTES_REF}: approval notes are lost when commits are rebased or amended`, fix: `git config --add notes.rewriteRef ${NOTES_REF}` },
+  );
+
+  // environment that silently skips husky hooks
+  const skips: string[] = [];
+  if (env.HUSKY === '0') skips.push('HUSKY=0 is set in this environment: husky skips every hook');
+  const huskyInit = join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? '', '.config'), 'husky', 'init.sh');
+  if (/HUSKY\s*=\s*["']?0/.test(safeRead(huskyInit) ?? '')) skips.push(`${huskyInit} sets HUSKY=0: husky skips every hook for this user`);
+  if (skips.length) {
+    checks.push({ id: 'env', title: 'hook bypass', status: 'problem', message: 'hooks are switched off for this user', details: skips, fix: env.HUSKY === '0' ? 'unset HUSKY' : `remove HUSKY=0 from ${huskyInit}` });
+  }
+
+  // ledger. Doctor diagnoses and never writes it: deferred commit records (ADR 0009) are only
+  // counted here; the next ledger write, `gate audit verify` or `gate review` folds them in.
+  try {
+    const v = await ctx.ledger.verify();
+    const pending = ctx.ledger.pendingNames().length;
+    const pendingNote = pending ? `; ${pending} deferred commit record${pending === 1 ? '' : 's'} waiting in ${ctx.ledger.pendingDir} (folded in by the next ledger write)` : '';
+    checks.push(
+      v.ok
+        ? { id: 'ledger', title: 'ledger', status: 'ok', message: `verifies (${v.entries} entries)${pendingNote}`, ...(v.warnings.length ? { details: v.warnings } : {}) }
+        : {
+            id: 'ledger',
+            title: 'ledger',
+            status: 'problem',
+            message: `does not verify: line ${v.problem!.line}: ${v.problem!.reason}: ${v.problem!.message}`,
+            fix: v.problem!.reason === 'torn' || v.problem!.reason === 'head_missing' ? 'gate audit repair' : 'restore the ledger from a backup (gate audit verify shows the details); gates that need it fail closed until then',
+          },
+    );
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    checks.push({ id: 'ledger', title: 'ledger', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
+  }
+
+  // approval strength in force (terminal only, software key, FIDO touch)
+  try {
+    const { approvalStrengthFor } = await import('../approvals/signed.js');
+    const st = await approvalStrengthFor(ctx);
+    checks.push({
+      id: 'approval-strength',
+      title: 'approval strength',
+      status: st.problems.length ? 'warn' : 'ok',
+      message: st.explanation.replace(/^approval strength: /, ''),
+      ...(st.problems.length ? { details: st.problems } : {}),
+    });
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    checks.push({ id: 'approval-strength', title: 'approval strength', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
+  }
+
+  return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
+}
+

@@ -1,0 +1,69 @@
+/** `gate approve` (Gate B). */
+import { Option } from 'commander';
+import { act, jsonOption, type Result } from '../io.js';
+import type { CommandGroup } from './index.js';
+import { styleErr, styleOut } from '../fast/style.js';
+import { pageText } from '../../adapters/pager.js';
+
+export const approveCommand: CommandGroup = {
+  register(program) {
+    program
+      .command('approve')
+      .summary("Gate B: approve the explained staged change (a person's command, interactive terminal only)")
+      .description(
+        'Show the explanation for the staged tree and approve it by typing back a fresh random challenge. CONFIRM takes one approval; DOUBLE_CONFIRM approves the intent, then shows the diff of the gated files (and every weakening of .agents/gates.yaml in plain words), then approves the diff. Refuses without an interactive terminal. Each approval is recorded in the ledger and the sidecar.',
+      )
+      .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (private key file, or .pub with the key in ssh-agent); default: git config user.signingkey'))
+      .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
+      .addOption(new Option('--pager', 'show the diff preview in $PAGER (default: less -R), to scroll a long change before approving it'))
+      .addOption(jsonOption())
+      .action(
+        act(async (opts: { json?: boolean; key?: string; principal?: string; pager?: boolean }): Promise<Result> => {
+          const [{ openContext }, { approve }] = await Promise.all([import('../../app/context.js'), import('../../app/approvals/approve.js')]);
+          const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+          const out = opts.json ? process.stderr : process.stdout;
+          let rl: import('node:readline').Interface | undefined;
+          let closed = false;
+          const term = {
+            interactive,
+            page: (text: string): boolean => {
+              if (!opts.pager || !interactive) return false;
+              return pageText(text, rl);
+            },
+            color: (opts.json ? styleErr() : styleOut()).on,
+            write: (t: string) => void out.write(t),
+            ask: async (prompt: string): Promise<string | undefined> => {
+              if (!rl) {
+                const { createInterface } = await import('node:readline');
+                rl = createInterface({ input: process.stdin, output: out, terminal: true });
+                rl.on('close', () => (closed = true));
+                rl.on('SIGINT', () => rl!.close()); // Ctrl-C aborts: nothing is approved, exit 1
+              }
+              if (closed) return undefined;
+              return new Promise((resolve) => {
+                const onClose = () => resolve(undefined);
+                rl!.once('close', onClose);
+                rl!.question(prompt, (a) => {
+                  rl!.off('close', onClose);
+                  resolve(a);
+                });
+              });
+            },
+          };
+          try {
+            const r = await approve(openContext(), term, { signing: { ...(opts.key ? { key: opts.key } : {}), ...(opts.principal ? { principal: opts.principal } : {}) } });
+            const s = styleOut();
+            if (r.aborted) return { code: 1, json: { ...r }, errText: [`${styleErr().red('not approved')}: ${r.aborted}`, `next: ${r.next}`] };
+            const text: string[] = [];
+            if (r.recorded.length) text.push(s.green(`approved ${r.recorded.map((x) => x.step).join(' + ')} for tree ${r.tree.slice(0, 12)} (${r.tier})`));
+            else if (r.tier === 'AUTO') text.push('nothing to approve: the staged changes are AUTO');
+            else text.push(`already approved (${r.already.join(', ')})`);
+            text.push(`next: ${r.next}`);
+            return { code: 0, json: { ...r }, text };
+          } finally {
+            rl?.close();
+          }
+        }),
+      );
+  },
+};
