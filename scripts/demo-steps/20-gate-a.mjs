@@ -44,8 +44,13 @@ export const steps = [
   },
   {
     title: 'A releases; B acquires (a new, higher fencing token) and commits',
-    cmd: 'GATE_SESSION=agent-a gate lock release progress.md && GATE_SESSION=agent-b gate lock acquire progress.md --wait 10s && GATE_SESSION=agent-b git commit -q -m "docs: progress (agent-b)" && git log --oneline -2 && GATE_SESSION=agent-b gate lock release progress.md',
-    check: (r) => (/token 2\b/.test(r.stdout) ? undefined : 'B did not get token 2'),
+    say: 'Tokens come from the ledger (ADR 0011): each is above every entry already written, so no token is ever handed out twice, even after a crash or a deleted fence file.',
+    cmd: 'echo "A holds token $(GATE_SESSION=agent-a gate lock status progress.md --json | node -e "console.log(JSON.parse(require(\'fs\').readFileSync(0,\'utf8\')).leases[0].token)")" && GATE_SESSION=agent-a gate lock release progress.md && GATE_SESSION=agent-b gate lock acquire progress.md --wait 10s && GATE_SESSION=agent-b git commit -q -m "docs: progress (agent-b)" && git log --oneline -2 && GATE_SESSION=agent-b gate lock release progress.md',
+    check: (r) => {
+      const a = /A holds token (\d+)/.exec(r.stdout);
+      const b = /acquired progress\.md for agent-b .*\(token (\d+)\)/.exec(r.stdout);
+      return a && b && Number(b[1]) > Number(a[1]) ? undefined : "B's token is not higher than A's";
+    },
   },
   {
     title: 'every grant, denial and release is in the hash-chained ledger',

@@ -76,8 +76,8 @@ export const steps = [
   },
   {
     title: 'now the commit passes, and the approval travels with it as a git note',
-    cmd: 'GATE_SESSION=agent-a git commit -q -m "docs(rules): review asks for tests" && git log --oneline -1 && git notes --ref refs/notes/agent-gates show HEAD | head -12 && ls .agents/gate-b/',
-    check: (r) => (r.stdout.includes('"agent_gates": 1') && r.stdout.includes('"tier": "CONFIRM"') ? undefined : 'no approval note on the commit'),
+    cmd: 'GATE_SESSION=agent-a git commit -q -m "docs(rules): review asks for tests" && git log --oneline -1 && git notes --ref refs/notes/agent-gates show HEAD | head -14 && ls .agents/gate-b/',
+    check: (r) => (r.stdout.includes('"agent_gates": 2') && r.stdout.includes('"tier": "CONFIRM"') && r.stdout.includes('"transitions"') ? undefined : 'no approval note on the commit'),
   },
   {
     title: 'a small Markdown edit passes under the doc-only carve-out (with a warning)',
