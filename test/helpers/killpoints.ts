@@ -161,7 +161,11 @@ export const OPERATIONS: Operation[] = [
     reset: (lab) => {
       // git killed mid-commit leaves its own index.lock (git's recovery, not gate's: git says to
       // remove it); a commit whose pre-commit died did not happen: drop what was staged for it
-      rmSync(join(lab.r.dir, '.git', 'index.lock'), { force: true });
+      // The same for the ref locks a kill during the ref update leaves (HEAD.lock, refs/heads/*.lock):
+      // left in place, every later commit fails with git's exit 128.
+      for (const lock of ['index.lock', 'HEAD.lock', 'ORIG_HEAD.lock', join('refs', 'heads', 'main.lock'), join('refs', 'heads', 'master.lock')]) {
+        rmSync(join(lab.r.dir, '.git', lock), { force: true });
+      }
       lab.r.git('reset', '-q', '--hard');
       lab.r.git('clean', '-qfd', 'src');
       return undefined;
