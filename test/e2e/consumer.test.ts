@@ -94,6 +94,28 @@ describe('gate init in a consumer with husky and lint-staged', () => {
     expect(c.gitOk('rev-parse', 'HEAD')).toBe(head);
   });
 
+  it('gate init --agent claude merges the Claude Code hooks into existing settings, and the written command blocks an unleased handoff edit', () => {
+    const c = consumer();
+    c.write('.claude/settings.json', `${JSON.stringify({ permissions: { allow: ['Bash(npm test)'] } }, null, 2)}\n`);
+    const r = c.gateBin(['init', '--agent', 'claude', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).files).toContainEqual(expect.objectContaining({ path: '.claude/settings.json', status: 'updated' }));
+    const settings = JSON.parse(c.read('.claude/settings.json'));
+    expect(settings.permissions).toEqual({ allow: ['Bash(npm test)'] }); // the user's entries are kept
+    const pre = settings.hooks.PreToolUse[0];
+    expect(pre.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit');
+    expect(settings.hooks.SessionStart[0].hooks[0].command).toBe(pre.hooks[0].command);
+    // the command exactly as written, as Claude Code runs it: exit 2 blocks the edit
+    const payload = JSON.stringify({ session_id: 'sess-1', hook_event_name: 'PreToolUse', tool_name: 'Edit', cwd: c.dir, tool_input: { file_path: join(c.dir, 'progress.md') } });
+    const hook = run('sh', ['-c', pre.hooks[0].command], { cwd: c.dir, env: { ...c.env, CLAUDE_PROJECT_DIR: c.dir }, input: payload });
+    expect(hook.code, hook.stderr).toBe(2);
+    expect(hook.stderr).toContain('gate lock acquire progress.md');
+    expect(JSON.parse(c.gateBin(['init', '--agent', 'claude', '--json']).stdout).files).toContainEqual(expect.objectContaining({ path: '.claude/settings.json', status: 'already present' }));
+    const bad = c.gateBin(['init', '--agent', 'cursor']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--agent takes claude');
+  });
+
   it('is idempotent and never overwrites a changed file without --force', () => {
     const c = consumer();
     c.write('rules/gate-locks.md', '# my own version\n');

@@ -25,9 +25,10 @@ export const initCommands: CommandGroup = {
       .option('--hooks-only', 'only make the hooks active (e.g. in a worktree where they are not)')
       .addOption(new Option('--worktree <path>', 'with --hooks-only: the worktree to install into (default: this one)'))
       .addOption(new Option('--ci <host>', 'also write a CI workflow running `gate check --range` that never runs the pull request\'s code (github: .github/workflows/agent-gates.yml, gitlab: .gitlab-ci.yml)'))
+      .addOption(new Option('--agent <name>', 'also install an agent runtime\'s hooks: claude (.claude/settings.json: PreToolUse and SessionStart run `gate hook claude`; merged into existing settings)'))
       .addOption(jsonOption())
       .action(
-        act(async (opts: { force?: boolean; hooksOnly?: boolean; worktree?: string; ci?: string }) => {
+        act(async (opts: { force?: boolean; hooksOnly?: boolean; worktree?: string; ci?: string; agent?: string }) => {
           const [{ openContext }, { runInit }] = await Promise.all([import('../../app/context.js'), import('../../app/setup/init.js')]);
           const r = await runInit(openContext(), opts);
           const s = styleOut();
