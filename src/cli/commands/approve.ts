@@ -3,7 +3,6 @@ import { Option } from 'commander';
 import { act, jsonOption, type Result } from '../io.js';
 import type { CommandGroup } from './index.js';
 import { styleErr, styleOut } from '../fast/style.js';
-import { pageText } from '../../adapters/pager.js';
 
 export const approveCommand: CommandGroup = {
   register(program) {
@@ -19,37 +18,8 @@ export const approveCommand: CommandGroup = {
       .addOption(jsonOption())
       .action(
         act(async (opts: { json?: boolean; key?: string; principal?: string; pager?: boolean }): Promise<Result> => {
-          const [{ openContext }, { approve }] = await Promise.all([import('../../app/context.js'), import('../../app/approvals/approve.js')]);
-          const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-          const out = opts.json ? process.stderr : process.stdout;
-          let rl: import('node:readline').Interface | undefined;
-          let closed = false;
-          const term = {
-            interactive,
-            page: (text: string): boolean => {
-              if (!opts.pager || !interactive) return false;
-              return pageText(text, rl);
-            },
-            color: (opts.json ? styleErr() : styleOut()).on,
-            write: (t: string) => void out.write(t),
-            ask: async (prompt: string): Promise<string | undefined> => {
-              if (!rl) {
-                const { createInterface } = await import('node:readline');
-                rl = createInterface({ input: process.stdin, output: out, terminal: true });
-                rl.on('close', () => (closed = true));
-                rl.on('SIGINT', () => rl!.close()); // Ctrl-C aborts: nothing is approved, exit 1
-              }
-              if (closed) return undefined;
-              return new Promise((resolve) => {
-                const onClose = () => resolve(undefined);
-                rl!.once('close', onClose);
-                rl!.question(prompt, (a) => {
-                  rl!.off('close', onClose);
-                  resolve(a);
-                });
-              });
-            },
-          };
+          const [{ openContext }, { approve }, { processTerminal }] = await Promise.all([import('../../app/context.js'), import('../../app/approvals/approve.js'), import('../views/terminal.js')]);
+          const term = processTerminal(Boolean(opts.json), { pager: opts.pager });
           try {
             const r = await approve(openContext(), term, { signing: { ...(opts.key ? { key: opts.key } : {}), ...(opts.principal ? { principal: opts.principal } : {}) } });
             const s = styleOut();
@@ -61,7 +31,7 @@ export const approveCommand: CommandGroup = {
             text.push(`next: ${r.next}`);
             return { code: 0, json: { ...r }, text };
           } finally {
-            rl?.close();
+            term.close();
           }
         }),
       );

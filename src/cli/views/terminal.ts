@@ -5,14 +5,17 @@
  */
 import type { Terminal } from '../../app/approvals/approve.js';
 import { styleErr, styleOut } from '../fast/style.js';
+import { pageText } from '../../adapters/pager.js';
 
-export function processTerminal(json: boolean): Terminal & { close(): void } {
+/** `pager`: a long preview may go through $PAGER (`gate approve --pager`), only at a terminal. */
+export function processTerminal(json: boolean, opts: { pager?: boolean } = {}): Terminal & { close(): void } {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const out = json ? process.stderr : process.stdout;
   let rl: import('node:readline').Interface | undefined;
   let closed = false;
   return {
     interactive,
+    page: (text: string): boolean => Boolean(opts.pager && interactive) && pageText(text, rl),
     color: (json ? styleErr() : styleOut()).on,
     write: (t: string) => void out.write(t),
     ask: async (prompt: string): Promise<string | undefined> => {
