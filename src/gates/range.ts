@@ -33,7 +33,7 @@
  *     version approved on an in-range ancestor (cumulative, so slices do not add up unseen).
  */
 import { classify, type ContentsByPath, type FileContents } from './classify.js';
-import type { ChangeStatus, FileChange } from '../kernel/changes.js';
+import type { FileChange } from '../kernel/changes.js';
 import { TIER_RANK, parseDuration, type ApprovalStrength, type GatesConfig, type Surface, type Tier } from '../schema/config/defaults.js';
 import type { Finding } from '../kernel/findings.js';
 import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
@@ -48,17 +48,8 @@ export const ABSENT_MODE = '000000';
 /** A signed approval time this far ahead of the check's clock is still accepted (clock skew). */
 export const FUTURE_SKEW_MS = 5 * 60_000;
 
-/** One path's change in a commit, as git's raw diff reports it (no rename detection). */
-export interface PathChange {
-  path: string;
-  status: ChangeStatus;
-  oldMode: string;
-  newMode: string;
-  oldBlob: string;
-  newBlob: string;
-  added?: number;
-  deleted?: number;
-}
+/** One path's change in a commit, as git's raw diff reports it (no rename detection, so no old path). */
+export type PathChange = Omit<FileChange, 'oldPath' | 'similarity'>;
 
 /** What an approval names for one path: old blob and mode → new blob and mode. */
 export interface Transition {
