@@ -473,7 +473,11 @@ function installHuskyIdiom(setup: HookSetup, manager: 'husky' | 'direct', hooks:
       fix: `gate init --hooks git   (chains to the hooks in ${current}), or move them into .husky/ and run: gate init --force`,
     });
   }
-  const others = setup.installed.filter((h) => h.generator !== 'agent-gates' && h.generator !== 'husky');
+  // only setting core.hooksPath where it is unset can hide hooks in .git/hooks: refuse to do that
+  // silently when a person or a configured manager put hooks there (stale ones of an unconfigured
+  // manager have nothing left to run)
+  const configured = new Set(setup.configs.map((c) => c.manager as string));
+  const others = current === undefined ? setup.installed.filter((h) => h.generator === 'user' || (h.generator !== 'agent-gates' && h.generator !== 'husky' && configured.has(h.generator))) : [];
   if (others.length && !force) {
     throw new GateError('CANNOT_EVALUATE', `${rel(root, setup.defaultHooksDir)} holds hooks ${others.map((h) => `${h.hook} (${h.generator})`).join(', ')}; setting core.hooksPath for ${manager} would switch them off silently.`, {
       fix: `gate init --hooks ${others[0]!.generator === 'user' ? 'git' : others[0]!.generator}   (installs beside them), or move them into .husky/ and run: gate init --hooks ${manager} --force`,

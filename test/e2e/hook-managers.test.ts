@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeRepo, run, type RunResult, type TempRepo } from '../helpers/repo.js';
+import { startTty } from '../helpers/tty.js';
 
 /** A commit-msg rule: conventional commits only. */
 const COMMITLINT = `const m = require('node:fs').readFileSync(process.argv[2], 'utf8');
@@ -81,7 +82,7 @@ function doctor(p: Project): { code: number; json: Record<string, any> } {
 const problems = (d: { json: Record<string, any> }) => (d.json.checks as Array<{ status: string; title: string; message: string; details?: string[]; fix?: string }>).filter((c) => c.status === 'problem');
 
 /** The checks every manager passes: commit-msg kept, gated commit blocked, unapproved merge blocked. */
-function gatesHold(p: Project): void {
+function gatesHold(p: Project, opts: { keepMerge?: boolean } = {}): void {
   // the project's own commit-msg rule still runs
   p.write('README.txt', 'hello again\n');
   p.gitOk('add', 'README.txt');
@@ -108,7 +109,27 @@ function gatesHold(p: Project): void {
   expect(merge.code, merge.stdout + merge.stderr).not.toBe(0);
   expect(merge.stderr + merge.stdout).toMatch(/merge commit blocked/);
   expect(p.gitOk('rev-parse', 'HEAD')).toBe(head);
-  p.gitOk('merge', '--abort');
+  if (!opts.keepMerge) p.gitOk('merge', '--abort');
+}
+
+/** The documented way on: the stopped merge stays staged; explain it, a person approves (both steps), `git commit` concludes it. */
+async function approveAndConcludeMerge(p: Project): Promise<void> {
+  const ex = p.gateBin(['explain', '--intent', 'merge the feature', '--alternative', 'leave it out', '--blast-radius', 'agent rules', '--reversibility', 'revert the merge', '--rollback', 'git revert -m 1 HEAD']);
+  expect(ex.code, ex.stderr).toBe(0);
+  const t = startTty([join(p.dir, 'node_modules', '.bin', 'gate'), 'approve'], { cwd: p.dir, env: p.env });
+  try {
+    for (let step = 0; step < 2; step++) {
+      const screen = await t.waitFor(step === 0 ? /step 1 of 2\D+type ([A-Z0-9]{6})/ : /step 2 of 2\D+type ([A-Z0-9]{6})/);
+      t.type(/type ([A-Z0-9]{6})[^\n]*$/.exec(screen.trimEnd())![1]!);
+      t.enter();
+    }
+    expect(await t.exitCode()).toBe(0);
+  } finally {
+    t.kill();
+  }
+  const c = p.commit('-q', '-m', 'chore: merge feature');
+  expect(c.code, c.stdout + c.stderr).toBe(0);
+  expect(p.gitOk('rev-list', '--parents', '-n', '1', 'HEAD').split(' ')).toHaveLength(3);
 }
 
 /** After `gate uninstall`: the manager's commit-msg still rejects, the gates are gone, .agents/ and the ledger stay. */
@@ -227,7 +248,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     expect(after).toEqual({ 'pre-commit': './node_modules/.bin/lint-staged', 'commit-msg': 'node scripts/commitlint.cjs "$1"' });
   });
 
-  it('no manager, hand-written .git/hooks: wrappers chain to them; uninstall puts them back', () => {
+  it('no manager, hand-written .git/hooks: wrappers chain to them; an approved merge concludes; uninstall puts them back', async () => {
     const p = project({}, {});
     const hook = join(p.commonDir(), 'hooks', 'commit-msg');
     p.write('.git/hooks/commit-msg', '#!/bin/sh\nexec node scripts/commitlint.cjs "$1"\n');
@@ -242,7 +263,8 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     expect(readFileSync(join(p.commonDir(), 'hooks', 'pre-commit.agent-gates-chained'), 'utf8')).toBe(ownPre);
     const d = doctor(p);
     expect(problems(d), JSON.stringify(d.json.checks)).toEqual([]);
-    gatesHold(p);
+    gatesHold(p, { keepMerge: true });
+    await approveAndConcludeMerge(p);
     expect(existsSync(join(p.commonDir(), 'own-pre-commit-ran'))).toBe(true); // the chained hook ran
     const u = uninstalledKeepsManager(p);
     expect(u.files.find((f: { path: string }) => f.path.endsWith('hooks/pre-commit'))?.status).toBe('restored');
