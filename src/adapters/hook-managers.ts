@@ -21,12 +21,12 @@
 import { EARLIER_HOOK_VERSIONS } from './hook-history.js';
 import { nodeCrypto } from '../kernel/builtins.js';
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GateError } from '../kernel/errors.js';
 import { Git } from './git.js';
-import { writeFileAtomic } from './files.js';
+import { moveFile, writeFileAtomic } from './files.js';
 import { packageRoot, readTemplate } from './package-files.js';
 import {
   addToLefthook,
@@ -586,7 +586,7 @@ function installChained(setup: HookSetup, hooks: readonly string[], files: FileR
         files.push({ path: label, status: 'skipped', note: `both ${hook} and ${hook}${CHAINED_SUFFIX} exist`, fix: `merge or remove ${label}${CHAINED_SUFFIX}, then run: gate init --hooks git` });
         continue;
       }
-      renameSync(p, p + CHAINED_SUFFIX);
+      moveFile(p, p + CHAINED_SUFFIX);
       actions.push(`kept your ${hook} hook as ${label}${CHAINED_SUFFIX}; it runs first`);
     }
     writeFileAtomic(p, want, 0o755);
@@ -653,7 +653,7 @@ export function uninstallGateHooks(worktreeRoot: string, hooks: readonly string[
       if (cur === undefined || !cur.includes(CHAIN_MARK)) continue;
       rmSync(p, { force: true });
       if (existsSync(p + CHAINED_SUFFIX)) {
-        renameSync(p + CHAINED_SUFFIX, p);
+        moveFile(p + CHAINED_SUFFIX, p);
         files.push({ path: rel(root, p), status: 'restored' as FileStatus, note: `your ${hook} hook, as it was before gate init` });
       } else files.push({ path: rel(root, p), status: 'removed' as FileStatus, note: 'the agent-gates wrapper' });
     }
