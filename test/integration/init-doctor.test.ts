@@ -128,6 +128,9 @@ describe('gate init without package.json or husky', () => {
     expect(r.read('tools/hooks/pre-commit.agent-gates-chained')).toBe('#!/bin/sh\necho own\n');
     expect(r.read('tools/hooks/pre-commit')).toContain('sh .agents/hooks/pre-commit');
     expect(problems(await doctor(r.dir))).toEqual([]);
+    // a teammate's clone has no state directory: the committed .agents/hooks/ says gate is set up
+    rmSync(join(r.commonDir(), 'agent-gates', 'initialised'));
+    expect((await doctor(r.dir)).checks.find((c) => c.id === 'init')?.status).toBe('ok');
     await expect(init(r, { hooks: 'husky' })).rejects.toThrow(GateError);
     await expect(init(r, { hooks: 'husky' })).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
     await init(r, { hooks: 'direct', force: true });
