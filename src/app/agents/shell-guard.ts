@@ -541,3 +541,14 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
     }
   }
 }
+
+/**
+ * The path rules alone, for an edit tool writing `path` (absolute or relative to env.cwd):
+ * git hooks, the ledger and leases, .git/config and sidecars. Handoff documents are judged by
+ * the edit decision itself (it knows the holder), so env.isHandoff is ignored here.
+ */
+export function judgePath(path: string, how: string, env: GuardEnv): ShellFinding[] {
+  const out: ShellFinding[] = [];
+  pathRule({ text: path, dynamic: false }, 'write', how, { ...env, isHandoff: undefined }, (f) => out.push(f));
+  return out;
+}
