@@ -111,7 +111,7 @@ describe('gate init in a consumer with husky and lint-staged', () => {
     expect(hook.code, hook.stderr).toBe(2);
     expect(hook.stderr).toContain('gate lock acquire progress.md');
     expect(JSON.parse(c.gateBin(['init', '--agent', 'claude', '--json']).stdout).files).toContainEqual(expect.objectContaining({ path: '.claude/settings.json', status: 'already present' }));
-    const bad = c.gateBin(['init', '--agent', 'cursor']);
+    const bad = c.gateBin(['init', '--agent', 'vim']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--agent takes claude');
   });
