@@ -58,6 +58,8 @@ const TABLE: Array<[string, string | null]> = [
   ['nice -n 10 git commit -n', 'no-verify'],
   ['timeout 60 git push --no-verify', 'no-verify'],
   ['/usr/bin/git commit --no-verify', 'no-verify'],
+  ["env -S 'git commit -n -m x'", 'no-verify'],
+  ['xargs -n 1 git commit --no-verify', 'no-verify'],
   ['git status | cat', null],
   // husky off
   ['HUSKY=0 git commit -m x', 'husky-off'],
@@ -81,6 +83,8 @@ const TABLE: Array<[string, string | null]> = [
   ['git config --get core.hooksPath', null],
   ['git config get core.hooksPath', null],
   ['git config user.name "A B"', null],
+  ['git config --edit', 'hooks-path'],
+  ['git config include.path ../evil.cfg', 'hooks-path'],
   ['echo "[core] hooksPath = x" >> .git/config', 'hooks-path'],
   // hooks, ledger, leases
   ['rm -rf .git/hooks', 'hooks-dir'],
