@@ -52,9 +52,18 @@ describe('gate init --agent all', () => {
     expect(codex.hooks.PreToolUse[0].matcher).toBe('Bash|apply_patch|Edit|Write');
     expect(r.read('.aider.conf.yml')).toMatch(/^# my aider settings\nmodel: sonnet\ngit-commit-verify: true {2}# agent-gates.*\nauto-commits: true\n$/);
 
+    // the MCP server (`gate mcp`) is registered where each runtime reads MCP servers
+    const mcp = { command: 'npx', args: ['--no-install', 'gate', 'mcp'] };
+    expect(files['.mcp.json']).toBe('created');
+    expect(JSON.parse(r.read('.mcp.json')).mcpServers['agent-gates']).toEqual(mcp);
+    expect(JSON.parse(r.read('.cursor/mcp.json')).mcpServers['agent-gates']).toEqual(mcp);
+    expect(gemini.mcpServers['agent-gates']).toEqual(mcp);
+    expect(r.read('.codex/config.toml')).toBe('[mcp_servers.agent-gates]\ncommand = "npx"\nargs = ["--no-install", "gate", "mcp"]\n');
+
     const again = r.gate(['init', '--agent', 'all', '--json']);
-    const st = (JSON.parse(again.stdout).files as Array<{ path: string; status: string }>).filter((f) => /claude|cursor|gemini|codex|aider/.test(f.path));
-    expect(st.map((f) => f.status)).toEqual(Array(5).fill('already present'));
+    const AGENT_FILES = ['.claude/settings.json', '.mcp.json', '.cursor/hooks.json', '.cursor/mcp.json', '.gemini/settings.json', '.codex/hooks.json', '.codex/config.toml', '.aider.conf.yml'];
+    const st = (JSON.parse(again.stdout).files as Array<{ path: string; status: string }>).filter((f) => AGENT_FILES.includes(f.path));
+    expect(st.map((f) => [f.path, f.status])).toEqual(AGENT_FILES.map((p) => [p, 'already present']));
   });
 
   it('gate doctor checks each configured runtime, and names the fix when one is missing', () => {

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { shellQuote } from '../../gates/leases.js';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { appendLine, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, writeJson } from './settings.js';
+import { appendLine, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, registerMcpJson, writeJson } from './settings.js';
 
 export const EDIT_TOOLS = ['Edit', 'Write', 'MultiEdit', 'NotebookEdit'] as const;
 
@@ -97,9 +97,10 @@ export function installClaudeHook(root: string, command: string = CLAUDE_HOOK_CO
   return { path, status: !existed ? 'created' : added.length ? 'updated' : 'already present', added };
 }
 
-export function installClaude(root: string): InstallReport {
+export function installClaude(root: string): InstallReport[] {
   const r = installClaudeHook(root, CLAUDE_HOOK_COMMAND, { shellGuard: true });
-  return { runtime: 'claude', ...r, notes: [] };
+  const mcpPath = join(root, '.mcp.json'); // Claude Code's project MCP servers
+  return [{ runtime: 'claude', ...r, notes: [] }, { runtime: 'claude', path: mcpPath, ...registerMcpJson(mcpPath), notes: [] }];
 }
 
 export function checkClaude(root: string): ConfigCheck | undefined {

@@ -11,7 +11,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { ensureHookGroup, hasHookGroup, objectAt, readJsonObject, writeJson } from './settings.js';
+import { MCP_NAME, MCP_SERVER, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, readText, writeJson, writeText } from './settings.js';
 
 export const CODEX_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook codex || exit 2';
 export const CODEX_TOOL_MATCHER = 'Bash|apply_patch|Edit|Write';
@@ -63,7 +63,19 @@ function render(event: AgentEvent | undefined, d: AgentDecision): HookOutcome {
 
 export const codexAdapter: HookAdapter = { runtime: 'codex', toEvent, render };
 
-export function installCodex(root: string, command = CODEX_HOOK_COMMAND): InstallReport {
+/** `[mcp_servers.agent-gates]` appended to .codex/config.toml unless a table of that name exists. */
+function registerCodexMcp(root: string): InstallReport {
+  const path = join(root, '.codex', 'config.toml');
+  const text = readText(path);
+  const base = { runtime: 'codex' as const, path, notes: [] };
+  const header = new RegExp(`^\\s*\\[\\s*mcp_servers\\s*\\.\\s*(?:"${MCP_NAME}"|${MCP_NAME})\\s*\\]`, 'm');
+  if (text !== undefined && header.test(text)) return { ...base, status: 'already present', added: [] };
+  const table = `[mcp_servers.${MCP_NAME}]\ncommand = ${JSON.stringify(MCP_SERVER.command)}\nargs = [${MCP_SERVER.args.map((a) => JSON.stringify(a)).join(', ')}]\n`;
+  writeText(path, text === undefined ? table : `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\n${table}`);
+  return { ...base, status: text === undefined ? 'created' : 'updated', added: [`mcp_servers.${MCP_NAME}`] };
+}
+
+export function installCodex(root: string, command = CODEX_HOOK_COMMAND): InstallReport[] {
   const path = join(root, '.codex', 'hooks.json');
   const { value, existed } = readJsonObject(path);
   const hooks = objectAt(value, 'hooks', path);
@@ -72,13 +84,13 @@ export function installCodex(root: string, command = CODEX_HOOK_COMMAND): Instal
   if (ensureHookGroup(hooks, 'PreToolUse', CODEX_TOOL_MATCHER, entry, 'gate hook codex', path)) added.push('PreToolUse');
   if (ensureHookGroup(hooks, 'SessionStart', undefined, entry, 'gate hook codex', path)) added.push('SessionStart');
   if (added.length) writeJson(path, value);
-  return {
+  return [{
     runtime: 'codex',
     path,
     status: !existed ? 'created' : added.length ? 'updated' : 'already present',
     added,
     notes: ['Codex loads a project\'s .codex/ only when the project is trusted: trust this repository when Codex asks.'],
-  };
+  }, registerCodexMcp(root)];
 }
 
 export function checkCodex(root: string): ConfigCheck | undefined {

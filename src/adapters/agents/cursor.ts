@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { listAt, objectAt, readJsonObject, writeJson } from './settings.js';
+import { listAt, objectAt, readJsonObject, registerMcpJson, writeJson } from './settings.js';
 
 export const CURSOR_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook cursor || exit 2';
 /** Cursor's file-writing tools (preToolUse matcher). */
@@ -69,7 +69,7 @@ function has(list: unknown, marker: string, matcher?: string): boolean {
   return Array.isArray(list) && list.some((h: any) => typeof h?.command === 'string' && h.command.includes(marker) && (matcher === undefined || h.matcher === matcher));
 }
 
-export function installCursor(root: string, command = CURSOR_HOOK_COMMAND): InstallReport {
+export function installCursor(root: string, command = CURSOR_HOOK_COMMAND): InstallReport[] {
   const path = join(root, '.cursor', 'hooks.json');
   const { value, existed } = readJsonObject(path);
   if (value.version === undefined) value.version = 1;
@@ -86,13 +86,15 @@ export function installCursor(root: string, command = CURSOR_HOOK_COMMAND): Inst
     added.push('preToolUse');
   }
   if (added.length) writeJson(path, value);
-  return {
+  const mcpPath = join(root, '.cursor', 'mcp.json');
+  const mcp: InstallReport = { runtime: 'cursor', path: mcpPath, ...registerMcpJson(mcpPath), notes: [] };
+  return [{
     runtime: 'cursor',
     path,
     status: !existed ? 'created' : added.length ? 'updated' : 'already present',
     added,
     notes: ['Cursor cannot set GATE_SESSION for the agent: its messages name the conversation id to use as --owner and GATE_SESSION.'],
-  };
+  }, mcp];
 }
 
 export function checkCursor(root: string): ConfigCheck | undefined {

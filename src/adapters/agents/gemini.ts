@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { ensureHookGroup, hasHookGroup, objectAt, readJsonObject, writeJson } from './settings.js';
+import { ensureHookGroup, ensureMcpServer, hasHookGroup, objectAt, readJsonObject, writeJson } from './settings.js';
 
 export const GEMINI_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook gemini || exit 2';
 export const GEMINI_TOOL_MATCHER = 'write_file|replace|edit|run_shell_command';
@@ -62,6 +62,7 @@ export function installGemini(root: string, command = GEMINI_HOOK_COMMAND): Inst
   const added: string[] = [];
   if (ensureHookGroup(hooks, 'BeforeTool', GEMINI_TOOL_MATCHER, entry, 'gate hook gemini', path)) added.push('BeforeTool');
   if (ensureHookGroup(hooks, 'SessionStart', undefined, entry, 'gate hook gemini', path)) added.push('SessionStart');
+  if (ensureMcpServer(value, path)) added.push('mcpServers.agent-gates');
   if (added.length) writeJson(path, value);
   return {
     runtime: 'gemini',

@@ -11,7 +11,8 @@ export interface RuntimeModule {
   label: string;
   /** Undefined for a runtime without tool hooks (Aider). */
   hook?: HookAdapter;
-  install(root: string): InstallReport;
+  /** One report per file written. */
+  install(root: string): InstallReport | InstallReport[];
   check(root: string): ConfigCheck | undefined;
 }
 

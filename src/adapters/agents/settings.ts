@@ -98,3 +98,23 @@ export function hasHookGroup(settings: JsonObject, event: string, marker: string
     groups.some((g: any) => (matcher === undefined || g?.matcher === matcher) && Array.isArray(g?.hooks) && g.hooks.some((h: any) => typeof h?.command === 'string' && h.command.includes(marker)))
   );
 }
+
+/** How every runtime starts the MCP server (`gate mcp`): the project's own gate, never a download. */
+export const MCP_SERVER = { command: 'npx', args: ['--no-install', 'gate', 'mcp'] } as const;
+export const MCP_NAME = 'agent-gates';
+
+/** Add `mcpServers["agent-gates"]` to a JSON object unless present; true when added. */
+export function ensureMcpServer(value: JsonObject, path: string): boolean {
+  const servers = objectAt(value, 'mcpServers', path);
+  if (servers[MCP_NAME] !== undefined) return false;
+  servers[MCP_NAME] = { command: MCP_SERVER.command, args: [...MCP_SERVER.args] };
+  return true;
+}
+
+/** `{"mcpServers": {"agent-gates": …}}` merged into the JSON file at `path` (.mcp.json, .cursor/mcp.json). */
+export function registerMcpJson(path: string): { status: 'created' | 'updated' | 'already present'; added: string[] } {
+  const { value, existed } = readJsonObject(path);
+  if (!ensureMcpServer(value, path)) return { status: 'already present', added: [] };
+  writeJson(path, value);
+  return { status: existed ? 'updated' : 'created', added: [`mcpServers.${MCP_NAME}`] };
+}

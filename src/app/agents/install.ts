@@ -30,9 +30,11 @@ export function installAgents(root: string, runtimes: readonly RuntimeName[]): {
   const files: FileReport[] = [];
   const next: string[] = [];
   for (const rt of runtimes) {
-    const r = RUNTIME_MODULES[rt].install(root);
-    files.push({ path: relative(root, r.path), status: r.status, ...(r.added.length ? { note: `${RUNTIME_MODULES[rt].label}: added ${r.added.join(', ')}` } : {}) });
-    for (const n of r.notes) next.push(`${RUNTIME_MODULES[rt].label}: ${n}`);
+    const out = RUNTIME_MODULES[rt].install(root);
+    for (const r of Array.isArray(out) ? out : [out]) {
+      files.push({ path: relative(root, r.path), status: r.status, ...(r.added.length ? { note: `${RUNTIME_MODULES[rt].label}: added ${r.added.join(', ')}` } : {}) });
+      for (const n of r.notes) next.push(`${RUNTIME_MODULES[rt].label}: ${n}`);
+    }
   }
   return { files, next };
 }
