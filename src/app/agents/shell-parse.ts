@@ -57,13 +57,68 @@ class Lexer {
     throw new SyntaxError(msg);
   }
 
-  /** The index of the `)` closing a `$(` / `(` opened just before `from`, respecting quotes. */
+  /** The delimiter of a here-doc whose `<<` ends just before `j`, and where its word ends. */
+  private heredocDelim(j: number): { delim: string; strip: boolean; end: number } | undefined {
+    const s = this.s;
+    const strip = s[j] === '-';
+    if (strip) j++;
+    while (s[j] === ' ' || s[j] === '\t') j++;
+    let delim = '';
+    while (j < s.length && !/[\s;&|<>()]/.test(s[j]!)) {
+      const c = s[j]!;
+      if (c === "'" || c === '"') {
+        const k = s.indexOf(c, j + 1);
+        if (k < 0) return undefined;
+        delim += s.slice(j + 1, k);
+        j = k + 1;
+      } else if (c === '\\') {
+        delim += s[j + 1] ?? '';
+        j += 2;
+      } else {
+        delim += c;
+        j++;
+      }
+    }
+    return delim ? { delim, strip, end: j } : undefined;
+  }
+
+  /** Skip here-doc bodies starting at `i` (just past a newline); returns the index after them. */
+  private skipBodies(i: number, docs: Array<{ delim: string; strip: boolean }>): number {
+    const s = this.s;
+    for (const d of docs) {
+      for (;;) {
+        if (i >= s.length) return s.length;
+        let end = s.indexOf('\n', i);
+        if (end < 0) end = s.length;
+        const line = s.slice(i, end);
+        i = Math.min(end + 1, s.length);
+        if ((d.strip ? line.replace(/^\t+/, '') : line) === d.delim) break;
+      }
+    }
+    return i;
+  }
+
+  /** The index of the `)` closing a `$(` / `(` opened just before `from`, respecting quotes and here-docs. */
   private matchParen(from: number): number {
     const s = this.s;
     let depth = 1;
     let i = from;
+    let docs: Array<{ delim: string; strip: boolean }> = [];
     while (i < s.length) {
       const c = s[i]!;
+      if (c === '\n' && docs.length) {
+        i = this.skipBodies(i + 1, docs);
+        docs = [];
+        continue;
+      }
+      if (c === '<' && s[i + 1] === '<' && s[i + 2] !== '<') {
+        const h = this.heredocDelim(i + 2);
+        if (h) {
+          docs.push({ delim: h.delim, strip: h.strip });
+          i = h.end;
+          continue;
+        }
+      }
       if (c === '\\') {
         i += 2;
         continue;

@@ -61,6 +61,10 @@ const TABLE: Array<[string, string | null]> = [
   ["env -S 'git commit -n -m x'", 'no-verify'],
   ['xargs -n 1 git commit --no-verify', 'no-verify'],
   ['git status | cat', null],
+  // the commit-message here-doc agents write (apostrophes and parentheses in the body)
+  ["git commit -m \"$(cat <<'EOF'\nFix the parser (it didn't close quotes)\n\nCo-Authored-By: A <a@b>\nEOF\n)\"", null],
+  ["git commit -m \"$(cat <<'EOF'\nwip\nEOF\n)\" --no-verify", 'no-verify'],
+  ["gh pr create --body \"$(cat <<'EOF'\n## Summary\n- don't (x)\nEOF\n)\"", null],
   // husky off
   ['HUSKY=0 git commit -m x', 'husky-off'],
   ['export HUSKY=0', 'husky-off'],
