@@ -325,6 +325,12 @@ function gitRule(a: string[], env: GuardEnv, add: Add): void {
     }
   }
   if (sub === 'config') configRule(rest, add);
+  if (sub === 'checkout' || sub === 'restore') {
+    // `git checkout -- progress.md` / `git restore progress.md` rewrite the file in the work tree
+    const dd = rest.indexOf('--');
+    const files = dd >= 0 ? rest.slice(dd + 1) : sub === 'restore' ? operands(rest.map((text) => ({ text, dynamic: false })), new Set(['-s', '--source'])).map((w) => w.text) : [];
+    for (const f of files) pathRule({ text: f, dynamic: false }, 'write', `\`git ${sub}\``, env, add);
+  }
 }
 
 function configRule(rest: string[], add: Add): void {
@@ -466,7 +472,9 @@ function fileRule(name: string, args: Word[], env: GuardEnv, add: Add): void {
         if (w.text.startsWith('-') || w.text === '(' || w.text === '!') break;
         starts.push(w);
       }
-      return del(starts.length ? starts : [{ text: '.', dynamic: false }], '`find -delete/-exec`');
+      // only what find starts in: `find . -name '*.tmp' -delete` filters, it does not remove `.`
+      for (const w of starts.length ? starts : [{ text: '.', dynamic: false }]) pathRule(w, 'delete', '`find -delete/-exec`', env, add, false);
+      return;
     }
     default:
       return;
@@ -474,7 +482,7 @@ function fileRule(name: string, args: Word[], env: GuardEnv, add: Add): void {
 }
 
 /** Judge one path the command writes (`write`) or deletes/moves (`delete`: also its ancestors). */
-function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv, add: Add): void {
+function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv, add: Add, ancestors = kind === 'delete'): void {
   const raw = expandHome(w.text, env);
   if (raw === '' || /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(raw) || /^&?\d+$|^-$/.test(raw)) return;
   if (w.dynamic) {
@@ -492,7 +500,7 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
   /** A deletion or move of an ancestor takes the zone with it (`rm -rf .git`). */
   const covers = (zone: string) => {
     const r = relative(abs, zone);
-    return kind === 'delete' && r !== '' && !r.startsWith('..') && !isAbsolute(r);
+    return ancestors && r !== '' && !r.startsWith('..') && !isAbsolute(r);
   };
   const hit = (zone: string) => inside(zone) || covers(zone);
   const segs = abs.split('/');
