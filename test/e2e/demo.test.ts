@@ -91,7 +91,7 @@ describe('npm run demo', () => {
     expect(step(S, /range so far passes/).code).toBe(0);
     const caught = step(S, /names the commit/);
     expect(caught.code).toBe(1);
-    expect(caught.stdout + caught.stderr).toContain('C_UNAPPROVED');
+    expect(`${caught.stdout}${caught.stderr}`).toContain('C_UNAPPROVED');
   });
 
   it('gate review names the bypass, in text and in the HTML page it wrote', () => {
