@@ -20,7 +20,7 @@ import { Git } from './git.js';
 import { writeFileAtomic } from './files.js';
 import { packageRoot, readTemplate } from './package-files.js';
 
-export const HOOKS = ['pre-commit', 'post-commit'] as const;
+export const HOOKS = ['pre-commit', 'post-commit', 'post-rewrite', 'pre-push'] as const;
 export type InstalledHook = (typeof HOOKS)[number];
 export const HUSKY_DIR = '.husky';
 

@@ -11,3 +11,12 @@ export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
   () => import('../leases/hook.js').then((m) => m.gateA),
   () => import('../adr/hook.js').then((m) => m.adrGate),
 ];
+
+/**
+ * Git hooks that are not gates: they carry approvals with the commits (ADR 0015) and never block
+ * git. Installers write a script for each that calls `gate check --hook <name> "$@"`.
+ */
+export const TRAVEL_HOOK_RUNNERS = {
+  'post-rewrite': () => import('./travel.js').then((m) => m.runPostRewrite),
+  'pre-push': () => import('./travel.js').then((m) => m.runPrePush),
+} as const;
