@@ -1,6 +1,6 @@
 /**
  * Making approval notes (refs/notes/agent-gates) travel with ordinary git commands in every clone
- * (ADR 0015): git config is not cloned, so the hooks a project's install step activates set it up
+ * (ADR 0018): git config is not cloned, so the hooks a project's install step activates set it up
  * here, idempotently, the first time they run in a clone.
  *
  *  - `notes.rewriteRef` includes refs/notes/agent-gates: amend and rebase copy the notes;

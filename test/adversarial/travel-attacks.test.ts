@@ -107,7 +107,7 @@ beforeAll(() => {
   h.setRef('refs/heads/main', m.m1);
   const branch = (name: string, tip: string) => h.setRef(`refs/heads/${name}`, tip);
   /** What a hosting squash button makes: the branch tip's tree on main, one commit, no note. */
-  const squash = (name: string, tip: string) => branch(name, h.commitWithTree([m.m1], tip, `squash ${name}`));
+  const squash = (name: string, tip: string) => branch(name, h.commitWithTree([m.m1!], tip, `squash ${name}`));
 
   // honest: two approved steps A → B → C, squashed, rebased (main moved on elsewhere), merged
   m.w1 = h.commit([m.m0], { 'rules/a.yaml': 'B\n' }, { message: 'w1' });
@@ -172,7 +172,7 @@ beforeAll(() => {
   branch('pr-fork', m.f1);
   // a forged fork note: the agent's hand-written record for another change, unsigned
   m.f2 = h.commit([m.m1], { 'tools/policy/x.json': '{"allow": ["*"]}\n' }, { message: 'f2' });
-  const forged = noteV2({ tier: 'CONFIRM', changes: h.changes(m.f2), tree: h.tree(m.f2), root: m.m0 });
+  const forged = noteV2({ tier: 'CONFIRM', changes: h.changes(m.f2), tree: h.tree(m.f2), root: m.m0! });
   branch('pr-fork-forged', m.f2);
 
   const origin = join(makeTempDir('gate-travel-origin-'), 'origin.git');

@@ -9,7 +9,7 @@ import { openContext } from '../../src/app/context.js';
 import { runDoctor, type DoctorReport } from '../../src/app/setup/doctor.js';
 import { installHooks, runInit, type InitReport } from '../../src/app/setup/init.js';
 import { GateError } from '../../src/kernel/errors.js';
-import { makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
+import { makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];
 const repo = () => {
@@ -44,6 +44,13 @@ function withHusky(r: TempRepo): void {
   r.write('.gitignore', 'node_modules/');
 }
 
+/** gate "installed" in the repository (node_modules/.bin/gate), so the hooks and doctor find it. */
+function withGate(r: TempRepo): void {
+  mkdirSync(join(r.dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(join(PKG_ROOT, 'bin', 'gate.js'), join(r.dir, 'node_modules', '.bin', 'gate'));
+  r.write('.gitignore', 'node_modules/\n');
+}
+
 describe('gate init without package.json or husky', () => {
   it('scaffolds every file, activates executable hooks directly, configures notes, marks and records', async () => {
     const r = repo();
@@ -55,6 +62,9 @@ describe('gate init without package.json or husky', () => {
       'rules/gate-locks.md': 'created',
       'rules/gate-review.md': 'created',
       '.husky/pre-commit': 'created',
+      '.husky/pre-merge-commit': 'created',
+      '.husky/post-rewrite': 'created',
+      '.husky/pre-push': 'created',
       '.husky/post-commit': 'created',
     });
     expect(rep.hooks.mode).toBe('direct');
@@ -92,28 +102,37 @@ describe('gate init without package.json or husky', () => {
     expect(r.read('.gitignore')).toMatch(/^dist\/\n\*\.log\n# agent-gates.*\n\.agents\/gate-b\/\n$/);
   });
 
-  it('never overwrites a user hook without --force, says how, and doctor flags it', async () => {
+  it('never overwrites a user hook without --force: adds one line running .agents/hooks/<hook> to it; doctor is healthy', async () => {
     const r = repo();
+    withGate(r);
     r.write('.husky/pre-commit', 'npm test\n');
     const rep = await init(r);
     const pre = rep.files.find((f) => f.path === '.husky/pre-commit')!;
-    expect(pre.status).toBe('skipped');
-    expect(pre.fix).toContain('gate init --force');
-    expect(r.read('.husky/pre-commit')).toBe('npm test\n');
-    const d = await doctor(r.dir);
-    const hooks = problems(d).find((c) => c.id === 'hooks');
-    expect(hooks?.details?.join('\n')).toContain('does not run `gate check --hook pre-commit`');
+    expect(pre.status).toBe('updated');
+    expect(r.read('.husky/pre-commit')).toMatch(/^npm test\nsh \.agents\/hooks\/pre-commit \|\| exit 1 {3}# agent-gates \(gate init\)/);
+    expect(statusOf(rep)['.agents/hooks/pre-commit']).toBe('created');
+    expect(isExec(join(r.dir, '.agents/hooks/pre-commit'))).toBe(true);
+    expect(problems(await doctor(r.dir))).toEqual([]);
+    expect(statusOf(await init(r))['.husky/pre-commit']).toBe('already present');
     const forced = await init(r, { force: true });
     expect(statusOf(forced)['.husky/pre-commit']).toBe('overwritten');
     expect(r.read('.husky/pre-commit')).toContain('check --hook pre-commit');
   });
 
-  it('refuses to take over another tool\'s core.hooksPath without --force', async () => {
+  it('chains into another tool\'s core.hooksPath; takes it over for .husky only with --force', async () => {
     const r = repo();
+    withGate(r);
     r.gitOk('config', 'core.hooksPath', 'tools/hooks');
-    await expect(init(r)).rejects.toThrow(GateError);
-    await expect(init(r)).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
-    await init(r, { force: true });
+    r.write('tools/hooks/pre-commit', '#!/bin/sh\necho own\n');
+    const rep = await init(r);
+    expect(rep.hooks.manager).toBe('git');
+    expect(r.gitOk('config', 'core.hooksPath')).toBe('tools/hooks');
+    expect(r.read('tools/hooks/pre-commit.agent-gates-chained')).toBe('#!/bin/sh\necho own\n');
+    expect(r.read('tools/hooks/pre-commit')).toContain('sh .agents/hooks/pre-commit');
+    expect(problems(await doctor(r.dir))).toEqual([]);
+    await expect(init(r, { hooks: 'husky' })).rejects.toThrow(GateError);
+    await expect(init(r, { hooks: 'husky' })).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
+    await init(r, { hooks: 'direct', force: true });
     expect(r.gitOk('config', 'core.hooksPath')).toBe('.husky');
   });
 });
@@ -201,5 +220,82 @@ describe('gate doctor', () => {
     const d = await doctor(r.dir);
     expect(d.checks.find((c) => c.id === 'config')).toMatchObject({ status: 'problem' });
     expect(d.checks.find((c) => c.id === 'config')?.fix).toContain('gate init');
+  });
+});
+
+describe('husky project with its own pre-commit and lint-staged: init and doctor agree, and doctor\'s fix is init\'s', () => {
+  /** husky installed, lint-staged configured and "installed" (a stub binary: these tests never commit). */
+  function huskyWithLintStaged(r: TempRepo, preCommit: string): void {
+    withHusky(r);
+    r.write('package.json', '{\n  "name": "c",\n  "devDependencies": { "husky": "^9" },\n  "lint-staged": { "*.txt": "echo" }\n}\n');
+    writeFileSync(join(r.dir, 'node_modules/.bin/lint-staged'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    r.write('.husky/pre-commit', preCommit);
+  }
+  /** The fixes doctor prints for hook problems (the init and notes checks have their own). */
+  const fixOf = (d: DoctorReport) => [...new Set(d.checks.filter((c) => c.status !== 'ok' && /^(hooks|lint-staged)/.test(c.id)).map((c) => c.fix))];
+
+  it('before init: ✖ "does not run gate" and no ✔ for lint-staged; one fix (gate init --hooks husky); after it: healthy, lint-staged once', async () => {
+    const r = repo();
+    huskyWithLintStaged(r, 'npx lint-staged\n');
+    expect(run(join(r.dir, 'node_modules', '.bin', 'husky'), [], { cwd: r.dir, env: r.env }).code).toBe(0);
+    const before = await doctor(r.dir);
+    expect(problems(before).find((c) => c.id === 'hooks')?.details?.join('\n')).toMatch(/pre-commit does not run `gate check --hook pre-commit`/);
+    expect(before.checks.find((c) => c.id === 'lint-staged')?.status).not.toBe('ok');
+    expect(fixOf(before)).toEqual(['gate init --hooks husky']);
+    await init(r, { hooks: 'husky' });
+    expect(r.read('.husky/pre-commit')).toMatch(/^npx lint-staged\nsh \.agents\/hooks\/pre-commit --after-lint-staged \|\| exit 1 /);
+    const after = await doctor(r.dir);
+    expect(problems(after)).toEqual([]);
+    expect(after.checks.find((c) => c.id === 'lint-staged')).toMatchObject({ status: 'ok', message: expect.stringMatching(/once, before gate/) });
+  });
+
+  it('lint-staged twice (the project\'s line merged into the agent-gates script): a problem; the fix removes the second run', async () => {
+    const r = repo();
+    const tpl = readFileSync(join(PKG_ROOT, 'templates', 'hooks', 'pre-commit'), 'utf8');
+    huskyWithLintStaged(r, `${tpl.split('\n')[0]}\nnpx lint-staged\n${tpl.split('\n').slice(1).join('\n')}`);
+    await init(r, { hooks: 'husky' }); // the rest of the scaffold (this run already repairs it)
+    r.write('.husky/pre-commit', `${tpl.split('\n')[0]}\nnpx lint-staged\n${tpl.split('\n').slice(1).join('\n')}`);
+    const d = await doctor(r.dir);
+    const ls = problems(d).find((c) => c.id === 'lint-staged');
+    expect(ls?.message).toMatch(/runs 2 times per commit/);
+    expect(fixOf(d)).toEqual(['gate init --hooks husky']);
+    const rep = await init(r, { hooks: 'husky' });
+    expect(rep.files.find((f) => f.path === '.husky/pre-commit')?.note).toMatch(/lint-staged ran twice/);
+    expect(r.read('.husky/pre-commit')).toMatch(/^# npx lint-staged {3}# agent-gates \(gate init\)/m);
+    expect(problems(await doctor(r.dir))).toEqual([]);
+  });
+});
+
+describe('gate uninstall', () => {
+  it('removes the hooks and the config init set, keeps .agents/ and the ledger; --purge removes those too', async () => {
+    const { runUninstall } = await import('../../src/app/setup/uninstall.js');
+    const r = repo();
+    r.write('.gitignore', 'dist/\n');
+    await init(r);
+    const u = await runUninstall(openContext(r.dir));
+    expect(Object.fromEntries(u.files.map((f) => [f.path, f.status]))).toEqual({ '.husky/pre-commit': 'removed', '.husky/post-commit': 'removed', '.husky/pre-merge-commit': 'removed', '.husky/post-rewrite': 'removed', '.husky/pre-push': 'removed' });
+    expect(r.git('config', 'core.hooksPath').code).toBe(1);
+    expect(r.git('config', 'notes.rewriteRef').code).toBe(1);
+    expect(existsSync(join(r.dir, '.agents/gates.yaml'))).toBe(true);
+    expect(readFileSync(join(r.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8')).toMatch(/"event":"uninstall"/);
+    expect(u.next.join('\n')).toContain('gate uninstall --purge');
+    const p = await runUninstall(openContext(r.dir), { purge: true });
+    expect(p.purged).toBe(true);
+    expect(existsSync(join(r.dir, '.agents'))).toBe(false);
+    expect(existsSync(join(r.dir, 'rules'))).toBe(false);
+    expect(existsSync(join(r.commonDir(), 'agent-gates'))).toBe(false);
+    expect(r.read('.gitignore')).toBe('dist/\n');
+  });
+
+  it('keeps a hook a person changed, and takes only its own line out of the project\'s hook', async () => {
+    const { runUninstall } = await import('../../src/app/setup/uninstall.js');
+    const r = repo();
+    r.write('.husky/pre-commit', 'npm test\n');
+    await init(r);
+    r.write('.husky/post-commit', `${r.read('.husky/post-commit')}echo mine\n`);
+    const u = await runUninstall(openContext(r.dir));
+    expect(r.read('.husky/pre-commit')).toBe('npm test\n');
+    expect(u.files.find((f) => f.path === '.husky/post-commit')).toMatchObject({ status: 'skipped' });
+    expect(existsSync(join(r.dir, '.agents/hooks'))).toBe(false);
   });
 });

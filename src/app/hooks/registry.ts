@@ -4,6 +4,14 @@
  */
 import type { HookGate } from './types.js';
 
+/**
+ * The git hooks gate installs, each running templates/hooks/<name> (`gate init` puts them in the
+ * project's hook manager; `gate doctor` checks them; `gate uninstall` removes them). A clean
+ * `git merge` runs pre-merge-commit instead of pre-commit. post-rewrite and pre-push carry approval
+ * notes (TRAVEL_HOOK_RUNNERS, ADR 0018). Add a hook here and ship its template.
+ */
+export const GIT_HOOKS: readonly string[] = ['pre-commit', 'post-commit', 'pre-merge-commit', 'post-rewrite', 'pre-push'];
+
 export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
   () => import('../approvals/sidecar-guard-hook.js').then((m) => m.sidecarGuard),
   () => import('../approvals/hook.js').then((m) => m.gateB),
@@ -13,8 +21,8 @@ export const HOOK_GATES: ReadonlyArray<() => Promise<HookGate>> = [
 ];
 
 /**
- * Git hooks that are not gates: they carry approvals with the commits (ADR 0015) and never block
- * git. Installers write a script for each that calls `gate check --hook <name> "$@"`.
+ * Git hooks that are not gates: they carry approvals with the commits (ADR 0018) and never block
+ * git. Their scripts (templates/hooks/post-rewrite, pre-push) call `gate check --hook <name> "$@"`.
  */
 export const TRAVEL_HOOK_RUNNERS = {
   'post-rewrite': () => import('./travel.js').then((m) => m.runPostRewrite),

@@ -72,7 +72,8 @@ function removeReceipt(ctx: Ctx): void {
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const { config } = await ctx.config();
   const gates = await loadGates();
-  if (hook === 'pre-commit') {
+  if (hook === 'pre-commit' || hook === 'pre-merge-commit') {
+    // a clean merge's commit runs pre-merge-commit, not pre-commit: the same gates on its index
     // a fresh clone's first commit: make its config carry approvals (a stat on every later commit)
     ensureCloneConfigOnce(ctx.git, ctx.stateDir);
     const tree = ctx.git.writeTree();
@@ -85,7 +86,8 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const blocked = blocks(findings);
     // The receipt (ADR 0009): lets the post-commit hook skip node for this commit. Written only
     // when the commit may go ahead and every gate's post-commit is known; otherwise any stale one goes.
-    const rec = blocked.length === 0 ? await deferredRecord(ctx, gates, staged) : undefined;
+    // (a merge commit has two parents and no post-commit hook: never a receipt for it)
+    const rec = blocked.length === 0 && hook === 'pre-commit' ? await deferredRecord(ctx, gates, staged) : undefined;
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
       mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * The git hooks that make approvals travel (ADR 0015): `gate check --hook post-rewrite <amend|rebase>`
+ * The git hooks that make approvals travel (ADR 0018): `gate check --hook post-rewrite <amend|rebase>`
  * and `gate check --hook pre-push <remote> [<url>]`. Neither is a gate: they never block git (a
  * failure is a warning with the fix), since the verdict that counts is `gate check --range` in CI,
  * which finds an approval by the change it names in any note it fetched. Both first make sure the

@@ -10,18 +10,32 @@ import { NOTES_REF } from '../../adapters/git.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { VERSION } from '../../kernel/version.js';
 import type { Ctx } from '../context.js';
-import { huskyInfo, installHooks, lintStagedInfo, readPackageJson, type FileReport, type InstallHooksReport } from '../../adapters/hook-managers.js';
+import { HOOK_MANAGERS, huskyInfo, installGateHooks, lintStagedInfo, readPackageJson, type FileReport, type HookManager, type InstallHooksReport, type InstallOptions } from '../../adapters/hook-managers.js';
+import { GIT_HOOKS } from '../hooks/registry.js';
 import { packageRoot, readTemplate } from '../../adapters/package-files.js';
 import { SIDECAR_IGNORE } from '../../kernel/paths.js';
+import { ignoreBlock } from '../../adapters/scaffold-files.js';
 import { installClaudeHook } from '../leases/claude-hook.js';
 
-export { installHooks } from '../../adapters/hook-managers.js';
+/** Make gate's git hooks (GIT_HOOKS) run in one worktree, in the idiom of the hook manager in use. */
+export function installHooks(worktreeRoot: string, opts: InstallOptions = {}): InstallHooksReport {
+  return installGateHooks(worktreeRoot, GIT_HOOKS, opts);
+}
+
+/** `--hooks <manager>`: checked here so a typo is a usage error, not a detection. */
+export function parseManager(name: string | undefined): HookManager | undefined {
+  if (name === undefined) return undefined;
+  if ((HOOK_MANAGERS as readonly string[]).includes(name)) return name as HookManager;
+  throw new GateError('USAGE', `--hooks takes ${HOOK_MANAGERS.join(', ')}, not "${name}".`, { fix: 'gate init --hooks lefthook   (or leave it out: gate init detects the manager in use)' });
+}
 
 export interface InitOptions {
   force?: boolean;
   /** Only make the hooks active (in `worktree`, default: the current one). */
   hooksOnly?: boolean;
   worktree?: string;
+  /** The hook manager to install into (default: the one detected; see `gate doctor`). */
+  hooks?: string;
   /** Also write a CI workflow that runs the range check without running the head's code. */
   ci?: string;
   /** Also install an agent runtime's hooks (`claude`: .claude/settings.json). */
@@ -88,9 +102,11 @@ function resolveWorktree(ctx: Ctx, path: string): string {
 
 export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitReport | { hooks: InstallHooksReport; hooksOnly: true }> {
   const force = Boolean(opts.force);
+  const manager = parseManager(opts.hooks);
+  const hookOpts: InstallOptions = { force, ...(manager ? { manager } : {}) };
   if (opts.hooksOnly) {
     const wt = opts.worktree ? resolveWorktree(ctx, opts.worktree) : ctx.paths.root;
-    return { hooks: installHooks(wt, { force }), hooksOnly: true };
+    return { hooks: installHooks(wt, hookOpts), hooksOnly: true };
   }
   if (opts.worktree) throw new GateError('USAGE', '--worktree only applies with --hooks-only.', { fix: 'gate init --hooks-only --worktree <path>' });
   const ci = opts.ci === undefined ? undefined : CI_TARGETS[opts.ci];
@@ -121,10 +137,11 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   // 4. hooks (+ husky), and package.json's prepare script
   const husky = huskyInfo(root, ctx.paths.commonDir);
   const pkg = readPackageJson(root);
-  if (pkg && (husky.bin || husky.declared)) files.push(ensurePrepare(root, pkg));
-  const hooks = installHooks(root, { force });
+  const hooks = installHooks(root, hookOpts);
+  if (pkg && hooks.manager === 'husky' && (husky.bin || husky.declared)) files.push(ensurePrepare(root, pkg));
   files.push(...hooks.files);
-  if (husky.declared && !husky.bin) next.push('husky is in package.json but not installed: run `npm install` (its prepare script then takes over the hooks)');
+  next.push(...hooks.next);
+  if (hooks.manager === 'husky' && husky.declared && !husky.bin) next.push('husky is in package.json but not installed: run `npm install` (its prepare script then takes over the hooks)');
 
   // 4b. the CI workflow (never runs the head's code before the verdict; templates/ci/)
   if (ci) {
@@ -174,8 +191,8 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
         'gate explain --intent "Install agent-gates: gate config, agent rules and hooks" ' +
         '--alternative "hooks without approvals (husky + lint-staged alone)" ' +
         '--blast-radius "every commit in this repository runs the gates" ' +
-        '--reversibility "easy: remove the files and unset core.hooksPath" ' +
-        '--rollback "git revert the commit; git config --unset core.hooksPath"',
+        '--reversibility "easy: gate uninstall removes the hooks" ' +
+        '--rollback "git revert the commit; gate uninstall"',
     );
     next.push('approve it, as a person at a terminal (two steps: intent, then the diff): gate approve');
     next.push('commit: git commit -m "chore: add agent-gates"');
@@ -203,7 +220,7 @@ function ensureIgnored(ctx: Ctx, root: string): FileReport {
   if (ctx.git.isIgnored(`${SIDECAR_IGNORE}explain-0.yaml`)) return { path: '.gitignore', status: 'already present', note: `${SIDECAR_IGNORE} is ignored` };
   const p = join(root, '.gitignore');
   const cur = existsSync(p) ? readFileSync(p, 'utf8') : undefined;
-  const add = `# agent-gates: explain sidecars describe a tree and are never committed\n${SIDECAR_IGNORE}\n`;
+  const add = ignoreBlock(SIDECAR_IGNORE);
   if (cur === undefined) {
     writeFileAtomic(p, add);
     return { path: '.gitignore', status: 'created' };

@@ -11,7 +11,7 @@ export const checkCommands: CommandGroup = {
         'Run every gate registered for a git hook on the facts git gives it (the final index for pre-commit).\nHooks call this; it reports every problem at once and exits 1 when any gate blocks.',
       )
       .argument('[hook-args...]', "with --hook post-rewrite or pre-push: the arguments git passes the hook (its stdin is read too)")
-      .addOption(new Option('--hook <name>', 'the git hook that is running').choices(['pre-commit', 'post-commit', 'post-rewrite', 'pre-push']))
+      .addOption(new Option('--hook <name>', 'the git hook that is running').choices(['pre-commit', 'post-commit', 'pre-merge-commit', 'post-rewrite', 'pre-push']))
       .addOption(new Option('--range <base..head>', 'check every commit in a range against its approval notes (CI)'))
       .addOption(
         new Option('--lint-staged <path>', 'with --hook pre-commit: run lint-staged (its binary at <path>) in this process first, then the gates on the final index'),

@@ -13,6 +13,7 @@ import { taskCommands } from './task.js';
 import { hookCommands } from './hook.js';
 import { initCommands } from './init.js';
 import { doctorCommands } from './doctor.js';
+import { uninstallCommands } from './uninstall.js';
 import { adrCommands } from './adr.js';
 import { statusCommand } from './status.js';
 import { explainCommand } from './explain.js';
@@ -20,4 +21,4 @@ import { approveCommand } from './approve.js';
 import { rejectCommand } from './reject.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];

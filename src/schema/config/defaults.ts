@@ -90,6 +90,13 @@ export function defaultConfig(): GatesConfig {
         [
           '.agents/gates.yaml',
           '.husky/**',
+          // the hook scripts and hook-manager configs that run the gates (gate init --hooks <manager>)
+          '.agents/hooks/**',
+          'lefthook.yml',
+          '.lefthook.yml',
+          'lefthook.yaml',
+          '.lefthook.yaml',
+          '.pre-commit-config.yaml',
           'rules/gate-*.md',
           '.agents/allowed_signers',
           '.claude/settings*.json',
