@@ -53,7 +53,9 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   const initialised = (): boolean => {
     if (existsSync(join(stateDir, 'initialised'))) return true;
     const hook = join(paths.root, '.husky', 'pre-commit');
-    return existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check');
+    if (existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check')) return true;
+    // a clone of a project whose hook manager runs the committed .agents/hooks/ scripts (lefthook, pre-commit, ...)
+    return existsSync(join(paths.root, '.agents', 'hooks', 'pre-commit'));
   };
   return {
     git,

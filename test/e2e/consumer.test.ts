@@ -234,7 +234,7 @@ describe('worktrees and broken hooks', () => {
     p = problemsOf();
     expect(p.code).toBe(1);
     expect(p.text).toContain('does not run `gate check --hook pre-commit`');
-    expect(p.text).toContain('fix: gate init --hooks husky');
+    expect(p.text).toContain('gate init --hooks husky');
 
     c.write('.husky/pre-commit', './node_modules/.bin/gate check --hook pre-commit\n./node_modules/.bin/lint-staged\n');
     p = problemsOf();

@@ -9,6 +9,8 @@ import { openContext } from '../../src/app/context.js';
 import { runDoctor, type DoctorReport } from '../../src/app/setup/doctor.js';
 import { installHooks, runInit, type InitReport } from '../../src/app/setup/init.js';
 import { GateError } from '../../src/kernel/errors.js';
+import { gateEntry, runsGateEntry, runsLintStaged } from '../../src/adapters/hook-manager-configs.js';
+import { insertGateLine, repairDoubleLintStaged } from '../../src/adapters/hook-managers.js';
 import { makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];
@@ -130,6 +132,9 @@ describe('gate init without package.json or husky', () => {
     expect(r.read('tools/hooks/pre-commit.agent-gates-chained')).toBe('#!/bin/sh\necho own\n');
     expect(r.read('tools/hooks/pre-commit')).toContain('sh .agents/hooks/pre-commit');
     expect(problems(await doctor(r.dir))).toEqual([]);
+    // a teammate's clone has no state directory: the committed .agents/hooks/ says gate is set up
+    rmSync(join(r.commonDir(), 'agent-gates', 'initialised'));
+    expect((await doctor(r.dir)).checks.find((c) => c.id === 'init')?.status).toBe('ok');
     await expect(init(r, { hooks: 'husky' })).rejects.toThrow(GateError);
     await expect(init(r, { hooks: 'husky' })).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
     await init(r, { hooks: 'direct', force: true });
@@ -297,5 +302,56 @@ describe('gate uninstall', () => {
     expect(r.read('.husky/pre-commit')).toBe('npm test\n');
     expect(u.files.find((f) => f.path === '.husky/post-commit')).toMatchObject({ status: 'skipped' });
     expect(existsSync(join(r.dir, '.agents/hooks'))).toBe(false);
+  });
+});
+
+describe('the text rules behind the idioms', () => {
+  it.each([
+    ['npx lint-staged', true],
+    ['npx --no-install lint-staged', true],
+    ['pnpm exec lint-staged', true],
+    ['yarn lint-staged', true],
+    ['./node_modules/.bin/lint-staged && sh .agents/hooks/pre-commit', true],
+    ['lint-staged --concurrent false', true],
+    ['echo "lint-staged is configured"', false],
+    ['ag_ls=$(agent_gates_bin lint-staged) || {', false],
+    ['"$ag_gate" check --hook pre-commit ${ag_ls:+--lint-staged "$ag_ls"}', false],
+    ['npm test', false],
+  ])('runsLintStaged(%j) is %s', (cmd, want) => {
+    expect(runsLintStaged(cmd)).toBe(want);
+  });
+
+  it.each([
+    ['sh .agents/hooks/pre-commit', 'pre-commit', true],
+    ['sh .agents/hooks/pre-commit --after-lint-staged', 'pre-commit', true],
+    ['x && sh ./.agents/hooks/pre-commit "$@"', 'pre-commit', true],
+    ['sh .agents/hooks/pre-commit-extra', 'pre-commit', false],
+    ['sh .agents/hooks/pre-merge-commit', 'pre-commit', false],
+    ['./node_modules/.bin/gate check --hook pre-merge-commit', 'pre-merge-commit', true],
+  ])('runsGateEntry(%j, %s) is %s', (cmd, hook, want) => {
+    expect(runsGateEntry(cmd, hook)).toBe(want);
+  });
+
+  it('the entry passes arguments only for hooks git gives arguments to, and the lint-staged flag only to pre-commit', () => {
+    expect(gateEntry('pre-commit', { afterLintStaged: true, args: '"$@"' })).toBe('sh .agents/hooks/pre-commit --after-lint-staged');
+    expect(gateEntry('post-commit', { afterLintStaged: true, args: '"$@"' })).toBe('sh .agents/hooks/post-commit');
+    expect(gateEntry('pre-push', { args: '{0}' })).toBe('sh .agents/hooks/pre-push {0}');
+  });
+
+  it('insertGateLine: after the last lint-staged line, else before a final exit; never changes a line', () => {
+    expect(insertGateLine('#!/bin/sh\nnpx lint-staged\nnpm test\n', 'pre-commit').split('\n').slice(0, 4)).toEqual([
+      '#!/bin/sh',
+      'npx lint-staged',
+      expect.stringMatching(/^sh \.agents\/hooks\/pre-commit --after-lint-staged \|\| exit 1 {3}# agent-gates \(gate init\)/),
+      'npm test',
+    ]);
+    expect(insertGateLine('npm test\nexit 0\n', 'pre-commit')).toMatch(/^npm test\nsh \.agents\/hooks\/pre-commit \|\| exit 1 .*\nexit 0\n$/);
+    expect(insertGateLine('echo hi\n', 'pre-push')).toMatch(/^echo hi\nsh \.agents\/hooks\/pre-push "\$@" \|\| exit 1 /);
+  });
+
+  it('repairDoubleLintStaged: flags our line, or comments out the project\'s line next to the merged template; else unchanged', () => {
+    expect(repairDoubleLintStaged('npx lint-staged\nsh .agents/hooks/pre-commit || exit 1\n')).toBe('npx lint-staged\nsh .agents/hooks/pre-commit --after-lint-staged || exit 1\n');
+    expect(repairDoubleLintStaged('npx lint-staged\nagent_gates_uses_lint_staged() {\n')).toMatch(/^# npx lint-staged {3}# agent-gates \(gate init\)/);
+    expect(repairDoubleLintStaged('npm test\nsh .agents/hooks/pre-commit\n')).toBe('npm test\nsh .agents/hooks/pre-commit\n');
   });
 });
