@@ -16,4 +16,6 @@ export const EARLIER_HOOK_VERSIONS: Readonly<Record<string, readonly string[]>> 
   'post-commit': [
     '37f9ecc59b0dc85cf28a1021ef1f664af57c96ad1f0efa21c4ffe9751d6ede5a', // f728add: node on every commit
   ],
+  'post-rewrite': [],
+  'pre-push': [],
 };

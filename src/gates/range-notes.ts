@@ -234,7 +234,11 @@ function readDocument(v: unknown, commit: string, deps: NoteDeps): NoteRead | st
   if (problems.length === 0) approvals.push({ source: commit, kind: 'unsigned', tier: sc.tier, transitions: recorded });
   else warnings.push(`its unsigned approval does not count (${problems.join('; ')})`);
 
-  // signed: the payloads decide everything
+  // signed: the payloads decide everything; a record the person rejected approves nothing
+  if (sc.rejections > 0) {
+    if (sc.approvals.some((a) => a.method === 'ssh-signature')) warnings.push('its signed approvals do not count: the sidecar records a rejection');
+    return { approvals, warnings };
+  }
   const groups = new Map<string, { tier: Tier; files: PayloadFile[]; root: string | null; steps: Array<SignedStep & { payloadTier: Tier }> }>();
   sc.approvals.forEach((a, i) => {
     if (a.method !== 'ssh-signature' || a.signature === undefined) return;

@@ -125,6 +125,12 @@ export interface RangeInput {
   now: number;
   lookups: RangeLookups;
   /**
+   * Approvals from notes on commits outside the range (the pre-squash commits of a branch, the
+   * original of a rebased or cherry-picked commit, a fork's notes). Positive evidence like any
+   * other: they count only where they name exactly the change a commit of the range makes.
+   */
+  otherApprovals?: readonly Approval[];
+  /**
    * The head's tree against merge-base(base, head): every governed path it changes must hold the
    * base's (or merge-base's) version or one reached from it by covered transitions in the range
    * (so a merge whose first parent is an old commit cannot roll the base back unseen).
@@ -167,8 +173,12 @@ export interface CommitVerdict {
   tier: Tier;
   /** Governed paths this commit changes against its first parent. */
   gated: number;
-  /** How its governed changes were covered ('note': approvals on this commit; 'range': some from other notes; 'merge': taken from another parent). */
-  coveredBy?: 'note' | 'range' | 'merge' | 'carve-out';
+  /**
+   * How its governed changes were covered ('note': approvals on this commit; 'range': some from
+   * other notes; 'chain': a chain of approved changes, as after a squash; 'merge': taken from
+   * another parent).
+   */
+  coveredBy?: 'note' | 'range' | 'chain' | 'merge' | 'carve-out';
   carveOut?: string;
   surfaces: string[];
   violations: RangeViolation[];
@@ -255,15 +265,13 @@ export function evaluateRange(input: RangeInput): RangeResult {
   }
   const ancestorsOf = (i: number): Bits => ({ has: (j) => (anc[i]![j >>> 5]! & (1 << (j & 31))) !== 0 });
 
-  // every approval of the range, by transition
+  // every approval of every note (in the range or not), by transition and by path
   const byTransition = new Map<string, Approval[]>();
   const byPath = new Map<string, Approval[]>();
-  for (const c of commits) {
-    for (const a of c.approvals) {
-      for (const t of a.transitions) {
-        push(byTransition, transitionKey(t), a);
-        push(byPath, t.path, a);
-      }
+  for (const a of [...commits.flatMap((c) => c.approvals), ...(input.otherApprovals ?? [])]) {
+    for (const t of a.transitions) {
+      push(byTransition, transitionKey(t), a);
+      push(byPath, t.path, a);
     }
   }
 
@@ -375,6 +383,9 @@ export function evaluateRange(input: RangeInput): RangeResult {
 
     const governedHere = new Set(verdict.files.map((f) => f.path));
     for (const ch of c.changes) if (!governedHere.has(ch.path)) cover(i, ch);
+    // 1. approvals naming exactly the change (whole approvals only)
+    const direct = new Map<string, { judged: Judged[]; good: Judged[] }>();
+    const uncovered = new Map<string, { ch: PathChange; tier: Tier }>();
     for (const f of verdict.files) {
       const ch = byPathChange.get(f.path)!;
       const t: Transition = { path: ch.path, oldMode: ch.oldMode, oldBlob: ch.oldBlob, newMode: ch.newMode, newBlob: ch.newBlob };
@@ -382,9 +393,23 @@ export function evaluateRange(input: RangeInput): RangeResult {
       const candidates = (byTransition.get(transitionKey(t)) ?? []).filter((a) => pol.require || a.kind === 'unsigned');
       const judged = candidates.map((a) => ({ a, why: usable(a, pol, trusted, base.root, now) ?? partial(a, i, pol) })).sort((x, y) => (x.a.kind === y.a.kind ? 0 : x.a.kind === 'signed' ? -1 : 1));
       const good = judged.filter((j) => j.why === undefined && rank(j.a.tier) >= rank(f.tier));
+      direct.set(f.path, { judged, good });
+      if (good.length === 0) uncovered.set(f.path, { ch, tier: f.tier });
+    }
+    // 2. chains of approved changes of the same path (a squash of approved steps)
+    const chained = chainCover(i, pol, trusted, uncovered);
+    for (const f of verdict.files) {
+      const ch = byPathChange.get(f.path)!;
+      const { judged, good } = direct.get(f.path)!;
       const newVersion = versionKey(ch.newMode, ch.newBlob);
       if (good.length > 0) {
         how.add(good.some((g) => g.a.source === c.commit) ? 'note' : 'range');
+        push(approvedAt, f.path, { i, version: newVersion, blob: ch.newBlob, mode: ch.newMode });
+        cover(i, ch);
+        continue;
+      }
+      if (chained.has(f.path)) {
+        how.add('chain');
         push(approvedAt, f.path, { i, version: newVersion, blob: ch.newBlob, mode: ch.newMode });
         cover(i, ch);
         continue;
@@ -417,7 +442,7 @@ export function evaluateRange(input: RangeInput): RangeResult {
       ...(c.subject !== undefined ? { subject: c.subject } : {}),
       tier,
       gated: carved ? 0 : gated,
-      ...(gated > 0 && violations.length === 0 && how.size > 0 ? { coveredBy: how.has('merge') ? 'merge' : how.has('range') ? 'range' : how.has('note') ? 'note' : 'carve-out' } : {}),
+      ...(gated > 0 && violations.length === 0 && how.size > 0 ? { coveredBy: how.has('merge') ? 'merge' : how.has('chain') ? 'chain' : how.has('range') ? 'range' : how.has('note') ? 'note' : 'carve-out' } : {}),
       ...(carved ? { carveOut: 'doc-only' } : {}),
       surfaces: [...new Set(verdict.files.flatMap((f) => f.surfaces))].sort(),
       violations,
@@ -451,6 +476,70 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const oldVersion = versionKey(ch.oldMode, ch.oldBlob);
     const firstAnc = ancestorsOf(first);
     return !(madeAt.get(ch.path) ?? []).some((m) => (m.i === first || firstAnc.has(m.i)) && m.version === oldVersion);
+  }
+
+  /**
+   * The governed paths of commit i that chains of approved changes cover: for each path p of
+   * `uncovered`, a walk old(p) → … → new(p) whose every step is a transition of p named by an
+   * approval usable under the commit's policy, at a tier at least p's. Approvals are whole here
+   * too: an approval is a step only while each governed transition it names either lands (made by
+   * commit i or an in-range ancestor) or lies on such a walk of its own path in this commit; the
+   * set shrinks to a fixed point. So an approval of A→B never covers A→C, steps of different paths
+   * never splice, and half of a multi-path approval never lands on its own.
+   */
+  function chainCover(i: number, pol: RangePolicy, trusted: readonly AllowedSigner[], uncovered: ReadonlyMap<string, { ch: PathChange; tier: Tier }>): Set<string> {
+    const out = new Set<string>();
+    if (uncovered.size === 0) return out;
+    const ancestors = ancestorsOf(i);
+    const landed = (t: Transition): boolean => (madeTransition.get(transitionKey(t)) ?? []).some((j) => j === i || ancestors.has(j));
+    const cand = new Set<Approval>();
+    for (const p of uncovered.keys()) {
+      for (const a of byPath.get(p) ?? []) {
+        if (!pol.require && a.kind !== 'unsigned') continue;
+        if (usable(a, pol, trusted, base.root, now) === undefined) cand.add(a);
+      }
+    }
+    const walk = (p: string): { fwd: Set<string>; useful: Set<string> } => {
+      const { ch, tier } = uncovered.get(p)!;
+      const edges: Array<{ from: string; to: string; key: string }> = [];
+      for (const a of byPath.get(p) ?? []) {
+        if (!cand.has(a) || rank(a.tier) < rank(tier)) continue;
+        for (const t of a.transitions) if (t.path === p) edges.push({ from: versionKey(t.oldMode, t.oldBlob), to: versionKey(t.newMode, t.newBlob), key: transitionKey(t) });
+      }
+      const closure = (start: string, dir: 'fwd' | 'bwd'): Set<string> => {
+        const seen = new Set([start]);
+        let grew = true;
+        while (grew) {
+          grew = false;
+          for (const e of edges) {
+            const [u, v] = dir === 'fwd' ? [e.from, e.to] : [e.to, e.from];
+            if (seen.has(u) && !seen.has(v)) {
+              seen.add(v);
+              grew = true;
+            }
+          }
+        }
+        return seen;
+      };
+      const fwd = closure(versionKey(ch.oldMode, ch.oldBlob), 'fwd');
+      const bwd = closure(versionKey(ch.newMode, ch.newBlob), 'bwd');
+      return { fwd, useful: new Set(edges.filter((e) => fwd.has(e.from) && bwd.has(e.to)).map((e) => e.key)) };
+    };
+    for (;;) {
+      const useful = new Map<string, Set<string>>();
+      for (const p of uncovered.keys()) useful.set(p, walk(p).useful);
+      let removed = false;
+      for (const a of [...cand]) {
+        const whole = a.transitions.every((t) => !isGoverned(t.path, pol.config) || landed(t) || useful.get(t.path)?.has(transitionKey(t)) === true);
+        if (!whole) {
+          cand.delete(a);
+          removed = true;
+        }
+      }
+      if (!removed) break;
+    }
+    for (const [p, { ch }] of uncovered) if (walk(p).fwd.has(versionKey(ch.newMode, ch.newBlob))) out.add(p);
+    return out;
   }
 
   /** Whether `target` is reached from one of `from` by accepted transitions of commits `inScope`. */
@@ -545,6 +634,11 @@ export function evaluateRange(input: RangeInput): RangeResult {
   }
 }
 
+interface Judged {
+  a: Approval;
+  why: RangeViolationCode | undefined;
+}
+
 /** Why an approval does not count under a policy (undefined: it counts). Tier is checked by the caller. */
 function usable(a: Approval, pol: RangePolicy, trusted: readonly AllowedSigner[], root: string | null, now: number): RangeViolationCode | undefined {
   if (!pol.require) return undefined; // unsigned mode: the note's own record (the caller passes only those)
@@ -606,8 +700,15 @@ function explain(c: RangeCommitFacts, path: string, tier: Tier, ch: PathChange, 
       `this merge changes the path against its first parent (${change}); no approval names that change, and no other parent brings a version that is the base's (without rolling back a change made in the range) or was approved in the range`,
     );
   }
-  const where = c.hasNote ? 'no approval in the notes of this range names this exact change' : 'this commit has no approval note, and no approval in the range names this exact change';
-  return violation('C_UNAPPROVED', c, path, tier, ch, `${where} (${change}; committed with --no-verify, replayed onto another parent, or the notes ref was not fetched)`);
+  const where = c.hasNote ? 'no approval in the notes names this exact change' : 'this commit has no approval note, and no approval in the notes names this exact change';
+  return violation(
+    'C_UNAPPROVED',
+    c,
+    path,
+    tier,
+    ch,
+    `${where}, nor does a chain of approved changes of this path lead from its old version to its new one (${change}; committed with --no-verify, replayed onto another parent, changed after approval, or the notes ref was not fetched)`,
+  );
 }
 
 const governedMemo = new WeakMap<GatesConfig, Map<string, boolean>>();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeTempDir, run } from '../helpers/repo.js';
+import { githubJobEnv } from '../helpers/ci.js';
 
 let c: Consumer;
 let origin: string;
@@ -68,7 +69,7 @@ beforeAll(() => {
   c.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--no-verify', '-m', 'chore: tidy');
   expect(existsSync(pwned), 'setup ran the impostor').toBe(false);
   head = c.gitOk('rev-parse', 'HEAD');
-  c.gitOk('push', '-q', 'origin', 'pr');
+  c.gitOk('push', '-q', '--no-verify', 'origin', 'pr'); // (its pre-push hook would run the impostor too)
   // how the hosts expose a pull/merge request's head
   run('git', ['update-ref', 'refs/pull/1/head', head], { cwd: origin, env: c.env });
   run('git', ['update-ref', 'refs/merge-requests/1/head', head], { cwd: origin, env: c.env });
@@ -85,22 +86,16 @@ function atBase(path: string): any {
 describe('gate init --ci: the written workflows never run the head before the verdict', () => {
   it('github: pull_request_target, base checkout, pinned install without scripts, head as data; the base checker refuses', () => {
     const wf = atBase('.github/workflows/agent-gates.yml');
-    expect(Object.keys(wf.on)).toEqual(['pull_request_target']);
+    expect(Object.keys(wf.on)).toEqual(['pull_request_target', 'push']);
     const job = wf.jobs['range-check'];
     const steps = job.steps as Array<{ uses?: string; run?: string; with?: Record<string, unknown> }>;
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
-    expect(checkout.with!.ref).toBe('${{ github.event.pull_request.base.sha }}');
+    expect(checkout.with!.ref).toBe('${{ github.event.pull_request.base.sha || github.event.before }}');
     // actions/checkout of the base with fetch-depth 0, as the runner would do it
     const dir = join(makeTempDir('gate-ci-gh-'), 'checkout');
     run('git', ['clone', '-q', origin, dir], { env: ciEnv });
     run('git', ['checkout', '-q', '--detach', base], { cwd: dir, env: ciEnv });
-    const vars: Record<string, string> = {
-      '${{ github.event.pull_request.base.sha }}': base,
-      '${{ github.event.pull_request.head.sha }}': head,
-      '${{ github.event.pull_request.number }}': '1',
-    };
-    const env: NodeJS.ProcessEnv = { ...ciEnv };
-    for (const [k, v] of Object.entries(job.env as Record<string, string>)) env[k] = v.replace(/\$\{\{[^}]*\}\}/g, (m) => vars[m] ?? m);
+    const env: NodeJS.ProcessEnv = { ...ciEnv, ...githubJobEnv(job, { kind: 'pull_request', base, head, number: 1, headRepo: origin }) };
     expect(env.HEAD_REF).toBe('refs/pull/1/head');
     const script = steps.filter((s) => s.run).map((s) => `(\n${s.run}\n) || exit $?`).join('\n');
     const r = run('sh', ['-c', script], { cwd: dir, env });

@@ -227,7 +227,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     const cfg = p.read('.pre-commit-config.yaml');
     expect(cfg).toMatch(/id: commitlint/);
     expect(cfg).toMatch(/id: agent-gates-pre-merge-commit/);
-    expect(cfg).toMatch(/default_install_hook_types: \[ pre-commit, commit-msg, post-commit, pre-merge-commit \]/);
+    expect(cfg).toMatch(/default_install_hook_types:\s*\[\s*pre-commit,\s*commit-msg,\s*post-commit,\s*pre-merge-commit,\s*post-rewrite,\s*pre-push\s*\]/);
     const d = doctor(p);
     expect(problems(d), JSON.stringify(d.json.checks)).toEqual([]);
     gatesHold(p);

@@ -65,6 +65,8 @@ describe('gate init without package.json or husky', () => {
       'rules/gate-review.md': 'created',
       '.husky/pre-commit': 'created',
       '.husky/pre-merge-commit': 'created',
+      '.husky/post-rewrite': 'created',
+      '.husky/pre-push': 'created',
       '.husky/post-commit': 'created',
     });
     expect(rep.hooks.mode).toBe('direct');
@@ -276,7 +278,7 @@ describe('gate uninstall', () => {
     r.write('.gitignore', 'dist/\n');
     await init(r);
     const u = await runUninstall(openContext(r.dir));
-    expect(Object.fromEntries(u.files.map((f) => [f.path, f.status]))).toEqual({ '.husky/pre-commit': 'removed', '.husky/post-commit': 'removed', '.husky/pre-merge-commit': 'removed' });
+    expect(Object.fromEntries(u.files.map((f) => [f.path, f.status]))).toEqual({ '.husky/pre-commit': 'removed', '.husky/post-commit': 'removed', '.husky/pre-merge-commit': 'removed', '.husky/post-rewrite': 'removed', '.husky/pre-push': 'removed' });
     expect(r.git('config', 'core.hooksPath').code).toBe(1);
     expect(r.git('config', 'notes.rewriteRef').code).toBe(1);
     expect(existsSync(join(r.dir, '.agents/gates.yaml'))).toBe(true);

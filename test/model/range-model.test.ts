@@ -1,6 +1,6 @@
 /**
  * Model-based test of `gate check --range` (issue 12): fast-check generates random histories
- * (edits, merges and octopus merges, rebases and cherry-picks with or without their notes, root
+ * (edits, merges and octopus merges, rebases and cherry-picks with or without their notes, squashes, root
  * commits, branches forked before the base, config and allowed_signers changes) with genuine,
  * forged, replayed, tampered, expired, future, unsigned, v1 and junk notes; each history is built
  * in real git (one fast-import for the commits, one for the notes) and checked in process with
@@ -55,7 +55,7 @@ type NoteKind = 'none' | 'genuine' | 'bob' | 'mallory' | 'unsigned' | 'expired' 
 const NOTE_KINDS: NoteKind[] = ['none', 'none', 'genuine', 'genuine', 'genuine', 'bob', 'mallory', 'unsigned', 'expired', 'future', 'replay', 'tampered', 'junk', 'v1', 'aged'];
 
 const opArb = fc.record({
-  kind: fc.constantFrom('edit', 'edit', 'edit', 'merge', 'replay', 'root', 'octopus'),
+  kind: fc.constantFrom('edit', 'edit', 'edit', 'merge', 'replay', 'root', 'octopus', 'squash'),
   a: fc.nat(50),
   b: fc.nat(50),
   c: fc.nat(50),
@@ -187,6 +187,12 @@ function build(plan: Plan): Built {
         else files.set(t.path, { mode: t.new.mode as FileValue['mode'], content: t.new.content });
       }
       abs.push({ parents: [onto], files, op: { ...op, noteArg: si } });
+    } else if (op.kind === 'squash') {
+      // a hosting squash (or rebase) button: a later commit's tree on an earlier commit, one step
+      const onto = pick(op.b);
+      const files = new Map(abs[pick(op.a + abs.length - 1)]!.files);
+      applyEdits(files, op.c % 4 === 3 ? op.edits : []); // sometimes with a change nobody approved
+      abs.push({ parents: [onto], files, op });
     } else {
       const parent = op.a % 3 === 0 ? pick(op.b) : abs.length - 1;
       const files = new Map(abs[parent]!.files);

@@ -151,7 +151,7 @@ export function referenceVerdict(input: ModelInput): Set<string> {
   }
   const baseFiles = byId.get(input.base)!.files;
 
-  // every approval the notes of the range carry
+  // every approval any note carries (in the range or not: what an approval names matters, not its carrier)
   interface Appr {
     kind: 'signed' | 'unsigned';
     tier: 'CONFIRM' | 'DOUBLE_CONFIRM';
@@ -162,7 +162,7 @@ export function referenceVerdict(input: ModelInput): Set<string> {
     at?: number;
   }
   const approvals: Appr[] = [];
-  for (const c of range) {
+  for (const c of input.commits) {
     const n = c.note;
     if (!n || n.kind === 'junk' || n.contradicts) continue;
     if (n.unsignedValid) approvals.push({ kind: 'unsigned', tier: n.tier, keys: new Set(n.recorded.map(tkey)), all: n.recorded });
@@ -222,18 +222,47 @@ export function referenceVerdict(input: ModelInput): Set<string> {
       governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines &&
       governed.reduce((n, t) => n + lineBytes(t.old.content!, t.new.content!), 0) <= pol.maxLines * 120;
 
+    const lands = (x: Transition) => [c.id, ...anc].some((id) => made.get(id)!.has(tkey(x)));
+    const valid = (a: Appr): boolean => {
+      if (!pol.require) return a.kind === 'unsigned';
+      if (a.kind !== 'signed' || !trusted.has(a.signer!)) return false;
+      if (a.at! > input.now + 5 * 60_000) return false;
+      return input.now - a.at! <= pol.maxAgeMs;
+    };
+    const rankOf = (a: Appr) => (a.tier === 'DOUBLE_CONFIRM' ? 2 : 1);
+    const direct = (t: Transition) =>
+      approvals.some((a) => a.keys.has(tkey(t)) && rankOf(a) >= tierOf(t.path) && a.all.every((x) => tierOf(x.path) === 0 || lands(x)) && valid(a));
+    // chains (a squash of approved steps): among valid approvals, keep those whose every governed
+    // transition lands or lies on a walk old → new of its path's not-directly-approved change here
+    const open = governed.filter((t) => !direct(t));
+    let pool = approvals.filter((a) => valid(a) && open.some((t) => a.all.some((x) => x.path === t.path)));
+    const graph = (t: Transition) => {
+      const edges = pool.filter((a) => rankOf(a) >= tierOf(t.path)).flatMap((a) => a.all.filter((x) => x.path === t.path));
+      const close = (start: string, f: (x: Transition) => [string, string]) => {
+        const seen = new Set([start]);
+        for (let grew = true; grew; ) {
+          grew = false;
+          for (const x of edges) {
+            const [u, v] = f(x);
+            if (seen.has(u) && !seen.has(v)) (seen.add(v), (grew = true));
+          }
+        }
+        return seen;
+      };
+      const fwd = close(vkey(t.old), (x) => [vkey(x.old), vkey(x.new)]);
+      const bwd = close(vkey(t.new), (x) => [vkey(x.new), vkey(x.old)]);
+      return { fwd, onWalk: new Set(edges.filter((x) => fwd.has(vkey(x.old)) && bwd.has(vkey(x.new))).map(tkey)) };
+    };
+    for (let shrunk = true; shrunk; ) {
+      const onWalk = new Set(open.flatMap((t) => [...graph(t).onWalk]));
+      const before = pool.length;
+      pool = pool.filter((a) => a.all.every((x) => tierOf(x.path) === 0 || lands(x) || onWalk.has(tkey(x))));
+      shrunk = pool.length !== before;
+    }
+    const chained = new Set(open.filter((t) => graph(t).fwd.has(vkey(t.new))).map((t) => t.path));
+
     for (const t of governed) {
-      const need = tierOf(t.path);
-      const ok = approvals.some((a) => {
-        if (!a.keys.has(tkey(t))) return false;
-        if ((a.tier === 'DOUBLE_CONFIRM' ? 2 : 1) < need) return false;
-        // whole approvals only: each governed transition it names is made here or on an in-range ancestor
-        if (!a.all.every((x) => tierOf(x.path) === 0 || [c.id, ...anc].some((id) => made.get(id)!.has(tkey(x))))) return false;
-        if (!pol.require) return a.kind === 'unsigned';
-        if (a.kind !== 'signed' || !trusted.has(a.signer!)) return false;
-        if (a.at! > input.now + 5 * 60_000) return false;
-        return input.now - a.at! <= pol.maxAgeMs;
-      });
+      const ok = direct(t) || chained.has(t.path);
       if (ok) {
         const l = approvedAt.get(t.path) ?? [];
         l.push({ id: c.id, v: t.new });

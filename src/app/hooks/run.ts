@@ -12,6 +12,7 @@ import { EMPTY_TREE } from '../../kernel/ids.js';
 import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '../../ledger/pending.js';
 import type { StagedFacts } from './types.js';
 import { sessionId } from '../../adapters/identity.js';
+import { ensureCloneConfigOnce } from '../../adapters/notes-sync.js';
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { join } from 'node:path';
@@ -73,6 +74,8 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const gates = await loadGates();
   if (hook === 'pre-commit' || hook === 'pre-merge-commit') {
     // a clean merge's commit runs pre-merge-commit, not pre-commit: the same gates on its index
+    // a fresh clone's first commit: make its config carry approvals (a stat on every later commit)
+    ensureCloneConfigOnce(ctx.git, ctx.stateDir);
     const tree = ctx.git.writeTree();
     // HEAD read with the repository's location (one git process fewer) when the CLI opened it so
     const head = ctx.openedHead ? ctx.openedHead.commit : ctx.git.head();

@@ -10,7 +10,7 @@ import { NOTES_REF, parseDiffTreeBatch } from '../../adapters/git.js';
 import { type CommitInfo, type FileChange } from '../../kernel/changes.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { defaultConfig, type GatesConfig, type Tier } from '../../schema/config/defaults.js';
-import { evaluateRange, rangeFindings, type CommitVerdict, type PathChange, type RangeCommitFacts, type RangeViolation } from '../../gates/range.js';
+import { evaluateRange, rangeFindings, type Approval, type CommitVerdict, type PathChange, type RangeCommitFacts, type RangeViolation } from '../../gates/range.js';
 import type { SidecarCheck } from '../../gates/range-notes.js';
 import type { Finding } from '../../kernel/findings.js';
 import type { Ctx } from '../context.js';
@@ -95,7 +95,7 @@ async function baseConfig(ctx: Ctx, base: string): Promise<GatesConfig> {
  * (and, for merges, which paths differ from every other parent), the config committed in it, and
  * the approvals its note carries. Three batched git processes plus one per distinct config.
  */
-export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[]): Promise<{ facts: RangeCommitFacts[]; warnings: string[] }> {
+export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[]): Promise<{ facts: RangeCommitFacts[]; warnings: string[]; otherApprovals: Approval[] }> {
   const [{ readNote }, { requiredSteps }, checkSidecar] = await Promise.all([import('../../gates/range-notes.js'), import('../../gates/classify.js'), sidecarChecker()]);
   const lines: string[] = [];
   for (const c of commits) {
@@ -139,11 +139,35 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
   const configs = new Map<string, GatesConfig | undefined>();
   for (const [key, body] of cfgBodies) configs.set(key, await parseCommittedConfig(body));
 
-  // notes on the commits of the range, read in one batch
+  // notes, read in one batch: those on the commits of the range, and (as further evidence) every
+  // other note under the approval refs that mentions a path the range changes
   const warnings: string[] = [];
   const noteBlobs = new Map<string, string>();
-  for (const [commit, blob] of ctx.git.notesMap(NOTES_REF)) if (inRange.has(commit)) noteBlobs.set(commit, blob);
-  const bodies = ctx.git.readBlobs([...noteBlobs.values()]);
+  const otherBlobs = new Map<string, string>(); // note blob → a commit carrying it
+  for (const ref of approvalNoteRefs(ctx)) {
+    for (const [commit, blob] of ctx.git.notesMap(ref)) {
+      if (inRange.has(commit)) {
+        if (!noteBlobs.has(commit)) noteBlobs.set(commit, blob);
+        else if (noteBlobs.get(commit) !== blob) otherBlobs.set(blob, commit);
+      } else if (!otherBlobs.has(blob)) otherBlobs.set(blob, commit);
+    }
+  }
+  const bodies = ctx.git.readBlobs([...new Set([...noteBlobs.values(), ...otherBlobs.keys()])]);
+  const changedPaths = new Set<string>();
+  for (const d of byCommit.values()) for (const ch of d.first) changedPaths.add(ch.path);
+  const needles = [...changedPaths].flatMap((p) => {
+    const j = JSON.stringify(p).slice(1, -1);
+    const a = JSON.stringify(p).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(1, -1);
+    return [...new Set([j, a])];
+  });
+  const otherApprovals: Approval[] = [];
+  for (const [blob, commit] of otherBlobs) {
+    const body = bodies.get(blob)?.toString('utf8');
+    // a note that names none of the range's paths cannot cover any of its changes: not parsed
+    if (body === undefined || !needles.some((n) => body.includes(n))) continue;
+    const read = readNote(body, commit, { checkSidecar, requiredSteps });
+    otherApprovals.push(...read.approvals);
+  }
 
   const facts: RangeCommitFacts[] = [];
   for (const c of commits) {
@@ -173,7 +197,16 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
     }
     facts.push(f);
   }
-  return { facts, warnings };
+  return { facts, warnings, otherApprovals };
+}
+
+/**
+ * The notes refs approvals are read from: refs/notes/agent-gates, and the remote-tracking copies
+ * `git fetch` keeps under refs/notes/remotes/<remote>/agent-gates (a teammate's or a fork's notes).
+ */
+export function approvalNoteRefs(ctx: Ctx): string[] {
+  const tracking = ctx.git.refTips(['refs/notes/remotes']).map((r) => r.ref).filter((r) => r.endsWith('/agent-gates')).sort();
+  return [NOTES_REF, ...tracking];
 }
 
 /** `gate adr check`'s history rule at `head`: every accepted record equals its first accepted version. */
@@ -242,7 +275,7 @@ export async function checkCommits(
 
 /** The approval check over given commits (parents before children); also used by `gate review`. */
 export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], meta: { range: string; base: string; head: string }): Promise<RangeReport> {
-  const { facts, warnings } = await gatherRangeFacts(ctx, commits);
+  const { facts, warnings, otherApprovals } = await gatherRangeFacts(ctx, commits);
   const base = meta.base;
   const config = base ? await baseConfig(ctx, base) : defaultConfig();
   const signersText = base ? ctx.git.readBlob(`${base}:${config.approval.allowed_signers}`)?.toString('utf8') : undefined;
@@ -252,6 +285,7 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
     ...(head ? { head } : {}),
     base: { commit: base, config, signersText, root: base ? (ctx.git.firstParentRoot(base) ?? null) : null },
     commits: facts,
+    otherApprovals,
     now: ctx.now().getTime(),
     lookups: {
       readBlobs: (ids) => ctx.git.readBlobs(ids),
@@ -296,7 +330,7 @@ export function rangeSummaryLines(r: RangeReport): string[] {
   const out = [`range ${r.range}: ${r.commits.length} commit${r.commits.length === 1 ? '' : 's'} checked, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`];
   for (const c of r.commits) {
     const status = c.violations.length ? 'FAIL' : 'ok  ';
-    const by: Record<string, string> = { note: 'its note', range: 'approvals in the range', merge: 'taken from an approved or base version', 'carve-out': 'doc-only carve-out' };
+    const by: Record<string, string> = { note: 'its note', range: 'approvals in the notes', chain: 'a chain of approved changes',  merge: 'taken from an approved or base version', 'carve-out': 'doc-only carve-out' };
     const why = c.violations.length
       ? `${c.violations.length} violation${c.violations.length === 1 ? '' : 's'}`
       : c.gated === 0

@@ -505,9 +505,11 @@ describe('gate check --range verifies note signatures against allowed_signers at
     // alice (trusted at the base) approved the signers change, so bot@example.com counts after it
     const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
     expect(ok.code, ok.stdout).toBe(0);
-    // the same signers change committed without approval (--no-verify) extends no trust
+    // a signers change committed without approval (--no-verify) extends no trust. (Not the very
+    // same change: alice's approval of exactly that one is still in the notes, and an approval names
+    // a change wherever it is made again within max_age, docs/security.md "Same change, twice".)
     repo.gitOk('reset', '-q', '--hard', base);
-    repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
+    repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n# the bot\n`);
     repo.gitOk('add', '.agents/allowed_signers');
     const sneak = repo.git('commit', '-q', '--no-verify', '-m', 'add a signer');
     expect(sneak.code).toBe(0);
