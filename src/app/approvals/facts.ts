@@ -206,7 +206,7 @@ function rejectionOf(entry: LedgerEntry, tree: string | undefined, want: Readonl
  * from the last verified point when there is one (LedgerFile.verifyForCommit); rejections count
  * only when the chain verified.
  */
-export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState): Promise<LedgerFacts> {
+export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState, opts: ReadOptions = {}): Promise<LedgerFacts> {
   const lines = new Map<number, CitedLine | undefined>();
   let ok = true;
   let problem: string | undefined;
@@ -215,7 +215,7 @@ export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarSt
     const v = await ctx.ledger.verifyForCommit((value) => {
       const r = rejectionOf(value as LedgerEntry, tree, undefined);
       if (r) found.push(r);
-    });
+    }, opts);
     if (!v.ok) {
       ok = false;
       problem = v.problem ? `line ${v.problem.line}: ${v.problem.reason}: ${v.problem.message}` : 'unknown';
@@ -252,10 +252,20 @@ export interface MutationEvaluation {
   findings: Finding[];
 }
 
+/**
+ * How a use case reads the ledger: the read API folds the deferred commit records (ADR 0009)
+ * first; the commit hooks pass `fold: false` because their own append folds them in the same
+ * write (one mutex, one fsync on the commit path).
+ */
+export interface ReadOptions {
+  fold?: boolean;
+}
+
 /** Evaluate the staged tree: classification, then (only when gated) the sidecar and the ledger. */
 export async function evaluateStaged(
   ctx: Ctx,
   facts: { tree: string; head: string | undefined; changes: FileChange[]; config: GatesConfig },
+  opts: ReadOptions = {},
 ): Promise<MutationEvaluation> {
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') {
@@ -263,7 +273,7 @@ export async function evaluateStaged(
     return { tree: facts.tree, verdict, findings };
   }
   const sidecar = await loadSidecar(ctx, facts.tree);
-  const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+  const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state, opts) : undefined;
   const input: ApprovalFacts = { tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) };
   return { tree: facts.tree, verdict, sidecar, ...(ledger ? { ledger } : {}), findings: evaluateApproval(input) };
 }

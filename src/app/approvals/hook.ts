@@ -39,7 +39,8 @@ export const gateB: HookGate = {
   name: 'gate-b',
   async preCommit(ctx, staged) {
     const { evaluateStaged } = await import('./facts.js');
-    const ev = await evaluateStaged(ctx, staged);
+    // fold: false: the hook's own append folds the deferred commit records in the same write
+    const ev = await evaluateStaged(ctx, staged, { fold: false });
     stagedVerdicts.set(staged, ev.verdict);
     return ev.findings;
   },
@@ -61,7 +62,7 @@ export const gateB: HookGate = {
     if (verdict.tier === 'AUTO') return { findings: [], data: { gate_b: base } };
     const { evaluateApproval } = await import('../../gates/approval.js');
     const sidecar = await loadSidecar(ctx, facts.tree);
-    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state, { fold: false }) : undefined;
     const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) }));
     if (problems.length > 0 || sidecar.state.state !== 'ok') {
       // After `commit --amend` or a rebase, git copies the old note only after this hook: when

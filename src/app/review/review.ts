@@ -44,8 +44,9 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   // 1. integrity; a ledger that verifies first takes in the deferred commit records (ADR 0009)
   let integrity: IntegrityFigures;
   try {
-    const { verifyAndFold } = await import('./audit.js');
-    const { r: v, pending, foldError } = await verifyAndFold(ctx, () => ctx.ledger.verify(opts.onProgress ? (d, t) => opts.onProgress!('verify', d, t) : undefined));
+    // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
+    const v = await ctx.ledger.verify(opts.onProgress ? { onProgress: (d, t) => opts.onProgress!('verify', d, t) } : {});
+    const { pending, foldError } = v.fold;
     const warnings = [...v.warnings, ...(foldError ? [`the pending commit records were not folded in: ${foldError}`] : []), ...(pending ? [`${pending} pending commit record(s) are not in the ledger, so not counted`] : [])];
     integrity = { ok: v.ok, entries: v.entries, warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
   } catch (e) {

@@ -150,8 +150,8 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   // ledger. Doctor diagnoses and never writes it: deferred commit records (ADR 0009) are only
   // counted here; the next ledger write, `gate audit verify` or `gate review` folds them in.
   try {
-    const v = await ctx.ledger.verify();
-    const pending = ctx.ledger.pendingNames().length;
+    const v = await ctx.ledger.verify({ fold: false });
+    const pending = v.fold.pending;
     const pendingNote = pending ? `; ${pending} deferred commit record${pending === 1 ? '' : 's'} waiting in ${ctx.ledger.pendingDir} (folded in by the next ledger write)` : '';
     checks.push(
       v.ok
