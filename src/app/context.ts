@@ -2,7 +2,6 @@
  * Composition root: builds {git, paths, state dir, ledger, clock, config} for a use-case.
  * The only place that decides where state lives.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGit, type Git } from '../adapters/git.js';
 import { type RepoPaths } from '../kernel/changes.js';
@@ -11,6 +10,7 @@ import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
 import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
 import { committingActor } from '../adapters/identity.js';
+import { exists, readTextIfAny } from '../adapters/files.js';
 
 export interface Ctx {
   git: Git;
@@ -51,9 +51,8 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   let cfg: Promise<LoadedConfig> | undefined;
   let actor: Actor | undefined;
   const initialised = (): boolean => {
-    if (existsSync(join(stateDir, 'initialised'))) return true;
-    const hook = join(paths.root, '.husky', 'pre-commit');
-    return existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check');
+    if (exists(join(stateDir, 'initialised'))) return true;
+    return readTextIfAny(join(paths.root, '.husky', 'pre-commit'))?.includes('gate check') ?? false;
   };
   return {
     git,

@@ -3,7 +3,7 @@
  * sidecar and its approvals. Post-commit: record the outcome, attach the approved sidecar as a
  * git note on the new commit (refs/notes/agent-gates), then remove the sidecar file.
  */
-import { unlinkSync } from 'node:fs';
+import { removeFile } from '../../adapters/files.js';
 import type { HookGate, StagedFacts } from '../hooks/types.js';
 import type { Finding } from '../../kernel/findings.js';
 import { blocks } from '../../kernel/findings.js';
@@ -96,11 +96,7 @@ export const gateB: HookGate = {
       sidecar_digest: digest,
     };
     ctx.git.addNote(facts.commit, `${JSON.stringify(note, null, 2)}\n`);
-    try {
-      unlinkSync(sidecar.abs);
-    } catch {
-      /* already gone */
-    }
+    removeFile(sidecar.abs); // false: already gone
     return {
       findings: [],
       data: { gate_b: { ...base, sidecar_digest: digest, approvals: s.approvals.map((a) => ({ step: a.step, seq: a.ledger.seq })), note: true } },

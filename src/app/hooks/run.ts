@@ -12,7 +12,7 @@ import { EMPTY_TREE } from '../../kernel/ids.js';
 import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '../../ledger/pending.js';
 import type { StagedFacts } from './types.js';
 import { sessionId } from '../../adapters/identity.js';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { makeDir, removeFile } from '../../adapters/files.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { join } from 'node:path';
 
@@ -61,11 +61,7 @@ export function receiptPath(ctx: Ctx): string {
 }
 
 function removeReceipt(ctx: Ctx): void {
-  try {
-    unlinkSync(receiptPath(ctx));
-  } catch {
-    /* none */
-  }
+  removeFile(receiptPath(ctx)); // false: there was none
 }
 
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
@@ -85,7 +81,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const rec = blocked.length === 0 ? await deferredRecord(ctx, gates, staged) : undefined;
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
-      mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
+      makeDir(join(ctx.stateDir, PENDING_DIR));
       // whole or nothing, no fsync (the commit path is measured): a receipt lost in a crash only
       // sends that commit's post-commit down the node path
       writeFileAtomic(receiptPath(ctx), formatReceipt(rec), undefined, { fsync: false });
