@@ -7,6 +7,10 @@
  * shell fast path, are folded into the ledger as `commit` events at the start of every append,
  * under the same mutex and in the same write, and each file is removed only once that write is
  * durable. A file that does not validate becomes a `commit.pending-invalid` event instead.
+ *
+ * Reads go through the read API below (verify, verifyForCommit, entries), which folds the pending
+ * records into a ledger that verifies before it reads; the bytes are read by ledger-reader.ts
+ * (the one line reader) and the verified point is kept by ledger-verified-point.ts.
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
