@@ -122,3 +122,8 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode?: numb
     throw e;
   }
 }
+
+/** Move a file within one filesystem (a rename: the file is at one of the two names at any time). */
+export function moveFile(from: string, to: string): void {
+  renameSync(from, to);
+}

@@ -52,7 +52,9 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   let actor: Actor | undefined;
   const initialised = (): boolean => {
     if (exists(join(stateDir, 'initialised'))) return true;
-    return readTextIfAny(join(paths.root, '.husky', 'pre-commit'))?.includes('gate check') ?? false;
+    if (readTextIfAny(join(paths.root, '.husky', 'pre-commit'))?.includes('gate check')) return true;
+    // a clone of a project whose hook manager runs the committed .agents/hooks/ scripts (lefthook, pre-commit, ...)
+    return exists(join(paths.root, '.agents', 'hooks', 'pre-commit'));
   };
   return {
     git,

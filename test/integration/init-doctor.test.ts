@@ -9,7 +9,9 @@ import { openContext } from '../../src/app/context.js';
 import { runDoctor, type DoctorReport } from '../../src/app/setup/doctor.js';
 import { installHooks, runInit, type InitReport } from '../../src/app/setup/init.js';
 import { GateError } from '../../src/kernel/errors.js';
-import { makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
+import { gateEntry, runsGateEntry, runsLintStaged } from '../../src/adapters/hook-manager-configs.js';
+import { insertGateLine, repairDoubleLintStaged } from '../../src/adapters/hook-managers.js';
+import { makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];
 const repo = () => {
@@ -44,6 +46,13 @@ function withHusky(r: TempRepo): void {
   r.write('.gitignore', 'node_modules/');
 }
 
+/** gate "installed" in the repository (node_modules/.bin/gate), so the hooks and doctor find it. */
+function withGate(r: TempRepo): void {
+  mkdirSync(join(r.dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(join(PKG_ROOT, 'bin', 'gate.js'), join(r.dir, 'node_modules', '.bin', 'gate'));
+  r.write('.gitignore', 'node_modules/\n');
+}
+
 describe('gate init without package.json or husky', () => {
   it('scaffolds every file, activates executable hooks directly, configures notes, marks and records', async () => {
     const r = repo();
@@ -55,6 +64,7 @@ describe('gate init without package.json or husky', () => {
       'rules/gate-locks.md': 'created',
       'rules/gate-review.md': 'created',
       '.husky/pre-commit': 'created',
+      '.husky/pre-merge-commit': 'created',
       '.husky/post-commit': 'created',
     });
     expect(rep.hooks.mode).toBe('direct');
@@ -92,28 +102,40 @@ describe('gate init without package.json or husky', () => {
     expect(r.read('.gitignore')).toMatch(/^dist\/\n\*\.log\n# agent-gates.*\n\.agents\/gate-b\/\n$/);
   });
 
-  it('never overwrites a user hook without --force, says how, and doctor flags it', async () => {
+  it('never overwrites a user hook without --force: adds one line running .agents/hooks/<hook> to it; doctor is healthy', async () => {
     const r = repo();
+    withGate(r);
     r.write('.husky/pre-commit', 'npm test\n');
     const rep = await init(r);
     const pre = rep.files.find((f) => f.path === '.husky/pre-commit')!;
-    expect(pre.status).toBe('skipped');
-    expect(pre.fix).toContain('gate init --force');
-    expect(r.read('.husky/pre-commit')).toBe('npm test\n');
-    const d = await doctor(r.dir);
-    const hooks = problems(d).find((c) => c.id === 'hooks');
-    expect(hooks?.details?.join('\n')).toContain('does not run `gate check --hook pre-commit`');
+    expect(pre.status).toBe('updated');
+    expect(r.read('.husky/pre-commit')).toMatch(/^npm test\nsh \.agents\/hooks\/pre-commit \|\| exit 1 {3}# agent-gates \(gate init\)/);
+    expect(statusOf(rep)['.agents/hooks/pre-commit']).toBe('created');
+    expect(isExec(join(r.dir, '.agents/hooks/pre-commit'))).toBe(true);
+    expect(problems(await doctor(r.dir))).toEqual([]);
+    expect(statusOf(await init(r))['.husky/pre-commit']).toBe('already present');
     const forced = await init(r, { force: true });
     expect(statusOf(forced)['.husky/pre-commit']).toBe('overwritten');
     expect(r.read('.husky/pre-commit')).toContain('check --hook pre-commit');
   });
 
-  it('refuses to take over another tool\'s core.hooksPath without --force', async () => {
+  it('chains into another tool\'s core.hooksPath; takes it over for .husky only with --force', async () => {
     const r = repo();
+    withGate(r);
     r.gitOk('config', 'core.hooksPath', 'tools/hooks');
-    await expect(init(r)).rejects.toThrow(GateError);
-    await expect(init(r)).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
-    await init(r, { force: true });
+    r.write('tools/hooks/pre-commit', '#!/bin/sh\necho own\n');
+    const rep = await init(r);
+    expect(rep.hooks.manager).toBe('git');
+    expect(r.gitOk('config', 'core.hooksPath')).toBe('tools/hooks');
+    expect(r.read('tools/hooks/pre-commit.agent-gates-chained')).toBe('#!/bin/sh\necho own\n');
+    expect(r.read('tools/hooks/pre-commit')).toContain('sh .agents/hooks/pre-commit');
+    expect(problems(await doctor(r.dir))).toEqual([]);
+    // a teammate's clone has no state directory: the committed .agents/hooks/ says gate is set up
+    rmSync(join(r.commonDir(), 'agent-gates', 'initialised'));
+    expect((await doctor(r.dir)).checks.find((c) => c.id === 'init')?.status).toBe('ok');
+    await expect(init(r, { hooks: 'husky' })).rejects.toThrow(GateError);
+    await expect(init(r, { hooks: 'husky' })).rejects.toThrow(/core\.hooksPath is set to "tools\/hooks"/);
+    await init(r, { hooks: 'direct', force: true });
     expect(r.gitOk('config', 'core.hooksPath')).toBe('.husky');
   });
 });
@@ -201,5 +223,133 @@ describe('gate doctor', () => {
     const d = await doctor(r.dir);
     expect(d.checks.find((c) => c.id === 'config')).toMatchObject({ status: 'problem' });
     expect(d.checks.find((c) => c.id === 'config')?.fix).toContain('gate init');
+  });
+});
+
+describe('husky project with its own pre-commit and lint-staged: init and doctor agree, and doctor\'s fix is init\'s', () => {
+  /** husky installed, lint-staged configured and "installed" (a stub binary: these tests never commit). */
+  function huskyWithLintStaged(r: TempRepo, preCommit: string): void {
+    withHusky(r);
+    r.write('package.json', '{\n  "name": "c",\n  "devDependencies": { "husky": "^9" },\n  "lint-staged": { "*.txt": "echo" }\n}\n');
+    writeFileSync(join(r.dir, 'node_modules/.bin/lint-staged'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    r.write('.husky/pre-commit', preCommit);
+  }
+  /** The fixes doctor prints for hook problems (the init and notes checks have their own). */
+  const fixOf = (d: DoctorReport) => [...new Set(d.checks.filter((c) => c.status !== 'ok' && /^(hooks|lint-staged)/.test(c.id)).map((c) => c.fix))];
+
+  it('before init: ✖ "does not run gate" and no ✔ for lint-staged; one fix (gate init --hooks husky); after it: healthy, lint-staged once', async () => {
+    const r = repo();
+    huskyWithLintStaged(r, 'npx lint-staged\n');
+    expect(run(join(r.dir, 'node_modules', '.bin', 'husky'), [], { cwd: r.dir, env: r.env }).code).toBe(0);
+    const before = await doctor(r.dir);
+    expect(problems(before).find((c) => c.id === 'hooks')?.details?.join('\n')).toMatch(/pre-commit does not run `gate check --hook pre-commit`/);
+    expect(before.checks.find((c) => c.id === 'lint-staged')?.status).not.toBe('ok');
+    expect(fixOf(before)).toEqual(['gate init --hooks husky']);
+    await init(r, { hooks: 'husky' });
+    expect(r.read('.husky/pre-commit')).toMatch(/^npx lint-staged\nsh \.agents\/hooks\/pre-commit --after-lint-staged \|\| exit 1 /);
+    const after = await doctor(r.dir);
+    expect(problems(after)).toEqual([]);
+    expect(after.checks.find((c) => c.id === 'lint-staged')).toMatchObject({ status: 'ok', message: expect.stringMatching(/once, before gate/) });
+  });
+
+  it('lint-staged twice (the project\'s line merged into the agent-gates script): a problem; the fix removes the second run', async () => {
+    const r = repo();
+    const tpl = readFileSync(join(PKG_ROOT, 'templates', 'hooks', 'pre-commit'), 'utf8');
+    huskyWithLintStaged(r, `${tpl.split('\n')[0]}\nnpx lint-staged\n${tpl.split('\n').slice(1).join('\n')}`);
+    await init(r, { hooks: 'husky' }); // the rest of the scaffold (this run already repairs it)
+    r.write('.husky/pre-commit', `${tpl.split('\n')[0]}\nnpx lint-staged\n${tpl.split('\n').slice(1).join('\n')}`);
+    const d = await doctor(r.dir);
+    const ls = problems(d).find((c) => c.id === 'lint-staged');
+    expect(ls?.message).toMatch(/runs 2 times per commit/);
+    expect(fixOf(d)).toEqual(['gate init --hooks husky']);
+    const rep = await init(r, { hooks: 'husky' });
+    expect(rep.files.find((f) => f.path === '.husky/pre-commit')?.note).toMatch(/lint-staged ran twice/);
+    expect(r.read('.husky/pre-commit')).toMatch(/^# npx lint-staged {3}# agent-gates \(gate init\)/m);
+    expect(problems(await doctor(r.dir))).toEqual([]);
+  });
+});
+
+describe('gate uninstall', () => {
+  it('removes the hooks and the config init set, keeps .agents/ and the ledger; --purge removes those too', async () => {
+    const { runUninstall } = await import('../../src/app/setup/uninstall.js');
+    const r = repo();
+    r.write('.gitignore', 'dist/\n');
+    await init(r);
+    const u = await runUninstall(openContext(r.dir));
+    expect(Object.fromEntries(u.files.map((f) => [f.path, f.status]))).toEqual({ '.husky/pre-commit': 'removed', '.husky/post-commit': 'removed', '.husky/pre-merge-commit': 'removed' });
+    expect(r.git('config', 'core.hooksPath').code).toBe(1);
+    expect(r.git('config', 'notes.rewriteRef').code).toBe(1);
+    expect(existsSync(join(r.dir, '.agents/gates.yaml'))).toBe(true);
+    expect(readFileSync(join(r.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8')).toMatch(/"event":"uninstall"/);
+    expect(u.next.join('\n')).toContain('gate uninstall --purge');
+    const p = await runUninstall(openContext(r.dir), { purge: true });
+    expect(p.purged).toBe(true);
+    expect(existsSync(join(r.dir, '.agents'))).toBe(false);
+    expect(existsSync(join(r.dir, 'rules'))).toBe(false);
+    expect(existsSync(join(r.commonDir(), 'agent-gates'))).toBe(false);
+    expect(r.read('.gitignore')).toBe('dist/\n');
+  });
+
+  it('keeps a hook a person changed, and takes only its own line out of the project\'s hook', async () => {
+    const { runUninstall } = await import('../../src/app/setup/uninstall.js');
+    const r = repo();
+    r.write('.husky/pre-commit', 'npm test\n');
+    await init(r);
+    r.write('.husky/post-commit', `${r.read('.husky/post-commit')}echo mine\n`);
+    const u = await runUninstall(openContext(r.dir));
+    expect(r.read('.husky/pre-commit')).toBe('npm test\n');
+    expect(u.files.find((f) => f.path === '.husky/post-commit')).toMatchObject({ status: 'skipped' });
+    expect(existsSync(join(r.dir, '.agents/hooks'))).toBe(false);
+  });
+});
+
+describe('the text rules behind the idioms', () => {
+  it.each([
+    ['npx lint-staged', true],
+    ['npx --no-install lint-staged', true],
+    ['pnpm exec lint-staged', true],
+    ['yarn lint-staged', true],
+    ['./node_modules/.bin/lint-staged && sh .agents/hooks/pre-commit', true],
+    ['lint-staged --concurrent false', true],
+    ['echo "lint-staged is configured"', false],
+    ['ag_ls=$(agent_gates_bin lint-staged) || {', false],
+    ['"$ag_gate" check --hook pre-commit ${ag_ls:+--lint-staged "$ag_ls"}', false],
+    ['npm test', false],
+  ])('runsLintStaged(%j) is %s', (cmd, want) => {
+    expect(runsLintStaged(cmd)).toBe(want);
+  });
+
+  it.each([
+    ['sh .agents/hooks/pre-commit', 'pre-commit', true],
+    ['sh .agents/hooks/pre-commit --after-lint-staged', 'pre-commit', true],
+    ['x && sh ./.agents/hooks/pre-commit "$@"', 'pre-commit', true],
+    ['sh .agents/hooks/pre-commit-extra', 'pre-commit', false],
+    ['sh .agents/hooks/pre-merge-commit', 'pre-commit', false],
+    ['./node_modules/.bin/gate check --hook pre-merge-commit', 'pre-merge-commit', true],
+  ])('runsGateEntry(%j, %s) is %s', (cmd, hook, want) => {
+    expect(runsGateEntry(cmd, hook)).toBe(want);
+  });
+
+  it('the entry passes arguments only for hooks git gives arguments to, and the lint-staged flag only to pre-commit', () => {
+    expect(gateEntry('pre-commit', { afterLintStaged: true, args: '"$@"' })).toBe('sh .agents/hooks/pre-commit --after-lint-staged');
+    expect(gateEntry('post-commit', { afterLintStaged: true, args: '"$@"' })).toBe('sh .agents/hooks/post-commit');
+    expect(gateEntry('pre-push', { args: '{0}' })).toBe('sh .agents/hooks/pre-push {0}');
+  });
+
+  it('insertGateLine: after the last lint-staged line, else before a final exit; never changes a line', () => {
+    expect(insertGateLine('#!/bin/sh\nnpx lint-staged\nnpm test\n', 'pre-commit').split('\n').slice(0, 4)).toEqual([
+      '#!/bin/sh',
+      'npx lint-staged',
+      expect.stringMatching(/^sh \.agents\/hooks\/pre-commit --after-lint-staged \|\| exit 1 {3}# agent-gates \(gate init\)/),
+      'npm test',
+    ]);
+    expect(insertGateLine('npm test\nexit 0\n', 'pre-commit')).toMatch(/^npm test\nsh \.agents\/hooks\/pre-commit \|\| exit 1 .*\nexit 0\n$/);
+    expect(insertGateLine('echo hi\n', 'pre-push')).toMatch(/^echo hi\nsh \.agents\/hooks\/pre-push "\$@" \|\| exit 1 /);
+  });
+
+  it('repairDoubleLintStaged: flags our line, or comments out the project\'s line next to the merged template; else unchanged', () => {
+    expect(repairDoubleLintStaged('npx lint-staged\nsh .agents/hooks/pre-commit || exit 1\n')).toBe('npx lint-staged\nsh .agents/hooks/pre-commit --after-lint-staged || exit 1\n');
+    expect(repairDoubleLintStaged('npx lint-staged\nagent_gates_uses_lint_staged() {\n')).toMatch(/^# npx lint-staged {3}# agent-gates \(gate init\)/);
+    expect(repairDoubleLintStaged('npm test\nsh .agents/hooks/pre-commit\n')).toBe('npm test\nsh .agents/hooks/pre-commit\n');
   });
 });

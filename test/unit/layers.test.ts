@@ -38,7 +38,6 @@ const APP_WORLD = new Set(['node:fs', 'fs', 'node:fs/promises', 'fs/promises', '
 const APP_WORLD_PENDING: Record<string, string> = {
   'src/app/setup/init.ts': 'gate init: existsSync/readdirSync/readFileSync (setup/ under concurrent edit)',
   'src/app/setup/doctor.ts': 'gate doctor: existsSync (setup/ under concurrent edit)',
-  'src/app/leases/claude-hook.ts': 'gate hook claude: appendFileSync/existsSync/readFileSync/realpathSync (under concurrent edit)',
 };
 
 interface Edge {

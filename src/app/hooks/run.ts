@@ -67,7 +67,8 @@ function removeReceipt(ctx: Ctx): void {
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const { config } = await ctx.config();
   const gates = await loadGates();
-  if (hook === 'pre-commit') {
+  if (hook === 'pre-commit' || hook === 'pre-merge-commit') {
+    // a clean merge's commit runs pre-merge-commit, not pre-commit: the same gates on its index
     const tree = ctx.git.writeTree();
     // HEAD read with the repository's location (one git process fewer) when the CLI opened it so
     const head = ctx.openedHead ? ctx.openedHead.commit : ctx.git.head();
@@ -78,7 +79,8 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const blocked = blocks(findings);
     // The receipt (ADR 0009): lets the post-commit hook skip node for this commit. Written only
     // when the commit may go ahead and every gate's post-commit is known; otherwise any stale one goes.
-    const rec = blocked.length === 0 ? await deferredRecord(ctx, gates, staged) : undefined;
+    // (a merge commit has two parents and no post-commit hook: never a receipt for it)
+    const rec = blocked.length === 0 && hook === 'pre-commit' ? await deferredRecord(ctx, gates, staged) : undefined;
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
       makeDir(join(ctx.stateDir, PENDING_DIR));

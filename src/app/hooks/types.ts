@@ -3,7 +3,8 @@ import type { FileChange } from '../../kernel/changes.js';
 import type { Finding } from '../../kernel/findings.js';
 import type { GatesConfig } from '../../schema/config/defaults.js';
 
-export const HOOK_NAMES = ['pre-commit', 'post-commit'] as const;
+/** pre-merge-commit runs the pre-commit gates on a clean merge's index. */
+export const HOOK_NAMES = ['pre-commit', 'post-commit', 'pre-merge-commit'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 /** What the pre-commit hook knows about the commit being made (the final index). */

@@ -7,7 +7,8 @@ import { isGateError } from '../../kernel/errors.js';
 import { CONFIG_PATH, loadConfig } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
 import type { Ctx } from '../context.js';
-import { inspectHooks, isEarlierTemplate, lintStagedInfo, safeRead } from '../../adapters/hook-managers.js';
+import { detectHookSetup, inspectHooks, isEarlierTemplate, lintStagedInfo, safeRead, type HookGenerator, type HookHealth, type HookManager } from '../../adapters/hook-managers.js';
+import { GIT_HOOKS } from '../hooks/registry.js';
 import { SIDECAR_IGNORE } from '../../kernel/paths.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'problem';
@@ -55,9 +56,41 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
       : { id: 'init', title: 'init', status: 'problem', message: '`gate init` never ran in this repository, so no hooks call the gates', fix: 'gate init' },
   );
 
+  // the hook manager in use, and hooks it installed that core.hooksPath hides
+  const setup = detectHookSetup(root);
+  const initFix = `gate init --hooks ${setup.inUse}`;
+  checks.push({ id: 'hook-manager', title: 'hook manager', status: 'ok', message: `${setup.inUse} (${setup.why})` });
+  const GEN_MANAGER: Partial<Record<HookGenerator, HookManager>> = { lefthook: 'lefthook', 'pre-commit': 'pre-commit', 'simple-git-hooks': 'simple-git-hooks', user: 'git', 'agent-gates': 'git' };
+  const configured = new Set(setup.configs.map((c) => c.manager));
+  const shadowed = setup.shadowed.filter((h) => GEN_MANAGER[h.generator] && (h.generator === 'user' || h.generator === 'agent-gates' || configured.has(GEN_MANAGER[h.generator]!)));
+  if (shadowed.length) {
+    const owner = GEN_MANAGER[shadowed[0]!.generator]!;
+    checks.push({
+      id: 'hooks-shadowed',
+      title: 'shadowed hooks',
+      status: 'problem',
+      message: `core.hooksPath=${setup.hooksPath} hides the hooks in .git/hooks (${shadowed.map((h) => `${h.hook}: ${h.generator === 'user' ? 'your own' : h.generator}`).join(', ')}): git never runs them`,
+      details: [`git runs the hooks in ${setup.hooksDir} instead; ${owner === 'git' ? 'your hooks' : `${owner}'s checks (commit-msg and the rest)`} are silently off`],
+      fix: `gate init --hooks ${owner}   (unsets a core.hooksPath of gate's own and installs the gates beside those hooks)`,
+    });
+  } else if (setup.hooksPath !== undefined && (setup.inUse === 'lefthook' || setup.inUse === 'pre-commit' || setup.inUse === 'simple-git-hooks')) {
+    checks.push({
+      id: 'hooks-shadowed',
+      title: 'shadowed hooks',
+      status: 'problem',
+      message: `${setup.configs[0]!.path} configures ${setup.inUse}, which installs into .git/hooks, but core.hooksPath=${setup.hooksPath} makes git run other hooks`,
+      fix: initFix,
+    });
+  }
+  const stale = setup.shadowed.filter((h) => (h.generator === 'lefthook' || h.generator === 'pre-commit' || h.generator === 'simple-git-hooks') && !configured.has(h.generator));
+  if (stale.length) {
+    checks.push({ id: 'hooks-stale', title: 'stale hooks', status: 'warn', message: `.git/hooks holds ${stale.map((h) => `${h.hook} (${h.generator})`).join(', ')} of a manager this repository does not configure; core.hooksPath hides them` });
+  }
+
   // hooks, in every worktree of the clone
   const worktrees = ctx.git.worktrees().filter((w) => !w.bare);
   const here = resolve(root);
+  let herePreCommit: HookHealth | undefined;
   for (const wt of worktrees) {
     const isHere = resolve(wt.path) === here;
     const label = isHere ? 'hooks (this worktree)' : `hooks (worktree ${wt.path})`;
@@ -65,23 +98,27 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
       checks.push({ id: 'hooks', title: label, status: 'warn', message: 'the worktree directory no longer exists', fix: 'git worktree prune' });
       continue;
     }
-    const h = inspectHooks(wt.path, ctx.paths.commonDir);
-    const problems = h.hooks.flatMap((x) => x.problems);
+    const h = inspectHooks(wt.path, ctx.paths.commonDir, GIT_HOOKS);
+    if (isHere) herePreCommit = h.hooks.find((x) => x.hook === 'pre-commit');
+    const problems = h.hooks.flatMap((x) => x.problems.map((p) => (p.includes(x.hook) ? p : `${x.hook}: ${p}`)));
     if (!h.gateBin) problems.push('the hooks cannot find the gate binary (./node_modules/.bin/gate, the main worktree\'s node_modules/.bin/gate, or gate on PATH), so every commit is blocked');
-    const fix = isHere ? 'gate init --hooks-only' : `gate init --hooks-only --worktree ${shq(wt.path)}`;
-    const brokenScript = h.hooks.some((x) => x.problems.some((p) => /does not run|runs lint-staged after|through npx/.test(p)));
+    // one fix, the command init itself would run: here, init for the manager in use; elsewhere, the hooks of that worktree
+    const fix = isHere ? initFix : `gate init --hooks-only --worktree ${shq(wt.path)}`;
+    const runners = [...new Set(h.hooks.map((x) => x.runner).filter(Boolean))].join(', ');
     checks.push(
       problems.length === 0
-        ? { id: 'hooks', title: label, status: 'ok', message: `pre-commit and post-commit are active and call gate (${h.gateBin})` }
+        ? { id: 'hooks', title: label, status: 'ok', message: `${h.hooks.map((x) => x.hook).join(', ')} are active and call gate (${h.gateBin}; run by ${runners})` }
         : {
             id: 'hooks',
             title: label,
             status: 'problem',
             message: `the hooks are not active or do not call gate (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
             details: problems,
-            fix: !h.gateBin && problems.length === 1 ? 'npm install --save-dev agent-gates' : brokenScript ? `${fix} --force   (restores the agent-gates hook scripts; merge your own lines back)` : fix,
+            fix: !h.gateBin && problems.length === 1 ? 'npm install --save-dev agent-gates' : fix,
           },
     );
+    const warnings = h.hooks.flatMap((x) => x.warnings);
+    if (warnings.length) checks.push({ id: 'hooks-order', title: `${label}: order`, status: 'warn', message: warnings[0]!, ...(warnings.length > 1 ? { details: warnings.slice(1) } : {}) });
   }
 
   // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
@@ -103,17 +140,21 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     });
   }
 
-  // lint-staged ordering is checked per script above; say whether it is in use
+  // lint-staged: read from the same inspection as the hooks check (ordering is checked there), so
+  // the two never disagree: no verdict on lint-staged while the pre-commit does not run gate
   const ls = lintStagedInfo(root, ctx.paths.commonDir);
   if (ls.configured) {
-    const pre = safeRead(join(root, '.husky', 'pre-commit'));
-    const runsIt = pre !== undefined && /lint-staged|agent_gates_uses_lint_staged/.test(pre);
+    const runs = herePreCommit?.lintStaged?.runs ?? 0;
     checks.push(
       !ls.bin
         ? { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'lint-staged is configured but not installed; the pre-commit hook skips it', fix: 'npm install' }
-        : runsIt
-          ? { id: 'lint-staged', title: 'lint-staged', status: 'ok', message: 'configured; the pre-commit hook runs it before gate' }
-          : { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'configured and installed, but .husky/pre-commit does not run it', fix: 'gate init --force   (the agent-gates pre-commit runs lint-staged, then gate)' },
+        : !herePreCommit?.ok
+          ? { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'configured; whether it runs before gate is unknown until the pre-commit hook runs gate (see the hooks check)', fix: initFix }
+          : runs >= 2
+            ? { id: 'lint-staged', title: 'lint-staged', status: 'problem', message: `runs ${runs} times per commit: the project's pre-commit runs it, and the agent-gates script runs it again`, fix: initFix }
+            : runs === 1
+              ? { id: 'lint-staged', title: 'lint-staged', status: 'ok', message: 'configured; the pre-commit hook runs it once, before gate' }
+              : { id: 'lint-staged', title: 'lint-staged', status: 'warn', message: 'configured and installed, but the pre-commit hook does not run it', fix: `${initFix} --force   (the agent-gates pre-commit script runs lint-staged, then gate)` },
     );
   }
 
@@ -184,6 +225,9 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     if (!isGateError(e)) throw e;
     checks.push({ id: 'approval-strength', title: 'approval strength', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
   }
+
+  // agent runtimes configured here (src/app/agents/install.ts)
+  checks.push(...(await import('../agents/install.js')).agentChecks(root));
 
   return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
 }

@@ -3,33 +3,44 @@
  * a user's file without `force`; reports what happened to each file.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { VERSION } from '../../kernel/version.js';
 import type { Ctx } from '../context.js';
-import { huskyInfo, installHooks, lintStagedInfo, readPackageJson, type FileReport, type InstallHooksReport } from '../../adapters/hook-managers.js';
+import { HOOK_MANAGERS, huskyInfo, installGateHooks, lintStagedInfo, readPackageJson, type FileReport, type HookManager, type InstallHooksReport, type InstallOptions } from '../../adapters/hook-managers.js';
+import { GIT_HOOKS } from '../hooks/registry.js';
 import { packageRoot, readTemplate } from '../../adapters/package-files.js';
 import { SIDECAR_IGNORE } from '../../kernel/paths.js';
-import { installClaudeHook } from '../leases/claude-hook.js';
+import { ignoreBlock } from '../../adapters/scaffold-files.js';
+import { agentRuntimes, installAgents } from '../agents/install.js';
 
-export { installHooks } from '../../adapters/hook-managers.js';
+/** Make gate's git hooks (GIT_HOOKS) run in one worktree, in the idiom of the hook manager in use. */
+export function installHooks(worktreeRoot: string, opts: InstallOptions = {}): InstallHooksReport {
+  return installGateHooks(worktreeRoot, GIT_HOOKS, opts);
+}
+
+/** `--hooks <manager>`: checked here so a typo is a usage error, not a detection. */
+export function parseManager(name: string | undefined): HookManager | undefined {
+  if (name === undefined) return undefined;
+  if ((HOOK_MANAGERS as readonly string[]).includes(name)) return name as HookManager;
+  throw new GateError('USAGE', `--hooks takes ${HOOK_MANAGERS.join(', ')}, not "${name}".`, { fix: 'gate init --hooks lefthook   (or leave it out: gate init detects the manager in use)' });
+}
 
 export interface InitOptions {
   force?: boolean;
   /** Only make the hooks active (in `worktree`, default: the current one). */
   hooksOnly?: boolean;
   worktree?: string;
+  /** The hook manager to install into (default: the one detected; see `gate doctor`). */
+  hooks?: string;
   /** Also write a CI workflow that runs the range check without running the head's code. */
   ci?: string;
-  /** Also install an agent runtime's hooks (`claude`: .claude/settings.json). */
+  /** Also configure agent runtimes: claude, cursor, gemini, codex, aider or all (src/app/agents/install.ts). */
   agent?: string;
 }
-
-/** The agent runtimes `gate init --agent` installs hooks for. */
-const AGENTS = ['claude'] as const;
 
 /** Where `gate init --ci <host>` writes each host's workflow, and what the host must enforce. */
 export const CI_TARGETS: Record<string, { template: string; path: string; host: string }> = {
@@ -88,18 +99,18 @@ function resolveWorktree(ctx: Ctx, path: string): string {
 
 export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitReport | { hooks: InstallHooksReport; hooksOnly: true }> {
   const force = Boolean(opts.force);
+  const manager = parseManager(opts.hooks);
+  const hookOpts: InstallOptions = { force, ...(manager ? { manager } : {}) };
   if (opts.hooksOnly) {
     const wt = opts.worktree ? resolveWorktree(ctx, opts.worktree) : ctx.paths.root;
-    return { hooks: installHooks(wt, { force }), hooksOnly: true };
+    return { hooks: installHooks(wt, hookOpts), hooksOnly: true };
   }
   if (opts.worktree) throw new GateError('USAGE', '--worktree only applies with --hooks-only.', { fix: 'gate init --hooks-only --worktree <path>' });
   const ci = opts.ci === undefined ? undefined : CI_TARGETS[opts.ci];
   if (opts.ci !== undefined && !ci) {
     throw new GateError('USAGE', `--ci takes ${Object.keys(CI_TARGETS).join(' or ')}, not "${opts.ci}".`, { fix: 'gate init --ci github' });
   }
-  if (opts.agent !== undefined && !(AGENTS as readonly string[]).includes(opts.agent)) {
-    throw new GateError('USAGE', `--agent takes ${AGENTS.join(' or ')} (the agent runtimes this version installs hooks for), not "${opts.agent}".`, { fix: 'gate init --agent claude' });
-  }
+  const agents = opts.agent === undefined ? [] : agentRuntimes(opts.agent);
 
   const root = ctx.paths.root;
   const files: FileReport[] = [];
@@ -121,10 +132,11 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   // 4. hooks (+ husky), and package.json's prepare script
   const husky = huskyInfo(root, ctx.paths.commonDir);
   const pkg = readPackageJson(root);
-  if (pkg && (husky.bin || husky.declared)) files.push(ensurePrepare(root, pkg));
-  const hooks = installHooks(root, { force });
+  const hooks = installHooks(root, hookOpts);
+  if (pkg && hooks.manager === 'husky' && (husky.bin || husky.declared)) files.push(ensurePrepare(root, pkg));
   files.push(...hooks.files);
-  if (husky.declared && !husky.bin) next.push('husky is in package.json but not installed: run `npm install` (its prepare script then takes over the hooks)');
+  next.push(...hooks.next);
+  if (hooks.manager === 'husky' && husky.declared && !husky.bin) next.push('husky is in package.json but not installed: run `npm install` (its prepare script then takes over the hooks)');
 
   // 4b. the CI workflow (never runs the head's code before the verdict; templates/ci/)
   if (ci) {
@@ -134,10 +146,11 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
     next.push(`CI host: ${ci.host}`);
   }
 
-  // 4c. the agent runtime's hooks (merged into its settings, never clobbering the user's)
-  if (opts.agent === 'claude') {
-    const c = installClaudeHook(root);
-    files.push({ path: relative(root, c.path), status: c.status, ...(c.added.length ? { note: `added ${c.added.join(', ')}` } : {}) });
+  // 4c. the agent runtimes' settings (merged, never clobbering the user's)
+  if (agents.length) {
+    const a = installAgents(root, agents);
+    files.push(...a.files);
+    next.push(...a.next);
   }
 
   // 5. notes survive rebase and amend
@@ -174,8 +187,8 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
         'gate explain --intent "Install agent-gates: gate config, agent rules and hooks" ' +
         '--alternative "hooks without approvals (husky + lint-staged alone)" ' +
         '--blast-radius "every commit in this repository runs the gates" ' +
-        '--reversibility "easy: remove the files and unset core.hooksPath" ' +
-        '--rollback "git revert the commit; git config --unset core.hooksPath"',
+        '--reversibility "easy: gate uninstall removes the hooks" ' +
+        '--rollback "git revert the commit; gate uninstall"',
     );
     next.push('approve it, as a person at a terminal (two steps: intent, then the diff): gate approve');
     next.push('commit: git commit -m "chore: add agent-gates"');
@@ -203,7 +216,7 @@ function ensureIgnored(ctx: Ctx, root: string): FileReport {
   if (ctx.git.isIgnored(`${SIDECAR_IGNORE}explain-0.yaml`)) return { path: '.gitignore', status: 'already present', note: `${SIDECAR_IGNORE} is ignored` };
   const p = join(root, '.gitignore');
   const cur = existsSync(p) ? readFileSync(p, 'utf8') : undefined;
-  const add = `# agent-gates: explain sidecars describe a tree and are never committed\n${SIDECAR_IGNORE}\n`;
+  const add = ignoreBlock(SIDECAR_IGNORE);
   if (cur === undefined) {
     writeFileAtomic(p, add);
     return { path: '.gitignore', status: 'created' };

@@ -10,7 +10,7 @@ export const checkCommands: CommandGroup = {
       .description(
         'Run every gate registered for a git hook on the facts git gives it (the final index for pre-commit).\nHooks call this; it reports every problem at once and exits 1 when any gate blocks.',
       )
-      .addOption(new Option('--hook <name>', 'the git hook that is running').choices(['pre-commit', 'post-commit']))
+      .addOption(new Option('--hook <name>', 'the git hook that is running').choices(['pre-commit', 'post-commit', 'pre-merge-commit']))
       .addOption(new Option('--range <base..head>', 'check every commit in a range against its approval notes (CI)'))
       .addOption(
         new Option('--lint-staged <path>', 'with --hook pre-commit: run lint-staged (its binary at <path>) in this process first, then the gates on the final index'),

@@ -12,7 +12,7 @@ import { VERSION } from '../../kernel/version.js';
 import { stdout, writeOut } from './stdout.js';
 import { isTerminal } from '../../kernel/builtins.js';
 
-const HOOKS: readonly string[] = ['pre-commit', 'post-commit'];
+const HOOKS: readonly string[] = ['pre-commit', 'post-commit', 'pre-merge-commit'];
 
 /**
  * `check --hook <name>` / `check --hook=<name>`, optionally with one `--json` and, for

@@ -5,6 +5,8 @@
 export const LEDGER_EVENTS = [
   'ledger.repair',
   'init',
+  /** `gate uninstall`: the hooks were removed (the ledger itself stays unless --purge). */
+  'uninstall',
   'check.block',
   'commit',
   /** A pending commit record (ADR 0009) that did not validate: kept as evidence, never dropped. */
