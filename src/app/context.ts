@@ -2,7 +2,6 @@
  * Composition root: builds {git, paths, state dir, ledger, clock, config} for a use-case.
  * The only place that decides where state lives.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGit, type Git } from '../adapters/git.js';
 import { type RepoPaths } from '../kernel/changes.js';
@@ -11,6 +10,7 @@ import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
 import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
 import { committingActor } from '../adapters/identity.js';
+import { exists, readTextIfAny } from '../adapters/files.js';
 
 export interface Ctx {
   git: Git;
@@ -51,11 +51,10 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   let cfg: Promise<LoadedConfig> | undefined;
   let actor: Actor | undefined;
   const initialised = (): boolean => {
-    if (existsSync(join(stateDir, 'initialised'))) return true;
-    const hook = join(paths.root, '.husky', 'pre-commit');
-    if (existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check')) return true;
+    if (exists(join(stateDir, 'initialised'))) return true;
+    if (readTextIfAny(join(paths.root, '.husky', 'pre-commit'))?.includes('gate check')) return true;
     // a clone of a project whose hook manager runs the committed .agents/hooks/ scripts (lefthook, pre-commit, ...)
-    return existsSync(join(paths.root, '.agents', 'hooks', 'pre-commit'));
+    return exists(join(paths.root, '.agents', 'hooks', 'pre-commit'));
   };
   return {
     git,

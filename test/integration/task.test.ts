@@ -4,19 +4,12 @@
  */
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
-
-let repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos) r.cleanup();
-  repos = [];
-});
 
 /** A repository using husky (from this package's node_modules) with a pre-commit hook that runs gate. */
 function huskyRepo(): TempRepo {
-  const r = makeRepo();
-  repos.push(r);
+  const r = makeRepo({ cleanup: 'test' });
   symlinkSync(join(PKG_ROOT, 'node_modules'), join(r.dir, 'node_modules'));
   r.write('.gitignore', 'node_modules\n');
   r.write('progress.md', '0\n');
@@ -117,12 +110,7 @@ describe('gate task', () => {
   });
 
   it('works with plain .git/hooks (shared by every worktree) too', () => {
-    const r = makeRepo();
-    repos.push(r);
-    r.write('progress.md', '0\n');
-    r.gitOk('add', '.');
-    r.gitOk('commit', '-q', '-m', 'init');
-    writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
+    const r = makeRepo({ files: { 'progress.md': '0\n' }, hooks: ['pre-commit'], cleanup: 'test' });
     const s = json(r.gate(['task', 'start', 'x1', '--owner', 'sess-a', '--json']).stdout);
     expect(s.ok).toBe(true);
     expect(s.hooks).toMatchObject({ ok: true, actions: [] });

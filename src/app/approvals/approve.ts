@@ -253,8 +253,8 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
 /** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
 async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
   const [{ parseSidecarText }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
-  const { readFileSync } = await import('node:fs');
-  const fresh = await parseSidecarText(readFileSync(loaded.abs, 'utf8'));
+  const { readText } = await import('../../adapters/files.js');
+  const fresh = await parseSidecarText(readText(loaded.abs));
   if (!fresh.ok || fresh.digest !== digest) {
     throw new GateError('DENIED', `${loaded.path} changed while you were reviewing it; nothing was approved.`, { fix: 'run gate approve again to review the current explanation' });
   }

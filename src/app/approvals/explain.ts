@@ -3,11 +3,10 @@
  * current staged tree, from flags or a YAML/JSON document. Missing required fields are listed by
  * name and nothing is written.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { exists, readText, writeFileAtomic } from '../../adapters/files.js';
 import { ledgerRejections, sidecarFile, stagedFacts, verdictFor } from './facts.js';
 import { SIDECAR_DIR } from '../../kernel/paths.js';
 import { toSidecarFiles } from '../../gates/approval.js';
@@ -107,9 +106,9 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
   const [{ checkSidecar }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
   const abs = sidecarFile(ctx, facts.tree);
   let replaced = 0;
-  if (existsSync(abs)) {
+  if (exists(abs)) {
     const { parseSidecarText } = await import('../../schema/sidecar/fast.js');
-    const old = await parseSidecarText(readFileSync(abs, 'utf8'));
+    const old = await parseSidecarText(readText(abs));
     if (old.ok) replaced = old.sidecar.approvals.length;
   }
   const actor = ctx.actor();
@@ -132,7 +131,7 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
   }
   // The directory ignores itself, so `git add -A` never stages a sidecar.
   const ignore = join(ctx.paths.root, SIDECAR_DIR, '.gitignore');
-  if (!existsSync(ignore)) writeFileAtomic(ignore, '# agent-gates explain sidecars are never committed\n*\n');
+  if (!exists(ignore)) writeFileAtomic(ignore, '# agent-gates explain sidecars are never committed\n*\n');
   writeFileAtomic(abs, renderSidecar(checked.sidecar));
   await ctx.record({
     event: 'explain',

@@ -3,7 +3,7 @@
  * sidecar and its approvals. Post-commit: record the outcome, attach the approved sidecar as a
  * git note on the new commit (refs/notes/agent-gates), then remove the sidecar file.
  */
-import { unlinkSync } from 'node:fs';
+import { removeFile } from '../../adapters/files.js';
 import type { HookGate, StagedFacts } from '../hooks/types.js';
 import type { Finding } from '../../kernel/findings.js';
 import { blocks } from '../../kernel/findings.js';
@@ -39,7 +39,8 @@ export const gateB: HookGate = {
   name: 'gate-b',
   async preCommit(ctx, staged) {
     const { evaluateStaged } = await import('./facts.js');
-    const ev = await evaluateStaged(ctx, staged);
+    // fold: false: the hook's own append folds the deferred commit records in the same write
+    const ev = await evaluateStaged(ctx, staged, { fold: false });
     stagedVerdicts.set(staged, ev.verdict);
     return ev.findings;
   },
@@ -61,7 +62,7 @@ export const gateB: HookGate = {
     if (verdict.tier === 'AUTO') return { findings: [], data: { gate_b: base } };
     const { evaluateApproval } = await import('../../gates/approval.js');
     const sidecar = await loadSidecar(ctx, facts.tree);
-    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state, { fold: false }) : undefined;
     const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) }));
     if (problems.length > 0 || sidecar.state.state !== 'ok') {
       // After `commit --amend` or a rebase, git copies the old note only after this hook: when
@@ -95,11 +96,7 @@ export const gateB: HookGate = {
       sidecar_digest: digest,
     };
     ctx.git.addNote(facts.commit, `${JSON.stringify(note, null, 2)}\n`);
-    try {
-      unlinkSync(sidecar.abs);
-    } catch {
-      /* already gone */
-    }
+    removeFile(sidecar.abs); // false: already gone
     return {
       findings: [],
       data: { gate_b: { ...base, sidecar_digest: digest, approvals: s.approvals.map((a) => ({ step: a.step, seq: a.ledger.seq })), note: true } },

@@ -13,7 +13,7 @@ import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '.
 import type { StagedFacts } from './types.js';
 import { sessionId } from '../../adapters/identity.js';
 import { ensureCloneConfigOnce } from '../../adapters/notes-sync.js';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { makeDir, removeFile } from '../../adapters/files.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { join } from 'node:path';
 
@@ -62,11 +62,7 @@ export function receiptPath(ctx: Ctx): string {
 }
 
 function removeReceipt(ctx: Ctx): void {
-  try {
-    unlinkSync(receiptPath(ctx));
-  } catch {
-    /* none */
-  }
+  removeFile(receiptPath(ctx)); // false: there was none
 }
 
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
@@ -90,7 +86,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const rec = blocked.length === 0 && hook === 'pre-commit' ? await deferredRecord(ctx, gates, staged) : undefined;
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
-      mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
+      makeDir(join(ctx.stateDir, PENDING_DIR));
       // whole or nothing, no fsync (the commit path is measured): a receipt lost in a crash only
       // sends that commit's post-commit down the node path
       writeFileAtomic(receiptPath(ctx), formatReceipt(rec), undefined, { fsync: false });

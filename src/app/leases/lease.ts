@@ -4,7 +4,7 @@
  * break is written to the ledger, inside the lease mutex and before the record changes, so the
  * ledger's order is the leases' order and a broken ledger grants nothing.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { exists, realPath } from '../../adapters/files.js';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
@@ -81,9 +81,9 @@ export function realTargetOf(abs: string): string {
   let cur = abs;
   const rest: string[] = [];
   for (;;) {
-    if (existsSync(cur)) {
+    if (exists(cur)) {
       try {
-        return rest.length ? join(realpathSync(cur), ...rest.reverse()) : realpathSync(cur);
+        return rest.length ? join(realPath(cur), ...rest.reverse()) : realPath(cur);
       } catch (e) {
         // Unresolvable (a symlink loop, no permission): judging the unresolved path could let an
         // edit through a symlink escape the handoff check, so this cannot be evaluated.
@@ -106,7 +106,7 @@ export async function leasePaths(ctx: Ctx, inputs: readonly string[], cwd: strin
   const globs = config.handoff.paths;
   const isHandoff = compileGlobs(globs);
   const root = ctx.paths.root;
-  const realRoot = realpathSync(root);
+  const realRoot = realPath(root);
   const out = new Set<string>();
   const problems: string[] = [];
   for (const input of inputs) {

@@ -1,8 +1,8 @@
 /**
  * `gate doctor`: installation health, each problem with the exact fix. Never modifies anything.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { exists } from '../../adapters/files.js';
 import { isGateError } from '../../kernel/errors.js';
 import { CONFIG_PATH, loadConfig } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
@@ -94,7 +94,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   for (const wt of worktrees) {
     const isHere = resolve(wt.path) === here;
     const label = isHere ? 'hooks (this worktree)' : `hooks (worktree ${wt.path})`;
-    if (!existsSync(wt.path)) {
+    if (!exists(wt.path)) {
       checks.push({ id: 'hooks', title: label, status: 'warn', message: 'the worktree directory no longer exists', fix: 'git worktree prune' });
       continue;
     }
@@ -124,7 +124,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
   // with one node start per commit (ADR 0009); `gate init --hooks-only` replaces exactly those
   for (const wt of worktrees) {
-    if (!existsSync(wt.path)) continue;
+    if (!exists(wt.path)) continue;
     const outdated = inspectHooks(wt.path, ctx.paths.commonDir).hooks.filter((x) => {
       const text = x.script ? safeRead(x.script) : undefined;
       return text !== undefined && isEarlierTemplate(x.hook, text);
@@ -191,8 +191,8 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   // ledger. Doctor diagnoses and never writes it: deferred commit records (ADR 0009) are only
   // counted here; the next ledger write, `gate audit verify` or `gate review` folds them in.
   try {
-    const v = await ctx.ledger.verify();
-    const pending = ctx.ledger.pendingNames().length;
+    const v = await ctx.ledger.verify({ fold: false });
+    const pending = v.fold.pending;
     const pendingNote = pending ? `; ${pending} deferred commit record${pending === 1 ? '' : 's'} waiting in ${ctx.ledger.pendingDir} (folded in by the next ledger write)` : '';
     checks.push(
       v.ok

@@ -144,6 +144,7 @@ const payloads = {
     approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int() })), rejections: z.array(z.string()) }),
     wouldCommit: z.boolean(),
     findings: z.array(finding),
+    ledger: z.looseObject({ ok: z.boolean(), entries: z.number().int(), pending: z.number().int().describe('deferred commit records not yet folded in'), problem: z.string().optional() }),
   },
   explain: {
     written: z.boolean(),

@@ -141,7 +141,7 @@ export function validateConfig(doc: unknown): ParseResult {
   const r = configSchema.safeParse(doc ?? {});
   if (!r.success) return { ok: false, problems: formatIssues(r.error) };
   const { $schema: _ignored, ...rest } = r.data;
-  return { ok: true, config: rest as GatesConfig };
+  return { ok: true, config: rest };
 }
 
 export function configJsonSchema(): unknown {
