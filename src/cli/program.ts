@@ -1,12 +1,13 @@
 /**
  * The commander program. Command definitions are cheap and registered eagerly (so --help can
- * list them); each action lazy-imports its use-case. main.ts loads this module for every
- * invocation except its fast paths.
+ * list them); each action lazy-imports its use-case. bin/gate.js loads this bundle (dist/program.js)
+ * for every invocation that cli/fast/main.ts's `run` does not take (ADR 0015).
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../kernel/errors.js';
 import { VERSION } from '../kernel/version.js';
 import { failure } from './fast/output.js';
+import { stdout } from './fast/stdout.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ Run \`gate <command> --help\` for a command's options. Docs: README.md in the ag
 }
 
 export async function runProgram(argv: string[]): Promise<void> {
+  stdout(); // the EPIPE guard, on this bundle's stream helper (the one every command writes through)
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
