@@ -14,7 +14,6 @@ import { nodeCrypto } from '../kernel/builtins.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GateError } from '../kernel/errors.js';
 import { Git } from './git.js';
 import { writeFileAtomic } from './files.js';

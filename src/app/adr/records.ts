@@ -4,7 +4,6 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GateError } from '../../kernel/errors.js';
 import type { Ctx } from '../context.js';
 import { withMutex } from '../../adapters/mutex.js';
