@@ -61,18 +61,75 @@ function load(opts = {}) {
   return { exports: mod.exports, script };
 }
 
+/**
+ * GATE_PROFILE=1 (or =json): a recorder of where the time went (src/kernel/profile.ts), one stderr
+ * line per phase, printed when the process exits. Phases are exclusive: `enter` of a phase pauses
+ * the one it is entered in. `clock` is milliseconds since the process started.
+ */
+function startProfile(mode, clock = () => performance.now()) {
+  const launch = clock(); // node's own start-up, before this file's first line
+  const ms = { launch, load: 0, config: 0, git: 0, ledger: 0, evaluate: 0, other: 0 };
+  const calls = { config: 0, git: 0, ledger: 0 };
+  const stack = ['other'];
+  let since = launch;
+  const charge = () => {
+    const t = clock();
+    const top = stack[stack.length - 1];
+    ms[top] = (ms[top] ?? 0) + (t - since);
+    since = t;
+  };
+  return {
+    enter(phase) {
+      charge();
+      stack.push(phase);
+      if (phase in calls) calls[phase]++;
+    },
+    exit(phase) {
+      charge();
+      const i = stack.lastIndexOf(phase);
+      if (i > 0) stack.splice(i, 1);
+    },
+    /** The report: `gate profile: <phase> <ms> ms[ (<n> calls)]` lines, or one JSON line for mode json. */
+    report() {
+      charge();
+      const rows = [...Object.entries(ms), ['total', clock()]];
+      if (mode === 'json') {
+        const o = Object.fromEntries(rows.map(([k, v]) => [k, { ms: Math.round(v * 100) / 100, ...(k in calls ? { calls: calls[k] } : {}) }]));
+        return `${JSON.stringify({ profile: o })}\n`;
+      }
+      return rows.map(([k, v]) => `gate profile: ${k} ${v.toFixed(2)} ms${k in calls ? ` (${calls[k]} call${calls[k] === 1 ? '' : 's'})` : ''}\n`).join('');
+    },
+  };
+}
+
 /** Run one command: the hot file takes it, or the commander program does. */
-async function main(argv) {
+async function main(argv, profile) {
   globalThis[Symbol.for('agent-gates.import')] = (url) => import(url);
-  if (await load().exports.run(argv)) return;
+  profile?.enter('load');
+  const hot = load().exports;
+  profile?.exit('load');
+  profile?.enter('evaluate');
+  const taken = await hot.run(argv);
+  profile?.exit('evaluate');
+  if (taken) return;
+  profile?.enter('load');
   const { runProgram } = await import('../dist/program.js');
+  profile?.exit('load');
+  profile?.enter('evaluate');
   await runProgram(argv);
+  profile?.exit('evaluate');
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((e) => {
+  const mode = process.env.GATE_PROFILE; // the one check when profiling is off
+  let profile;
+  if (mode && mode !== '0') {
+    profile = globalThis[Symbol.for('agent-gates.profile')] = startProfile(mode);
+    process.on('exit', () => require('node:fs').writeSync(2, profile.report()));
+  }
+  main(process.argv.slice(2), profile).catch((e) => {
     // every command reports its own errors (exit 0-3); reaching here is a bug
     process.stderr.write(`gate: internal error: ${(e && e.stack) || e}\n`);
     process.exitCode = 70;
   });
-} else module.exports = { load, enableCompileCache };
+} else module.exports = { load, enableCompileCache, startProfile };

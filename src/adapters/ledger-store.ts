@@ -12,6 +12,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, lstatSyn
 import { join } from 'node:path';
 import { nodeCrypto } from '../kernel/builtins.js';
 import { GateError } from '../kernel/errors.js';
+import { profiled } from '../kernel/profile.js';
 import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type LedgerHead, type VerifyResult } from '../ledger/chain.js';
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger/schema.js';
 import { withMutex } from './mutex.js';
@@ -256,7 +257,7 @@ export class LedgerFile {
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    return withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' });
+    return profiled('ledger', () => withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' }));
   }
 
   /**

@@ -75,3 +75,49 @@ describe('the launcher feature-detects node:module.enableCompileCache', () => {
     expect(l.exports.where).toBe(file);
   });
 });
+
+describe('GATE_PROFILE: the launcher\'s recorder', () => {
+  const profiler = (launcher as unknown as { startProfile(mode: string, clock: () => number): { enter(p: string): void; exit(p: string): void; report(): string } }).startProfile;
+
+  it('charges each interval to the innermost phase only, counts calls, and prints one stable line per phase', () => {
+    let t = 40;
+    const p = profiler('1', () => t);
+    t = 45; p.enter('load');
+    t = 50; p.exit('load');
+    t = 51; p.enter('evaluate');
+    t = 52; p.enter('ledger');
+    t = 53; p.enter('git'); // git inside a ledger append counts as git only
+    t = 57; p.exit('git');
+    t = 58; p.exit('ledger');
+    t = 59; p.enter('config');
+    t = 61; p.exit('config');
+    t = 62; p.enter('git');
+    t = 63; p.exit('git');
+    t = 70; p.exit('evaluate');
+    t = 72;
+    expect(p.report()).toBe([
+      'gate profile: launch 40.00 ms',
+      'gate profile: load 5.00 ms',
+      'gate profile: config 2.00 ms (1 call)',
+      'gate profile: git 5.00 ms (2 calls)',
+      'gate profile: ledger 2.00 ms (1 call)',
+      'gate profile: evaluate 10.00 ms',
+      'gate profile: other 8.00 ms',
+      'gate profile: total 72.00 ms',
+      '',
+    ].join('\n'));
+  });
+
+  it('GATE_PROFILE=json: one JSON line with the same figures', () => {
+    let t = 10;
+    const p = profiler('json', () => t);
+    p.enter('git');
+    t = 12.345;
+    p.exit('git');
+    const line = p.report();
+    expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
+    expect(JSON.parse(line)).toEqual({
+      profile: { launch: { ms: 10 }, load: { ms: 0 }, config: { ms: 0, calls: 0 }, git: { ms: 2.35, calls: 1 }, ledger: { ms: 0, calls: 0 }, evaluate: { ms: 0 }, other: { ms: 0 }, total: { ms: 12.35 } },
+    });
+  });
+});
