@@ -129,7 +129,7 @@ if (require.main === module) {
   }
   main(process.argv.slice(2), profile).catch((e) => {
     // every command reports its own errors (exit 0-3); reaching here is a bug
-    process.stderr.write(`gate: internal error: ${(e && e.stack) || e}\n`);
+    process.stderr.write(`gate: internal error (a bug): ${(e && e.stack) || e}\n`); // the text of src/cli/fast/messages.ts's internalError
     process.exitCode = 70;
   });
 } else module.exports = { load, enableCompileCache, startProfile };

@@ -9,6 +9,7 @@ import { VERSION } from '../kernel/version.js';
 import { failure } from './fast/output.js';
 import { stdout } from './fast/stdout.js';
 import { COMMAND_GROUPS } from './commands/index.js';
+import { EXIT_CODES_LINE, HELP_FOOTER, USAGE_PREFIX } from './messages.js';
 
 export function buildProgram(): Command {
   const program = new Command('gate');
@@ -18,12 +19,10 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `gate: usage ${str}` : str) })
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `${USAGE_PREFIX}${str}` : str) })
     .addHelpText(
       'after',
-      `
-Exit codes: 0 ok, 1 denied, 2 usage, 3 cannot evaluate (fail closed), 70 internal error.
-Run \`gate <command> --help\` for a command's options. Docs: README.md in the agent-gates package.`,
+      `\n${EXIT_CODES_LINE}\n${HELP_FOOTER}`,
     );
   for (const g of COMMAND_GROUPS) g.register(program);
   return program;

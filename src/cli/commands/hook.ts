@@ -1,4 +1,5 @@
 import type { CommandGroup } from './index.js';
+import { claudeHookFailed } from '../messages.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -26,7 +27,7 @@ export const hookCommands: CommandGroup = {
           if (r.stderr) process.stderr.write(r.stderr);
           process.exitCode = r.exitCode;
         } catch (e) {
-          process.stderr.write(`agent-gates: the Claude hook failed, so the edit is blocked (fail closed): ${(e as Error)?.message ?? String(e)}\n`);
+          process.stderr.write(`${claudeHookFailed((e as Error)?.message ?? String(e))}\n`);
           process.exitCode = 2;
         }
       });
