@@ -3,7 +3,7 @@
 // Thin launcher, CommonJS on purpose (bin/package.json): every commit starts it, and node's ESM
 // loader costs more than the whole hot path. It loads dist/hook.cjs, one file holding what the
 // hooks, `gate lock`, `--version` and `--help` run (ADR 0010); when that file's `run` does not take
-// the command, the launcher imports the commander program, dist/program.js (ADR 0015).
+// the command, the launcher imports the commander program, dist/program.js (ADR 0016).
 //
 // Compiling the hot file is most of what is left to save, in one of two ways:
 //  - node >= 22.1 has a compile cache of its own (module.enableCompileCache(), kept under the

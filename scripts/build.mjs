@@ -1,7 +1,7 @@
 // Bundle the CLI with esbuild. Also regenerates the committed JSON Schema (only when it changed).
 //
 // Two entry files of the same sources, each third-party library shipped once, and no build step
-// that edits source text (ADR 0015):
+// that edits source text (ADR 0016):
 //  - dist/hook.cjs: one CommonJS file for the hot path (hooks, leases, --version, --help into a
 //    pipe); see below and ADR 0010. bin/gate.js loads it for every command;
 //  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,

@@ -1,7 +1,7 @@
 /**
  * The commander program. Command definitions are cheap and registered eagerly (so --help can
  * list them); each action lazy-imports its use-case. bin/gate.js loads this bundle (dist/program.js)
- * for every invocation that cli/fast/main.ts's `run` does not take (ADR 0015).
+ * for every invocation that cli/fast/main.ts's `run` does not take (ADR 0016).
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../kernel/errors.js';

@@ -6,7 +6,7 @@
  * an ordinary CommonJS file that can, registers its own `(url) => import(url)` under
  * `Symbol.for('agent-gates.import')` before it loads the hot file; everywhere else (the ESM program,
  * tests, a hot file loaded with plain `require`) there is none and this is a plain `import()`.
- * No build step edits this file (ADR 0015).
+ * No build step edits this file (ADR 0016).
  */
 export const IMPORT_HOOK: unique symbol = Symbol.for('agent-gates.import');
 

@@ -8,7 +8,7 @@
  * Anything else, including any argv the fast path does not recognise exactly, goes to the
  * commander program in program.ts (help, usage errors, suggestions): `run` answers false and the
  * launcher (bin/gate.js) imports dist/program.js itself, so this file never imports the program
- * (ADR 0015).
+ * (ADR 0016).
  */
 import { VERSION } from '../../kernel/version.js';
 import { writeOut } from './stdout.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /**
  * bin/gate.js chooses how to compile the hot file: node's own compile cache when the running node
- * has `module.enableCompileCache` (>= 22.1), else V8's code cache through node:vm (ADR 0015). Both
+ * has `module.enableCompileCache` (>= 22.1), else V8's code cache through node:vm (ADR 0016). Both
  * branches run here, whatever this node is, by handing the launcher a stand-in for node:module.
  */
 const req = createRequire(import.meta.url);
