@@ -20,4 +20,3 @@ export const checkRangeTooMany = (range: string): string => `--range "${range}" 
 
 export const rangeCheckFailed = (violations: number, commits: number): string =>
   `agent-gates: range check failed (${violations} violation${violations === 1 ? '' : 's'} in ${commits} commit(s))`;
-export const claudeHookFailed = (why: string): string => `agent-gates: the Claude hook failed, so the edit is blocked (fail closed): ${why}`;

@@ -31,11 +31,13 @@ export function buildProgram(): Command {
 export async function runProgram(argv: string[]): Promise<void> {
   stdout(); // the EPIPE guard, on this bundle's stream helper (the one every command writes through)
   const program = buildProgram();
+  const jsonErrors = argv.includes('--json') ? (await import('./views/json.js')).jsonUsageErrors(program) : undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       const clean = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0);
+      if (!clean) jsonErrors?.report(e);
       process.exitCode = clean ? ExitCode.OK : ExitCode.USAGE;
       return;
     }
