@@ -16,6 +16,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readd
 import { join } from 'node:path';
 import { nodeCrypto } from '../kernel/builtins.js';
 import { GateError } from '../kernel/errors.js';
+import { profiled } from '../kernel/profile.js';
 import { genesisHash, linkHash, serializeEntry, type LedgerHead } from '../ledger/chain.js';
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger/schema.js';
 import { withMutex } from './mutex.js';
@@ -236,7 +237,7 @@ export class LedgerFile {
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    return withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' });
+    return profiled('ledger', () => withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' }));
   }
 
   /**

@@ -39,7 +39,7 @@ import type { Finding } from '../kernel/findings.js';
 import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
 import { APPROVAL_NAMESPACE, type SshPublicKey } from '../signing/sshsig.js';
 import { STRENGTH_RANK, signatureRequired, strongest } from '../signing/strength.js';
-import { frontMatter, isMarkdown } from './classify.js';
+import { frontMatter } from './classify.js';
 import { BYTES_PER_LINE, changedBytes, changedLines } from './line-count.js';
 import { ZERO_BLOB } from '../kernel/ids.js';
 

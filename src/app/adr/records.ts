@@ -3,7 +3,6 @@
  * gate shares (records in a tree, versions from history, numbers across branches and worktrees).
  */
 import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GateError } from '../../kernel/errors.js';
 import type { Ctx } from '../context.js';
 import { withMutex } from '../../adapters/mutex.js';

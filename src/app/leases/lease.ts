@@ -27,7 +27,7 @@ import { DURATION_BOUNDS, durationProblem, parseDuration } from '../../schema/co
 import { LEASE_FORMAT, type LeaseRecord } from '../../schema/lease/schema.js';
 import type { Actor, LedgerEventInput } from '../../schema/ledger/schema.js';
 import type { Ctx } from '../context.js';
-import { isInteractive, sessionId, whoAmI } from '../../adapters/identity.js';
+import { isInteractive, sessionId } from '../../adapters/identity.js';
 import { humanId, isHumanId } from '../../kernel/actor.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -147,3 +147,9 @@ export function validateConfig(doc: unknown): ParseResult {
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' });
 }
+
+/** The text of the committed schema/gates.schema.json (the build writes it; a unit test compares). */
+export function configJsonSchemaText(): string {
+  const schema = { $id: 'https://agent-gates.dev/schema/gates.schema.json', title: 'agent-gates configuration (.agents/gates.yaml)', ...(configJsonSchema() as object) };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
