@@ -91,3 +91,52 @@ export function weakenings(before: GatesConfig, after: GatesConfig): Weakening[]
   }
   return out;
 }
+
+const STRENGTHS = ['terminal', 'software-key', 'fido-touch'] as const;
+
+/**
+ * The strictest of several configs (issue 14, ADR 0012's rule for the commit path): the first one
+ * present is the base (HEAD's when there is one) for what cannot be merged (allowed_signers, the
+ * ADR directory, lease and review settings); the union of surfaces and handoff globs; the carve-out
+ * only if every config enables it, with the lowest line threshold; a signature if any requires one,
+ * the strongest minimum strength and the shortest max_age. So no one of them (the working tree's
+ * or the index's) can lower a gate the others hold.
+ */
+export function strictestOf(configs: readonly GatesConfig[]): GatesConfig {
+  const base = configs[0];
+  if (!base) throw new Error('strictestOf needs at least one config');
+  if (configs.length === 1) return base;
+  const seen = new Set<string>();
+  const surfaces: GatesConfig['surfaces'] = [];
+  for (const s of configs.flatMap((c) => c.surfaces)) {
+    const key = JSON.stringify([s.name, s.tier, s.self_reinforcing, s.paths]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    surfaces.push(s);
+  }
+  const handoffPaths = [...new Set(configs.flatMap((c) => c.handoff.paths))];
+  let maxAge = base.approval.max_age;
+  let strength = base.approval.min_strength;
+  for (const c of configs) {
+    const a = parseDuration(c.approval.max_age);
+    const b = parseDuration(maxAge);
+    if (a !== undefined && (b === undefined || a < b)) maxAge = c.approval.max_age;
+    if ((STRENGTH_RANK[c.approval.min_strength] ?? 0) > (STRENGTH_RANK[strength] ?? 0)) strength = c.approval.min_strength;
+  }
+  return {
+    ...base,
+    handoff: { ...base.handoff, paths: handoffPaths },
+    surfaces,
+    doc_only: {
+      ...base.doc_only,
+      enabled: configs.every((c) => c.doc_only.enabled),
+      max_changed_lines: Math.min(...configs.map((c) => c.doc_only.max_changed_lines)),
+    },
+    approval: {
+      ...base.approval,
+      require_signature: configs.some((c) => c.approval.require_signature),
+      min_strength: STRENGTHS.includes(strength) ? strength : base.approval.min_strength,
+      max_age: maxAge,
+    },
+  };
+}
