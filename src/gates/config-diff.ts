@@ -12,6 +12,7 @@ export type WeakeningKind =
   | 'glob_narrowed'
   | 'carve_out_enabled'
   | 'carve_out_threshold_raised'
+  | 'carve_out_agent_instructions'
   | 'signature_no_longer_required'
   | 'approval_strength_lowered'
   | 'approval_max_age_raised'
@@ -70,6 +71,12 @@ export function weakenings(before: GatesConfig, after: GatesConfig): Weakening[]
     out.push({
       kind: 'carve_out_threshold_raised',
       message: `the doc-only carve-out threshold is raised from ${before.doc_only.max_changed_lines} to ${after.doc_only.max_changed_lines} changed lines: larger Markdown edits pass without approval`,
+    });
+  }
+  if (before.doc_only.agent_instructions !== true && after.doc_only.agent_instructions === true) {
+    out.push({
+      kind: 'carve_out_agent_instructions',
+      message: 'the doc-only carve-out now covers agent-instruction files (AGENTS.md, CLAUDE.md, rules, prompts, …): small edits to what agents obey pass without approval',
     });
   }
   if (before.approval.require_signature && !after.approval.require_signature) {
@@ -131,6 +138,7 @@ export function strictestOf(configs: readonly GatesConfig[]): GatesConfig {
       ...base.doc_only,
       enabled: configs.every((c) => c.doc_only.enabled),
       max_changed_lines: Math.min(...configs.map((c) => c.doc_only.max_changed_lines)),
+      agent_instructions: configs.every((c) => c.doc_only.agent_instructions === true),
     },
     approval: {
       ...base.approval,

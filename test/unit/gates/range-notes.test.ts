@@ -74,7 +74,7 @@ describe('strictestPolicy: configs only add strictness', () => {
     const p = strictestPolicy([base, weak]);
     expect(p.require).toBe(true);
     expect(p.maxAgeMs).toBe(86_400_000);
-    expect(p.config.doc_only).toEqual({ enabled: false, max_changed_lines: base.doc_only.max_changed_lines });
+    expect(p.config.doc_only).toEqual({ enabled: false, max_changed_lines: base.doc_only.max_changed_lines, agent_instructions: false });
     expect(p.config.surfaces.length).toBe(base.surfaces.length + 1);
     expect(p.config.surfaces.at(-1)).toMatchObject({ paths: [base.approval.allowed_signers], tier: 'DOUBLE_CONFIRM', self_reinforcing: true });
   });
