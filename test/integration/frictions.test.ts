@@ -2,7 +2,7 @@
  * Issue 14's smaller frictions, each as a user meets it, through the built CLI in one repository.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -82,5 +82,26 @@ describe('day one: gate review and the shipped rules', () => {
     } finally {
       fresh.cleanup();
     }
+  });
+});
+
+describe('old explanations do not pile up', () => {
+  it('gate explain removes those whose tree is committed and those abandoned past approval.max_age', () => {
+    repo.write('rules/b.md', '# b\n');
+    repo.gitOk('add', 'rules/b.md');
+    const first = JSON.parse(repo.gate([...EXPLAIN, '--json']).stdout);
+    repo.gitOk('commit', '-q', '--no-verify', '-m', 'b (as if approved)');
+    const old = join(repo.dir, '.agents/gate-b', `explain-${'a'.repeat(40)}.yaml`);
+    writeFileSync(old, 'version: 1\n');
+    utimesSync(old, new Date(Date.now() - 30 * 86_400_000), new Date(Date.now() - 30 * 86_400_000));
+    const recent = join(repo.dir, '.agents/gate-b', `explain-${'b'.repeat(40)}.yaml`);
+    writeFileSync(recent, 'version: 1\n');
+    repo.write('rules/c.md', '# c\n');
+    repo.gitOk('add', 'rules/c.md');
+    const second = JSON.parse(repo.gate([...EXPLAIN, '--json']).stdout);
+    expect(second.cleaned.sort()).toEqual([first.path, `.agents/gate-b/explain-${'a'.repeat(40)}.yaml`].sort());
+    expect(existsSync(join(repo.dir, first.path))).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(join(repo.dir, second.path))).toBe(true);
   });
 });
