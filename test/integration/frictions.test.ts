@@ -105,3 +105,18 @@ describe('old explanations do not pile up', () => {
     expect(existsSync(join(repo.dir, second.path))).toBe(true);
   });
 });
+
+describe('an explained file whose content changed before the commit', () => {
+  it('names the file, the lint-staged step that may have rewritten it, and shows the difference', () => {
+    repo.write('package.json', '{"name":"p","private":true,"lint-staged":{"*.md":"prettier --write"}}\n');
+    repo.write('rules/f.md', '# f\n');
+    repo.gitOk('add', 'rules/f.md');
+    expect(repo.gate(EXPLAIN).code).toBe(0);
+    repo.write('rules/f.md', '# f\n\nmore\n');
+    repo.gitOk('add', 'rules/f.md');
+    const r = JSON.parse(repo.gate(['check', '--hook', 'pre-commit', '--json']).stdout);
+    const stale = r.findings.find((f: { code: string }) => f.code === 'B_SIDECAR_STALE');
+    expect(stale.message).toContain('rules/f.md changed after `gate explain`: the lint-staged task "*.md": prettier --write (package.json)');
+    expect(stale.message).toContain('+more');
+  });
+});
