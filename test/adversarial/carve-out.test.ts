@@ -47,7 +47,7 @@ describe('the doc-only carve-out, safe by default', () => {
     repo.gitOk('add', 'AGENTS.md');
     const st = JSON.parse(repo.gate(['status', '--json']).stdout);
     expect(st.tier).toBe('CONFIRM');
-    expect(st.carve_out.failed.map((f: { condition: string }) => f.condition)).toEqual(['agent_instruction', 'not_typo']);
+    expect(st.carveOut.failed.map((f: { condition: string }) => f.condition)).toEqual(['agent_instruction', 'not_typo']);
     const r = commit('relax the rules');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_NO_SIDECAR');
@@ -63,8 +63,8 @@ describe('the doc-only carve-out, safe by default', () => {
     repo.write('docs/a.md', doc(11));
     repo.gitOk('add', 'docs/a.md');
     const st = JSON.parse(repo.gate(['status', '--json']).stdout);
-    expect(st.carve_out.applied).toBe(false);
-    expect(st.carve_out.reason).toMatch(/last approved version.*11 words changed/);
+    expect(st.carveOut.applied).toBe(false);
+    expect(st.carveOut.reason).toMatch(/last approved version.*11 words changed/);
     expect(commit('typos 2').code).not.toBe(0);
     repo.gitOk('reset', '-q', '--hard', 'HEAD');
   });
