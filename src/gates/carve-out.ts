@@ -111,7 +111,7 @@ export function judgeTypoEdit(before: string, after: string, opts: { maxChangedW
     const y = b[i]!;
     if (x === y) continue;
     const n = i + 1;
-    if ((x.match(SENTENCE) ?? []).join('') !== (y.match(SENTENCE) ?? []).join('')) reasons.push(`line ${n}: sentence punctuation added, removed or changed`);
+    if ((x.match(SENTENCE) ?? []).length !== (y.match(SENTENCE) ?? []).length) reasons.push(`line ${n}: sentence punctuation added or removed`);
     const wx = words(x);
     const wy = words(y);
     if (wx.length !== wy.length) {

@@ -23,7 +23,7 @@ describe('judgeTypoEdit: typo-class edits only', () => {
     ['You must run the tests.\n', 'You should run the tests.\n', /negation or obligation/],
     ['Do run the linter.\n', "Don't run the linter.\n", /negation or obligation/],
     ['Run the linter.\n', 'Run the linter.\nSkip the tests.\n', /line added/],
-    ['Run the linter. Then commit.\n', 'Run the linter; then commit.\n', /sentence punctuation/],
+    ['Run the linter. Then commit.\n', 'Run the linter then commit.\n', /sentence punctuation/],
     ['Run the linter before commits\n', 'Run the linter --force commits\n', /flag/],
     ['Wait 5 minutes\n', 'Wait 50 minutes\n', /number/],
     ['See https://example.com/a\n', 'See https://example.net/a\n', /link or path/],
