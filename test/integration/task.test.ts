@@ -152,6 +152,6 @@ describe('gate task: dependencies in the worktree (issue 14)', () => {
     expect(ok.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'ok' });
     run('rm', [join(wt, 'node_modules')]);
     const bad = json(r.gate(['doctor', '--json']).stdout);
-    expect(bad.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'problem' });
+    expect(bad.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'warn' });
   });
 });

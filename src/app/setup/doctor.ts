@@ -95,7 +95,8 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
         checks.push({
           id: 'worktree-deps',
           title: `dependencies (worktree ${wt.path})`,
-          status: 'problem',
+          // a warning: the gate hooks still find gate through the main worktree's node_modules
+          status: 'warn',
           message: `node_modules is ${d.state === 'missing' ? 'missing' : 'a broken link'}: the agent hook cannot find gate and the project's lint-staged tasks fail there`,
           fix: `ln -sfn ${shq(resolve(main, 'node_modules'))} ${shq(resolve(wt.path, 'node_modules'))}   (or run your package manager's install there)`,
         });
