@@ -7,7 +7,8 @@ import { openGit, type Git } from '../adapters/git.js';
 import { type RepoPaths } from '../kernel/changes.js';
 import { LedgerFile } from '../adapters/ledger-store.js';
 import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
-import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-file.js';
+import { loadConfigInForce } from '../adapters/config-in-force.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
 import { committingActor } from '../adapters/identity.js';
 import { exists, readTextIfAny } from '../adapters/files.js';
@@ -63,7 +64,8 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
     ledger,
     now,
     initialised,
-    config: () => (cfg ??= loadConfig(paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
+    // the strictest of HEAD's, the index's and the working tree's config (issue 14): no edit weakens a gate before it is committed
+    config: () => (cfg ??= loadConfigInForce(git, paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
     actor: () => (actor ??= committingActor(git)),
     record: (events) => ledger.append(Array.isArray(events) ? events : [events as LedgerEventInput]),
     ...(head ? { openedHead: head } : {}),

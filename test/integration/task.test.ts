@@ -121,3 +121,25 @@ describe('gate task', () => {
     expect(c.stderr).toContain('A_LEASE_FREE');
   });
 });
+
+describe('gate task: dependencies in the worktree (issue 14)', () => {
+  it('links the main worktree\'s node_modules so gate and lint-staged run there; doctor checks it', () => {
+    const r = huskyRepo();
+    r.write('package.json', '{"name":"p","private":true}\n');
+    r.write('.gitignore', 'node_modules/\n'); // matches directories only: the link must still be ignored
+    r.gitOk('add', '.');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'package');
+    const s = json(r.gate(['task', 'start', '9', '--owner', 'sess-a', '--json']).stdout);
+    expect(s.ok).toBe(true);
+    const wt = s.worktree as string;
+    expect(existsSync(join(wt, 'node_modules', '.bin', 'husky'))).toBe(true);
+    expect(run('git', ['status', '--porcelain'], { cwd: wt, env: r.env }).stdout).not.toContain('node_modules');
+    const gateThere = run(join(wt, 'node_modules', '.bin', 'husky'), ['--help'], { cwd: wt, env: r.env });
+    expect(gateThere.code).not.toBe(127);
+    const ok = json(r.gate(['doctor', '--json']).stdout);
+    expect(ok.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'ok' });
+    run('rm', [join(wt, 'node_modules')]);
+    const bad = json(r.gate(['doctor', '--json']).stdout);
+    expect(bad.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'warn' });
+  });
+});

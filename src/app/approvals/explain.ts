@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
 import { exists, readText, writeFileAtomic } from '../../adapters/files.js';
+import { listSidecars, removeSidecars } from '../../adapters/sidecar-files.js';
+import { parseDuration } from '../../schema/config/defaults.js';
 import { ledgerRejections, sidecarFile, stagedFacts, verdictFor } from './facts.js';
 import { SIDECAR_DIR } from '../../kernel/paths.js';
 import { toSidecarFiles } from '../../gates/approval.js';
@@ -31,6 +33,8 @@ export interface ExplainResult {
   prior_rejections: Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }>;
   next: string;
   replaced_approvals?: number;
+  /** Old explanations removed (their tree is committed, or they were abandoned past approval.max_age). */
+  cleaned?: string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
@@ -133,6 +137,7 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
   const ignore = join(ctx.paths.root, SIDECAR_DIR, '.gitignore');
   if (!exists(ignore)) writeFileAtomic(ignore, '# agent-gates explain sidecars are never committed\n*\n');
   writeFileAtomic(abs, renderSidecar(checked.sidecar));
+  const cleaned = cleanSidecars(ctx, facts.tree, facts.config);
   await ctx.record({
     event: 'explain',
     actor,
@@ -146,5 +151,24 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
     digest: checked.digest,
     next: verdict.tier === 'DOUBLE_CONFIRM' ? 'a person runs `gate approve` in a terminal (two steps: intent, then the diff), then `git commit`' : 'a person runs `gate approve` in a terminal, then `git commit`',
     ...(replaced ? { replaced_approvals: replaced } : {}),
+    ...(cleaned.length ? { cleaned } : {}),
   };
+}
+
+/**
+ * Remove old explanations (issue 14): those whose tree a recent commit holds (committed) and
+ * those untouched for longer than approval.max_age (abandoned: their approvals expired). Never
+ * the one for `keep` (the staged tree). Returns the paths removed.
+ */
+export function cleanSidecars(ctx: Ctx, keep: string, config: { approval: { max_age: string } }): string[] {
+  const files = listSidecars(ctx.paths.root).filter((f) => f.tree !== keep);
+  if (files.length === 0) return [];
+  const r = ctx.git.exec(['log', '-n200', '--format=%T']);
+  const committed = new Set(r.code === 0 ? r.stdout.toString('utf8').split('\n').filter(Boolean) : []);
+  const maxAge = parseDuration(config.approval.max_age) ?? Number.POSITIVE_INFINITY;
+  const now = ctx.now().getTime();
+  return removeSidecars(
+    ctx.paths.root,
+    files.filter((f) => committed.has(f.tree) || now - f.mtimeMs > maxAge).map((f) => f.name),
+  );
 }

@@ -58,6 +58,7 @@ export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], confi
   }
   let v = classify(changes, cfg);
   if (v.contents_needed.length) {
+    const needed = v.contents_needed;
     const byPath = new Map(changes.map((c) => [c.path, c]));
     const ids: string[] = [];
     for (const p of v.contents_needed) {
@@ -73,8 +74,61 @@ export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], confi
       contents.set(p, { ...(o ? { old: o.toString('utf8') } : {}), ...(n ? { new: n.toString('utf8') } : {}) });
     }
     v = classify(changes, cfg, contents as ContentsByPath);
+    // cumulative (issue 14): a carved-out edit is judged against the file's last approved
+    // version, so typo-sized slices cannot add up to a rewrite unseen
+    if (v.carve_out.applied && base) {
+      let again = false;
+      for (const p of needed) {
+        const c = byPath.get(p)!;
+        const approved = lastApprovedBlob(ctx, base, p);
+        if (!approved || approved === c.oldBlob) continue;
+        const text = ctx.git.readBlobs([approved]).get(approved);
+        if (text === undefined) continue;
+        contents.set(p, { ...contents.get(p), approved: text.toString('utf8') });
+        again = true;
+      }
+      if (again) v = classify(changes, cfg, contents as ContentsByPath);
+    }
   }
   return v;
+}
+
+/** How far back `lastApprovedBlob` walks a path's history. */
+const APPROVED_WALK = 50;
+
+/**
+ * The blob of `path` its last approval named: walking the path's history back from `rev`, the
+ * newest commit whose agent-gates note lists the path (with its blob); when none does, the
+ * version the walk ends at (the file's addition, or the 50th commit back). Positive evidence only
+ * in the sense that a note can shorten the walk to what it approved, never skip the judgement.
+ */
+export function lastApprovedBlob(ctx: Ctx, rev: string, path: string): string | undefined {
+  const r = ctx.git.exec(['log', `-n${APPROVED_WALK}`, '--format=%x00%H%x01%N', '--notes=refs/notes/agent-gates', rev, '--', path]);
+  if (r.code !== 0) return undefined;
+  let oldest: string | undefined;
+  for (const rec of r.stdout.toString('utf8').split('\0').slice(1)) {
+    const [commit, note = ''] = rec.split('\x01');
+    if (!commit) continue;
+    oldest = commit.trim();
+    const blob = blobInNote(note, path);
+    if (blob) return blob;
+  }
+  return oldest ? ctx.git.blobAt(oldest, path) : undefined;
+}
+
+/** The blob a note (one or more JSON documents) records for `path`, if any. */
+function blobInNote(note: string, path: string): string | undefined {
+  if (!note.includes(JSON.stringify(path))) return undefined;
+  for (const doc of note.split(/\n(?=\{)/)) {
+    try {
+      const j = JSON.parse(doc) as { files?: Array<{ path?: unknown; blob?: unknown }> };
+      const f = j.files?.find((x) => x.path === path && typeof x.blob === 'string');
+      if (f) return f.blob as string;
+    } catch {
+      /* not this document */
+    }
+  }
+  return undefined;
 }
 
 /** Other sidecars in the directory (newest first), for "the staged tree changed" messages. */

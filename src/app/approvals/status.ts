@@ -18,7 +18,11 @@ export interface StatusReport {
   staged_files: number;
   files: MutationVerdict['files'];
   carve_out: MutationVerdict['carve_out'];
-  sidecar: { path?: string; state: 'not needed' | 'missing' | 'stale' | 'invalid' | 'ok'; problems?: string[]; digest?: string };
+  /**
+   * The explanation of THIS staged tree: 'missing' when its file does not exist (`others` then names
+   * explanations written for other trees, which no longer match the staged content).
+   */
+  sidecar: { path?: string; state: 'not needed' | 'missing' | 'invalid' | 'ok'; problems?: string[]; digest?: string; others?: string[] };
   approvals: { required: string[]; present: Array<{ step: string; approver: string; at: string; seq: number }>; rejections: string[] };
   /** The ledger as this read found it: verifies, entries, deferred commit records still pending. */
   ledger: { ok: boolean; entries: number; pending: number; problem?: string };
@@ -36,7 +40,8 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
   const approvals: StatusReport['approvals'] = { required: requiredSteps(v.tier), present: [], rejections: [] };
   if (ev.sidecar) {
     const st = ev.sidecar.state;
-    if (st.state === 'missing') sidecar = { path: ev.sidecar.path, state: st.others.length ? 'stale' : 'missing' };
+    // the file for this tree does not exist: "missing", as `gate check` says, whatever older ones lie around
+    if (st.state === 'missing') sidecar = { path: ev.sidecar.path, state: 'missing', ...(st.others.length ? { others: st.others.map((o) => o.path) } : {}) };
     else if (st.state === 'invalid') sidecar = { path: ev.sidecar.path, state: 'invalid', problems: st.problems };
     else {
       sidecar = { path: ev.sidecar.path, state: 'ok', digest: st.digest };

@@ -65,6 +65,20 @@ function removeReceipt(ctx: Ctx): void {
   removeFile(receiptPath(ctx)); // false: there was none
 }
 
+/**
+ * An accepted ADR never changes (ADR_IMMUTABLE), so Gate B's "explain and approve" cannot get
+ * such a commit through: its fix points at the ADR finding instead (issue 14).
+ */
+export function redirectExplainFixes(findings: Finding[]): void {
+  const immutable = findings.filter((f) => f.code === 'ADR_IMMUTABLE');
+  if (immutable.length === 0) return;
+  const paths = immutable.map((f) => f.path).filter((p): p is string => !!p);
+  for (const f of findings) {
+    if (f.gate !== 'B' || f.severity !== 'block') continue;
+    f.fix = `no explanation can help: accepted ADRs never change (${paths.join(', ')}); ${[...new Set(immutable.map((x) => x.fix).filter(Boolean))].join('; ')}`;
+  }
+}
+
 export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
   const { config } = await ctx.config();
   const gates = await loadGates();
@@ -79,6 +93,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const staged = { tree, head, changes, config };
     const findings: Finding[] = [];
     for (const g of gates) if (g.preCommit) findings.push(...(await g.preCommit(ctx, staged)));
+    redirectExplainFixes(findings);
     const blocked = blocks(findings);
     // The receipt (ADR 0009): lets the post-commit hook skip node for this commit. Written only
     // when the commit may go ahead and every gate's post-commit is known; otherwise any stale one goes.

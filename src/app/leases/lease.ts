@@ -68,6 +68,29 @@ export function resolveOwner(ctx: Ctx, explicit: string | undefined, interactive
   });
 }
 
+/**
+ * The owner a release or renewal acts as. `--owner` may only name the caller itself (issue 14): a
+ * session (GATE_SESSION) naming another owner, or a person at a terminal naming an agent, is
+ * refused; taking another's lease is `gate lock break`, at a terminal, recorded.
+ */
+export function actingOwner(ctx: Ctx, explicit: string | undefined, interactive = isInteractive()): Owner {
+  const o = resolveOwner(ctx, explicit, interactive);
+  if (o.source !== 'option') return o;
+  const session = sessionId();
+  let self: string | undefined;
+  if (session) self = validateOwnerId(session);
+  else if (interactive) {
+    const email = ctx.git.userEmail();
+    if (email) self = humanId(email, 'unknown');
+  }
+  if (self !== undefined && self !== o.id) {
+    throw new GateError('USAGE', `--owner ${o.id} names another owner than you (${self}): only a lease's owner releases or renews it.`, {
+      fix: `a person at a terminal takes a lease over with \`gate lock break <path>\`; or drop --owner to act as ${self}`,
+    });
+  }
+  return o;
+}
+
 export function ownerActor(owner: string): Actor {
   return isHumanId(owner) ? { kind: 'human', id: owner } : { kind: 'agent', id: owner, session: owner };
 }
@@ -323,7 +346,7 @@ export interface ReleaseResult {
 }
 
 export async function release(ctx: Ctx, o: { paths: string[]; owner?: string; cwd?: string; interactive?: boolean; event?: Record<string, unknown> }): Promise<ReleaseResult> {
-  const owner = resolveOwner(ctx, o.owner, o.interactive).id;
+  const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const paths = await leasePaths(ctx, o.paths, o.cwd);
   const store = new LeaseStore(ctx.stateDir);
   const actor = ownerActor(owner);
@@ -351,7 +374,7 @@ export interface RenewResult {
 }
 
 export async function renew(ctx: Ctx, o: { paths: string[]; owner?: string; ttl?: string; cwd?: string; interactive?: boolean }): Promise<RenewResult> {
-  const owner = resolveOwner(ctx, o.owner, o.interactive).id;
+  const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const { config } = await ctx.config();
   const ttlMs = ttlOf(o.ttl, config.handoff.lease_ttl);
   const paths = await leasePaths(ctx, o.paths, o.cwd);

@@ -200,6 +200,16 @@ export async function taskStart(ctx: Ctx, o: { id: string; base?: string; owner?
     });
   }
   res.hooks = hooks;
+  // dependencies (issue 14): the agent hook and the project's lint-staged need node_modules there
+  try {
+    const { linkNodeModules } = await import('../../adapters/worktree-deps.js');
+    const { Git } = await import('../../adapters/git.js');
+    const wtGit = new Git(t.worktree);
+    const linked = linkNodeModules(mainRoot(ctx), t.worktree, ctx.paths.commonDir, (p) => wtGit.isIgnored(p));
+    if (linked) hooks.actions.push(linked);
+  } catch (e) {
+    hooks.actions.push(`node_modules not linked (${(e as Error).message}); run your package manager's install in ${t.worktree}`);
+  }
   await ctx.record({
     event: 'task.start',
     actor: ownerActor(owner),

@@ -144,6 +144,17 @@ async function windowHistory(ctx: Ctx, sinceMs: number): Promise<{ figures: Hist
       byTier,
       withNotes: r.commits.filter((c) => c.hasNote).length,
       carveOuts: r.commits.filter((c) => c.carveOut).length,
+      carveOutCommits: r.commits
+        .filter((c) => c.carveOut)
+        .map((c) => {
+          const parent = commits.find((x) => x.commit === c.commit)?.parents[0];
+          const changed = ctx.git.diffTrees(parent ?? ctx.git.emptyTree(), c.commit);
+          return {
+            commit: c.commit,
+            ...(c.subject !== undefined ? { subject: c.subject } : {}),
+            files: changed.map((ch) => ({ path: ch.path, ...(ch.added !== undefined ? { added: ch.added } : {}), ...(ch.deleted !== undefined ? { deleted: ch.deleted } : {}) })),
+          };
+        }),
       bypasses: r.commits
         .filter((c) => c.violations.length > 0)
         .map((c) => ({

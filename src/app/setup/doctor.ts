@@ -121,6 +121,28 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     if (warnings.length) checks.push({ id: 'hooks-order', title: `${label}: order`, status: 'warn', message: warnings[0]!, ...(warnings.length > 1 ? { details: warnings.slice(1) } : {}) });
   }
 
+  // dependencies in linked worktrees (issue 14): the agent hook and lint-staged need node_modules
+  {
+    const { depsState } = await import('../../adapters/worktree-deps.js');
+    const main = worktrees[0]?.path;
+    for (const wt of worktrees.slice(1)) {
+      if (!main || !exists(wt.path)) continue;
+      const d = depsState(wt.path);
+      if (d.state === 'missing' || d.state === 'broken-link') {
+        checks.push({
+          id: 'worktree-deps',
+          title: `dependencies (worktree ${wt.path})`,
+          // a warning: the gate hooks still find gate through the main worktree's node_modules
+          status: 'warn',
+          message: `node_modules is ${d.state === 'missing' ? 'missing' : 'a broken link'}: the agent hook cannot find gate and the project's lint-staged tasks fail there`,
+          fix: `ln -sfn ${shq(resolve(main, 'node_modules'))} ${shq(resolve(wt.path, 'node_modules'))}   (or run your package manager's install there)`,
+        });
+      } else if (d.state !== 'none-needed') {
+        checks.push({ id: 'worktree-deps', title: `dependencies (worktree ${wt.path})`, status: 'ok', message: d.state === 'link' ? `node_modules links ${d.target}` : 'node_modules is installed' });
+      }
+    }
+  }
+
   // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
   // with one node start per commit (ADR 0009); `gate init --hooks-only` replaces exactly those
   for (const wt of worktrees) {

@@ -74,6 +74,7 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(D.doc_only.enabled),
         max_changed_lines: z.number().int().min(0).default(D.doc_only.max_changed_lines),
+        agent_instructions: z.boolean().default(false),
       })
       .prefault({}),
     approval: z
