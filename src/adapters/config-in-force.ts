@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
 import { defaultConfig, type GatesConfig } from '../schema/config/defaults.js';
 import { strictestOf } from '../gates/config-diff.js';
+import { profiled } from '../kernel/profile.js';
 import { CONFIG_PATH, parseConfigCached, type LoadedConfig } from './config-file.js';
 import type { Git } from './git.js';
 
@@ -77,5 +78,6 @@ export async function configInForce(
 
 /** readConfigSources + configInForce: what `ctx.config()` returns. */
 export async function loadConfigInForce(git: Git, root: string, stateDir: string, initialised: boolean, opts: { cache?: boolean } = {}): Promise<LoadedConfig> {
-  return configInForce(readConfigSources(git, root), root, stateDir, initialised, opts);
+  const sources = readConfigSources(git, root); // git phase
+  return profiled('config', () => configInForce(sources, root, stateDir, initialised, opts));
 }
