@@ -3,7 +3,7 @@
  * a JSON .lintstagedrc): only to NAME the step that may have rewritten a file after `gate explain`
  * (issue 14). Never run from here; JS configs are not read (they would be code).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LintStagedTask {
@@ -37,4 +37,22 @@ export function lintStagedTasks(root: string): LintStagedTask[] {
     /* an unreadable config only loses the name of the step */
   }
   return [];
+}
+
+/**
+ * The lint-staged binary `gate explain` runs before it binds the staged tree (issue 14), when the
+ * project has one installed at the root AND a lint-staged config in any of its forms; else undefined.
+ */
+export function lintStagedForExplain(root: string): string | undefined {
+  const bin = join(root, 'node_modules', '.bin', 'lint-staged');
+  if (!existsSync(bin)) return undefined;
+  try {
+    if (lintStagedTasks(root).length) return bin;
+    const pkg = join(root, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as Record<string, unknown>)['lint-staged']) return bin;
+    if (readdirSync(root).some((f) => f === '.lintstagedrc' || f.startsWith('.lintstagedrc.') || f.startsWith('lint-staged.config.'))) return bin;
+  } catch {
+    /* no readable config: explain behaves as without lint-staged */
+  }
+  return undefined;
 }

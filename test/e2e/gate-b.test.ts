@@ -41,23 +41,17 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toContain('B_NO_SIDECAR');
 
-    // 2. explain + approve the UNFORMATTED tree; lint-staged reformats during the hook, so the
-    //    final tree differs and the approval does not cover it. (The blocked attempt above already
-    //    ran lint-staged, which restaged a formatted file: stage the unformatted one again.)
+    // 2. explain runs lint-staged first (the blocked attempt above already restaged a formatted
+    //    file: stage the unformatted one again), so it binds the final tree the commit will have
     expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n');
     c.write('rules/policy.txt', 'be kind   \n');
     c.gitOk('add', 'rules/policy.txt');
-    expect(c.gateBin(EXPLAIN).code).toBe(0);
-    expect((await approve(c)).code).toBe(0);
-    const stale = c.commit('-m', 'feat: policy');
-    expect(stale.code).not.toBe(0);
-    expect(stale.stderr).toContain('B_SIDECAR_STALE');
-    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n'); // lint-staged restaged the formatted file
-
-    // 3. explain + approve the final tree → the commit passes and carries the note
     const ex = c.gateBin([...EXPLAIN, '--json']);
     expect(ex.code, ex.stdout).toBe(0);
-    expect(JSON.parse(ex.stdout).tier).toBe('CONFIRM');
+    expect(JSON.parse(ex.stdout)).toMatchObject({ tier: 'CONFIRM', formatted: { changed: ['rules/policy.txt'] } });
+    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n'); // lint-staged restaged the formatted file
+
+    // 3. one approval of that tree → the commit passes (its own lint-staged run changes nothing) and carries the note
     const a = await approve(c);
     expect(a.code).toBe(0);
     expect(a.screen).toContain('state the policy');

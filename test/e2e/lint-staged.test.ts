@@ -86,24 +86,21 @@ describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(IN_GATE);
 
-    // an approval of the tree BEFORE lint-staged does not cover the tree it leaves
+    // `gate explain` runs the lint-staged tasks first: the approval binds the formatted tree,
+    // and the commit's own lint-staged run changes nothing, so one approval is enough
     c.write('rules/policy.txt', 'be kind   \n');
     c.gitOk('add', 'rules/policy.txt');
     const before = c.gitOk('write-tree');
-    expect(c.gateBin(EXPLAIN).code).toBe(0);
-    expect(await approve(c)).toBe(0);
-    const stale = c.commit('-m', 'feat: policy');
-    expect(stale.code).not.toBe(0);
-    expect(stale.stderr).toContain('B_SIDECAR_STALE');
-    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n'); // restaged by lint-staged
+    const ex = c.gateBin(EXPLAIN);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain('formatted first by lint-staged: rewrote and restaged rules/policy.txt');
+    expect(c.git('show', ':rules/policy.txt').stdout).toBe('be kind\n'); // restaged by explain
     expect(c.gitOk('write-tree')).not.toBe(before);
-    expect(runsSeen(c)).toEqual([expect.stringMatching(IN_GATE)]);
-
-    // one approved for the final tree passes, and the note names that tree
-    expect(c.gateBin(EXPLAIN).code).toBe(0);
+    expect(runsSeen(c)).toHaveLength(1); // explain ran lint-staged (its binary: stdout carries the result)
     expect(await approve(c)).toBe(0);
     const ok = c.commit('-m', 'feat: policy');
     expect(ok.code, ok.stderr).toBe(0);
+    expect(runsSeen(c)).toEqual([expect.stringMatching(IN_GATE)]);
     const note = JSON.parse(c.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD')) as { commit_tree: string; tier: string };
     expect(note).toMatchObject({ commit_tree: c.gitOk('rev-parse', 'HEAD^{tree}'), tier: 'CONFIRM' });
     expect(c.git('show', 'HEAD:rules/policy.txt').stdout).toBe('be kind\n');
@@ -198,5 +195,53 @@ describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
     expect(failed.stdout + failed.stderr).toContain('b.txt is not allowed');
     expect(failed.stderr).toContain('agent-gates: lint-staged failed, so the commit is blocked (its output is above).');
     expect(c.gitOk('rev-parse', 'HEAD')).toBe(head);
+  });
+  it('with prettier from npm: gate explain formats and restages a CONFIRM-gated file, one approval holds at commit; a hand edit after approval is still stale; a failing task is exit 3', async () => {
+    const c = consumer();
+    const inst = c.npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', 'prettier@3']);
+    expect(inst.code, inst.stderr).toBe(0);
+    const pkg = JSON.parse(c.read('package.json')) as Record<string, unknown>;
+    c.write('package.json', `${JSON.stringify({ ...pkg, 'lint-staged': { '*.txt': 'node scripts/format.cjs', '*.{md,json}': 'prettier --write' } }, null, 2)}\n`);
+    commitScaffold(c);
+
+    c.write('rules/style.md', '#   Style\n\n\n*  be kind\n*  be brief\n');
+    c.gitOk('add', 'rules/style.md');
+    const ex = c.gateBin([...EXPLAIN, '--json']);
+    expect(ex.code, ex.stderr).toBe(0);
+    const out = JSON.parse(ex.stdout) as { tier: string; formatted: { tool: string; tasks: string[]; changed: string[] } };
+    expect(out.tier).toBe('CONFIRM');
+    expect(out.formatted).toEqual({ tool: 'lint-staged', tasks: ['*.{md,json}: prettier --write'], changed: ['rules/style.md'] });
+    const formatted = '# Style\n\n- be kind\n- be brief\n';
+    expect(c.git('show', ':rules/style.md').stdout).toBe(formatted);
+    expect(c.read('rules/style.md')).toBe(formatted);
+    expect(await approve(c)).toBe(0);
+    const ok = c.commit('-m', 'docs: style rules');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(c.git('show', 'HEAD:rules/style.md').stdout).toBe(formatted);
+
+    // content changed by hand after the approval: still stale, naming the file and the difference
+    c.write('rules/style.md', `${formatted}- be clear\n`);
+    c.gitOk('add', 'rules/style.md');
+    expect(c.gateBin(EXPLAIN).code).toBe(0);
+    expect(await approve(c)).toBe(0);
+    c.write('rules/style.md', `${formatted}- be clear\n- be loud\n`);
+    c.gitOk('add', 'rules/style.md');
+    const head = c.gitOk('rev-parse', 'HEAD');
+    const stale = c.commit('-m', 'docs: more rules');
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('B_SIDECAR_STALE');
+    expect(stale.stderr).toContain('rules/style.md changed after `gate explain`');
+    expect(stale.stderr).toContain('+- be loud');
+    expect(c.gitOk('rev-parse', 'HEAD')).toBe(head);
+
+    // a task that fails: explain writes nothing, exit 3, names the task and the fix
+    c.write('rules/bad.json', '{ "a": \n');
+    c.gitOk('add', 'rules/bad.json');
+    const failed = c.gateBin(EXPLAIN);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain('a task failed');
+    expect(failed.stderr).toContain('*.{md,json}: prettier --write');
+    expect(failed.stderr).toContain('npx lint-staged');
+    expect(failed.stdout).not.toContain('wrote ');
   });
 });

@@ -35,6 +35,16 @@ export interface ExplainResult {
   replaced_approvals?: number;
   /** Old explanations removed (their tree is committed, or they were abandoned past approval.max_age). */
   cleaned?: string[];
+  /** The project's lint-staged tasks run on the staged files before the tree was bound (issue 14). */
+  formatted?: Preformat;
+}
+
+export interface Preformat {
+  tool: 'lint-staged';
+  /** The configured tasks whose glob matched a staged file ("<glob>: <commands>"); empty when the config is code (not read). */
+  tasks: string[];
+  /** Staged files the tasks rewrote (and lint-staged restaged). */
+  changed: string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
@@ -73,13 +83,56 @@ export async function parseExplainDoc(text: string, label: string): Promise<Expl
   return out;
 }
 
+/**
+ * Run the project's lint-staged tasks on the staged files, as the pre-commit will (issue 14, ADR
+ * "explain binds the formatted tree"): lint-staged restages what its tasks rewrite, so the tree the
+ * explanation binds is the one the commit will have, and the approval survives the commit's own
+ * lint-staged run (which then finds nothing to change). Nothing when lint-staged is not installed
+ * at the root or has no config. Its output goes to stderr (stdout carries the result).
+ */
+export async function preformat(ctx: Ctx): Promise<Preformat | undefined> {
+  const { lintStagedForExplain, lintStagedTasks } = await import('../../adapters/lint-staged-config.js');
+  const bin = lintStagedForExplain(ctx.paths.root);
+  if (!bin) return undefined;
+  const before = ctx.git.writeTree();
+  const staged = ctx.git.stagedChanges().filter((c) => c.status !== 'D').map((c) => c.path);
+  const { compileGlobs } = await import('../../kernel/glob.js');
+  const tasks = lintStagedTasks(ctx.paths.root)
+    .filter((t) => {
+      const m = compileGlobs([t.glob]);
+      return staged.some((p) => m(t.glob.includes('/') ? p : p.slice(p.lastIndexOf('/') + 1)));
+    })
+    .map((t) => `${t.glob}: ${t.commands.join(' && ')}`);
+  const { runLintStaged } = await import('../../adapters/lint-staged.js');
+  const out = await runLintStaged(bin, { stdoutToStderr: true });
+  if (!out.ok) {
+    throw new GateError('CANNOT_EVALUATE', `\`gate explain\` runs the project's lint-staged tasks first, so the explanation binds the formatted tree, and a task failed (its output above names it); nothing was written.`, {
+      details: [...(out.error ? [out.error] : []), ...(tasks.length ? tasks.map((t) => `task ${t}`) : ['the tasks are in a lint-staged config that is code (not read here)'])],
+      fix: 'fix what the failing task reports (`npx lint-staged` shows it again), `git add` the result, then run gate explain again',
+      data: { tool: 'lint-staged', tasks },
+    });
+  }
+  const after = ctx.git.writeTree();
+  const changed = after === before ? [] : ctx.git.diffTrees(before, after).map((c) => c.path);
+  return { tool: 'lint-staged', tasks, changed };
+}
+
 export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainResult> {
-  const facts = await stagedFacts(ctx);
-  const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
+  let facts = await stagedFacts(ctx);
+  let verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
+  let formatted: Preformat | undefined;
+  const complete = !!(input.intent && input.alternatives?.length && input.blast_radius && input.reversibility && input.rollback);
+  if (verdict.tier !== 'AUTO' && complete) {
+    formatted = await preformat(ctx);
+    if (formatted?.changed.length) {
+      facts = await stagedFacts(ctx);
+      verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
+    }
+  }
   const prior = verdict.files.length
     ? await ledgerRejections(ctx, { paths: verdict.files.flatMap((f) => (f.old_path ? [f.path, f.old_path] : [f.path])) })
     : [];
-  const base = { tree: facts.tree, tier: verdict.tier, files: verdict.files, carve_out: verdict.carve_out, prior_rejections: prior };
+  const base = { tree: facts.tree, tier: verdict.tier, files: verdict.files, carve_out: verdict.carve_out, prior_rejections: prior, ...(formatted ? { formatted } : {}) };
   if (verdict.tier === 'AUTO') {
     return {
       ...base,

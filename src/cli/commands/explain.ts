@@ -49,6 +49,10 @@ export const explainCommand: CommandGroup = {
           const r = await explain(openContext(), merged);
           const s = styleOut();
           const text: string[] = [];
+          if (r.formatted) {
+            const f = r.formatted;
+            text.push(`formatted first by lint-staged${f.tasks.length ? ` (${f.tasks.join('; ')})` : ''}: ${f.changed.length ? `rewrote and restaged ${f.changed.join(', ')}` : 'no file changed'}`);
+          }
           text.push(`tier: ${s.bold(r.tier)}  tree ${r.tree.slice(0, 12)}`);
           for (const f of r.files) text.push(fileLine(f));
           if (r.carve_out.considered) text.push(r.carve_out.reason);

@@ -158,6 +158,10 @@ const payloads = {
     next: z.string(),
     replacedApprovals: z.number().int().optional(),
     cleaned: z.array(z.string()).optional().describe('old explanations removed: their tree is committed, or they were abandoned past approval.max_age'),
+    formatted: z
+      .looseObject({ tool: z.literal('lint-staged'), tasks: z.array(z.string()).describe('configured tasks whose glob matched a staged file (empty when the config is code)'), changed: z.array(z.string()).describe('staged files the tasks rewrote and restaged') })
+      .optional()
+      .describe("the project's lint-staged tasks, run on the staged files before the tree was bound, so the commit's own run changes nothing"),
   },
   approve: {
     tree: sha,
