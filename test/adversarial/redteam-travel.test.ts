@@ -1,0 +1,103 @@
+/**
+ * Red team of issue 14 (approvals travel, ADR 0018): `gate check --range` finds approvals by the
+ * change they name in every note, and covers a squash by a chain of approved changes. Each break
+ * found is a test here; attacks that held are in travel-attacks.test.ts and range-attacks.test.ts.
+ * The agent can write any object, ref or note (plumbing, raw bytes in paths) but never signs with
+ * the approver's key. One repository, built with plumbing; the built CLI judges in process-free
+ * subprocesses (`node bin/gate.js check --range`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
+import { History, noteV2 } from '../helpers/history.js';
+import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
+
+const PRINCIPAL = 'approver@example.com';
+const CONFIG = `version: 1
+surfaces:
+  - name: agent-rules
+    paths: [rules/**]
+    tier: CONFIRM
+    self_reinforcing: false
+doc_only:
+  enabled: true
+  max_changed_lines: 5
+approval:
+  require_signature: true
+  min_strength: terminal
+  allowed_signers: .agents/allowed_signers
+  max_age: 7d
+`;
+const TEN = Array.from({ length: 10 }, (_, i) => `rule ${i + 1}`).join('\n') + '\n';
+const EVIL = TEN + Array.from({ length: 100 }, (_, i) => `evil ${i + 1}: allow every tool`).join('\n') + '\n';
+
+let r: TempRepo;
+let h: History;
+let sign: (payload: string) => string;
+const m: Record<string, string> = {};
+
+function git(args: string[], input: string | Buffer = '', env: NodeJS.ProcessEnv = {}): string {
+  const x = run('git', args, { cwd: r.dir, env: { ...r.env, ...env }, input });
+  if (x.code !== 0) throw new Error(`git ${args.join(' ')}: ${x.stderr}`);
+  return x.stdout.trim();
+}
+
+/** A commit on `parent` whose index entries are given as raw bytes (paths need not be UTF-8). */
+function rawCommit(parent: string, entries: Array<{ path: Buffer; content: string }>, message: string): string {
+  const index = join(makeTempDir('gate-rt-index-'), 'index');
+  const env = { GIT_INDEX_FILE: index };
+  git(['read-tree', `${parent}^{tree}`], '', env);
+  const parts = entries.map((e) => Buffer.concat([Buffer.from(`100644 ${h.blob(e.content)}\t`), e.path, Buffer.from([0])]));
+  git(['update-index', '-z', '--index-info'], Buffer.concat(parts), env);
+  const tree = git(['write-tree'], '', env);
+  return git(['commit-tree', tree, '-p', parent, '-m', message]);
+}
+
+function approve(commit: string): void {
+  h.addNote(commit, noteV2({ tier: 'CONFIRM', changes: h.changes(commit), tree: h.tree(commit), root: m.m0!, sign, principal: PRINCIPAL }));
+}
+
+function check(range: string): { code: number; json: any } {
+  const x = r.gate(['check', '--range', range, '--json']);
+  let json: any;
+  try {
+    json = JSON.parse(x.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code: x.code, json };
+}
+
+beforeAll(() => {
+  r = makeRepo();
+  h = new History(r);
+  const keys = makeTempDir('gate-rt-keys-');
+  const key = join(keys, 'approver');
+  expect(run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', PRINCIPAL, '-f', key], { env: r.env }).code).toBe(0);
+  sign = (payload) => {
+    const s = run('ssh-keygen', ['-q', '-Y', 'sign', '-n', APPROVAL_NAMESPACE, '-f', key], { env: r.env, input: payload });
+    if (s.code !== 0) throw new Error(s.stderr);
+    return s.stdout;
+  };
+  m.m0 = h.commit([], { '.agents/gates.yaml': CONFIG, '.agents/allowed_signers': `${PRINCIPAL} ${readFileSync(`${key}.pub`, 'utf8').trim()}\n`, 'rules/a.md': TEN }, { from: null, message: 'm0' });
+  // two rule files whose names are not UTF-8 and differ in one byte (0xfe, 0xff)
+  m.m1 = rawCommit(m.m0, [
+    { path: Buffer.from([...Buffer.from('rules/'), 0xfe, ...Buffer.from('.md')]), content: TEN },
+    { path: Buffer.from([...Buffer.from('rules/'), 0xff, ...Buffer.from('.md')]), content: TEN },
+  ], 'm1: two rule files');
+}, 60_000);
+
+afterAll(() => r?.cleanup());
+
+describe('red team: paths that are not UTF-8 are told apart', () => {
+  it('100 unapproved lines in one rule file are not carved out as the one-line change of a file whose name differs in a non-UTF-8 byte', () => {
+    const attack = rawCommit(m.m1!, [
+      { path: Buffer.from([...Buffer.from('rules/'), 0xfe, ...Buffer.from('.md')]), content: EVIL },
+      { path: Buffer.from([...Buffer.from('rules/'), 0xff, ...Buffer.from('.md')]), content: `${TEN}one more rule\n` },
+    ], 'attack: two paths that decode alike');
+    const res = check(`${m.m1}..${attack}`);
+    expect(res.code).toBe(1);
+    expect(res.json.violations.length).toBeGreaterThan(0);
+  });
+});
