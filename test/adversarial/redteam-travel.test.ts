@@ -100,4 +100,17 @@ describe('red team: paths that are not UTF-8 are told apart', () => {
     expect(res.code).toBe(1);
     expect(res.json.violations.length).toBeGreaterThan(0);
   });
+
+  it("a signed approval of one such file's change does not cover the other file's change in the same commit", () => {
+    const ff = Buffer.from([...Buffer.from('rules/'), 0xff, ...Buffer.from('.md')]);
+    const fe = Buffer.from([...Buffer.from('rules/'), 0xfe, ...Buffer.from('.md')]);
+    // the person approves a harmless change of the 0xff file (squash-able work)...
+    const w = rawCommit(m.m1!, [{ path: ff, content: `${TEN}be polite\n` }], 'w: approved');
+    approve(w);
+    // ...the landed commit makes that approved change and rewrites the 0xfe file
+    const attack = rawCommit(m.m1!, [{ path: fe, content: EVIL }, { path: ff, content: `${TEN}be polite\n` }], 'squash');
+    const res = check(`${m.m1}..${attack}`);
+    expect(res.code).toBe(1);
+    expect(res.json.violations.some((v: any) => v.code === 'C_UNAPPROVED' && v.path === 'rules/\udcfe.md')).toBe(true);
+  });
 });
