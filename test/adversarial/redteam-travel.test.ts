@@ -114,3 +114,34 @@ describe('red team: paths that are not UTF-8 are told apart', () => {
     expect(res.json.violations.some((v: any) => v.code === 'C_UNAPPROVED' && v.path === 'rules/\udcfe.md')).toBe(true);
   });
 });
+
+describe('red team: copies of one approval', () => {
+  it('hundreds of copies of the approvals (notes on made-up object ids) and a hundred commits repeating the approved changes: each copy counts once, and the verdict is still exact', () => {
+    const B = Array.from({ length: 10 }, (_, i) => `rule ${i + 1} (reworded)`).join('\n') + '\n';
+    const c1 = h.commit([m.m0!], { 'rules/a.md': B }, { message: 'c1' });
+    const c2 = h.commit([c1], { 'rules/a.md': TEN }, { message: 'c2' });
+    approve(c1);
+    approve(c2);
+    const notes = [h.readNote(c1), h.readNote(c2)];
+    const N = Number(process.env.GATE_STRESS ? 20_000 : 500);
+    const K = Number(process.env.GATE_STRESS ? 2_000 : 100);
+    let fi = `commit refs/notes/agent-gates\ncommitter a <a@x> 0 +0000\ndata 0\nfrom refs/notes/agent-gates^0\n`;
+    for (let i = 0; i < N; i++) {
+      // a different blob each time (whitespace), the same signed approvals
+      const body = `${notes[i % 2]}${' '.repeat(i % 97)}${'\n'.repeat(Math.floor(i / 97) + 1)}`;
+      fi += `M 100644 inline ${(i + 1).toString(16).padStart(40, 'e')}\ndata ${Buffer.byteLength(body)}\n${body}\n`;
+    }
+    fi += '\n';
+    for (let k = 0; k < K; k++) {
+      fi += `commit refs/heads/copies\ncommitter a <a@x> 0 +0000\ndata 2\nk\n${k === 0 ? `from ${m.m0}\n` : ''}M 100644 inline rules/a.md\ndata ${Buffer.byteLength(k % 2 === 0 ? B : TEN)}\n${k % 2 === 0 ? B : TEN}\n`;
+    }
+    fi += `commit refs/heads/copies-bad\ncommitter a <a@x> 0 +0000\ndata 2\nk\nfrom refs/heads/copies\nM 100644 inline rules/a.md\ndata ${Buffer.byteLength(EVIL)}\n${EVIL}\n\n`;
+    git(['fast-import', '--quiet'], fi);
+    const ok = check(`${m.m0}..refs/heads/copies`);
+    expect(ok.code).toBe(0);
+    expect(ok.json.commits.length).toBe(K);
+    const bad = check(`${m.m0}..refs/heads/copies-bad`);
+    expect(bad.code).toBe(1);
+    expect(bad.json.violations.map((v: any) => [v.code, v.path])).toEqual([['C_UNAPPROVED', 'rules/a.md']]);
+  }, 120_000);
+});
