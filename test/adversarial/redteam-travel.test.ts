@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { History, noteV2 } from '../helpers/history.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
+import { namesAnyPath } from '../../src/app/review/range.js';
 
 const PRINCIPAL = 'approver@example.com';
 const CONFIG = `version: 1
@@ -144,4 +145,17 @@ describe('red team: copies of one approval', () => {
     expect(bad.code).toBe(1);
     expect(bad.json.violations.map((v: any) => [v.code, v.path])).toEqual([['C_UNAPPROVED', 'rules/a.md']]);
   }, 120_000);
+});
+
+describe("red team: a note is parsed only when one of its path fields names a changed path (one pass, whatever the number of changed paths)", () => {
+  it('finds paths as JSON writes them (escapes, old_path, non-UTF-8 bytes) and nothing else', () => {
+    const paths = new Set(['rules/a.md', 'rules/"q".md', 'rules/é.md', 'rules/\udcfe.md', 'rules/old.md']);
+    expect(namesAnyPath(JSON.stringify({ files: [{ path: 'rules/a.md' }] }, null, 2), paths)).toBe(true);
+    expect(namesAnyPath(JSON.stringify({ files: [{ path: 'rules/"q".md' }] }), paths)).toBe(true);
+    expect(namesAnyPath('{"path": "rules/\\u00e9.md"}', paths)).toBe(true);
+    expect(namesAnyPath(JSON.stringify({ path: 'rules/\udcfe.md' }), paths)).toBe(true);
+    expect(namesAnyPath(JSON.stringify({ old_path: 'rules/old.md', path: 'rules/new.md' }), paths)).toBe(true);
+    expect(namesAnyPath(JSON.stringify({ path: 'rules/a.md.bak', note: 'rules/a.md' }), paths)).toBe(false);
+    expect(namesAnyPath(`{"junk": "${'x'.repeat(10_000)}`, paths)).toBe(false);
+  });
 });
