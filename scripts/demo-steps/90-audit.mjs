@@ -2,10 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 let original;
+export const section = {
+  title: 'The ledger: hash-chained, tamper-evident; and gate doctor',
+  why: 'Every gate decision above is a line in .git/agent-gates/ledger.jsonl, chained by hash.',
+};
 export const steps = [
   {
     title: 'the ledger verifies',
-    say: 'Every gate decision is appended to a hash-chained ledger under .git/agent-gates/.',
     cmd: 'gate audit verify',
     check: (r) => (r.stdout.includes('ledger verifies') ? undefined : 'no "ledger verifies"'),
   },

@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { failure, finish, type Result } from './fast/output.js';
+import { camelKeys } from './views/json.js';
 
 export { finish, failure, renderFindings, usage, type Result, type GlobalOpts } from './fast/output.js';
 
@@ -15,7 +16,9 @@ export function act(fn: Action): (...args: any[]) => Promise<void> {
     const cmd = args[args.length - 1] as Command;
     const json = Boolean(cmd.optsWithGlobals().json);
     try {
-      finish(await fn(...args), { json });
+      const r = await fn(...args);
+      // one naming style for every --json payload (views/json.ts)
+      finish(json ? { ...r, json: camelKeys(r.json) } : r, { json });
     } catch (e) {
       failure(e, json);
     }

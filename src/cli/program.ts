@@ -30,11 +30,13 @@ Run \`gate <command> --help\` for a command's options. Docs: README.md in the ag
 
 export async function runProgram(argv: string[]): Promise<void> {
   const program = buildProgram();
+  const jsonErrors = argv.includes('--json') ? (await import('./views/json.js')).jsonUsageErrors(program) : undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       const clean = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0);
+      if (!clean) jsonErrors?.report(e);
       process.exitCode = clean ? ExitCode.OK : ExitCode.USAGE;
       return;
     }

@@ -111,9 +111,17 @@ describe('gate init in a consumer with husky and lint-staged', () => {
     expect(hook.code, hook.stderr).toBe(2);
     expect(hook.stderr).toContain('gate lock acquire progress.md');
     expect(JSON.parse(c.gateBin(['init', '--agent', 'claude', '--json']).stdout).files).toContainEqual(expect.objectContaining({ path: '.claude/settings.json', status: 'already present' }));
-    const bad = c.gateBin(['init', '--agent', 'cursor']);
+    const bad = c.gateBin(['init', '--agent', 'vim']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--agent takes claude');
+    // every runtime at once (docs/agents.md), the Claude settings already in place
+    const all = c.gateBin(['init', '--agent', 'all', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    const st = Object.fromEntries((JSON.parse(all.stdout).files as Array<{ path: string; status: string }>).map((f) => [f.path, f.status]));
+    expect([st['.claude/settings.json'], st['.cursor/hooks.json'], st['.gemini/settings.json'], st['.codex/hooks.json'], st['.aider.conf.yml']]).toEqual(['already present', 'created', 'created', 'created', 'created']);
+    expect(c.read('.aider.conf.yml')).toContain('git-commit-verify: true');
+    const doc = JSON.parse(c.gateBin(['doctor', '--json']).stdout).checks.filter((x: { id: string }) => x.id.startsWith('agent-'));
+    expect(doc.map((x: { status: string }) => x.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 
   it('is idempotent and never overwrites a changed file without --force', () => {

@@ -22,6 +22,9 @@ const COMMITLINT = `const m = require('node:fs').readFileSync(process.argv[2], '
 if (!/^(feat|fix|chore|docs|test)(\\(.+\\))?: /.test(m)) { console.error('commitlint: bad message: ' + m.split('\\n')[0]); process.exit(1); }
 `;
 
+/** Each case makes a dozen real commits through node hooks; a loaded CI machine needs more than the default. */
+const CASE_TIMEOUT = 240_000;
+
 let base: Consumer;
 const repos: TempRepo[] = [];
 
@@ -181,7 +184,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     expect(p.read('.husky/pre-commit')).toBe('lint-staged\n');
     expect(u.files.map((f: { path: string }) => f.path)).toContain('.husky/post-commit');
     expect(p.gitOk('config', 'core.hooksPath')).toBe('.husky/_'); // husky's own, kept
-  });
+  }, CASE_TIMEOUT);
 
   it('lefthook: a command in lefthook.yml, commit-msg untouched; doctor sees core.hooksPath hiding lefthook, and its fix is init\'s', () => {
     const p = project(
@@ -207,7 +210,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     uninstalledKeepsManager(p);
     expect(p.read('lefthook.yml')).not.toMatch(/agent-gates/);
     expect(p.read('lefthook.yml')).toMatch(/commitlint/);
-  });
+  }, CASE_TIMEOUT);
 
   it('pre-commit (the Python framework): a repo: local hook, installed hook types kept', () => {
     const p = project(
@@ -230,7 +233,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     gatesHold(p);
     uninstalledKeepsManager(p);
     expect(p.read('.pre-commit-config.yaml')).not.toMatch(/agent-gates/);
-  });
+  }, CASE_TIMEOUT);
 
   it('simple-git-hooks: entries in package.json after the project\'s commands', () => {
     const p = project({ 'simple-git-hooks': { 'pre-commit': './node_modules/.bin/lint-staged', 'commit-msg': 'node scripts/commitlint.cjs "$1"' }, 'lint-staged': { '*.txt': 'node scripts/format.cjs' } }, {});
@@ -246,7 +249,7 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     uninstalledKeepsManager(p);
     const after = (JSON.parse(p.read('package.json')) as Record<string, Record<string, string>>)['simple-git-hooks']!;
     expect(after).toEqual({ 'pre-commit': './node_modules/.bin/lint-staged', 'commit-msg': 'node scripts/commitlint.cjs "$1"' });
-  });
+  }, CASE_TIMEOUT);
 
   it('no manager, hand-written .git/hooks: wrappers chain to them; an approved merge concludes; uninstall puts them back', async () => {
     const p = project({}, {});
@@ -270,5 +273,5 @@ describe('gate init beside each hook manager (packed tarball)', () => {
     expect(u.files.find((f: { path: string }) => f.path.endsWith('hooks/pre-commit'))?.status).toBe('restored');
     expect(readFileSync(join(p.commonDir(), 'hooks', 'pre-commit'), 'utf8')).toBe(ownPre);
     expect(existsSync(join(p.commonDir(), 'hooks', 'pre-merge-commit'))).toBe(false);
-  });
+  }, CASE_TIMEOUT);
 });

@@ -269,7 +269,7 @@ describe('Gate B: awkward paths', { timeout: 240_000 }, () => {
     mkdirSync(join(repo.dir, 'docs'));
     repo.gitOk('mv', 'rules/config.txt', 'docs/config.txt');
     const st = JSON.parse(repo.gate(['status', '--json']).stdout);
-    expect(st.files.map((f: any) => [f.path, f.old_path ?? null, f.status])).toEqual([
+    expect(st.files.map((f: any) => [f.path, f.oldPath ?? null, f.status])).toEqual([
       ['docs/config.txt', 'rules/config.txt', 'R'],
       ['rules/mein Regelwerk ü.md', null, 'A'],
     ]);
@@ -381,7 +381,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     expect((await approveInTty(repo, [true])).code).toBe(0); // a real approval first…
     const rej = repo.gate(['reject', '--reason', 'the rule contradicts AGENTS.md', '--json']);
     expect(rej.code).toBe(0);
-    expect(JSON.parse(rej.stdout).sidecar_updated).toBe(true);
+    expect(JSON.parse(rej.stdout).sidecarUpdated).toBe(true);
     editSidecar(repo, (d) => {
       expect(d.rejections).toHaveLength(1);
       d.rejections = []; // …and the agent hides the rejection
@@ -423,7 +423,7 @@ describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
     // the first config commit is itself gated
     const st0 = JSON.parse(repo.gate(['status', '--json']).stdout);
     expect(st0.tier).toBe('DOUBLE_CONFIRM');
-    expect(st0.files[0].self_reinforcing).toBe(true);
+    expect(st0.files[0].selfReinforcing).toBe(true);
     repo.gitOk('commit', '-q', '--no-verify', '-m', 'config');
     repo.write('.agents/gates.yaml', 'version: 1\ndoc_only:\n  max_changed_lines: 500\nsurfaces:\n  - name: agent-rules\n    paths: ["rules/*.md"]\n    tier: CONFIRM\n');
     repo.gitOk('add', '.agents/gates.yaml');
@@ -500,8 +500,8 @@ describe('Gate B: the doc-only carve-out, decided on the final staged diff', { t
       repo.gitOk('add', '-A');
       const st = JSON.parse(repo.gate(['status', '--json']).stdout);
       expect(st.tier).toBe('CONFIRM');
-      expect(st.carve_out.applied).toBe(false);
-      expect(st.carve_out.failed.map((f: any) => f.condition)).toEqual([condition]);
+      expect(st.carveOut.applied).toBe(false);
+      expect(st.carveOut.failed.map((f: any) => f.condition)).toEqual([condition]);
       const r = commit(repo);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('B_NO_SIDECAR');

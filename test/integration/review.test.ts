@@ -96,6 +96,7 @@ describe('gate review on a fixture ledger and repository', () => {
       'question-silent-surface:claude',
       'question-silent-surface:cursor-rules',
       'question-silent-surface:policies',
+      'question-silent-surface:agent-hooks',
       'question-silent-surface:ci-config',
       'recurring-rejections:rules/b.md',
     ]);

@@ -226,6 +226,9 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     checks.push({ id: 'approval-strength', title: 'approval strength', status: 'problem', message: e.message, ...(e.fix ? { fix: e.fix } : {}) });
   }
 
+  // agent runtimes configured here (src/app/agents/install.ts)
+  checks.push(...(await import('../agents/install.js')).agentChecks(root));
+
   return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
 }
 

@@ -3,7 +3,7 @@
  * a user's file without `force`; reports what happened to each file.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
@@ -15,7 +15,7 @@ import { GIT_HOOKS } from '../hooks/registry.js';
 import { packageRoot, readTemplate } from '../../adapters/package-files.js';
 import { SIDECAR_IGNORE } from '../../kernel/paths.js';
 import { ignoreBlock } from '../../adapters/scaffold-files.js';
-import { installClaudeHook } from '../leases/claude-hook.js';
+import { agentRuntimes, installAgents } from '../agents/install.js';
 
 /** Make gate's git hooks (GIT_HOOKS) run in one worktree, in the idiom of the hook manager in use. */
 export function installHooks(worktreeRoot: string, opts: InstallOptions = {}): InstallHooksReport {
@@ -38,12 +38,9 @@ export interface InitOptions {
   hooks?: string;
   /** Also write a CI workflow that runs the range check without running the head's code. */
   ci?: string;
-  /** Also install an agent runtime's hooks (`claude`: .claude/settings.json). */
+  /** Also configure agent runtimes: claude, cursor, gemini, codex, aider or all (src/app/agents/install.ts). */
   agent?: string;
 }
-
-/** The agent runtimes `gate init --agent` installs hooks for. */
-const AGENTS = ['claude'] as const;
 
 /** Where `gate init --ci <host>` writes each host's workflow, and what the host must enforce. */
 export const CI_TARGETS: Record<string, { template: string; path: string; host: string }> = {
@@ -113,9 +110,7 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   if (opts.ci !== undefined && !ci) {
     throw new GateError('USAGE', `--ci takes ${Object.keys(CI_TARGETS).join(' or ')}, not "${opts.ci}".`, { fix: 'gate init --ci github' });
   }
-  if (opts.agent !== undefined && !(AGENTS as readonly string[]).includes(opts.agent)) {
-    throw new GateError('USAGE', `--agent takes ${AGENTS.join(' or ')} (the agent runtimes this version installs hooks for), not "${opts.agent}".`, { fix: 'gate init --agent claude' });
-  }
+  const agents = opts.agent === undefined ? [] : agentRuntimes(opts.agent);
 
   const root = ctx.paths.root;
   const files: FileReport[] = [];
@@ -151,10 +146,11 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
     next.push(`CI host: ${ci.host}`);
   }
 
-  // 4c. the agent runtime's hooks (merged into its settings, never clobbering the user's)
-  if (opts.agent === 'claude') {
-    const c = installClaudeHook(root);
-    files.push({ path: relative(root, c.path), status: c.status, ...(c.added.length ? { note: `added ${c.added.join(', ')}` } : {}) });
+  // 4c. the agent runtimes' settings (merged, never clobbering the user's)
+  if (agents.length) {
+    const a = installAgents(root, agents);
+    files.push(...a.files);
+    next.push(...a.next);
   }
 
   // 5. notes survive rebase and amend

@@ -11,6 +11,7 @@ import { auditCommands } from './audit.js';
 import { lockCommands } from './lock.js';
 import { taskCommands } from './task.js';
 import { hookCommands } from './hook.js';
+import { mcpCommand } from './mcp.js';
 import { initCommands } from './init.js';
 import { doctorCommands } from './doctor.js';
 import { uninstallCommands } from './uninstall.js';
@@ -19,6 +20,7 @@ import { statusCommand } from './status.js';
 import { explainCommand } from './explain.js';
 import { approveCommand } from './approve.js';
 import { rejectCommand } from './reject.js';
+import { completionCommand } from './completion.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, lockCommands, taskCommands, hookCommands, adrCommands, reviewCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand];

@@ -30,7 +30,7 @@ export const initCommands: CommandGroup = {
       .option('--hooks-only', 'only make the hooks active (e.g. in a worktree where they are not)')
       .addOption(new Option('--worktree <path>', 'with --hooks-only: the worktree to install into (default: this one)'))
       .addOption(new Option('--ci <host>', 'also write a CI workflow running `gate check --range` that never runs the pull request\'s code (github: .github/workflows/agent-gates.yml, gitlab: .gitlab-ci.yml)'))
-      .addOption(new Option('--agent <name>', 'also install an agent runtime\'s hooks: claude (.claude/settings.json: PreToolUse and SessionStart run `gate hook claude`; merged into existing settings)'))
+      .addOption(new Option('--agent <name>', 'also configure agent runtimes: claude, cursor, gemini, codex, aider, all, or a comma-separated list (hooks running `gate hook <name>`; Aider: git-commit-verify; merged into existing settings; see docs/agents.md)'))
       .addOption(jsonOption())
       .action(
         act(async (opts: { force?: boolean; hooksOnly?: boolean; worktree?: string; hooks?: string; ci?: string; agent?: string }) => {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import type { Result } from '../io.js';
 import { styleErr } from '../fast/style.js';
+import { camelKeys } from './json.js';
 
 export async function runReviewCommand(opts: { since?: string; format: string; out?: string; json?: boolean }): Promise<Result> {
   if (opts.out !== undefined) checkOutDir(resolve(process.cwd(), opts.out));
@@ -33,7 +34,7 @@ export async function runReviewCommand(opts: { since?: string; format: string; o
   const code = report.trusted ? 0 : 3;
   let rendered: string;
   if (opts.json && !opts.out) return { code, json: { ...report }, errText };
-  if (format === 'json') rendered = `${JSON.stringify({ ok: code === 0, exitCode: code, ...report }, null, 2)}\n`;
+  if (format === 'json') rendered = `${JSON.stringify({ ok: code === 0, exitCode: code, ...camelKeys(report) }, null, 2)}\n`;
   else if (format === 'md') rendered = (await import('../../review/render-text.js')).renderMarkdown(report);
   else if (format === 'html') rendered = (await import('../../review/render-html.js')).renderHtml(report);
   else rendered = (await import('../../review/render-text.js')).renderText(report);

@@ -40,7 +40,8 @@ describe('X/** governs X, and links above a governed path', () => {
   });
   it('a symlink at an ancestor (.agents -> x, governing .agents/gates.yaml) is gated; a regular file there is not an ancestor', () => {
     expect(classify([add('.agents', '120000')], cfg).tier).toBe('DOUBLE_CONFIRM');
-    expect(classify([add('.cursor', '160000')], cfg).tier).toBe('CONFIRM'); // .cursor/rules/**
+    expect(classify([add('.cursor', '160000')], cfg).tier).toBe('DOUBLE_CONFIRM'); // .cursor/hooks.json (agent-hooks)
+    expect(classify([add('prompts', '160000')], cfg).tier).toBe('CONFIRM'); // prompts/**
     expect(classify([add('.github', '160000')], cfg).tier).toBe('DOUBLE_CONFIRM'); // .github/workflows/**
     expect(classify([add('.github', '100644')], cfg).tier).toBe('AUTO');
     expect(classify([add('src', '120000')], cfg).tier).toBe('AUTO');

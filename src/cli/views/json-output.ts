@@ -1,0 +1,249 @@
+/**
+ * The documented shape of every `--json` output, one zod schema per command path (as typed:
+ * `lock acquire`). scripts/json-schemas.mjs turns them into schema/json/<command>.schema.json
+ * (`npm run schemas`; `--check` in the test fails when a committed file is stale), and
+ * test/integration/json-schemas.test.ts runs each command with --json and validates its output.
+ *
+ * Every document is `{ok, exitCode, ...payload}`, or the error envelope
+ * `{ok: false, exitCode, error: {code, message, details, fix?, data?}}`. Keys are camelCase
+ * (src/cli/views/json.ts converts the use-cases' snake_case fields at the boundary); keys of data
+ * maps (`byEvent`, `blocksByReason`, …) are data. Objects the output nests deeply are documented
+ * with their known fields and allow more (z.looseObject); each command's top level is closed.
+ *
+ * This module is never bundled into dist/ (nothing in src imports it); zod is a devDependency.
+ */
+import { z } from 'zod';
+
+const sha = z.string().describe('a git object id (hex)');
+const iso = z.string().describe('an ISO-8601 time');
+const tier = z.enum(['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM']);
+
+export const errorObject = z
+  .object({
+    code: z.string().describe('a stable machine code, e.g. USAGE, DENIED, LEASE_HELD, NOT_INTERACTIVE, LEDGER_CORRUPT'),
+    message: z.string().describe('what happened and why'),
+    details: z.array(z.string()).optional(),
+    fix: z.string().optional().describe('the exact command that fixes it'),
+    data: z.record(z.string(), z.unknown()).optional().describe('free-form facts about the error'),
+  })
+  .describe('why the command failed');
+
+const envelope = { ok: z.boolean().describe('exitCode === 0'), exitCode: z.number().int().describe('0 ok, 1 denied, 2 usage, 3 cannot evaluate, 70 internal') };
+
+/** The error envelope every command prints when it cannot run (usage, cannot evaluate, denied by a thrown error). */
+export const errorEnvelope = z.strictObject({ ok: z.literal(false), exitCode: z.number().int().min(1), error: errorObject });
+
+export const finding = z.looseObject({
+  gate: z.string(),
+  code: z.string().describe('e.g. B_NO_SIDECAR, A_LEASE_HELD, ADR_IMMUTABLE, C_UNAPPROVED'),
+  severity: z.enum(['block', 'warn', 'info']),
+  message: z.string(),
+  path: z.string().optional(),
+  fix: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+const holder = z.looseObject({ path: z.string(), owner: z.string().optional() });
+const granted = z.looseObject({ path: z.string(), kind: z.enum(['grant', 'extend', 'takeover']), token: z.number().int(), acquired: iso, expires: iso, previous: holder.optional() });
+const leaseView = z.looseObject({
+  path: z.string(),
+  state: z.enum(['held', 'expired', 'free']),
+  owner: z.string().nullable(),
+  mine: z.boolean().nullable(),
+  worktree: z.string().nullable(),
+  branch: z.string().nullable(),
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  acquired: iso.nullable(),
+  renewed: iso.nullable(),
+  expires: iso.nullable(),
+  expired: z.boolean(),
+  expiresInSeconds: z.number().nullable(),
+  reason: z.string().nullable(),
+  token: z.number().int().nullable(),
+  next: z.string(),
+});
+const fileVerdict = z.looseObject({
+  path: z.string(),
+  oldPath: z.string().optional(),
+  status: z.string().describe('A, M, D, R, T, …'),
+  blob: sha,
+  oldBlob: sha,
+  tier,
+  surfaces: z.array(z.string()),
+  selfReinforcing: z.boolean(),
+});
+const carveOut = z.looseObject({
+  applied: z.boolean(),
+  considered: z.boolean(),
+  reason: z.string(),
+  failed: z.array(z.looseObject({ condition: z.string(), path: z.string().optional(), message: z.string() })),
+  changedLines: z.number().int(),
+  maxChangedLines: z.number().int(),
+});
+const violation = z.looseObject({ code: z.string(), commit: sha, path: z.string().optional(), requiredTier: tier.optional(), transition: z.looseObject({ old: z.string(), new: z.string() }).optional(), missing: z.string(), fix: z.string().optional() });
+const hookHealth = z.looseObject({ hook: z.string(), ok: z.boolean() });
+const worktreeHooks = z.looseObject({ ok: z.boolean(), hooksDir: z.string(), actions: z.array(z.string()), hooks: z.array(hookHealth), warning: z.string().optional() });
+const fileReport = z.looseObject({ path: z.string(), status: z.string() });
+const leaseError = errorObject.optional().describe('set when the command was denied (exit 1)');
+
+/** Payloads (without the envelope), by command path. */
+const payloads = {
+  init: {
+    root: z.string(),
+    files: z.array(fileReport),
+    hooks: z.looseObject({ manager: z.string().describe('the hook manager the gates were installed into: husky, lefthook, pre-commit, simple-git-hooks, git or direct'), mode: z.string(), hooks: z.array(z.string()), files: z.array(fileReport), next: z.array(z.string()) }),
+    notesRewriteRef: z.string(),
+    lintStaged: z.looseObject({ configured: z.boolean(), installed: z.boolean() }),
+    husky: z.looseObject({ installed: z.boolean(), declared: z.boolean() }),
+    firstRun: z.boolean(),
+    recorded: z.boolean(),
+    next: z.array(z.string()),
+    agent: z.unknown().optional(),
+  },
+  uninstall: {
+    root: z.string(),
+    files: z.array(fileReport).describe('each file removed, restored (a chained hook put back), updated (a line or entry taken out) or skipped (changed by hand)'),
+    actions: z.array(z.string()),
+    kept: z.array(z.string()).describe('what stays without --purge'),
+    purged: z.boolean(),
+    next: z.array(z.string()),
+  },
+  doctor: {
+    root: z.string(),
+    initialised: z.boolean(),
+    healthy: z.boolean(),
+    checks: z.array(z.looseObject({ id: z.string(), title: z.string(), status: z.enum(['ok', 'warn', 'problem']), message: z.string(), details: z.array(z.string()).optional(), fix: z.string().optional() })),
+  },
+  check: {
+    // --hook
+    hook: z.string().optional().describe('with --hook: the git hook that ran'),
+    tree: sha.optional(),
+    commit: sha.optional().describe('with --hook post-commit: the commit made'),
+    lintStaged: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    // --range
+    range: z.string().optional().describe('with --range: the range as given'),
+    base: sha.optional(),
+    head: sha.optional(),
+    commits: z.array(z.looseObject({ commit: sha, tree: sha, subject: z.string().optional(), tier, gated: z.number().int(), coveredBy: z.string().optional(), surfaces: z.array(z.string()), violations: z.array(violation), hasNote: z.boolean() })).optional(),
+    violations: z.array(violation).optional(),
+    warnings: z.array(z.string()).optional(),
+    signaturesRequired: z.boolean().optional(),
+    findings: z.array(finding),
+  },
+  status: {
+    tree: sha,
+    head: sha.optional(),
+    tier,
+    classifiedTier: tier,
+    stagedFiles: z.number().int(),
+    files: z.array(fileVerdict),
+    carveOut,
+    sidecar: z.looseObject({ state: z.enum(['not needed', 'missing', 'stale', 'invalid', 'ok']), path: z.string().optional(), problems: z.array(z.string()).optional(), digest: z.string().optional() }),
+    approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int() })), rejections: z.array(z.string()) }),
+    wouldCommit: z.boolean(),
+    findings: z.array(finding),
+  },
+  explain: {
+    written: z.boolean(),
+    tree: sha,
+    tier,
+    path: z.string().optional(),
+    digest: z.string().optional(),
+    files: z.array(fileVerdict),
+    carveOut,
+    priorRejections: z.array(z.looseObject({ seq: z.number().int(), ts: iso, tree: sha.optional(), paths: z.array(z.string()), reason: z.string(), by: z.string() })),
+    next: z.string(),
+    replacedApprovals: z.number().int().optional(),
+  },
+  approve: {
+    tree: sha,
+    tier: z.string(),
+    path: z.string().optional(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
+    already: z.array(z.string()),
+    complete: z.boolean(),
+    aborted: z.string().optional(),
+    next: z.string(),
+  },
+  reject: { tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
+  'audit verify': {
+    path: z.string(),
+    entries: z.number().int(),
+    size: z.number().int(),
+    tip: z.string().optional(),
+    warnings: z.array(z.string()),
+    head: z.looseObject({ seq: z.number().int(), hash: z.string() }).optional(),
+    signed: z.looseObject({ ok: z.boolean() }).optional(),
+    problem: z.looseObject({ message: z.string() }).optional(),
+    folded: z.number().int().optional(),
+    pending: z.number().int().optional(),
+  },
+  'audit checkpoint': {
+    note: z.string().optional(),
+    origin: z.string().optional(),
+    size: z.number().int().optional(),
+    root: z.string().optional(),
+    signedBy: z.array(z.string()).optional(),
+    newest: z.boolean().optional(),
+    stored: z.string().optional(),
+    problem: z.looseObject({ reason: z.string(), message: z.string() }).optional().describe('with --verify: why the checkpoint was refused'),
+  },
+  'audit repair': { cut: z.number().int(), recorded: z.boolean(), headRebuilt: z.number().int().optional(), restarted: z.looseObject({ previous: z.string().nullable(), id: z.string() }).optional() },
+  'lock acquire': { owner: z.string(), granted: z.array(granted), denied: z.array(holder), attempts: z.number().int(), error: leaseError },
+  'lock release': { owner: z.string(), released: z.array(z.looseObject({ path: z.string(), token: z.number().int() })), free: z.array(z.string()), denied: z.array(holder), error: leaseError },
+  'lock renew': { owner: z.string(), renewed: z.array(z.looseObject({ path: z.string(), token: z.number().int(), expires: iso })), free: z.array(z.string()), denied: z.array(holder), error: leaseError },
+  'lock status': { now: iso, identity: z.string().nullable(), handoff: z.array(z.string()), leases: z.array(leaseView) },
+  'lock break': { path: z.string(), broken: z.boolean(), previous: z.unknown(), by: z.string(), reason: z.string(), proof: z.unknown().optional(), aborted: z.string().optional() },
+  'task start': {
+    id: z.string(),
+    owner: z.string(),
+    branch: z.string(),
+    worktree: z.string(),
+    base: z.string(),
+    progress: z.string(),
+    lease: granted.optional(),
+    denied: z.array(holder).optional(),
+    hooks: worktreeHooks.optional(),
+    next: z.array(z.string()),
+    error: leaseError,
+  },
+  'task finish': { id: z.string(), owner: z.string(), released: z.array(z.string()), kept: z.array(holder), worktree: z.looseObject({ path: z.string(), existed: z.boolean(), removed: z.boolean(), dirty: z.array(z.string()) }), branch: z.string(), next: z.array(z.string()) },
+  'task list': { tasks: z.array(z.looseObject({ id: z.string(), branch: z.string(), worktree: z.string().nullable(), head: z.string().nullable(), progress: z.string(), lease: leaseView })) },
+  'adr new': { number: z.number().int(), path: z.string(), title: z.string(), supersedes: z.array(z.number().int()), deciders: z.array(z.string()), next: z.string() },
+  'adr accept': { number: z.number().int(), path: z.string(), title: z.string(), supersedes: z.array(z.number().int()), deciders: z.array(z.string()), next: z.string() },
+  'adr list': {
+    dir: z.string(),
+    records: z.array(z.looseObject({ number: z.number().int(), title: z.string(), status: z.string(), effective: z.string(), label: z.string(), supersededBy: z.array(z.number().int()), supersedes: z.array(z.number().int()), date: z.string(), deciders: z.array(z.string()), path: z.string() })),
+    invalid: z.array(z.looseObject({ path: z.string(), problems: z.array(z.looseObject({ field: z.string(), message: z.string() })) })),
+  },
+  'adr check': { dir: z.string(), records: z.number().int(), findings: z.array(finding) },
+  review: {
+    // --out: what was written
+    out: z.string().optional().describe('with --out: the file written (the report itself is in the file)'),
+    format: z.string().optional(),
+    recommendations: z.union([z.number().int(), z.array(z.looseObject({ kind: z.string(), title: z.string(), action: z.string(), evidence: z.array(z.string()) }))]).describe('the recommendations (their count with --out)'),
+    trusted: z.boolean(),
+    // the report
+    tool: z.string().optional(),
+    generatedAt: iso.optional(),
+    repository: z.string().optional(),
+    window: z.looseObject({ since: iso, until: iso, label: z.string() }).optional(),
+    integrity: z.looseObject({ ok: z.boolean() }).optional(),
+    ledger: z.looseObject({}).optional(),
+    leaseRecords: z.looseObject({}).optional(),
+    history: z.looseObject({}).optional(),
+    adr: z.looseObject({}).optional(),
+    health: z.looseObject({}).optional(),
+    drift: z.looseObject({}).optional(),
+    thresholds: z.record(z.string(), z.number()).optional(),
+  },
+} satisfies Record<string, z.ZodRawShape>;
+
+export type JsonCommand = keyof typeof payloads;
+
+/** The full document each command prints: its payload in the envelope, or the error envelope. */
+export const JSON_OUTPUTS: Record<string, z.ZodType> = Object.fromEntries(
+  Object.entries(payloads).map(([cmd, shape]) => [cmd, z.union([z.strictObject({ ...envelope, ...shape }), errorEnvelope]).describe(`\`gate ${cmd} --json\``)]),
+);
