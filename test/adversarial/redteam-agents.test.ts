@@ -34,3 +34,19 @@ describe('red team: the shell guard sees a core.hooksPath from another global co
   for (const cmd of DENIED) it(`denies ${JSON.stringify(cmd)}`, () => expect(rules(cmd)).toContain('hooks-path'));
   for (const cmd of ALLOWED) it(`allows ${JSON.stringify(cmd)}`, () => expect(rules(cmd)).toEqual([]));
 });
+
+// the hook managers' own off switches (husky's init.sh, lefthook's local config, pre-commit's SKIP)
+const OFF: Array<[string, string]> = [
+  ['echo "exit 0" > ~/.config/husky/init.sh', 'hooks-dir'],
+  ['echo HUSKY=0 >> /home/dev/.config/husky/init.sh', 'hooks-dir'],
+  ['printf "pre-commit:\\n  skip: true\\n" > lefthook-local.yml', 'hooks-dir'],
+  ['cp /tmp/l.yml .lefthook-local.yaml', 'hooks-dir'],
+  ['SKIP=agent-gates-pre-commit git commit -m x', 'husky-off'],
+  ['export SKIP=agent-gates-pre-commit,ruff', 'husky-off'],
+  ['LEFTHOOK_EXCLUDE=agent-gates-pre-commit git commit -m x', 'husky-off'],
+  ['LEFTHOOK_CONFIG=/tmp/l.yml git commit -m x', 'husky-off'],
+];
+describe("red team: the shell guard sees the hook managers' own off switches", () => {
+  for (const [cmd, rule] of OFF) it(`denies ${JSON.stringify(cmd)}`, () => expect(rules(cmd)).toContain(rule));
+  for (const cmd of ['SKIP=ruff git commit -m x', 'cat lefthook-local.yml', 'echo ok > docs/lefthook.md']) it(`allows ${JSON.stringify(cmd)}`, () => expect(rules(cmd)).toEqual([]));
+});
