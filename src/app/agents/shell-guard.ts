@@ -100,6 +100,11 @@ function assignment(name: string, value: Word | string, add: Add): void {
     add({ rule: 'husky-off', reason: `\`${name}\` switches the git hooks off, and with them every gate.`, fix: `run the command without ${name}` });
   } else if ((name === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(name)) && (/hookspath/i.test(v) || dyn)) {
     add(hooksPathFinding(`${name}=…`));
+  } else if ((name === 'SKIP' || name === 'LEFTHOOK_EXCLUDE') && (/agent-gates|\bgate\b/.test(v) || dyn)) {
+    // pre-commit's SKIP and lefthook's LEFTHOOK_EXCLUDE name the hooks to leave out
+    add({ rule: 'husky-off', reason: `\`${name}=${v}\` leaves the agent-gates hook out, and with it every gate.`, fix: `run the command without ${name}` });
+  } else if (name === 'LEFTHOOK_CONFIG') {
+    add({ rule: 'husky-off', reason: '`LEFTHOOK_CONFIG=…` makes lefthook run another configuration than the one that calls the gates.', fix: 'run the command without LEFTHOOK_CONFIG' });
   } else if (name === 'GIT_CONFIG_GLOBAL' || name === 'GIT_CONFIG_SYSTEM') {
     // where the repository sets no core.hooksPath (hooks in .git/hooks: plain, lefthook,
     // pre-commit), the global or system config's core.hooksPath decides which hooks run
@@ -528,6 +533,16 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
       rule: 'hooks-dir',
       reason: `${how} ${kind === 'delete' ? 'deletes or moves' : 'writes'} ${w.text}: the git hooks that run the gates live there.`,
       fix: 'leave the git hooks to `gate init` (run `gate doctor` to check them)',
+    });
+    return;
+  }
+  // the hook managers' local switches: husky sources ~/.config/husky/init.sh before every hook,
+  // lefthook merges lefthook-local.yml (usually not committed) over the committed config
+  if ((base(abs) === 'init.sh' && segs[segs.length - 2] === 'husky') || /^\.?lefthook-local\.ya?ml$/.test(base(abs))) {
+    add({
+      rule: 'hooks-dir',
+      reason: `${how} ${kind === 'delete' ? 'deletes or moves' : 'writes'} ${w.text}: the hook manager reads it before running the gates' hooks (it can switch them off).`,
+      fix: 'leave the hook manager configuration to `gate init` (run `gate doctor` to check it)',
     });
     return;
   }
