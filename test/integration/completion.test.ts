@@ -56,7 +56,7 @@ describe('gate completion bash', () => {
     expect(complete('gate', 'lock', 'acquire', 'prog')).toEqual(['progress.md']);
     expect(complete('gate', 'lock', 'acquire', '--owner', 'agent-a', 'prog')).toEqual(['progress.md']);
     expect(complete('gate', 'review', '--format', 'h')).toEqual(['html']);
-    expect(complete('gate', 'check', '--hook', '')).toEqual(['post-commit', 'pre-commit']);
+    expect(complete('gate', 'check', '--hook', '')).toEqual(['post-commit', 'post-rewrite', 'pre-commit', 'pre-merge-commit', 'pre-push']);
     expect(complete('gate', 'completion', '')).toEqual(['bash', 'fish', 'zsh']);
     expect(complete('gate', 'adr', '')).toEqual(['accept', 'check', 'help', 'list', 'new']);
   });
