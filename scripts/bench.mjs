@@ -300,7 +300,7 @@ async function commitTarget() {
   }
   log('fixture: consumer repos with husky + lint-staged (+ agent-gates from the packed tarball)');
   const tarball = packTarball(tmp, env);
-  const consumer = (name, withGate) => {
+  const consumer = (name) => {
     const dir = makeRepo(tmp, name, 200, env);
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({
       name, version: '1.0.0', private: true, scripts: { prepare: 'husky' },
@@ -308,8 +308,8 @@ async function commitTarget() {
     }, null, 2)}\n`);
     return dir;
   };
-  const a = consumer('consumer-plain', false);
-  const b = consumer('consumer-gate', true);
+  const a = consumer('consumer-plain');
+  const b = consumer('consumer-gate');
   // Install once (tarball + husky + lint-staged from the registry/cache), then copy node_modules.
   const deps = ['husky@^9', 'lint-staged@^16', tarball];
   sh('npm', ['install', '--no-audit', '--no-fund', '--save-dev', '--loglevel=error', ...deps], { cwd: b, env });

@@ -1,29 +1,23 @@
-// Bundle the CLI with esbuild. Also regenerates the committed JSON Schema.
+// Bundle the CLI with esbuild. Also regenerates the committed JSON Schema (only when it changed).
 //
-// Two entry files of the same sources (bin/gate.js starts the second; a process never mixes them),
-// and each third-party library shipped once:
-//  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
-//    commander for argv;
+// Two entry files of the same sources, each third-party library shipped once, and no build step
+// that edits source text (ADR 0016):
 //  - dist/hook.cjs: one CommonJS file for the hot path (hooks, leases, --version, --help into a
-//    pipe); see below and ADR 0010;
+//    pipe); see below and ADR 0010. bin/gate.js loads it for every command;
+//  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
+//    commander for argv; bin/gate.js imports it when the hot file's `run` does not take the command;
 //  - dist/vendor/{zod,yaml,diff}.cjs: the libraries, required by the hot file and imported by the
 //    ESM program (named exports listed explicitly, so node's CommonJS interop finds them).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Where the entry points live (plain repository paths: scripts/refolder.mjs rewrites them when files move).
 const HOT_ENTRY = 'src/cli/fast/main.ts';
 const PROGRAM_ENTRY = 'src/cli/program.ts';
-const ESM_IMPORT = 'src/kernel/esm-import.ts';
 const CONFIG_SCHEMA = 'src/schema/config/schema.ts';
-/** `import('<this>')` in HOT_ENTRY loads the commander program. */
-const programSpecifier = (() => {
-  const r = relative(dirname(HOT_ENTRY), PROGRAM_ENTRY).replace(/\\/g, '/').replace(/\.ts$/, '.js');
-  return r.startsWith('.') ? r : `./${r}`;
-})();
 const pathRe = (p) => new RegExp(`[\\\\/]${p.split('/').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\\\/]')}$`);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Build into a private directory and swap it in, so a concurrent test run never sees a half-built dist/.
@@ -80,8 +74,8 @@ await build({
 // third-party libraries (zod ~590 KB, yaml ~160 KB, diff ~30 KB) are NOT inlined: parsing them on
 // every commit cost more than all our code; each is its own CommonJS file in dist/vendor/,
 // required only by the module that uses it, when that module is first initialised.
-// Anything this file does not run itself it hands to dist/program.js (the ESM bundle above), by
-// a real dynamic import; a process never runs code from both bundles.
+// Anything this file does not run itself its `run` hands back (false), and bin/gate.js imports
+// dist/program.js (the ESM bundle above); the hot file never imports the program.
 const hookResult = await build({
   ...shared,
   entryPoints: [HOT_ENTRY],
@@ -91,31 +85,12 @@ const hookResult = await build({
   banner: { js: "const __gateMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
   plugins: [{
-    name: 'hook-externals',
+    name: 'vendor-externals',
     setup(b) {
-      b.onResolve({ filter: /program\.js$/ }, (args) =>
-        args.path === programSpecifier && relative(root, args.importer) === join(...HOT_ENTRY.split('/')) ? { path: './program.js', external: true } : undefined);
       b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
-      // No `import()` may remain in this file (bin/gate.js compiles it with V8's code cache, and
-      // such code cannot run import() on node 20): ES modules are imported by dist/esm-import.cjs.
-      b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
-      b.onLoad({ filter: pathRe(ESM_IMPORT) }, () => ({
-        contents: "export function importModule(url) { return require('./esm-import.cjs')(url); }",
-        loader: 'js',
-      }));
-      b.onLoad({ filter: pathRe(HOT_ENTRY) }, async (args) => {
-        const src = readFileSync(args.path, 'utf8');
-        const from = `await import('${programSpecifier}')`;
-        if (src.split(from).length !== 2) throw new Error(`${HOT_ENTRY}: expected exactly one ${from}`);
-        return { contents: src.replace(from, "await require('./esm-import.cjs')('./program.js')"), loader: 'ts' };
-      });
     },
   }],
 });
-writeFileSync(
-  join(out, 'esm-import.cjs'),
-  `'use strict';\n// ES modules for dist/hook.cjs (see ${ESM_IMPORT}): relative specifiers resolve against dist/.\nmodule.exports = (specifier) => import(specifier);\n`,
-);
 for (const name of Object.keys(VENDOR)) {
   // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
   // that node's ESM interop cannot see, and the ESM program imports these files by name.
@@ -133,8 +108,6 @@ for (const name of Object.keys(VENDOR)) {
   const inputs = Object.keys(hookResult.metafile.outputs[join(out, 'hook.cjs')]?.inputs ?? {});
   const leaked = inputs.filter((i) => /node_modules[\\/](zod|yaml|diff|commander)[\\/]/.test(i) || pathRe(PROGRAM_ENTRY).test(`/${i}`) || i.split(/[\\/]/).join('/').startsWith(`${dirname(PROGRAM_ENTRY)}/commands/`));
   if (inputs.length === 0 || leaked.length) throw new Error(`dist/hook.cjs must not bundle ${leaked.join(', ') || '(no metafile)'}`);
-  const dynamic = /\bimport\(/.exec(readFileSync(join(root, out, 'hook.cjs'), 'utf8'));
-  if (dynamic) throw new Error(`dist/hook.cjs must not contain import(): use importModule() from ${ESM_IMPORT}`);
 }
 
 // `gate --help` as commander prints it into a pipe (80 columns, no colour), rendered from the
@@ -144,7 +117,8 @@ for (const name of Object.keys(VENDOR)) {
   const { spawnSync } = await import('node:child_process');
   const env = { ...process.env };
   for (const k of ['FORCE_COLOR', 'CLICOLOR_FORCE', 'NO_COLOR', 'COLUMNS']) delete env[k];
-  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, out, 'hook.cjs'))}).run(['--help'])`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const program = pathToFileURL(join(root, out, 'program.js')).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import(${JSON.stringify(program)})).runProgram(['--help'])`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0 || !r.stdout.includes('Usage: gate')) throw new Error(`could not render gate --help for dist/help.txt:\n${r.stdout}\n${r.stderr}`);
   writeFileSync(join(root, out, 'help.txt'), r.stdout);
 }
@@ -178,10 +152,15 @@ await build({
   platform: 'node',
   logLevel: 'warning',
 });
-const { configJsonSchema } = await import(schemaBundle);
-const schema = { $id: 'https://agent-gates.dev/schema/gates.schema.json', title: 'agent-gates configuration (.agents/gates.yaml)', ...configJsonSchema() };
+const { configJsonSchemaText } = await import(schemaBundle);
 mkdirSync(join(root, 'schema'), { recursive: true });
-writeFileSync(join(root, 'schema', 'gates.schema.json'), `${JSON.stringify(schema, null, 2)}\n`);
+// Written only when it changed: a build leaves the tree as it was (test/unit/schema/json-schema.test.ts
+// fails when the committed file is not what the zod schema gives).
+{
+  const file = join(root, 'schema', 'gates.schema.json');
+  const text = configJsonSchemaText();
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+}
 rmSync(schemaBundle);
 
 const old = `dist.old-${process.pid}`;

@@ -36,7 +36,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix, relative } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -572,7 +572,6 @@ function splitCommandGroup(file, groupName, viewsPath, placeHelpers) {
   const helpers = sf.statements.filter((s) => !imports.includes(s) && s !== groupDecl);
   const helperHome = new Map();
   for (const h of helpers) for (const n of declNames(h)) helperHome.set(n, placeHelpers[n] ?? viewsPath);
-  const usedIn = (code, names) => names.filter((n) => new RegExp(`\\b${n}\\b`).test(code));
   const importLinesFor = (code, selfPath) => {
     const lines = [];
     for (const imp of imports) {

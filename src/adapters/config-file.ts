@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
+import { profiled } from '../kernel/profile.js';
 import { CONFIG_LIMITS, defaultConfig, type GatesConfig } from '../schema/config/defaults.js';
 import { writeFileAtomic } from './files.js';
 import { VERSION } from '../kernel/version.js';
@@ -58,7 +59,7 @@ export async function loadConfig(root: string, stateDir: string, initialised: bo
     return { config: defaultConfig(), source: 'defaults', path };
   }
   const bytes = readFileSync(path);
-  const { config } = await parseConfigCached(bytes, stateDir, CONFIG_PATH, opts);
+  const { config } = await profiled('config', () => parseConfigCached(bytes, stateDir, CONFIG_PATH, opts));
   return { config, source: 'file', path };
 }
 

@@ -1,5 +1,95 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+/**
+ * Adapter: plain file operations for app/ (ADR 0002: only adapters touch the world), named for
+ * what the use cases do with them, and the one atomic write.
+ */
+import { closeSync, cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** True when something exists at `path` (following symbolic links). */
+export function exists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** A file's text (UTF-8). Throws the OS error. */
+export function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** A file's text, or undefined when it cannot be read. */
+export function readTextIfAny(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file's bytes. Throws the OS error. */
+export function readBytes(path: string): Buffer {
+  return readFileSync(path);
+}
+
+/** Size and modification time (following symbolic links). Throws the OS error. */
+export function fileStat(path: string): { size: number; mtimeMs: number } {
+  const st = statSync(path);
+  return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** What is at `path` without following a symbolic link; undefined when nothing is. */
+export function entryAt(path: string): { kind: 'file' | 'dir' | 'symlink' | 'other'; mode: number; size: number; mtimeMs: number } | undefined {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  const kind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  return { kind, mode: st.mode, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** Names in a directory; `filesOnly`: regular files and symbolic links. Throws the OS error. */
+export function listDir(path: string, opts: { filesOnly?: boolean } = {}): string[] {
+  if (!opts.filesOnly) return readdirSync(path);
+  return readdirSync(path, { withFileTypes: true })
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => e.name);
+}
+
+/** Create a directory and its parents. */
+export function makeDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+}
+
+/** Remove a file; false when it was not there or could not be removed. */
+export function removeFile(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove a file, throwing the OS error. */
+export function removeFileOrThrow(path: string): void {
+  unlinkSync(path);
+}
+
+/** Create an empty file, failing with EEXIST when the name is taken (parents created). */
+export function createExclusive(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '', { flag: 'wx' });
+}
+
+/** The canonical path (symbolic links resolved). Throws the OS error. */
+export function realPath(path: string): string {
+  return realpathSync(path);
+}
+
+/** Copy a directory tree over another (files overwritten). */
+export function copyTree(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, force: true });
+}
 
 let seq = 0;
 

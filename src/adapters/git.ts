@@ -8,6 +8,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { GateError } from '../kernel/errors.js';
+import { profiled } from '../kernel/profile.js';
 import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
 import type { ChangeStatus, FileChange, CommitInfo, RepoPaths } from '../kernel/changes.js';
 import { EMPTY_TREE } from '../kernel/ids.js';
@@ -50,13 +51,13 @@ export class Git {
   /** Run git; never throws on a non-zero exit (see `run` for the checked form). */
   exec(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): GitResult {
     // loaded on first use: `gate lock` usually answers from git's files without starting git
-    const r = process.getBuiltinModule('node:child_process').spawnSync('git', args as string[], {
+    const r = profiled('git', () => process.getBuiltinModule('node:child_process').spawnSync('git', args as string[], {
       cwd: this.cwd,
       env: opts.env ? { ...this.env, ...opts.env } : this.env,
       input: opts.input,
       maxBuffer: 1024 * 1024 * 1024,
       windowsHide: true,
-    });
+    }));
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {

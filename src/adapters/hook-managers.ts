@@ -23,7 +23,6 @@ import { nodeCrypto } from '../kernel/builtins.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GateError } from '../kernel/errors.js';
 import { Git } from './git.js';
 import { moveFile, writeFileAtomic } from './files.js';
@@ -32,7 +31,6 @@ import {
   addToLefthook,
   addToPreCommit,
   AFTER_LINT_STAGED,
-  configFilesIn,
   editSimpleGitHooks,
   GATE_HOOKS_DIR,
   gateEntry,

@@ -7,18 +7,33 @@
  * shell fast path, are folded into the ledger as `commit` events at the start of every append,
  * under the same mutex and in the same write, and each file is removed only once that write is
  * durable. A file that does not validate becomes a `commit.pending-invalid` event instead.
+ *
+ * Reads go through the read API below (verify, verifyForCommit, entries), which folds the pending
+ * records into a ledger that verifies before it reads; the bytes are read by ledger-reader.ts
+ * (the one line reader) and the verified point is kept by ledger-verified-point.ts.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeCrypto } from '../kernel/builtins.js';
 import { GateError } from '../kernel/errors.js';
-import { ChainVerifier, feedBuffer, genesisHash, linkHash, serializeEntry, type LedgerHead, type VerifyResult } from '../ledger/chain.js';
+import { profiled } from '../kernel/profile.js';
+import { genesisHash, linkHash, serializeEntry, type LedgerHead } from '../ledger/chain.js';
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger/schema.js';
 import { withMutex } from './mutex.js';
 import { writeFileAtomic } from './files.js';
 import { fsBoundary } from './fs-errors.js';
 import { PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
 import { isObjectId } from '../kernel/ids.js';
+import { isGateError } from '../kernel/errors.js';
+import { LedgerReader, ledgerLines, readLastLine, type LedgerVerification } from './ledger-reader.js';
+import { VerifiedPointCache } from './ledger-verified-point.js';
+
+/** Deferred commit records (ADR 0009) a read folded in, and those left pending (and why). */
+export interface FoldReport {
+  folded: number;
+  pending: number;
+  foldError?: string;
+}
 
 export interface AppendedEntry {
   entry: LedgerEntry;
@@ -31,21 +46,6 @@ export interface AppendedEntry {
 /** What git knows about the commits pending files name (missing ids absent). May throw. */
 export type CommitLookup = (ids: readonly string[]) => ReadonlyMap<string, CommitObject>;
 
-/** A file in chunks of up to `size` bytes (each a fresh buffer), read synchronously. */
-function* readChunks(path: string, size: number): Generator<Buffer> {
-  const fd = openSync(path, 'r');
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(size);
-      const n = readSync(fd, buf, 0, size, null);
-      if (n === 0) return;
-      yield n === size ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export class LedgerFile {
   readonly dir: string;
   readonly path: string;
@@ -56,6 +56,11 @@ export class LedgerFile {
   /** `pending/`: deferred commit records waiting to be folded in (ADR 0009). */
   readonly pendingDir: string;
   private readonly lookupCommits: CommitLookup | undefined;
+  /** The one line reader of this file (ledger-reader.ts). */
+  readonly reader: LedgerReader;
+  /** What the first read of this LedgerFile folded (reads fold once; see foldForRead). */
+  private lastFold: FoldReport | undefined;
+  private readonly verified: VerifiedPointCache;
 
   /** Without `lookupCommits` pending records are never folded (they wait for a LedgerFile that can check them). */
   /** This worktree's HEAD reflog: commits made here whose post-commit died are found there. */
@@ -71,6 +76,8 @@ export class LedgerFile {
     this.now = now;
     this.pendingDir = join(stateDir, PENDING_DIR);
     this.lookupCommits = opts.lookupCommits;
+    this.reader = new LedgerReader(this.path, () => this.readHead(), () => this.genesis());
+    this.verified = new VerifiedPointCache(stateDir);
   }
 
   /** Names in `pending/` (one readdir; temp files, which start with ".", are not records yet). */
@@ -166,33 +173,7 @@ export class LedgerFile {
    * mutex: a fencing token derived from it is never reused, since every grant is appended after.
    */
   lastSeq(): number {
-    return fsBoundary('the ledger', () => {
-      if (!this.exists()) return 0;
-      const fd = openSync(this.path, 'r');
-      try {
-        let size = fstatSync(fd).size;
-        if (size === 0) return 0;
-        let last = readLastLine(fd, size);
-        if (last.torn) {
-          size -= last.line.length;
-          if (size === 0) return 0;
-          last = readLastLine(fd, size);
-        }
-        const seq = (() => {
-          try {
-            return (JSON.parse(last.line.toString('utf8')) as { seq?: unknown }).seq;
-          } catch {
-            return undefined;
-          }
-        })();
-        if (!Number.isSafeInteger(seq)) {
-          throw new GateError('LEDGER_CORRUPT', 'the last line of the ledger is not a valid entry.', { fix: 'run `gate audit verify` to see where the ledger was damaged' });
-        }
-        return seq as number;
-      } finally {
-        closeSync(fd);
-      }
-    }, this.path);
+    return fsBoundary('the ledger', () => this.reader.lastSeq(), this.path);
   }
 
   /**
@@ -224,7 +205,7 @@ export class LedgerFile {
           const id = this.repoId(false);
           if (!id) throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, { fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it' });
           const genesis = genesisHash(id);
-          const r = rollForward(fd, size, { seq: 0, hash: genesis, size: 0 }, genesis);
+          const r = rollForward(fd, this.path, size, { seq: 0, hash: genesis, size: 0 }, genesis);
           writeFileAtomic(this.headPath, `${JSON.stringify({ seq: r.seq, hash: r.hash, size })}\n`);
           headRebuilt = r.seq;
         }
@@ -256,7 +237,7 @@ export class LedgerFile {
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    return withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' });
+    return profiled('ledger', () => withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' }));
   }
 
   /**
@@ -360,7 +341,7 @@ export class LedgerFile {
             fix: 'run `gate audit repair` (it rebuilds the head when the whole chain verifies, and records that it did)',
           });
         }
-        const r = rollForward(fd, size, head, genesisHash(repoId));
+        const r = rollForward(fd, this.path, size, head, genesisHash(repoId));
         tip = r.hash;
         seq = r.seq;
       }
@@ -413,6 +394,7 @@ export class LedgerFile {
       }
       head = { seq, hash: tip, size: offset };
       writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
+      this.lastFold = undefined; // this write folded what was pending: a later read looks again
       // durable: the folded (and superseded) records can go
       this.removePending(pending.remove);
       missed.advance();
@@ -528,214 +510,126 @@ export class LedgerFile {
     }
   }
 
-  /** Read one line at a byte offset (for approvals that cite their ledger entry). */
+  /** Read one line at a byte offset (for approvals that cite their ledger entry). Folding only appends, so no fold. */
   readLineAt(offset: number): Buffer | undefined {
-    if (!this.exists()) return undefined;
-    const fd = openSync(this.path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      if (offset < 0 || offset >= size) return undefined;
-      const chunks: Buffer[] = [];
-      let pos = offset;
-      const buf = Buffer.alloc(16 * 1024);
-      while (pos < size) {
-        const n = readSync(fd, buf, 0, buf.length, pos);
-        if (n <= 0) break;
-        const nl = buf.subarray(0, n).indexOf(0x0a);
-        if (nl !== -1) {
-          chunks.push(Buffer.from(buf.subarray(0, nl)));
-          return Buffer.concat(chunks);
-        }
-        chunks.push(Buffer.from(buf.subarray(0, n)));
-        pos += n;
-      }
-      return undefined; // no terminating newline: not a complete entry
-    } finally {
-      closeSync(fd);
-    }
+    return fsBoundary('the ledger', () => this.reader.lineAt(offset), this.path);
   }
 
   /**
-   * Stream-verify the whole chain. Never modifies anything. `observe` sees each well-formed
-   * entry as it is read (so a caller needing entries reads the file once); it only counts when
-   * the result is ok.
+   * The link hash after `n` entries of the file, for every n in `sizes` (undefined: fewer
+   * complete lines). Folding only appends after them, so no fold.
    */
-  async verify(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
-    return fsBoundary('the ledger', () => this.verifyRaw(onProgress, observe), this.path);
+  hashesAt(sizes: Iterable<number>): Map<number, string | undefined> {
+    return fsBoundary('the ledger', () => this.reader.hashesAt(sizes), this.path);
   }
 
-  private async verifyRaw(onProgress?: (bytes: number, total: number) => void, observe?: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead }> {
-    const head = this.readHead();
-    const genesis = this.genesis();
-    const v = new ChainVerifier(genesis, head?.seq ?? -1, observe);
-    if (!this.exists()) {
-      const r = v.finish(head);
-      return { ...r, size: 0, ...(head ? { head } : {}) };
+  /*
+   * The read API. Every read of the ledger as a record (verify, verifyForCommit, entries) first
+   * folds the deferred commit records (ADR 0009) in, so no command has to remember to, and only
+   * into a ledger that verifies: a ledger that does not verify gets nothing appended, and the read
+   * reports the records left pending. `fold: false` opts out where the caller's own append folds
+   * them in the same write (the commit hooks) or where they are only counted (`gate doctor`).
+   */
+
+  /**
+   * Fold the pending records into a ledger that verifies (`verified`; when not given, verified
+   * here from the last verified point). A GateError while folding leaves them pending and is
+   * reported, never thrown.
+   */
+  private async foldForRead(verified?: boolean): Promise<FoldReport> {
+    // once per command: a later read of the same LedgerFile (verify, then entries) does not try again
+    if (this.lastFold) return this.lastFold;
+    this.lastFold = await this.tryFold(verified);
+    return this.lastFold;
+  }
+
+  private async tryFold(verified?: boolean): Promise<FoldReport> {
+    const names = this.pendingNames().length;
+    if (names === 0) return { folded: 0, pending: 0 };
+    if (!this.lookupCommits) return { folded: 0, pending: names };
+    if (!(verified ?? (await this.verifyIncremental(() => undefined)).ok)) return { folded: 0, pending: names };
+    let folded = 0;
+    let foldError: string | undefined;
+    try {
+      folded = await this.foldPending();
+    } catch (e) {
+      if (!isGateError(e)) throw e;
+      foldError = e.message;
     }
-    const total = statSync(this.path).size;
-    let rest: Buffer = Buffer.alloc(0);
-    let seen = 0;
-    for await (const c of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
-      const chunk = c as Buffer;
-      seen += chunk.length;
-      let buf = chunk;
-      if (rest.length) {
-        // complete the carried-over partial line without copying the whole chunk
-        const nl = chunk.indexOf(0x0a);
-        if (nl === -1) {
-          rest = Buffer.concat([rest, chunk]);
-          onProgress?.(seen, total);
-          continue;
-        }
-        v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
-        buf = chunk.subarray(nl + 1);
-      }
-      rest = Buffer.from(feedBuffer(v, buf, false));
-      onProgress?.(seen, total);
-      if (v.failed) break;
-    }
-    if (!v.failed && rest.length) v.pushTorn(rest);
-    const r = v.finish(head);
-    return { ...r, size: total, ...(head ? { head } : {}) };
+    return { folded, pending: this.pendingNames().length, ...(foldError ? { foldError } : {}) };
+  }
+
+  /**
+   * Verify the whole chain from the genesis (after folding the pending records into a ledger
+   * that verifies, then verifying again). `observe` sees each well-formed entry of the final
+   * pass as it is read (so a caller needing entries reads the file once); it only counts when
+   * the result is ok. Never modifies anything but by the fold.
+   */
+  async verify(opts: { onProgress?: (bytes: number, total: number) => void; observe?: (value: unknown) => void; fold?: boolean } = {}): Promise<LedgerVerification & { fold: FoldReport }> {
+    const pass = (observe?: (value: unknown) => void) => fsBoundary('the ledger', () => this.reader.verify(opts.onProgress, observe), this.path);
+    const withhold = opts.fold !== false && this.pendingNames().length > 0;
+    let r = pass(withhold ? undefined : opts.observe);
+    if (!withhold) return { ...r, fold: { folded: 0, pending: opts.fold === false ? this.pendingNames().length : 0 } };
+    const fold = await this.foldForRead(r.ok);
+    if (r.ok && (fold.folded > 0 || opts.observe)) r = pass(opts.observe);
+    return { ...r, fold };
   }
 
   /** Where `verifyForCommit` remembers the last point it verified (a cache: deleting it is safe). */
   get checkpointPath(): string {
-    return join(this.dir, 'cache', 'ledger-verified.json');
+    return this.verified.path;
   }
 
   /**
-   * Verification for the commit path (a gated pre-commit), incremental when it can be: after a
-   * successful verification the point reached ({seq, offset, hash}) is stored under the state
-   * dir; the next call checks that the line ending at `offset` is still entry `seq` and still
-   * hashes to `hash`, then verifies only the lines after it (chain, structure, head), in the same
-   * pass as it looks for `reject` entries in the earlier lines (a byte search for every line that
-   * could decode to one: containing `reject` or a `\u` escape; none of it trusts the stored point).
-   * Anything that does not match, and any failure, falls back to the full verification from the
-   * start, whose result is returned: a bad or forged point can only cost a full pass, never make
-   * a broken chain pass. `gate audit verify`, `gate doctor`, `gate review` and CI always verify in
-   * full. `observe` sees the well-formed entries after the point, and every `reject` entry before
-   * it (all entries on a full pass); it only counts when the result is ok.
+   * Verification for the commit path (a gated pre-commit, `gate status`, `gate approve`),
+   * incremental when it can be: after a successful verification the point reached ({seq,
+   * offset, hash}) is stored under the state dir; the next call checks that the line ending at
+   * `offset` is still entry `seq` and still hashes to `hash`, then verifies only the lines after
+   * it, in the same pass as it looks for `reject` entries in the earlier lines (see
+   * LedgerReader.verifyFrom). Anything that does not match, and any failure, falls back to the
+   * full verification from the start, whose result is returned: a bad or forged point can only
+   * cost a full pass, never make a broken chain pass. `gate audit verify`, `gate doctor`, `gate
+   * review` and CI always verify in full. `observe` sees the well-formed entries after the
+   * point, and every `reject` entry before it (all entries on a full pass); it only counts when
+   * the result is ok. Folds the pending records first unless `fold: false`.
    */
-  async verifyForCommit(observe: (value: unknown) => void): Promise<VerifyResult & { size: number; head?: LedgerHead; incremental: boolean }> {
+  async verifyForCommit(observe: (value: unknown) => void, opts: { fold?: boolean } = {}): Promise<LedgerVerification & { incremental: boolean; fold: FoldReport }> {
+    const fold = opts.fold === false ? { folded: 0, pending: 0 } : await this.foldForRead();
+    return { ...(await this.verifyIncremental(observe)), fold };
+  }
+
+  private async verifyIncremental(observe: (value: unknown) => void): Promise<LedgerVerification & { incremental: boolean }> {
     const seen: unknown[] = [];
-    let r: (VerifyResult & { size: number; head?: LedgerHead }) | undefined;
+    let r: LedgerVerification | undefined;
     try {
-      r = await this.verifyFromCheckpoint((v) => seen.push(v));
+      const point = this.exists() ? this.verified.read() : undefined;
+      r = point ? this.reader.verifyFrom(point, (v) => seen.push(v)) : undefined;
     } catch {
       r = undefined;
     }
     if (r?.ok) {
       for (const v of seen) observe(v);
-      this.writeCheckpoint(r);
+      this.rememberPoint(r);
       return { ...r, incremental: true };
     }
-    const full = await this.verify(undefined, observe);
-    if (full.ok) this.writeCheckpoint(full);
+    const full = fsBoundary('the ledger', () => this.reader.verify(undefined, observe), this.path);
+    if (full.ok) this.rememberPoint(full);
     return { ...full, incremental: false };
   }
 
-  private writeCheckpoint(r: VerifyResult & { size: number }): void {
+  private rememberPoint(r: LedgerVerification): void {
     if (r.entries === 0 || r.warnings.length) return;
-    const text = `${JSON.stringify({ v: 1, seq: r.entries, offset: r.size, hash: r.tip })}\n`;
-    try {
-      // unchanged (no entry appended since): skip the write and its fsync
-      if (existsSync(this.checkpointPath) && readFileSync(this.checkpointPath, 'utf8') === text) return;
-      writeFileAtomic(this.checkpointPath, text);
-    } catch {
-      /* a checkpoint that cannot be written only costs time */
-    }
+    this.verified.write({ seq: r.entries, offset: r.size, hash: r.tip });
   }
 
-  /** Undefined when there is no usable checkpoint (the caller verifies in full). */
-  private async verifyFromCheckpoint(observe: (value: unknown) => void): Promise<(VerifyResult & { size: number; head?: LedgerHead }) | undefined> {
-    if (!existsSync(this.checkpointPath) || !this.exists()) return undefined;
-    const cp = JSON.parse(readFileSync(this.checkpointPath, 'utf8')) as { v?: unknown; seq?: unknown; offset?: unknown; hash?: unknown };
-    if (cp.v !== 1 || !Number.isSafeInteger(cp.seq) || !Number.isSafeInteger(cp.offset) || typeof cp.hash !== 'string' || !/^[0-9a-f]{64}$/.test(cp.hash)) return undefined;
-    const seq = cp.seq as number;
-    const offset = cp.offset as number;
-    const hash = cp.hash;
-    if (seq < 1 || offset < 2) return undefined;
-    const head = this.readHead();
-    if (!head) return undefined;
-    const total = statSync(this.path).size;
-    if (offset > total) return undefined;
-    // the line ending at `offset` must still be entry `seq` with the recorded link hash
-    const fd = openSync(this.path, 'r');
-    let line: Buffer;
-    try {
-      const last = readLastLine(fd, offset);
-      if (last.torn) return undefined;
-      line = last.line;
-    } finally {
-      closeSync(fd);
-    }
-    if (linkHash(line) !== hash) return undefined;
-    const at = JSON.parse(line.toString('utf8')) as { seq?: unknown };
-    if (at.seq !== seq) return undefined;
-
-    const v = new ChainVerifier(this.genesis(), head.seq, observe, { seq, hash });
-    let rest: Buffer = Buffer.alloc(0);
-    let pos = 0;
-    // read synchronously: the commit path should not load the stream machinery for a few KB
-    for (const chunk of readChunks(this.path, 1 << 20)) {
-      const start = pos;
-      pos += chunk.length;
-      if (start < offset) {
-        // before the checkpoint: only look for rejections (complete lines; `offset` ends a line)
-        const upto = Math.min(chunk.length, offset - start);
-        const buf = rest.length ? Buffer.concat([rest, chunk.subarray(0, upto)]) : chunk.subarray(0, upto);
-        const end = buf.lastIndexOf(0x0a) + 1;
-        if (!scanRejects(buf.subarray(0, end), observe)) return undefined;
-        rest = Buffer.from(buf.subarray(end));
-        if (upto === chunk.length) continue;
-        if (rest.length) return undefined; // cannot happen: `offset` ends a line
-        rest = Buffer.from(feedBuffer(v, chunk.subarray(upto), false));
-      } else {
-        let buf = chunk;
-        if (rest.length) {
-          const nl = chunk.indexOf(0x0a);
-          if (nl === -1) {
-            rest = Buffer.concat([rest, chunk]);
-            continue;
-          }
-          v.push(Buffer.concat([rest, chunk.subarray(0, nl)]));
-          buf = chunk.subarray(nl + 1);
-        }
-        rest = Buffer.from(feedBuffer(v, buf, false));
-      }
-      if (v.failed) return undefined;
-    }
-    if (!v.failed && rest.length) v.pushTorn(rest);
-    const r = v.finish(head);
-    if (!r.ok) return undefined;
-    return { ...r, size: pos, head };
-  }
-
-  /** Iterate entries (parsed) in order; for review. Stops at the first unparsable line. */
-  async *entries(): AsyncGenerator<{ entry: LedgerEntry; offset: number }> {
-    if (!this.exists()) return;
-    let rest: Buffer = Buffer.alloc(0);
-    let offset = 0;
-    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
-      const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-      let start = 0;
-      for (;;) {
-        const nl = buf.indexOf(0x0a, start);
-        if (nl === -1) break;
-        const line = buf.toString('utf8', start, nl);
-        let entry: LedgerEntry;
-        try {
-          entry = JSON.parse(line) as LedgerEntry;
-        } catch {
-          return;
-        }
-        yield { entry, offset };
-        offset += nl - start + 1;
-        start = nl + 1;
-      }
-      rest = Buffer.from(buf.subarray(start));
-    }
+  /**
+   * Entries (parsed) in order, with their byte offsets, after folding the pending records into
+   * a ledger that verifies (checked from the last verified point). Stops at the first
+   * unparsable line: the chain verifier, not this, judges the lines.
+   */
+  async *entries(opts: { fold?: boolean } = {}): AsyncGenerator<{ entry: LedgerEntry; offset: number }> {
+    if (opts.fold !== false) await this.foldForRead();
+    yield* this.reader.entries();
   }
 
   /**
@@ -764,48 +658,13 @@ export class LedgerFile {
 /** A commit's reflog line younger than this waits: its post-commit hook may still be running. */
 const RECOVER_AFTER_MS = 30_000;
 
-const REJECT = Buffer.from('reject');
-const ESCAPE = Buffer.from('\\u');
-
-/**
- * Pass every line of `buf` (complete lines) that could hold a `reject` entry to `observe`: a line
- * whose event decodes to "reject" contains the bytes `reject`, unless it spells them with a
- * `\u` escape, so both are searched. False when such a line does not parse (the caller then
- * verifies in full).
- */
-function scanRejects(buf: Buffer, observe: (value: unknown) => void): boolean {
-  const lines = new Set<number>();
-  for (const needle of [REJECT, ESCAPE]) {
-    let i = buf.indexOf(needle);
-    while (i !== -1) {
-      const start = buf.lastIndexOf(0x0a, i) + 1;
-      lines.add(start);
-      const nl = buf.indexOf(0x0a, i);
-      if (nl === -1) break;
-      i = buf.indexOf(needle, nl + 1);
-    }
-  }
-  for (const start of [...lines].sort((a, b) => a - b)) {
-    const nl = buf.indexOf(0x0a, start);
-    let value: unknown;
-    try {
-      value = JSON.parse(buf.toString('utf8', start, nl === -1 ? buf.length : nl));
-    } catch {
-      return false;
-    }
-    if (typeof value !== 'object' || value === null) return false;
-    observe(value);
-  }
-  return true;
-}
-
 /**
  * Check that the complete lines after `head` (up to `size`, which ends a line) chain from it,
  * and return the real tip: the head rolled forward over entries an interrupted append wrote
  * before it could rename the head. Throws LEDGER_CORRUPT when they do not chain, when the head
  * does not match its own line, or when the head is ahead of the file (truncation).
  */
-function rollForward(fd: number, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
+function rollForward(fd: number, path: string, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
   const corrupt = (why: string) =>
     new GateError('LEDGER_CORRUPT', `the ledger does not match its head (seq ${head.seq}): ${why}; it was truncated, edited or rewritten.`, {
       fix: 'run `gate audit verify` for details; restore the ledger from a backup',
@@ -842,29 +701,18 @@ function rollForward(fd: number, size: number, head: LedgerHead, genesis: string
   }
   let seq = head.seq;
   if (head.size === size) return { seq, hash };
-  // the lag: usually one batch; read it whole (bounded by what one append can write)
-  const buf = Buffer.alloc(size - head.size);
-  let got = 0;
-  while (got < buf.length) {
-    const n = readSync(fd, buf, got, buf.length - got, head.size + got);
-    if (n <= 0) break;
-    got += n;
-  }
-  let start = 0;
-  while (start < buf.length) {
-    const nl = buf.indexOf(0x0a, start);
-    if (nl === -1) throw corrupt('a partial line after the head');
-    const line = buf.subarray(start, nl);
+  // the lag: usually one batch (bounded by what one append can write)
+  for (const l of ledgerLines(path, { start: { offset: head.size, no: head.seq + 1 }, end: size })) {
+    if (l.torn) throw corrupt('a partial line after the head');
     let e: { seq?: unknown; prev?: unknown };
     try {
-      e = JSON.parse(line.toString('utf8')) as { seq?: unknown; prev?: unknown };
+      e = JSON.parse(l.bytes.toString('utf8')) as { seq?: unknown; prev?: unknown };
     } catch {
       throw corrupt(`the line after entry ${seq} is not valid JSON`);
     }
     if (e.seq !== seq + 1 || e.prev !== hash) throw corrupt(`the line after entry ${seq} does not chain from it`);
     seq += 1;
-    hash = linkHash(line);
-    start = nl + 1;
+    hash = linkHash(l.bytes);
   }
   return { seq, hash };
 }
@@ -896,22 +744,4 @@ function lastBatchCommits(fd: number, size: number): Set<string> {
     if ((e.event === 'commit' || e.event === 'commit.pending-invalid') && typeof e.subject?.commit === 'string') out.add(e.subject.commit);
   }
   return out;
-}
-
-/** The last line of a file (without "\n"), and whether it lacked a terminating newline. */
-function readLastLine(fd: number, size: number): { line: Buffer; torn: boolean } {
-  const one = Buffer.alloc(1);
-  readSync(fd, one, 0, 1, size - 1);
-  const torn = one[0] !== 0x0a;
-  const end = torn ? size : size - 1;
-  let chunk = 4096;
-  for (;;) {
-    const start = Math.max(0, end - chunk);
-    const buf = Buffer.alloc(end - start);
-    readSync(fd, buf, 0, buf.length, start);
-    const nl = buf.lastIndexOf(0x0a);
-    if (nl !== -1) return { line: buf.subarray(nl + 1), torn };
-    if (start === 0) return { line: buf, torn };
-    chunk *= 4;
-  }
 }

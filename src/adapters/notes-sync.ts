@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './files.js';
-import { Git, NOTES_REF } from './git.js';
+import { NOTES_REF, type Git } from './git.js';
 
 export const TRACKING_PREFIX = 'refs/notes/remotes/';
 /** Where `git fetch <remote>` keeps that remote's approval notes. */

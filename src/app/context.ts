@@ -2,15 +2,16 @@
  * Composition root: builds {git, paths, state dir, ledger, clock, config} for a use-case.
  * The only place that decides where state lives.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGit, type Git } from '../adapters/git.js';
 import { type RepoPaths } from '../kernel/changes.js';
 import { LedgerFile } from '../adapters/ledger-store.js';
 import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
-import { loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-file.js';
+import { loadConfigInForce } from '../adapters/config-in-force.js';
 import type { Actor, LedgerEventInput } from '../schema/ledger/schema.js';
 import { committingActor } from '../adapters/identity.js';
+import { exists, readTextIfAny } from '../adapters/files.js';
 
 export interface Ctx {
   git: Git;
@@ -51,11 +52,10 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
   let cfg: Promise<LoadedConfig> | undefined;
   let actor: Actor | undefined;
   const initialised = (): boolean => {
-    if (existsSync(join(stateDir, 'initialised'))) return true;
-    const hook = join(paths.root, '.husky', 'pre-commit');
-    if (existsSync(hook) && readFileSync(hook, 'utf8').includes('gate check')) return true;
+    if (exists(join(stateDir, 'initialised'))) return true;
+    if (readTextIfAny(join(paths.root, '.husky', 'pre-commit'))?.includes('gate check')) return true;
     // a clone of a project whose hook manager runs the committed .agents/hooks/ scripts (lefthook, pre-commit, ...)
-    return existsSync(join(paths.root, '.agents', 'hooks', 'pre-commit'));
+    return exists(join(paths.root, '.agents', 'hooks', 'pre-commit'));
   };
   return {
     git,
@@ -64,7 +64,8 @@ export function openContext(cwd: string = process.cwd(), opts: { now?: () => Dat
     ledger,
     now,
     initialised,
-    config: () => (cfg ??= loadConfig(paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
+    // the strictest of HEAD's, the index's and the working tree's config (issue 14): no edit weakens a gate before it is committed
+    config: () => (cfg ??= loadConfigInForce(git, paths.root, stateDir, initialised(), { cache: opts.configCache !== false })),
     actor: () => (actor ??= committingActor(git)),
     record: (events) => ledger.append(Array.isArray(events) ? events : [events as LedgerEventInput]),
     ...(head ? { openedHead: head } : {}),

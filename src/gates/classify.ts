@@ -5,6 +5,7 @@
  */
 import type { ChangeStatus, FileChange } from '../kernel/changes.js';
 import { compileGlobs, GlobIndex } from '../kernel/glob.js';
+import { isAgentInstruction, judgeTypoEdit } from './carve-out.js';
 import { BYTES_PER_LINE, changedBytes, changedLines, hasOtherLineBreaks } from './line-count.js';
 import { TIER_RANK, maxTier, type GatesConfig, type Surface, type Tier } from '../schema/config/defaults.js';
 
@@ -39,7 +40,9 @@ export type CarveOutCondition =
   | 'front_matter_unreadable'
   | 'too_many_bytes'
   | 'binary'
-  | 'too_many_lines';
+  | 'too_many_lines'
+  | 'agent_instruction'
+  | 'not_typo';
 
 export interface CarveOutFailure {
   condition: CarveOutCondition;
@@ -77,6 +80,11 @@ export interface MutationVerdict {
 export interface FileContents {
   old?: string;
   new?: string;
+  /**
+   * The file's last approved version when it differs from `old` (earlier commits were carved
+   * out): the typo-class judgement is cumulative, against this text.
+   */
+  approved?: string;
 }
 export type ContentsByPath = ReadonlyMap<string, FileContents>;
 
@@ -275,6 +283,13 @@ function decideCarveOut(
     if (!isMarkdown(f.path) || (f.old_path !== undefined && !isMarkdown(f.old_path))) {
       failed.push({ condition: 'not_markdown', path: f.path, message: `${f.path} is not Markdown` });
     }
+    if (!config.doc_only.agent_instructions && (isAgentInstruction(f.path) || (f.old_path !== undefined && isAgentInstruction(f.old_path)))) {
+      failed.push({
+        condition: 'agent_instruction',
+        path: f.path,
+        message: `${f.path} is an agent-instruction file: never carved out unless doc_only.agent_instructions is true`,
+      });
+    }
     if (f.status !== 'M') {
       const what = { A: 'added', D: 'deleted', R: 'renamed', C: 'copied', T: 'changed type', U: 'unmerged', X: 'unknown', M: 'modified' }[f.status];
       failed.push({ condition: 'not_modified', path: f.path, message: `${f.path} is ${what}, not only modified` });
@@ -300,6 +315,14 @@ function decideCarveOut(
           if (own > ch.added + ch.deleted) lines += own - ch.added - ch.deleted;
         }
         bytes += changedBytes(c.old, c.new);
+        const j = judgeTypoEdit(c.approved ?? c.old, c.new);
+        if (!j.ok) {
+          failed.push({
+            condition: 'not_typo',
+            path: f.path,
+            message: `${f.path} is not a typo-class edit${c.approved !== undefined ? ' of its last approved version' : ''} (${j.reasons.join('; ')})`,
+          });
+        }
       }
     }
   }
@@ -349,6 +372,7 @@ export function strictestConfig(a: GatesConfig, b: GatesConfig): GatesConfig {
     doc_only: {
       enabled: a.doc_only.enabled && b.doc_only.enabled,
       max_changed_lines: Math.min(a.doc_only.max_changed_lines, b.doc_only.max_changed_lines),
+      agent_instructions: a.doc_only.agent_instructions === true && b.doc_only.agent_instructions === true,
     },
   };
 }

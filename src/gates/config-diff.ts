@@ -12,6 +12,7 @@ export type WeakeningKind =
   | 'glob_narrowed'
   | 'carve_out_enabled'
   | 'carve_out_threshold_raised'
+  | 'carve_out_agent_instructions'
   | 'signature_no_longer_required'
   | 'approval_strength_lowered'
   | 'approval_max_age_raised'
@@ -72,6 +73,12 @@ export function weakenings(before: GatesConfig, after: GatesConfig): Weakening[]
       message: `the doc-only carve-out threshold is raised from ${before.doc_only.max_changed_lines} to ${after.doc_only.max_changed_lines} changed lines: larger Markdown edits pass without approval`,
     });
   }
+  if (before.doc_only.agent_instructions !== true && after.doc_only.agent_instructions === true) {
+    out.push({
+      kind: 'carve_out_agent_instructions',
+      message: 'the doc-only carve-out now covers agent-instruction files (AGENTS.md, CLAUDE.md, rules, prompts, …): small edits to what agents obey pass without approval',
+    });
+  }
   if (before.approval.require_signature && !after.approval.require_signature) {
     out.push({ kind: 'signature_no_longer_required', message: 'signed approvals are no longer required: a terminal challenge (which an agent can drive) is enough again' });
   }
@@ -90,4 +97,54 @@ export function weakenings(before: GatesConfig, after: GatesConfig): Weakening[]
     if (!after.handoff.paths.includes(g)) out.push({ kind: 'handoff_glob_removed', message: `handoff glob "${g}" is removed: those documents no longer need a lease` });
   }
   return out;
+}
+
+const STRENGTHS = ['terminal', 'software-key', 'fido-touch'] as const;
+
+/**
+ * The strictest of several configs (issue 14, ADR 0012's rule for the commit path): the first one
+ * present is the base (HEAD's when there is one) for what cannot be merged (allowed_signers, the
+ * ADR directory, lease and review settings); the union of surfaces and handoff globs; the carve-out
+ * only if every config enables it, with the lowest line threshold; a signature if any requires one,
+ * the strongest minimum strength and the shortest max_age. So no one of them (the working tree's
+ * or the index's) can lower a gate the others hold.
+ */
+export function strictestOf(configs: readonly GatesConfig[]): GatesConfig {
+  const base = configs[0];
+  if (!base) throw new Error('strictestOf needs at least one config');
+  if (configs.length === 1) return base;
+  const seen = new Set<string>();
+  const surfaces: GatesConfig['surfaces'] = [];
+  for (const s of configs.flatMap((c) => c.surfaces)) {
+    const key = JSON.stringify([s.name, s.tier, s.self_reinforcing, s.paths]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    surfaces.push(s);
+  }
+  const handoffPaths = [...new Set(configs.flatMap((c) => c.handoff.paths))];
+  let maxAge = base.approval.max_age;
+  let strength = base.approval.min_strength;
+  for (const c of configs) {
+    const a = parseDuration(c.approval.max_age);
+    const b = parseDuration(maxAge);
+    if (a !== undefined && (b === undefined || a < b)) maxAge = c.approval.max_age;
+    if ((STRENGTH_RANK[c.approval.min_strength] ?? 0) > (STRENGTH_RANK[strength] ?? 0)) strength = c.approval.min_strength;
+  }
+  return {
+    ...base,
+    handoff: { ...base.handoff, paths: handoffPaths },
+    surfaces,
+    doc_only: {
+      ...base.doc_only,
+      enabled: configs.every((c) => c.doc_only.enabled),
+      max_changed_lines: Math.min(...configs.map((c) => c.doc_only.max_changed_lines)),
+      agent_instructions: configs.every((c) => c.doc_only.agent_instructions === true),
+    },
+    approval: {
+      ...base.approval,
+      require_signature: configs.some((c) => c.approval.require_signature),
+      min_strength: STRENGTHS.includes(strength) ? strength : base.approval.min_strength,
+      max_age: maxAge,
+    },
+  };
 }

@@ -39,7 +39,8 @@ import type { Finding } from '../kernel/findings.js';
 import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing/allowed-signers.js';
 import { APPROVAL_NAMESPACE, type SshPublicKey } from '../signing/sshsig.js';
 import { STRENGTH_RANK, signatureRequired, strongest } from '../signing/strength.js';
-import { frontMatter, isMarkdown } from './classify.js';
+import { frontMatter } from './classify.js';
+import { judgeTypoEdit } from './carve-out.js';
 import { BYTES_PER_LINE, changedBytes, changedLines } from './line-count.js';
 import { ZERO_BLOB } from '../kernel/ids.js';
 
@@ -229,7 +230,8 @@ export function strictestPolicy(configs: readonly GatesConfig[]): RangePolicy {
     enabled &&= c.doc_only.enabled;
     maxLines = Math.min(maxLines, c.doc_only.max_changed_lines);
   }
-  const config: GatesConfig = { ...base, surfaces, doc_only: { enabled, max_changed_lines: maxLines } };
+  const agentInstructions = configs.every((c) => c.doc_only.agent_instructions === true);
+  const config: GatesConfig = { ...base, surfaces, doc_only: { enabled, max_changed_lines: maxLines, agent_instructions: agentInstructions } };
   return { config, require, minStrength, maxAgeMs };
 }
 
@@ -638,12 +640,13 @@ export function evaluateRange(input: RangeInput): RangeResult {
       if (old === undefined || now === undefined) continue;
       if (frontMatter(old) !== frontMatter(now)) continue;
       const lines = changedLines(old, now);
-      if (lines <= max && changedBytes(old, now) <= max * BYTES_PER_LINE) return undefined;
+      // the same typo-class judgement as the pre-commit (carve-out.ts), cumulative from this version
+      if (lines <= max && changedBytes(old, now) <= max * BYTES_PER_LINE && judgeTypoEdit(old, now).ok) return undefined;
       best = best === undefined ? lines : Math.min(best, lines);
     }
     return best === undefined
       ? `the doc-only carve-out passed this commit on its own, but ${ch.path} has no base or approved version to measure the cumulative change from (it is new, or its mode or front matter changed since)`
-      : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines (or more than ${max * BYTES_PER_LINE} bytes) since its base or last approved version, more than doc_only.max_changed_lines (${max}) allows: the slices add up`;
+      : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines (or more than ${max * BYTES_PER_LINE} bytes, or more than a typo fix) since its base or last approved version, more than doc_only.max_changed_lines (${max}) allows: the slices add up`;
   }
 }
 

@@ -1,10 +1,18 @@
 /**
- * Import an ES module by URL (or a specifier relative to dist/). In the ESM bundle this is plain
- * `import()`. The hook bundle (dist/hook.cjs) is compiled by bin/gate.js with V8's code cache,
- * and code compiled that way cannot run `import()` itself on node 20, so in that bundle the build
- * swaps this module for one that asks dist/esm-import.cjs (a one-line CommonJS file, loaded with
- * `require` on first use) to do the import (scripts/build.mjs; ADR 0010).
+ * Import an ES module by absolute URL (lint-staged's configuration, say).
+ *
+ * bin/gate.js compiles dist/hook.cjs with node:vm to use V8's code cache, and on node 20 code
+ * compiled that way cannot run `import()` (node asks for --experimental-vm-modules). So the launcher,
+ * an ordinary CommonJS file that can, registers its own `(url) => import(url)` under
+ * `Symbol.for('agent-gates.import')` before it loads the hot file; everywhere else (the ESM program,
+ * tests, a hot file loaded with plain `require`) there is none and this is a plain `import()`.
+ * No build step edits this file (ADR 0016).
  */
+export const IMPORT_HOOK: unique symbol = Symbol.for('agent-gates.import');
+
+type Importer = (url: string) => Promise<unknown>;
+
 export function importModule(url: string): Promise<unknown> {
-  return import(url);
+  const host = (globalThis as { [IMPORT_HOOK]?: Importer })[IMPORT_HOOK];
+  return host ? host(url) : import(url);
 }

@@ -7,6 +7,7 @@
  */
 import type { GatesConfig } from '../schema/config/defaults.js';
 import { compileGlobs } from '../kernel/glob.js';
+import { SIDECAR_DIR } from '../kernel/paths.js';
 
 export interface DeadSurface {
   surface: string;
@@ -101,6 +102,10 @@ export function computeDrift(input: DriftInput): DriftFigures {
   const danglingRefs: DanglingReference[] = [];
   let truncated = false;
   const exists = (p: string) => fileSet.has(p) || dirSet.has(p);
+  // paths that need not exist (issue 14: the shipped rules name them on day one): the gate's own
+  // ignored sidecar directory, and handoff documents, which appear when an agent first writes one
+  const handoff = compileGlobs(config.handoff.paths);
+  const expected = (p: string) => p === SIDECAR_DIR || p.startsWith(`${SIDECAR_DIR}/`) || handoff(p);
   for (const { path, text } of input.texts) {
     const seen = new Set<string>();
     for (const r of pathReferences(text)) {
@@ -118,7 +123,7 @@ export function computeDrift(input: DriftInput): DriftFigures {
       const fromRoot = normalise(ref);
       const fromFile = normalise(`${dirOf(path)}/${ref}`);
       const ok = (fromRoot !== undefined && exists(fromRoot)) || (fromFile !== undefined && exists(fromFile));
-      if (ok || fromRoot === '' || seen.has(ref)) continue;
+      if (ok || fromRoot === '' || seen.has(ref) || (fromRoot !== undefined && expected(fromRoot))) continue;
       seen.add(ref);
       if (danglingRefs.length >= MAX_REFS) {
         truncated = true;

@@ -22,12 +22,21 @@ export interface BypassCommit {
   violations: Array<{ code: string; path?: string; requiredTier?: string; missing: string }>;
 }
 
+export interface CarveOutCommit {
+  commit: string;
+  subject?: string;
+  /** Gated files it changed: path, lines added and deleted. */
+  files: Array<{ path: string; added?: number; deleted?: number }>;
+}
+
 export interface HistoryFigures {
   /** Commits on HEAD in the window (git history), checked like `gate check --range`. */
   commits: number;
   byTier: Record<string, number>;
   withNotes: number;
   carveOuts: number;
+  /** Every commit the doc-only carve-out let through unapproved, with its diff stat (issue 14). */
+  carveOutCommits?: CarveOutCommit[];
   bypasses: BypassCommit[];
   /** Set when the range check could not evaluate (e.g. an unreadable note). */
   error?: string;

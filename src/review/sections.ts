@@ -185,6 +185,17 @@ export function buildSections(r: ReviewReport): Section[] {
         ],
       },
       ...(H.error ? [{ kind: 'para' as const, text: `The range check could not evaluate: ${H.error}` }] : []),
+      ...(H.carveOutCommits?.length
+        ? [
+            {
+              kind: 'table' as const,
+              head: ['carved-out commit (no approval)', 'path', 'diff stat'],
+              rows: H.carveOutCommits.flatMap((c) =>
+                c.files.map((f) => [`${c.commit.slice(0, 12)}${c.subject ? ` ${c.subject.slice(0, 40)}` : ''}`, f.path, f.added === undefined ? 'binary' : `+${f.added} -${f.deleted ?? 0}`]),
+              ),
+            },
+          ]
+        : []),
       ...(H.bypasses.length
         ? [
             {

@@ -38,6 +38,7 @@ surfaces:
 ${policy ? '  - name: policy\n    paths: [tools/policy/**]\n    tier: CONFIRM\n    self_reinforcing: false\n' : ''}doc_only:
   enabled: true
   max_changed_lines: 20
+  agent_instructions: true
 approval:
   require_signature: ${signatures}
   min_strength: terminal
@@ -50,7 +51,8 @@ const LONG = Array.from({ length: 60 }, (_, i) => `line ${i + 1} of the long rul
 const slice = (text: string, from: number, to: number, tag: string) =>
   text
     .split('\n')
-    .map((l, i) => (i >= from && i < to ? `${l} (${tag})` : l))
+    // a typo-class slice (issue 14): one word misspelt per line, so each slice alone is carved out
+    .map((l, i) => (i >= from && i < to ? l.replace('long', tag === 'a' ? 'lnog' : 'logn') : l))
     .join('\n');
 
 let c: Consumer;

@@ -32,6 +32,7 @@ surfaces:
 ${signatures ? '  - name: policy\n    paths: [tools/policy/**]\n    tier: CONFIRM\n    self_reinforcing: false\n' : ''}doc_only:
   enabled: true
   max_changed_lines: 20
+  agent_instructions: true
 approval:
   require_signature: ${signatures}
   min_strength: terminal
@@ -183,10 +184,12 @@ describe('red-team breaks of the range check, refused by the packed tool in a fr
     // the pre-commit's classification: git's numstat says 1 line; the content says otherwise
     const old = '# Review\n\nBe kind.\n';
     const ch = (added: number) => [{ status: 'M' as const, path: 'rules/review.md', oldMode: '100644', newMode: '100644', oldBlob: 'a'.repeat(40), newBlob: 'b'.repeat(40), added, deleted: 0 }];
-    const verdict = (text: string) => classify(ch(1), defaultConfig(), new Map([['rules/review.md', { old, new: `${old}${text}\n` }]])).carve_out;
-    expect(verdict(`${'do this.\r'.repeat(30)}`).failed.map((f) => f.condition)).toEqual(['too_many_lines']);
-    expect(verdict(`${'x'.repeat(4000)}`).failed.map((f) => f.condition)).toEqual(['too_many_bytes']);
-    expect(verdict('One more sentence.').applied).toBe(true);
+    const carving = { ...defaultConfig(), doc_only: { enabled: true, max_changed_lines: 20, agent_instructions: true } };
+    const verdict = (text: string) => classify(ch(1), carving, new Map([['rules/review.md', { old, new: `${old}${text}\n` }]])).carve_out;
+    // (an added line is also more than a typo fix since issue 14: not_typo joins each list)
+    expect(verdict(`${'do this.\r'.repeat(30)}`).failed.map((f) => f.condition)).toEqual(['not_typo', 'too_many_lines']);
+    expect(verdict(`${'x'.repeat(4000)}`).failed.map((f) => f.condition)).toEqual(['not_typo', 'too_many_bytes']);
+    expect(classify(ch(1), carving, new Map([['rules/review.md', { old, new: old.replace('kind', 'knid') }]])).carve_out.applied).toBe(true);
   });
 
   it('6: allowed_signers is governed at its normalised path (range and pre-commit); unusable spellings are refused', async () => {

@@ -1,12 +1,16 @@
 /**
  * Test helpers: temporary repositories with an isolated HOME and no inherited GIT_* or HUSKY
  * variables (tests may run inside a git hook), and a runner that never throws on non-zero exit.
+ * `makeRepo({ files, hooks })` builds the usual fixture (files committed, plain git hooks that
+ * run the built CLI) and removes itself when the test file ends (or the test, with
+ * `cleanup: 'test'`): no test keeps a list of repositories to clean.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, onTestFinished } from 'vitest';
 
 export const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GATE_BIN = join(PKG_ROOT, 'bin', 'gate.js');
@@ -63,7 +67,35 @@ export function makeTempDir(prefix = 'gate-test-'): string {
   return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
 }
 
-export function makeRepo(opts: { init?: boolean; env?: NodeJS.ProcessEnv } = {}): TempRepo {
+/** Clean-ups of repositories made outside a test (or with `cleanup: 'file'`), run when the file ends. */
+const atFileEnd: Array<() => void> = [];
+afterAll(() => {
+  for (const c of atFileEnd.splice(0)) c();
+});
+
+export interface RepoOptions {
+  /** false: an empty directory, no `git init` (default true). */
+  init?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Files to write (path → content) and commit as the first commit (`commit` names its message). */
+  files?: Record<string, string | Buffer>;
+  /** Message of the first commit (default "init"; only with `files`). */
+  commit?: string;
+  /** Plain git hooks (in the common dir's hooks/) that exec the built CLI: `gate check --hook <name>`. */
+  hooks?: ReadonlyArray<'pre-commit' | 'post-commit'>;
+  /**
+   * When the repository is removed: 'file' (default) when the test file ends, 'test' when the
+   * current test finishes (outside a test: when the file ends), 'manual' only by `cleanup()`.
+   */
+  cleanup?: 'file' | 'test' | 'manual';
+}
+
+/** The hook script `makeRepo({ hooks })` installs. */
+export function gateHookScript(hook: string): string {
+  return `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook ${hook}\n`;
+}
+
+export function makeRepo(opts: RepoOptions = {}): TempRepo {
   const base = makeTempDir();
   const home = join(base, 'home');
   const dir = join(base, 'repo');
@@ -82,6 +114,29 @@ export function makeRepo(opts: { init?: boolean; env?: NodeJS.ProcessEnv } = {})
     gitOk('config', 'user.email', 'human@example.com');
     gitOk('config', 'commit.gpgsign', 'false');
   }
+  const cleanup = () => rmSync(base, { recursive: true, force: true });
+  const when = opts.cleanup ?? 'file';
+  if (when === 'test') {
+    try {
+      onTestFinished(cleanup);
+    } catch {
+      atFileEnd.push(cleanup); // not inside a test
+    }
+  } else if (when === 'file') atFileEnd.push(cleanup);
+  if (opts.files) {
+    for (const [path, content] of Object.entries(opts.files)) {
+      const p = join(dir, path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    gitOk('add', '-A');
+    gitOk('commit', '-q', '-m', opts.commit ?? 'init');
+  }
+  if (opts.hooks?.length) {
+    const hooksDir = join(resolve(dir, gitOk('rev-parse', '--git-common-dir')), 'hooks');
+    mkdirSync(hooksDir, { recursive: true });
+    for (const h of opts.hooks) writeFileSync(join(hooksDir, h), gateHookScript(h), { mode: 0o755 });
+  }
   return {
     dir,
     home,
@@ -97,6 +152,6 @@ export function makeRepo(opts: { init?: boolean; env?: NodeJS.ProcessEnv } = {})
     },
     read: (path) => readFileSync(join(dir, path), 'utf8'),
     commonDir: () => resolve(dir, gitOk('rev-parse', '--git-common-dir')),
-    cleanup: () => rmSync(base, { recursive: true, force: true }),
+    cleanup,
   };
 }

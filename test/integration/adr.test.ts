@@ -7,27 +7,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
-
-let repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos) r.cleanup();
-  repos = [];
-});
 
 const NO_ADR_SURFACE = 'version: 1\nsurfaces: []\n';
 
-function repo(config = NO_ADR_SURFACE): TempRepo {
-  const r = makeRepo();
-  repos.push(r);
-  r.write('.agents/gates.yaml', config);
-  r.write('README.md', 'hello\n');
-  r.gitOk('add', '.');
-  r.gitOk('commit', '-q', '-m', 'init');
-  writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
-  return r;
-}
+const repo = (config = NO_ADR_SURFACE): TempRepo =>
+  makeRepo({ files: { '.agents/gates.yaml': config, 'README.md': 'hello\n' }, hooks: ['pre-commit'], cleanup: 'test' });
 
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
@@ -197,11 +183,7 @@ describe('pre-commit: accepted records are immutable', () => {
   });
 
   it('with the default config Gate B also gates adr/**, and the ADR rule still names itself', () => {
-    const r = makeRepo();
-    repos.push(r);
-    r.write('README.md', 'x\n');
-    r.gitOk('add', '.');
-    r.gitOk('commit', '-q', '-m', 'init');
+    const r = makeRepo({ files: { 'README.md': 'x\n' }, cleanup: 'test' });
     const made = gateOk(r, ['adr', 'new', 'Decide']);
     gateOk(r, ['adr', 'accept', '1']);
     r.gitOk('add', '.');

@@ -66,3 +66,27 @@ describe('gate approve --pager', { timeout: 120_000 }, () => {
     expect(existsSync(join(repo.dir, '.agents', 'gate-b'))).toBe(true);
   });
 });
+
+describe('gate approve shows a CONFIRM change too (issue 14)', { timeout: 120_000 }, () => {
+  it('pages the diff before the one CONFIRM challenge', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    repo.write('README.md', '# project\n');
+    repo.gitOk('add', '-A');
+    repo.gitOk('commit', '-q', '-m', 'init');
+    repo.write('rules/style.md', '# Style\n\nUse tabs.\n');
+    repo.gitOk('add', 'rules/style.md');
+    expect(repo.gate(['explain', '--intent', 'a style rule', '--alternative', 'none', '--blast-radius', 'agents', '--reversibility', 'easy', '--rollback', 'revert']).code).toBe(0);
+    const out = join(repo.dir, '..', 'pager.out');
+    const t = startTty([process.execPath, GATE_BIN, 'approve', '--pager'], { cwd: repo.dir, env: { ...repo.env, PAGER: `cat > '${out}'` }, height: 60 });
+    ttys.push(t);
+    const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+    expect(screen).toContain('(diff shown in the pager)');
+    t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+    t.enter();
+    expect(await t.exitCode()).toBe(0);
+    const paged = readFileSync(out, 'utf8');
+    expect(paged).toContain('Diff of the gated files');
+    expect(paged).toContain('+Use tabs.');
+  });
+});

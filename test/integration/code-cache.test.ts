@@ -30,7 +30,8 @@ describe('the hook bundle code cache', () => {
   it('the build writes a cache that this node accepts', () => {
     const cache = join(PKG_ROOT, 'dist', 'hook.cjs.v8cache');
     expect(existsSync(cache)).toBe(true);
-    const r = run(process.execPath, ['-e', `const { load } = require(${JSON.stringify(join(PKG_ROOT, 'bin', 'gate.js'))}); const l = load(); process.stdout.write(JSON.stringify({ rejected: l.script?.cachedDataRejected, run: typeof l.exports.run }));`]);
+    // the V8 code cache branch, even on a node with its own compile cache (>= 22.1; ADR 0016)
+    const r = run(process.execPath, ['-e', `const M = require('node:module'); const { load } = require(${JSON.stringify(join(PKG_ROOT, 'bin', 'gate.js'))}); const l = load({ module: { wrap: M.wrap, createRequire: M.createRequire } }); process.stdout.write(JSON.stringify({ rejected: l.script?.cachedDataRejected, run: typeof l.exports.run }));`]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ rejected: false, run: 'function' });
   });
@@ -60,8 +61,9 @@ describe('the hook bundle code cache', () => {
     expect(outputs(none)).toEqual(withCache);
     // the garbage really was offered to V8 and refused
     const req = createRequire(import.meta.url);
-    const { load } = req(join(garbage, 'bin', 'gate.js')) as { load: () => { script?: { cachedDataRejected?: boolean } } };
-    expect(load().script?.cachedDataRejected).toBe(true);
+    const { load } = req(join(garbage, 'bin', 'gate.js')) as { load: (o: { module: object }) => { script?: { cachedDataRejected?: boolean } } };
+    const M = req('node:module') as { wrap: unknown; createRequire: unknown };
+    expect(load({ module: { wrap: M.wrap, createRequire: M.createRequire } }).script?.cachedDataRejected).toBe(true);
     expect(readFileSync(join(garbage, 'dist', 'hook.cjs.v8cache')).length).toBe(4096);
   });
 });

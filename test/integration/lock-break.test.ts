@@ -4,30 +4,18 @@
  * signature by an allowed signer when approval.require_signature is true; the ledger records who
  * really broke it. A pseudo-terminal without the challenge (script(1), an agent's pty) is refused.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 import { keygen, sshVerify, type TestKey } from '../helpers/ssh.js';
 
-const repos: TempRepo[] = [];
 const ttys: TtySession[] = [];
 afterEach(() => {
   for (const t of ttys.splice(0)) t.kill();
 });
-afterAll(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function repo(): TempRepo {
-  const r = makeRepo();
-  repos.push(r);
-  r.write('progress.md', '0\n');
-  r.gitOk('add', '.');
-  r.gitOk('commit', '-q', '-m', 'init');
-  return r;
-}
+const repo = (): TempRepo => makeRepo({ files: { 'progress.md': '0\n' } });
 
 function ledger(r: TempRepo): Array<{ event: string; actor: { id: string; kind: string }; data: Record<string, any> }> {
   const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');

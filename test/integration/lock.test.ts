@@ -4,26 +4,11 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 
-let repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos) r.cleanup();
-  repos = [];
-});
-
-function repo(): TempRepo {
-  const r = makeRepo();
-  repos.push(r);
-  r.write('progress.md', '0\n');
-  r.write('README.md', 'hello\n');
-  r.gitOk('add', '.');
-  r.gitOk('commit', '-q', '-m', 'init');
-  // A plain git hook that runs the built CLI (the e2e tier covers husky).
-  writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
-  return r;
-}
+// a plain git hook that runs the built CLI (the e2e tier covers husky)
+const repo = (): TempRepo => makeRepo({ files: { 'progress.md': '0\n', 'README.md': 'hello\n' }, hooks: ['pre-commit'], cleanup: 'test' });
 
 function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
   const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');

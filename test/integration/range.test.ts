@@ -76,13 +76,15 @@ describe('gate check --range', () => {
     expect(r.json.commits[0]).toMatchObject({ commit: c, tier: 'CONFIRM', gated: 1, coveredBy: 'note', hasNote: true });
   });
 
-  it('a doc-only edit of a CONFIRM Markdown file passes as AUTO (carve-out) without a note', () => {
+  it('a small edit of an agent-instruction file is not carved out by default; a typo fix is not either (issue 14)', () => {
     repo.write('rules/review.md', '# Review rules\n\nBe kind and precise.\n');
     repo.gitOk('add', '-A');
-    commit(repo, 'typo');
+    commit(repo, 'small edit');
     const r = range(`${base}..HEAD`);
-    expect(r.code).toBe(0);
-    expect(r.json.commits[0]).toMatchObject({ tier: 'AUTO', gated: 0, carveOut: 'doc-only' });
+    expect(r.code).toBe(1);
+    expect(r.json.commits[0]).toMatchObject({ tier: 'CONFIRM', gated: 1 });
+    expect(r.json.commits[0].carveOut).toBeUndefined();
+    repo.gitOk('reset', '-q', '--hard', 'HEAD~1');
   });
 
   it('a rebased approved commit keeps its approval (same gated blobs, note carried by notes.rewriteRef)', () => {

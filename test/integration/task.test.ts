@@ -4,19 +4,12 @@
  */
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
-
-let repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos) r.cleanup();
-  repos = [];
-});
 
 /** A repository using husky (from this package's node_modules) with a pre-commit hook that runs gate. */
 function huskyRepo(): TempRepo {
-  const r = makeRepo();
-  repos.push(r);
+  const r = makeRepo({ cleanup: 'test' });
   symlinkSync(join(PKG_ROOT, 'node_modules'), join(r.dir, 'node_modules'));
   r.write('.gitignore', 'node_modules\n');
   r.write('progress.md', '0\n');
@@ -117,12 +110,7 @@ describe('gate task', () => {
   });
 
   it('works with plain .git/hooks (shared by every worktree) too', () => {
-    const r = makeRepo();
-    repos.push(r);
-    r.write('progress.md', '0\n');
-    r.gitOk('add', '.');
-    r.gitOk('commit', '-q', '-m', 'init');
-    writeFileSync(join(r.commonDir(), 'hooks', 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook pre-commit\n`, { mode: 0o755 });
+    const r = makeRepo({ files: { 'progress.md': '0\n' }, hooks: ['pre-commit'], cleanup: 'test' });
     const s = json(r.gate(['task', 'start', 'x1', '--owner', 'sess-a', '--json']).stdout);
     expect(s.ok).toBe(true);
     expect(s.hooks).toMatchObject({ ok: true, actions: [] });
@@ -131,5 +119,27 @@ describe('gate task', () => {
     const c = run('git', ['commit', '-qam', 'x'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'sess-a' } });
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('A_LEASE_FREE');
+  });
+});
+
+describe('gate task: dependencies in the worktree (issue 14)', () => {
+  it('links the main worktree\'s node_modules so gate and lint-staged run there; doctor checks it', () => {
+    const r = huskyRepo();
+    r.write('package.json', '{"name":"p","private":true}\n');
+    r.write('.gitignore', 'node_modules/\n'); // matches directories only: the link must still be ignored
+    r.gitOk('add', '.');
+    r.gitOk('commit', '-q', '--no-verify', '-m', 'package');
+    const s = json(r.gate(['task', 'start', '9', '--owner', 'sess-a', '--json']).stdout);
+    expect(s.ok).toBe(true);
+    const wt = s.worktree as string;
+    expect(existsSync(join(wt, 'node_modules', '.bin', 'husky'))).toBe(true);
+    expect(run('git', ['status', '--porcelain'], { cwd: wt, env: r.env }).stdout).not.toContain('node_modules');
+    const gateThere = run(join(wt, 'node_modules', '.bin', 'husky'), ['--help'], { cwd: wt, env: r.env });
+    expect(gateThere.code).not.toBe(127);
+    const ok = json(r.gate(['doctor', '--json']).stdout);
+    expect(ok.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'ok' });
+    run('rm', [join(wt, 'node_modules')]);
+    const bad = json(r.gate(['doctor', '--json']).stdout);
+    expect(bad.checks.find((c: any) => c.id === 'worktree-deps')).toMatchObject({ status: 'warn' });
   });
 });

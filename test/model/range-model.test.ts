@@ -44,7 +44,7 @@ function yaml(f: ConfigFacts): string {
     ...(f.rules ? ['  - name: rules\n    paths: [rules/**]\n    tier: CONFIRM\n    self_reinforcing: false\n'] : []),
     ...(f.tools ? ['  - name: tools\n    paths: [tools/**]\n    tier: CONFIRM\n    self_reinforcing: false\n'] : []),
   ];
-  return `version: 1\nsurfaces:${surfaces.length ? `\n${surfaces.join('')}` : ' []\n'}doc_only:\n  enabled: ${f.docEnabled}\n  max_changed_lines: ${f.maxLines}\napproval:\n  require_signature: ${f.require}\n  min_strength: terminal\n  allowed_signers: .agents/allowed_signers\n  max_age: ${f.maxAgeDays}d\n`;
+  return `version: 1\nsurfaces:${surfaces.length ? `\n${surfaces.join('')}` : ' []\n'}doc_only:\n  enabled: ${f.docEnabled}\n  max_changed_lines: ${f.maxLines}\n  agent_instructions: true\napproval:\n  require_signature: ${f.require}\n  min_strength: terminal\n  allowed_signers: .agents/allowed_signers\n  max_age: ${f.maxAgeDays}d\n`;
 }
 const INVALID = 'version: 1\nsurfaces: [[[\n';
 

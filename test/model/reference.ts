@@ -11,6 +11,7 @@
  *   tools/x.json                                  CONFIRM when some config in force names tools/**
  *   src/free.txt                                  never governed
  */
+import { judgeTypoEdit } from '../../src/gates/carve-out.js';
 
 export type Mode = '100644' | '100755' | '120000';
 export interface FileValue {
@@ -220,7 +221,9 @@ export function referenceVerdict(input: ModelInput): Set<string> {
       pol.docEnabled &&
       governed.every((t) => tierOf(t.path) === 1 && t.path.endsWith('.md') && t.old.content !== null && t.new.content !== null && t.old.mode === t.new.mode) &&
       governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines &&
-      governed.reduce((n, t) => n + lineBytes(t.old.content!, t.new.content!), 0) <= pol.maxLines * 120;
+      governed.reduce((n, t) => n + lineBytes(t.old.content!, t.new.content!), 0) <= pol.maxLines * 120 &&
+      // typo-class edits only (issue 14; the judgement itself is unit-tested in carve-out.test.ts)
+      governed.every((t) => judgeTypoEdit(t.old.content!, t.new.content!).ok);
 
     const lands = (x: Transition) => [c.id, ...anc].some((id) => made.get(id)!.has(tkey(x)));
     const valid = (a: Appr): boolean => {
@@ -299,7 +302,7 @@ export function referenceVerdict(input: ModelInput): Set<string> {
       }
       if (carved) {
         const refs: Version[] = [at(baseFiles, t.path), ...(approvedAt.get(t.path) ?? []).filter((a) => anc.has(a.id)).map((a) => a.v)];
-        if (refs.some((r) => r.content !== null && r.mode === t.new.mode && lineDistance(r.content, t.new.content!) <= pol.maxLines && lineBytes(r.content, t.new.content!) <= pol.maxLines * 120)) {
+        if (refs.some((r) => r.content !== null && r.mode === t.new.mode && lineDistance(r.content, t.new.content!) <= pol.maxLines && lineBytes(r.content, t.new.content!) <= pol.maxLines * 120 && judgeTypoEdit(r.content, t.new.content!).ok)) {
           accept(c.id, t);
           continue;
         }

@@ -5,6 +5,8 @@
  *  - the pure folders touch no world: no node:fs, node:child_process, node:net, node:os, adapters/,
  *    app/ or cli/ (kernel/builtins.ts is the one named exception: built-ins on first use and the
  *    terminal check);
+ *  - app/ reaches files and processes only through adapters/ (ADR 0002): no node:fs,
+ *    node:fs/promises or node:child_process, static or dynamic;
  *  - no import cycle other than type-only ones.
  * A failure names the file, the import and the rule.
  */
@@ -25,6 +27,14 @@ const WORLD = new Set(['node:fs', 'fs', 'node:fs/promises', 'node:child_process'
 const WORLD_EXCEPTIONS: Record<string, string> = {
   'src/kernel/builtins.ts': 'built-ins on first use; isTerminal() fstat()s a descriptor without creating process.stdout',
 };
+
+/** app/ never touches files or processes itself (ADR 0002). */
+const APP_WORLD = new Set(['node:fs', 'fs', 'node:fs/promises', 'fs/promises', 'node:child_process', 'child_process']);
+/**
+ * app/ files not yet moved onto adapters, and why (move their file operations into
+ * src/adapters/ and delete the entry). Empty: keep it so.
+ */
+const APP_WORLD_PENDING: Record<string, string> = {};
 
 interface Edge {
   from: string;
@@ -104,6 +114,18 @@ describe('layers', () => {
       .filter((e) => WORLD.has(e.to) || ['adapters', 'app', 'cli'].includes(layerOf(e.to) ?? ''))
       .map((e) => `${e.from}:${e.line} uses ${e.to}`);
     expect(bad).toEqual([]);
+  });
+
+  it('app/ touches no file or process itself: node:fs and node:child_process only through adapters/', () => {
+    const bad = edges
+      .filter((e) => layerOf(e.from) === 'app' && APP_WORLD.has(e.to) && !e.typeOnly && !APP_WORLD_PENDING[e.from])
+      .map((e) => `${e.from}:${e.line} uses ${e.to} (add or use an adapter in src/adapters/)`);
+    expect(bad).toEqual([]);
+  });
+
+  it('the app/ allow-list only names files that still need it', () => {
+    const stale = Object.keys(APP_WORLD_PENDING).filter((f) => !edges.some((e) => e.from === f && APP_WORLD.has(e.to) && !e.typeOnly));
+    expect(stale).toEqual([]);
   });
 
   it('cli/fast/ is one room: nothing else of cli/ enters its static closure (the hot file)', () => {

@@ -2,13 +2,11 @@
  * ADR use-cases: `gate adr new | accept | list | check`, plus the fact-gathering the pre-commit
  * gate shares (records in a tree, versions from history, numbers across branches and worktrees).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import type { Ctx } from '../context.js';
 import { withMutex } from '../../adapters/mutex.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { createExclusive, entryAt, exists, listDir, readText, removeFileOrThrow, writeFileAtomic } from '../../adapters/files.js';
 import { parseAdr, splitFrontMatter, statusByText, type AdrMeta } from '../../schema/adr/schema.js';
 import {
   adrFileName,
@@ -46,9 +44,7 @@ export async function adrDir(ctx: Ctx): Promise<string> {
 
 function readDirNames(abs: string): string[] {
   try {
-    return readdirSync(abs, { withFileTypes: true })
-      .filter((e) => e.isFile() || e.isSymbolicLink())
-      .map((e) => e.name);
+    return listDir(abs, { filesOnly: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -68,7 +64,7 @@ export function workingAdrPaths(worktreeRoot: string, dir: string): string[] {
 
 /** Every record in this worktree's working directory, parsed. */
 export function readWorkingDocs(ctx: Ctx, dir: string): AdrDoc[] {
-  return workingAdrPaths(ctx.paths.root, dir).map((path) => ({ path, parse: parseAdr(readFileSync(join(ctx.paths.root, path), 'utf8')) }));
+  return workingAdrPaths(ctx.paths.root, dir).map((path) => ({ path, parse: parseAdr(readText(join(ctx.paths.root, path))) }));
 }
 
 /** The status written in a version of a record: parsed, or by text when its YAML is broken. */
@@ -119,7 +115,7 @@ export function numberSources(ctx: Ctx, dir: string, opts: { clash: boolean }): 
   const sources: NumberSource[] = [];
   const checkedOut = new Set<string>();
   for (const wt of ctx.git.worktrees()) {
-    if (wt.bare || wt.prunable || !existsSync(wt.path)) continue;
+    if (wt.bare || wt.prunable || !exists(wt.path)) continue;
     if (wt.branch) checkedOut.add(`refs/heads/${wt.branch}`);
     sources.push({ where: `worktree ${wt.path}${wt.branch ? ` [${wt.branch}]` : ''}`, paths: workingAdrPaths(wt.path, dir) });
   }
@@ -235,7 +231,7 @@ export async function newAdr(ctx: Ctx, input: { title: string; supersedes?: numb
       try {
         await ctx.record({ event: 'adr.new', actor: ctx.actor(), subject: { paths: [path] }, data: { number, title, supersedes, deciders } });
       } catch (e) {
-        unlinkSync(abs); // nothing half-done: no record without its ledger entry
+        removeFileOrThrow(abs); // nothing half-done: no record without its ledger entry
         throw e;
       }
       return {
@@ -253,8 +249,7 @@ export async function newAdr(ctx: Ctx, input: { title: string; supersedes?: numb
 
 function writeFileAtomicExclusive(abs: string, text: string): void {
   // create-exclusive first so two writers can never both take the name, then write atomically
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, '', { flag: 'wx' });
+  createExclusive(abs);
   writeFileAtomic(abs, text);
 }
 
@@ -300,7 +295,7 @@ export async function acceptAdr(ctx: Ctx, number: number, opts: { deciders?: str
     throw new GateError('USAGE', `${doc.path} names no deciders; an accepted record says who decided.`, { fix: `gate adr accept ${number} --decider "<name>"` });
   }
   const abs = join(ctx.paths.root, doc.path);
-  const text = readFileSync(abs, 'utf8');
+  const text = readText(abs);
   const split = splitFrontMatter(text)!;
   let yaml = replaceField(split.yaml, 'status', 'status: accepted');
   yaml = replaceField(yaml, 'date', `date: ${ctx.now().toISOString().slice(0, 10)}`);
@@ -375,13 +370,9 @@ export interface AdrCheckReport {
 
 function worktreeVersion(ctx: Ctx, path: string): WorktreeVersion {
   const abs = join(ctx.paths.root, path);
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    return { blob: undefined };
-  }
-  const mode = st.isSymbolicLink() ? '120000' : st.mode & 0o111 ? '100755' : '100644';
+  const st = entryAt(abs);
+  if (!st) return { blob: undefined };
+  const mode = st.kind === 'symlink' ? '120000' : st.mode & 0o111 ? '100755' : '100644';
   return { blob: ctx.git.hashFiles([path])[0], mode };
 }
 

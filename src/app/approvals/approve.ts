@@ -140,7 +140,7 @@ function showExplanation(term: Terminal, s: Sidecar, tree: string, tier: string,
   for (const f of s.files) {
     out.push(`  ${f.status} ${f.old_path ? `${f.old_path} → ` : ''}${f.path}  ${p.dim(`[${f.surfaces.join(', ')}] ${f.tier}`)}`);
   }
-  if (tier !== 'DOUBLE_CONFIRM') out.push(p.dim(`  see the full change with: git diff --cached -- ${s.files.map((f) => shellArg(f.path)).join(' ')}`));
+  if (tier !== 'DOUBLE_CONFIRM') out.push(p.dim(`  the diff follows (also: git diff --cached -- ${s.files.map((f) => shellArg(f.path)).join(' ')})`));
   if (escaped) out.push(p.red(`WARNING: the explanation in ${visible(path).text} contains terminal control characters (shown as \\xNN / \\u{...}): read it with care`));
   out.push('');
   term.write(`${out.join('\n')}\n`);
@@ -253,8 +253,8 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
 /** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
 async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
   const [{ parseSidecarText }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
-  const { readFileSync } = await import('node:fs');
-  const fresh = await parseSidecarText(readFileSync(loaded.abs, 'utf8'));
+  const { readText } = await import('../../adapters/files.js');
+  const fresh = await parseSidecarText(readText(loaded.abs));
   if (!fresh.ok || fresh.digest !== digest) {
     throw new GateError('DENIED', `${loaded.path} changed while you were reviewing it; nothing was approved.`, { fix: 'run gate approve again to review the current explanation' });
   }
@@ -337,7 +337,9 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   const approver = approverNow(ctx);
   const recorded: ApproveResult['recorded'] = [];
   for (const step of steps) {
-    if (step === 'diff') {
+    // the person sees what they approve: the diff before DOUBLE_CONFIRM's second step and before
+    // CONFIRM's only one (issue 14), paged the same way
+    if (step === 'diff' || step === 'confirm') {
       const p = paint(term.color);
       const header = `${p.bold('Diff of the gated files (HEAD → staged)')}\n`;
       const preview = await diffPreview(ctx, sidecar, facts.head, term.color);

@@ -3,11 +3,12 @@
  * current staged tree, from flags or a YAML/JSON document. Missing required fields are listed by
  * name and nothing is written.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { exists, readText, writeFileAtomic } from '../../adapters/files.js';
+import { listSidecars, removeSidecars } from '../../adapters/sidecar-files.js';
+import { parseDuration } from '../../schema/config/defaults.js';
 import { ledgerRejections, sidecarFile, stagedFacts, verdictFor } from './facts.js';
 import { SIDECAR_DIR } from '../../kernel/paths.js';
 import { toSidecarFiles } from '../../gates/approval.js';
@@ -32,6 +33,8 @@ export interface ExplainResult {
   prior_rejections: Array<{ seq: number; ts: string; tree?: string; paths: string[]; reason: string; by: string }>;
   next: string;
   replaced_approvals?: number;
+  /** Old explanations removed (their tree is committed, or they were abandoned past approval.max_age). */
+  cleaned?: string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
@@ -107,9 +110,9 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
   const [{ checkSidecar }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
   const abs = sidecarFile(ctx, facts.tree);
   let replaced = 0;
-  if (existsSync(abs)) {
+  if (exists(abs)) {
     const { parseSidecarText } = await import('../../schema/sidecar/fast.js');
-    const old = await parseSidecarText(readFileSync(abs, 'utf8'));
+    const old = await parseSidecarText(readText(abs));
     if (old.ok) replaced = old.sidecar.approvals.length;
   }
   const actor = ctx.actor();
@@ -132,8 +135,9 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
   }
   // The directory ignores itself, so `git add -A` never stages a sidecar.
   const ignore = join(ctx.paths.root, SIDECAR_DIR, '.gitignore');
-  if (!existsSync(ignore)) writeFileAtomic(ignore, '# agent-gates explain sidecars are never committed\n*\n');
+  if (!exists(ignore)) writeFileAtomic(ignore, '# agent-gates explain sidecars are never committed\n*\n');
   writeFileAtomic(abs, renderSidecar(checked.sidecar));
+  const cleaned = cleanSidecars(ctx, facts.tree, facts.config);
   await ctx.record({
     event: 'explain',
     actor,
@@ -147,5 +151,24 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
     digest: checked.digest,
     next: verdict.tier === 'DOUBLE_CONFIRM' ? 'a person runs `gate approve` in a terminal (two steps: intent, then the diff), then `git commit`' : 'a person runs `gate approve` in a terminal, then `git commit`',
     ...(replaced ? { replaced_approvals: replaced } : {}),
+    ...(cleaned.length ? { cleaned } : {}),
   };
+}
+
+/**
+ * Remove old explanations (issue 14): those whose tree a recent commit holds (committed) and
+ * those untouched for longer than approval.max_age (abandoned: their approvals expired). Never
+ * the one for `keep` (the staged tree). Returns the paths removed.
+ */
+export function cleanSidecars(ctx: Ctx, keep: string, config: { approval: { max_age: string } }): string[] {
+  const files = listSidecars(ctx.paths.root).filter((f) => f.tree !== keep);
+  if (files.length === 0) return [];
+  const r = ctx.git.exec(['log', '-n200', '--format=%T']);
+  const committed = new Set(r.code === 0 ? r.stdout.toString('utf8').split('\n').filter(Boolean) : []);
+  const maxAge = parseDuration(config.approval.max_age) ?? Number.POSITIVE_INFINITY;
+  const now = ctx.now().getTime();
+  return removeSidecars(
+    ctx.paths.root,
+    files.filter((f) => committed.has(f.tree) || now - f.mtimeMs > maxAge).map((f) => f.name),
+  );
 }

@@ -5,7 +5,6 @@
  *
  * The AUTO path stays cheap: no yaml, zod or ledger reads unless the commit is gated.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import type { FileChange } from '../../kernel/changes.js';
@@ -16,7 +15,7 @@ import type { Finding } from '../../kernel/findings.js';
 import { defaultConfig, parseDuration, type GatesConfig } from '../../schema/config/defaults.js';
 import { linkHash } from '../../ledger/chain.js';
 import { nodeCrypto } from '../../kernel/builtins.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { exists, fileStat, listDir, readText, writeFileAtomic } from '../../adapters/files.js';
 import { VERSION } from '../../kernel/version.js';
 import type { SidecarParse } from '../../schema/sidecar/fast.js';
 import type { LedgerEntry } from '../../schema/ledger/schema.js';
@@ -59,6 +58,7 @@ export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], confi
   }
   let v = classify(changes, cfg);
   if (v.contents_needed.length) {
+    const needed = v.contents_needed;
     const byPath = new Map(changes.map((c) => [c.path, c]));
     const ids: string[] = [];
     for (const p of v.contents_needed) {
@@ -74,20 +74,73 @@ export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], confi
       contents.set(p, { ...(o ? { old: o.toString('utf8') } : {}), ...(n ? { new: n.toString('utf8') } : {}) });
     }
     v = classify(changes, cfg, contents as ContentsByPath);
+    // cumulative (issue 14): a carved-out edit is judged against the file's last approved
+    // version, so typo-sized slices cannot add up to a rewrite unseen
+    if (v.carve_out.applied && base) {
+      let again = false;
+      for (const p of needed) {
+        const c = byPath.get(p)!;
+        const approved = lastApprovedBlob(ctx, base, p);
+        if (!approved || approved === c.oldBlob) continue;
+        const text = ctx.git.readBlobs([approved]).get(approved);
+        if (text === undefined) continue;
+        contents.set(p, { ...contents.get(p), approved: text.toString('utf8') });
+        again = true;
+      }
+      if (again) v = classify(changes, cfg, contents as ContentsByPath);
+    }
   }
   return v;
+}
+
+/** How far back `lastApprovedBlob` walks a path's history. */
+const APPROVED_WALK = 50;
+
+/**
+ * The blob of `path` its last approval named: walking the path's history back from `rev`, the
+ * newest commit whose agent-gates note lists the path (with its blob); when none does, the
+ * version the walk ends at (the file's addition, or the 50th commit back). Positive evidence only
+ * in the sense that a note can shorten the walk to what it approved, never skip the judgement.
+ */
+export function lastApprovedBlob(ctx: Ctx, rev: string, path: string): string | undefined {
+  const r = ctx.git.exec(['log', `-n${APPROVED_WALK}`, '--format=%x00%H%x01%N', '--notes=refs/notes/agent-gates', rev, '--', path]);
+  if (r.code !== 0) return undefined;
+  let oldest: string | undefined;
+  for (const rec of r.stdout.toString('utf8').split('\0').slice(1)) {
+    const [commit, note = ''] = rec.split('\x01');
+    if (!commit) continue;
+    oldest = commit.trim();
+    const blob = blobInNote(note, path);
+    if (blob) return blob;
+  }
+  return oldest ? ctx.git.blobAt(oldest, path) : undefined;
+}
+
+/** The blob a note (one or more JSON documents) records for `path`, if any. */
+function blobInNote(note: string, path: string): string | undefined {
+  if (!note.includes(JSON.stringify(path))) return undefined;
+  for (const doc of note.split(/\n(?=\{)/)) {
+    try {
+      const j = JSON.parse(doc) as { files?: Array<{ path?: unknown; blob?: unknown }> };
+      const f = j.files?.find((x) => x.path === path && typeof x.blob === 'string');
+      if (f) return f.blob as string;
+    } catch {
+      /* not this document */
+    }
+  }
+  return undefined;
 }
 
 /** Other sidecars in the directory (newest first), for "the staged tree changed" messages. */
 function otherSidecars(ctx: Ctx, tree: string): Array<{ path: string; tree: string; mtime: number }> {
   const dir = join(ctx.paths.root, SIDECAR_DIR);
-  if (!existsSync(dir)) return [];
+  if (!exists(dir)) return [];
   const out: Array<{ path: string; tree: string; mtime: number }> = [];
-  for (const name of readdirSync(dir)) {
+  for (const name of listDir(dir)) {
     const m = SIDECAR_NAME.exec(name);
     if (!m || m[1] === tree) continue;
     try {
-      out.push({ path: `${SIDECAR_DIR}/${name}`, tree: m[1]!, mtime: statSync(join(dir, name)).mtimeMs });
+      out.push({ path: `${SIDECAR_DIR}/${name}`, tree: m[1]!, mtime: fileStat(join(dir, name)).mtimeMs });
     } catch {
       /* vanished */
     }
@@ -115,9 +168,9 @@ export async function parseSidecarCached(ctx: Ctx, text: string): Promise<Sideca
   const core = await import('../../schema/sidecar/fast.js');
   const key = nodeCrypto().createHash('sha256').update(text).digest('hex');
   const cachePath = join(ctx.stateDir, 'cache', `sidecar-${key.slice(0, 32)}-${VERSION}.json`);
-  if (existsSync(cachePath)) {
+  if (exists(cachePath)) {
     try {
-      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { key?: unknown; value?: unknown };
+      const cached = JSON.parse(readText(cachePath)) as { key?: unknown; value?: unknown };
       if (cached.key === key) return core.checkSidecar(cached.value);
     } catch {
       /* fall through to a full parse */
@@ -138,7 +191,7 @@ export async function parseSidecarCached(ctx: Ctx, text: string): Promise<Sideca
 export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar> {
   const abs = sidecarFile(ctx, tree);
   const path = `${SIDECAR_DIR}/explain-${tree}.yaml`;
-  if (!existsSync(abs)) {
+  if (!exists(abs)) {
     const others = otherSidecars(ctx, tree);
     const state: SidecarState = { state: 'missing', others: [] };
     if (others.length) {
@@ -146,7 +199,7 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
       for (const o of others.slice(0, 5)) {
         let files;
         try {
-          const r = await parseSidecarText(readFileSync(join(ctx.paths.root, o.path), 'utf8'));
+          const r = await parseSidecarText(readText(join(ctx.paths.root, o.path)));
           if (r.ok) files = r.sidecar.files;
         } catch {
           /* a stale sidecar we cannot read only loses detail */
@@ -158,7 +211,7 @@ export async function loadSidecar(ctx: Ctx, tree: string): Promise<LoadedSidecar
   }
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = readText(abs);
   } catch (e) {
     return { path, abs, state: { state: 'invalid', problems: [`cannot read the file: ${(e as Error).message}`] } };
   }
@@ -206,7 +259,7 @@ function rejectionOf(entry: LedgerEntry, tree: string | undefined, want: Readonl
  * from the last verified point when there is one (LedgerFile.verifyForCommit); rejections count
  * only when the chain verified.
  */
-export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState): Promise<LedgerFacts> {
+export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarState, opts: ReadOptions = {}): Promise<LedgerFacts> {
   const lines = new Map<number, CitedLine | undefined>();
   let ok = true;
   let problem: string | undefined;
@@ -215,7 +268,7 @@ export async function gatherLedgerFacts(ctx: Ctx, tree: string, state: SidecarSt
     const v = await ctx.ledger.verifyForCommit((value) => {
       const r = rejectionOf(value as LedgerEntry, tree, undefined);
       if (r) found.push(r);
-    });
+    }, opts);
     if (!v.ok) {
       ok = false;
       problem = v.problem ? `line ${v.problem.line}: ${v.problem.reason}: ${v.problem.message}` : 'unknown';
@@ -252,10 +305,20 @@ export interface MutationEvaluation {
   findings: Finding[];
 }
 
+/**
+ * How a use case reads the ledger: the read API folds the deferred commit records (ADR 0009)
+ * first; the commit hooks pass `fold: false` because their own append folds them in the same
+ * write (one mutex, one fsync on the commit path).
+ */
+export interface ReadOptions {
+  fold?: boolean;
+}
+
 /** Evaluate the staged tree: classification, then (only when gated) the sidecar and the ledger. */
 export async function evaluateStaged(
   ctx: Ctx,
   facts: { tree: string; head: string | undefined; changes: FileChange[]; config: GatesConfig },
+  opts: ReadOptions = {},
 ): Promise<MutationEvaluation> {
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') {
@@ -263,7 +326,7 @@ export async function evaluateStaged(
     return { tree: facts.tree, verdict, findings };
   }
   const sidecar = await loadSidecar(ctx, facts.tree);
-  const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+  const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state, opts) : undefined;
   const input: ApprovalFacts = { tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) };
   return { tree: facts.tree, verdict, sidecar, ...(ledger ? { ledger } : {}), findings: evaluateApproval(input) };
 }

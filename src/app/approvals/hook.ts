@@ -3,7 +3,7 @@
  * sidecar and its approvals. Post-commit: record the outcome, attach the approved sidecar as a
  * git note on the new commit (refs/notes/agent-gates), then remove the sidecar file.
  */
-import { unlinkSync } from 'node:fs';
+import { removeFile } from '../../adapters/files.js';
 import type { HookGate, StagedFacts } from '../hooks/types.js';
 import type { Finding } from '../../kernel/findings.js';
 import { blocks } from '../../kernel/findings.js';
@@ -35,12 +35,49 @@ function coveredByNotes(ctx: Ctx, verdict: MutationVerdict, commit: string): str
   return noteCoverage(verdict.files, bodies);
 }
 
+/**
+ * When the explained content of a file differs from the staged one (issue 14), say which file,
+ * which step may have changed it (a lint-staged task whose glob matches it, else a later edit),
+ * and show the difference, so a person sees whether a formatter only reformatted it.
+ */
+async function explainStaleContent(
+  ctx: Ctx,
+  finding: Finding,
+  others: ReadonlyArray<{ files?: ReadonlyArray<{ path: string; blob: string }> }>,
+  verdict: MutationVerdict,
+): Promise<void> {
+  const explained = new Map((others[0]?.files ?? []).map((f) => [f.path, f.blob]));
+  const details: string[] = [];
+  const { lintStagedTasks } = await import('../../adapters/lint-staged-config.js');
+  const { compileGlobs } = await import('../../kernel/glob.js');
+  const tasks = lintStagedTasks(ctx.paths.root);
+  for (const f of verdict.files) {
+    const before = explained.get(f.path);
+    if (!before || before === f.blob || /^0+$/.test(before) || /^0+$/.test(f.blob)) continue;
+    const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+    const step = tasks.find((t) => compileGlobs([t.glob])(t.glob.includes('/') ? f.path : base));
+    details.push(
+      `${f.path} changed after \`gate explain\`: ${step ? `the lint-staged task "${step.glob}": ${step.commands.join(' && ')} (${step.source}) rewrites it on commit, or a later edit` : 'a later edit (or a hook step that rewrites files)'}; the difference:`,
+    );
+    const d = ctx.git.exec(['diff', '--no-color', '-U1', before, f.blob]);
+    const lines = d.stdout.toString('utf8').split('\n').filter((l) => l && !l.startsWith('diff --git') && !l.startsWith('index '));
+    details.push(...lines.slice(0, 40).map((l) => `  ${l}`), ...(lines.length > 40 ? [`  … ${lines.length - 40} more lines`] : []));
+  }
+  if (details.length) {
+    finding.message = `${finding.message}\n${details.join('\n')}`;
+    finding.data = { ...finding.data, content_changes: details };
+  }
+}
+
 export const gateB: HookGate = {
   name: 'gate-b',
   async preCommit(ctx, staged) {
     const { evaluateStaged } = await import('./facts.js');
-    const ev = await evaluateStaged(ctx, staged);
+    // fold: false: the hook's own append folds the deferred commit records in the same write
+    const ev = await evaluateStaged(ctx, staged, { fold: false });
     stagedVerdicts.set(staged, ev.verdict);
+    const stale = ev.findings.find((f) => f.code === 'B_SIDECAR_STALE');
+    if (stale && ev.sidecar?.state.state === 'missing') await explainStaleContent(ctx, stale, ev.sidecar.state.others, ev.verdict);
     return ev.findings;
   },
   // Deferrable only for AUTO: postCommit then records the verdict and does nothing else. A gated
@@ -61,7 +98,7 @@ export const gateB: HookGate = {
     if (verdict.tier === 'AUTO') return { findings: [], data: { gate_b: base } };
     const { evaluateApproval } = await import('../../gates/approval.js');
     const sidecar = await loadSidecar(ctx, facts.tree);
-    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state) : undefined;
+    const ledger = sidecar.state.state === 'ok' ? await gatherLedgerFacts(ctx, facts.tree, sidecar.state, { fold: false }) : undefined;
     const problems = blocks(evaluateApproval({ tree: facts.tree, verdict, path: sidecar.path, sidecar: sidecar.state, ...(ledger ? { ledger } : {}), ...expiryOf(ctx, facts.config) }));
     if (problems.length > 0 || sidecar.state.state !== 'ok') {
       // After `commit --amend` or a rebase, git copies the old note only after this hook: when
@@ -95,11 +132,7 @@ export const gateB: HookGate = {
       sidecar_digest: digest,
     };
     ctx.git.addNote(facts.commit, `${JSON.stringify(note, null, 2)}\n`);
-    try {
-      unlinkSync(sidecar.abs);
-    } catch {
-      /* already gone */
-    }
+    removeFile(sidecar.abs); // false: already gone
     return {
       findings: [],
       data: { gate_b: { ...base, sidecar_digest: digest, approvals: s.approvals.map((a) => ({ step: a.step, seq: a.ledger.seq })), note: true } },

@@ -7,12 +7,11 @@
  * HEAD (the range base in CI), and the policy is the strictest of the working-tree config and
  * the config committed at HEAD, so an unstaged edit cannot switch signing off.
  */
-import { createReadStream, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
 import { parseDuration, type ApprovalStrength, type GatesConfig, type Tier } from '../../schema/config/defaults.js';
-import { genesisHash, linkHash } from '../../ledger/chain.js';
+import { genesisHash } from '../../ledger/chain.js';
 import { matchSigner, parseAllowedSigners } from '../../signing/allowed-signers.js';
 import { APPROVAL_NAMESPACE } from '../../signing/sshsig.js';
 import { parsePayload, serializePayload, SIGNATURE_FORMAT, type ApprovalPayload, type PayloadFile, type PayloadStep, type StoredSignature } from '../../signing/payload.js';
@@ -70,28 +69,7 @@ export function ledgerPoint(ctx: Ctx): { size: number; head: string } {
  * (undefined: the file has fewer complete lines). One streaming pass.
  */
 export async function ledgerHashesAt(ctx: Ctx, sizes: Iterable<number>): Promise<Map<number, string | undefined>> {
-  const want = new Set(sizes);
-  const out = new Map<number, string | undefined>();
-  for (const n of want) out.set(n, undefined);
-  if (want.has(0)) out.set(0, genesisHash(ctx.ledger.repoId(false) ?? 'uninitialised'));
-  const max = Math.max(0, ...want);
-  if (max === 0 || !existsSync(ctx.ledger.path)) return out;
-  let n = 0;
-  let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(ctx.ledger.path, { highWaterMark: 1 << 20 })) {
-    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl === -1) break;
-      n += 1;
-      if (want.has(n)) out.set(n, linkHash(buf.subarray(start, nl)));
-      start = nl + 1;
-      if (n >= max) return out;
-    }
-    rest = Buffer.from(buf.subarray(start));
-  }
-  return out;
+  return ctx.ledger.hashesAt(sizes);
 }
 
 export interface SignApprovalInput {

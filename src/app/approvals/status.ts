@@ -1,11 +1,11 @@
 /**
  * `gate status`: the current staged classification (tree, tier, each gated file with its
  * surfaces, the carve-out decision and why) and where the sidecar and its approvals stand —
- * the same evaluation the pre-commit check runs, without recording anything of its own. It folds
- * the deferred commit records (ADR 0009) into the ledger first, as every ledger write does.
+ * the same evaluation the pre-commit check runs, without recording anything of its own. It reads
+ * the ledger through the read API (verified from the last verified point), which folds the
+ * deferred commit records (ADR 0009) into a ledger that verifies, and reports its state.
  */
 import type { Ctx } from '../context.js';
-import { isGateError } from '../../kernel/errors.js';
 import { evaluateStaged, stagedFacts } from './facts.js';
 import { blocks, type Finding } from '../../kernel/findings.js';
 import { requiredSteps, type MutationVerdict } from '../../gates/classify.js';
@@ -18,20 +18,21 @@ export interface StatusReport {
   staged_files: number;
   files: MutationVerdict['files'];
   carve_out: MutationVerdict['carve_out'];
-  sidecar: { path?: string; state: 'not needed' | 'missing' | 'stale' | 'invalid' | 'ok'; problems?: string[]; digest?: string };
+  /**
+   * The explanation of THIS staged tree: 'missing' when its file does not exist (`others` then names
+   * explanations written for other trees, which no longer match the staged content).
+   */
+  sidecar: { path?: string; state: 'not needed' | 'missing' | 'invalid' | 'ok'; problems?: string[]; digest?: string; others?: string[] };
   approvals: { required: string[]; present: Array<{ step: string; approver: string; at: string; seq: number }>; rejections: string[] };
+  /** The ledger as this read found it: verifies, entries, deferred commit records still pending. */
+  ledger: { ok: boolean; entries: number; pending: number; problem?: string };
   would_commit: boolean;
   findings: Finding[];
 }
 
 export async function status(ctx: Ctx): Promise<StatusReport> {
-  // the ledger a person reads through this command includes the deferred commit records (ADR 0009)
-  try {
-    await ctx.ledger.foldPending();
-  } catch (e) {
-    // a ledger that cannot be appended to keeps them; `gate audit verify` says why
-    if (!isGateError(e)) throw e;
-  }
+  const lv = await ctx.ledger.verifyForCommit(() => undefined);
+  const ledger: StatusReport['ledger'] = { ok: lv.ok, entries: lv.entries, pending: lv.fold.pending, ...(lv.problem ? { problem: `line ${lv.problem.line}: ${lv.problem.message}` } : {}) };
   const facts = await stagedFacts(ctx);
   const ev = await evaluateStaged(ctx, facts);
   const v = ev.verdict;
@@ -39,7 +40,8 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
   const approvals: StatusReport['approvals'] = { required: requiredSteps(v.tier), present: [], rejections: [] };
   if (ev.sidecar) {
     const st = ev.sidecar.state;
-    if (st.state === 'missing') sidecar = { path: ev.sidecar.path, state: st.others.length ? 'stale' : 'missing' };
+    // the file for this tree does not exist: "missing", as `gate check` says, whatever older ones lie around
+    if (st.state === 'missing') sidecar = { path: ev.sidecar.path, state: 'missing', ...(st.others.length ? { others: st.others.map((o) => o.path) } : {}) };
     else if (st.state === 'invalid') sidecar = { path: ev.sidecar.path, state: 'invalid', problems: st.problems };
     else {
       sidecar = { path: ev.sidecar.path, state: 'ok', digest: st.digest };
@@ -58,6 +60,7 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
     carve_out: v.carve_out,
     sidecar,
     approvals,
+    ledger,
     would_commit: blocks(ev.findings).length === 0,
     findings: ev.findings,
   };

@@ -13,7 +13,7 @@ import { formatReceipt, PENDING_DIR, RECEIPT_FILE, type DeferredRecord } from '.
 import type { StagedFacts } from './types.js';
 import { sessionId } from '../../adapters/identity.js';
 import { ensureCloneConfigOnce } from '../../adapters/notes-sync.js';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { makeDir, removeFile } from '../../adapters/files.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { join } from 'node:path';
 
@@ -62,10 +62,20 @@ export function receiptPath(ctx: Ctx): string {
 }
 
 function removeReceipt(ctx: Ctx): void {
-  try {
-    unlinkSync(receiptPath(ctx));
-  } catch {
-    /* none */
+  removeFile(receiptPath(ctx)); // false: there was none
+}
+
+/**
+ * An accepted ADR never changes (ADR_IMMUTABLE), so Gate B's "explain and approve" cannot get
+ * such a commit through: its fix points at the ADR finding instead (issue 14).
+ */
+export function redirectExplainFixes(findings: Finding[]): void {
+  const immutable = findings.filter((f) => f.code === 'ADR_IMMUTABLE');
+  if (immutable.length === 0) return;
+  const paths = immutable.map((f) => f.path).filter((p): p is string => !!p);
+  for (const f of findings) {
+    if (f.gate !== 'B' || f.severity !== 'block') continue;
+    f.fix = `no explanation can help: accepted ADRs never change (${paths.join(', ')}); ${[...new Set(immutable.map((x) => x.fix).filter(Boolean))].join('; ')}`;
   }
 }
 
@@ -83,6 +93,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const staged = { tree, head, changes, config };
     const findings: Finding[] = [];
     for (const g of gates) if (g.preCommit) findings.push(...(await g.preCommit(ctx, staged)));
+    redirectExplainFixes(findings);
     const blocked = blocks(findings);
     // The receipt (ADR 0009): lets the post-commit hook skip node for this commit. Written only
     // when the commit may go ahead and every gate's post-commit is known; otherwise any stale one goes.
@@ -90,7 +101,7 @@ export async function runHook(ctx: Ctx, hook: HookName): Promise<HookReport> {
     const rec = blocked.length === 0 && hook === 'pre-commit' ? await deferredRecord(ctx, gates, staged) : undefined;
     if (rec) {
       // the pending dir, so that the shell's `mv` into it needs no mkdir
-      mkdirSync(join(ctx.stateDir, PENDING_DIR), { recursive: true });
+      makeDir(join(ctx.stateDir, PENDING_DIR));
       // whole or nothing, no fsync (the commit path is measured): a receipt lost in a crash only
       // sends that commit's post-commit down the node path
       writeFileAtomic(receiptPath(ctx), formatReceipt(rec), undefined, { fsync: false });

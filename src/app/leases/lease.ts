@@ -4,7 +4,7 @@
  * break is written to the ledger, inside the lease mutex and before the record changes, so the
  * ledger's order is the leases' order and a broken ledger grants nothing.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { exists, realPath } from '../../adapters/files.js';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
@@ -27,7 +27,7 @@ import { DURATION_BOUNDS, durationProblem, parseDuration } from '../../schema/co
 import { LEASE_FORMAT, type LeaseRecord } from '../../schema/lease/schema.js';
 import type { Actor, LedgerEventInput } from '../../schema/ledger/schema.js';
 import type { Ctx } from '../context.js';
-import { isInteractive, sessionId, whoAmI } from '../../adapters/identity.js';
+import { isInteractive, sessionId } from '../../adapters/identity.js';
 import { humanId, isHumanId } from '../../kernel/actor.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -68,6 +68,29 @@ export function resolveOwner(ctx: Ctx, explicit: string | undefined, interactive
   });
 }
 
+/**
+ * The owner a release or renewal acts as. `--owner` may only name the caller itself (issue 14): a
+ * session (GATE_SESSION) naming another owner, or a person at a terminal naming an agent, is
+ * refused; taking another's lease is `gate lock break`, at a terminal, recorded.
+ */
+export function actingOwner(ctx: Ctx, explicit: string | undefined, interactive = isInteractive()): Owner {
+  const o = resolveOwner(ctx, explicit, interactive);
+  if (o.source !== 'option') return o;
+  const session = sessionId();
+  let self: string | undefined;
+  if (session) self = validateOwnerId(session);
+  else if (interactive) {
+    const email = ctx.git.userEmail();
+    if (email) self = humanId(email, 'unknown');
+  }
+  if (self !== undefined && self !== o.id) {
+    throw new GateError('USAGE', `--owner ${o.id} names another owner than you (${self}): only a lease's owner releases or renews it.`, {
+      fix: `a person at a terminal takes a lease over with \`gate lock break <path>\`; or drop --owner to act as ${self}`,
+    });
+  }
+  return o;
+}
+
 export function ownerActor(owner: string): Actor {
   return isHumanId(owner) ? { kind: 'human', id: owner } : { kind: 'agent', id: owner, session: owner };
 }
@@ -81,9 +104,9 @@ export function realTargetOf(abs: string): string {
   let cur = abs;
   const rest: string[] = [];
   for (;;) {
-    if (existsSync(cur)) {
+    if (exists(cur)) {
       try {
-        return rest.length ? join(realpathSync(cur), ...rest.reverse()) : realpathSync(cur);
+        return rest.length ? join(realPath(cur), ...rest.reverse()) : realPath(cur);
       } catch (e) {
         // Unresolvable (a symlink loop, no permission): judging the unresolved path could let an
         // edit through a symlink escape the handoff check, so this cannot be evaluated.
@@ -106,7 +129,7 @@ export async function leasePaths(ctx: Ctx, inputs: readonly string[], cwd: strin
   const globs = config.handoff.paths;
   const isHandoff = compileGlobs(globs);
   const root = ctx.paths.root;
-  const realRoot = realpathSync(root);
+  const realRoot = realPath(root);
   const out = new Set<string>();
   const problems: string[] = [];
   for (const input of inputs) {
@@ -323,7 +346,7 @@ export interface ReleaseResult {
 }
 
 export async function release(ctx: Ctx, o: { paths: string[]; owner?: string; cwd?: string; interactive?: boolean; event?: Record<string, unknown> }): Promise<ReleaseResult> {
-  const owner = resolveOwner(ctx, o.owner, o.interactive).id;
+  const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const paths = await leasePaths(ctx, o.paths, o.cwd);
   const store = new LeaseStore(ctx.stateDir);
   const actor = ownerActor(owner);
@@ -351,7 +374,7 @@ export interface RenewResult {
 }
 
 export async function renew(ctx: Ctx, o: { paths: string[]; owner?: string; ttl?: string; cwd?: string; interactive?: boolean }): Promise<RenewResult> {
-  const owner = resolveOwner(ctx, o.owner, o.interactive).id;
+  const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const { config } = await ctx.config();
   const ttlMs = ttlOf(o.ttl, config.handoff.lease_ttl);
   const paths = await leasePaths(ctx, o.paths, o.cwd);

@@ -4,8 +4,8 @@
  * gate hooks there (husky's `.husky/_` is per worktree and ignored, so a new worktree has none
  * until it is regenerated). finish releases the task's leases and removes the worktree if clean.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { copyTree, exists } from '../../adapters/files.js';
+import { runProgram } from '../../adapters/programs.js';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import { Git } from '../../adapters/git.js';
@@ -94,14 +94,14 @@ export function ensureWorktreeHooks(main: string, newRoot: string, commonDir: st
     if (husky) {
       const env = { ...process.env };
       delete env.HUSKY; // HUSKY=0 would skip the install and leave the worktree without hooks
-      const r = spawnSync(husky, [], { cwd: newRoot, env, encoding: 'utf8' });
-      actions.push(`ran husky in ${newRoot} (exit ${r.status})`);
+      const status = runProgram(husky, [], { cwd: newRoot, env });
+      actions.push(`ran husky in ${newRoot} (exit ${status})`);
       now = inspectHooks(newRoot, commonDir);
     }
     if (missing().length) {
       const from = inspectHooks(main, commonDir).hooksDir;
-      if (existsSync(from) && from !== now.hooksDir) {
-        cpSync(from, now.hooksDir, { recursive: true, force: true });
+      if (exists(from) && from !== now.hooksDir) {
+        copyTree(from, now.hooksDir);
         actions.push(`copied ${from} to ${now.hooksDir}`);
         now = inspectHooks(newRoot, commonDir);
       }
@@ -147,7 +147,7 @@ export async function taskStart(ctx: Ctx, o: { id: string; base?: string; owner?
   const baseRef = o.base ?? 'HEAD';
   const base = ctx.git.revParse(`${baseRef}^{commit}`);
   if (!base) throw new GateError('USAGE', `--base ${baseRef} does not name a commit.`, { fix: 'pass a branch, tag or commit, e.g. --base main' });
-  if (existsSync(t.worktree)) {
+  if (exists(t.worktree)) {
     throw new GateError('USAGE', `${t.worktree} already exists, so task ${t.id} cannot get a fresh worktree there.`, {
       fix: `work there (cd ${shellQuote(t.worktree)}), or finish the task first: gate task finish ${t.id}`,
     });
@@ -200,6 +200,16 @@ export async function taskStart(ctx: Ctx, o: { id: string; base?: string; owner?
     });
   }
   res.hooks = hooks;
+  // dependencies (issue 14): the agent hook and the project's lint-staged need node_modules there
+  try {
+    const { linkNodeModules } = await import('../../adapters/worktree-deps.js');
+    const { Git } = await import('../../adapters/git.js');
+    const wtGit = new Git(t.worktree);
+    const linked = linkNodeModules(mainRoot(ctx), t.worktree, ctx.paths.commonDir, (p) => wtGit.isIgnored(p));
+    if (linked) hooks.actions.push(linked);
+  } catch (e) {
+    hooks.actions.push(`node_modules not linked (${(e as Error).message}); run your package manager's install in ${t.worktree}`);
+  }
   await ctx.record({
     event: 'task.start',
     actor: ownerActor(owner),
@@ -235,7 +245,7 @@ export async function taskFinish(ctx: Ctx, o: { id: string; owner?: string; inte
     const r = await release(ctx, { paths: toRelease, owner, cwd: mainRoot(ctx), event: { task: t.id } });
     released = r.released.map((x) => x.path);
   }
-  const existed = existsSync(t.worktree);
+  const existed = exists(t.worktree);
   let dirty: string[] = [];
   let removed = false;
   if (existed) {

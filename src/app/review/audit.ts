@@ -1,5 +1,4 @@
 import type { Ctx } from '../context.js';
-import { isGateError } from '../../kernel/errors.js';
 import type { VerifyResult, LedgerHead } from '../../ledger/chain.js';
 
 export interface AuditVerifyReport extends VerifyResult {
@@ -14,28 +13,10 @@ export interface AuditVerifyReport extends VerifyResult {
   pending?: number;
 }
 
-/**
- * Fold the pending commit records (ADR 0009) into a ledger that has just verified, and verify
- * again so the report covers them. A ledger that does not verify gets nothing appended.
- */
-export async function verifyAndFold<R extends { ok: boolean }>(ctx: Ctx, verify: () => Promise<R>): Promise<{ r: R; folded: number; pending: number; foldError?: string }> {
-  let r = await verify();
-  if (ctx.ledger.pendingNames().length === 0) return { r, folded: 0, pending: 0 };
-  if (!r.ok) return { r, folded: 0, pending: ctx.ledger.pendingNames().length };
-  let folded = 0;
-  let foldError: string | undefined;
-  try {
-    folded = await ctx.ledger.foldPending();
-  } catch (e) {
-    if (!isGateError(e)) throw e;
-    foldError = e.message;
-  }
-  if (folded) r = await verify();
-  return { r, folded, pending: ctx.ledger.pendingNames().length, ...(foldError ? { foldError } : {}) };
-}
-
 export async function auditVerify(ctx: Ctx, onProgress?: (done: number, total: number) => void): Promise<AuditVerifyReport> {
-  const { r, folded, pending, foldError } = await verifyAndFold(ctx, () => ctx.ledger.verify(onProgress));
+  // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
+  const { fold, ...r } = await ctx.ledger.verify({ ...(onProgress ? { onProgress } : {}) });
+  const { folded, pending, foldError } = fold;
   const report: AuditVerifyReport = { path: ctx.ledger.path, ...r, ...(folded ? { folded } : {}), ...(pending ? { pending } : {}) };
   if (foldError) report.warnings = [...report.warnings, `the pending commit records were not folded in: ${foldError}`];
   // signed points (issue 7): catch a rewrite with recomputed hashes, or a truncation, before a signed point

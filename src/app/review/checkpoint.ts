@@ -8,7 +8,7 @@
  * so verification needs nothing but the repository.
  */
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../../adapters/files.js';
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
 import { parseAllowedSigners, type AllowedSigner } from '../../signing/allowed-signers.js';
@@ -82,7 +82,7 @@ export async function auditCheckpoint(ctx: Ctx, opts: { key?: string; ed25519Key
   if (opts.ed25519Key) {
     let privateKey;
     try {
-      privateKey = createPrivateKey(readFileSync(opts.ed25519Key));
+      privateKey = createPrivateKey(readBytes(opts.ed25519Key));
     } catch (e) {
       throw new GateError('USAGE', `cannot read ${opts.ed25519Key} as a PEM private key: ${(e as Error).message}`, { fix: 'openssl genpkey -algorithm ed25519 -out checkpoint.pem' });
     }

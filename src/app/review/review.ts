@@ -3,7 +3,7 @@
  * ledger streamed once through the pure aggregator, the window's git history checked like
  * `gate check --range`, ADRs, `gate doctor`, drift, and recommendations with their evidence.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { fileStat, readText } from '../../adapters/files.js';
 import { join } from 'node:path';
 import { GateError, isGateError } from '../../kernel/errors.js';
 import { parseDuration } from '../../schema/config/defaults.js';
@@ -44,8 +44,9 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   // 1. integrity; a ledger that verifies first takes in the deferred commit records (ADR 0009)
   let integrity: IntegrityFigures;
   try {
-    const { verifyAndFold } = await import('./audit.js');
-    const { r: v, pending, foldError } = await verifyAndFold(ctx, () => ctx.ledger.verify(opts.onProgress ? (d, t) => opts.onProgress!('verify', d, t) : undefined));
+    // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
+    const v = await ctx.ledger.verify(opts.onProgress ? { onProgress: (d, t) => opts.onProgress!('verify', d, t) } : {});
+    const { pending, foldError } = v.fold;
     const warnings = [...v.warnings, ...(foldError ? [`the pending commit records were not folded in: ${foldError}`] : []), ...(pending ? [`${pending} pending commit record(s) are not in the ledger, so not counted`] : [])];
     integrity = { ok: v.ok, entries: v.entries, warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
   } catch (e) {
@@ -57,7 +58,7 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   const agg = new ReviewAggregator({ config, sinceMs, nowMs });
   let total = 0;
   try {
-    total = statSync(ctx.ledger.path).size;
+    total = fileStat(ctx.ledger.path).size;
   } catch {
     total = 0;
   }
@@ -90,8 +91,8 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   for (const p of controlPlaneFiles(files, config)) {
     try {
       const abs = join(ctx.paths.root, p);
-      if (statSync(abs).size > 1 << 20) continue;
-      texts.push({ path: p, text: readFileSync(abs, 'utf8') });
+      if (fileStat(abs).size > 1 << 20) continue;
+      texts.push({ path: p, text: readText(abs) });
     } catch {
       /* deleted in the worktree: nothing to scan */
     }
@@ -143,6 +144,17 @@ async function windowHistory(ctx: Ctx, sinceMs: number): Promise<{ figures: Hist
       byTier,
       withNotes: r.commits.filter((c) => c.hasNote).length,
       carveOuts: r.commits.filter((c) => c.carveOut).length,
+      carveOutCommits: r.commits
+        .filter((c) => c.carveOut)
+        .map((c) => {
+          const parent = commits.find((x) => x.commit === c.commit)?.parents[0];
+          const changed = ctx.git.diffTrees(parent ?? ctx.git.emptyTree(), c.commit);
+          return {
+            commit: c.commit,
+            ...(c.subject !== undefined ? { subject: c.subject } : {}),
+            files: changed.map((ch) => ({ path: ch.path, ...(ch.added !== undefined ? { added: ch.added } : {}), ...(ch.deleted !== undefined ? { deleted: ch.deleted } : {}) })),
+          };
+        }),
       bypasses: r.commits
         .filter((c) => c.violations.length > 0)
         .map((c) => ({

@@ -1,8 +1,8 @@
 /**
  * `gate doctor`: installation health, each problem with the exact fix. Never modifies anything.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { exists } from '../../adapters/files.js';
 import { isGateError } from '../../kernel/errors.js';
 import { CONFIG_PATH, loadConfig } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
@@ -94,7 +94,7 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   for (const wt of worktrees) {
     const isHere = resolve(wt.path) === here;
     const label = isHere ? 'hooks (this worktree)' : `hooks (worktree ${wt.path})`;
-    if (!existsSync(wt.path)) {
+    if (!exists(wt.path)) {
       checks.push({ id: 'hooks', title: label, status: 'warn', message: 'the worktree directory no longer exists', fix: 'git worktree prune' });
       continue;
     }
@@ -121,10 +121,32 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
     if (warnings.length) checks.push({ id: 'hooks-order', title: `${label}: order`, status: 'warn', message: warnings[0]!, ...(warnings.length > 1 ? { details: warnings.slice(1) } : {}) });
   }
 
+  // dependencies in linked worktrees (issue 14): the agent hook and lint-staged need node_modules
+  {
+    const { depsState } = await import('../../adapters/worktree-deps.js');
+    const main = worktrees[0]?.path;
+    for (const wt of worktrees.slice(1)) {
+      if (!main || !exists(wt.path)) continue;
+      const d = depsState(wt.path);
+      if (d.state === 'missing' || d.state === 'broken-link') {
+        checks.push({
+          id: 'worktree-deps',
+          title: `dependencies (worktree ${wt.path})`,
+          // a warning: the gate hooks still find gate through the main worktree's node_modules
+          status: 'warn',
+          message: `node_modules is ${d.state === 'missing' ? 'missing' : 'a broken link'}: the agent hook cannot find gate and the project's lint-staged tasks fail there`,
+          fix: `ln -sfn ${shq(resolve(main, 'node_modules'))} ${shq(resolve(wt.path, 'node_modules'))}   (or run your package manager's install there)`,
+        });
+      } else if (d.state !== 'none-needed') {
+        checks.push({ id: 'worktree-deps', title: `dependencies (worktree ${wt.path})`, status: 'ok', message: d.state === 'link' ? `node_modules links ${d.target}` : 'node_modules is installed' });
+      }
+    }
+  }
+
   // hook scripts an earlier agent-gates wrote and nobody changed: this version's do the same job
   // with one node start per commit (ADR 0009); `gate init --hooks-only` replaces exactly those
   for (const wt of worktrees) {
-    if (!existsSync(wt.path)) continue;
+    if (!exists(wt.path)) continue;
     const outdated = inspectHooks(wt.path, ctx.paths.commonDir).hooks.filter((x) => {
       const text = x.script ? safeRead(x.script) : undefined;
       return text !== undefined && isEarlierTemplate(x.hook, text);
@@ -191,8 +213,8 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   // ledger. Doctor diagnoses and never writes it: deferred commit records (ADR 0009) are only
   // counted here; the next ledger write, `gate audit verify` or `gate review` folds them in.
   try {
-    const v = await ctx.ledger.verify();
-    const pending = ctx.ledger.pendingNames().length;
+    const v = await ctx.ledger.verify({ fold: false });
+    const pending = v.fold.pending;
     const pendingNote = pending ? `; ${pending} deferred commit record${pending === 1 ? '' : 's'} waiting in ${ctx.ledger.pendingDir} (folded in by the next ledger write)` : '';
     checks.push(
       v.ok

@@ -2,12 +2,11 @@
  * `gate init`: scaffold agent-gates into the current repository, idempotently. Never overwrites
  * a user's file without `force`; reports what happened to each file.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { NOTES_REF } from '../../adapters/git.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { exists, listDir, readText, writeFileAtomic } from '../../adapters/files.js';
 import { VERSION } from '../../kernel/version.js';
 import type { Ctx } from '../context.js';
 import { HOOK_MANAGERS, huskyInfo, installGateHooks, lintStagedInfo, readPackageJson, type FileReport, type HookManager, type InstallHooksReport, type InstallOptions } from '../../adapters/hook-managers.js';
@@ -70,11 +69,11 @@ export interface InitReport {
 
 function writeIfAbsent(root: string, rel: string, content: string, force: boolean, mode?: number): FileReport {
   const p = join(root, rel);
-  if (!existsSync(p)) {
+  if (!exists(p)) {
     writeFileAtomic(p, content, mode);
     return { path: rel, status: 'created' };
   }
-  const cur = readFileSync(p, 'utf8');
+  const cur = readText(p);
   if (cur === content) return { path: rel, status: 'already present' };
   if (force) {
     writeFileAtomic(p, content, mode);
@@ -115,7 +114,7 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
   const root = ctx.paths.root;
   const files: FileReport[] = [];
   const next: string[] = [];
-  const firstRun = !existsSync(join(ctx.stateDir, 'initialised'));
+  const firstRun = !exists(join(ctx.stateDir, 'initialised'));
 
   // 1. configuration
   files.push(writeIfAbsent(root, CONFIG_PATH, readTemplate('templates', 'gates.yaml'), force));
@@ -125,8 +124,8 @@ export async function runInit(ctx: Ctx, opts: InitOptions = {}): Promise<InitRep
 
   // 3. agent-facing rules
   const rulesDir = join(packageRoot(), 'rules');
-  for (const f of readdirSync(rulesDir).filter((n) => /^gate-.*\.md$/.test(n)).sort()) {
-    files.push(writeIfAbsent(root, `rules/${f}`, readFileSync(join(rulesDir, f), 'utf8'), force));
+  for (const f of listDir(rulesDir).filter((n) => /^gate-.*\.md$/.test(n)).sort()) {
+    files.push(writeIfAbsent(root, `rules/${f}`, readText(join(rulesDir, f)), force));
   }
 
   // 4. hooks (+ husky), and package.json's prepare script
@@ -215,7 +214,7 @@ function shq(s: string): string {
 function ensureIgnored(ctx: Ctx, root: string): FileReport {
   if (ctx.git.isIgnored(`${SIDECAR_IGNORE}explain-0.yaml`)) return { path: '.gitignore', status: 'already present', note: `${SIDECAR_IGNORE} is ignored` };
   const p = join(root, '.gitignore');
-  const cur = existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  const cur = exists(p) ? readText(p) : undefined;
   const add = ignoreBlock(SIDECAR_IGNORE);
   if (cur === undefined) {
     writeFileAtomic(p, add);
@@ -242,7 +241,7 @@ function ensurePrepare(root: string, pkg: Record<string, any>): FileReport {
     };
   }
   const p = join(root, 'package.json');
-  const raw = readFileSync(p, 'utf8');
+  const raw = readText(p);
   const indent = /^[ \t]+(?=")/m.exec(raw)?.[0] ?? '  ';
   pkg.scripts = { ...(pkg.scripts ?? {}), prepare: 'husky' };
   writeFileAtomic(p, `${JSON.stringify(pkg, null, indent)}\n`);

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
+import { CHECK_HOOK_OR_RANGE, CHECK_NEEDS_MODE, CHECK_RANGE_EXAMPLE, checkRangeTooMany, LINT_STAGED_ONLY_PRE_COMMIT } from '../messages.js';
 
 export const checkCommands: CommandGroup = {
   register(program) {
@@ -27,17 +28,17 @@ export const checkCommands: CommandGroup = {
           }
           if (hookArgs.length) throw usage(`unexpected argument${hookArgs.length === 1 ? '' : 's'}: ${hookArgs.join(' ')} (only --hook post-rewrite and pre-push take git's hook arguments).`, 'gate check --hook pre-commit');
           if (opts.range !== undefined) {
-            if (opts.hook) throw usage('use either --hook or --range, not both.', `gate check --range ${opts.range}`);
+            if (opts.hook) throw usage(CHECK_HOOK_OR_RANGE, `gate check --range ${opts.range}`);
             if (opts.lintStaged !== undefined) {
-              throw usage('--lint-staged is only valid with --hook pre-commit: lint-staged runs before the pre-commit gates.', `gate check --range ${opts.range}`);
+              throw usage(LINT_STAGED_ONLY_PRE_COMMIT, `gate check --range ${opts.range}`);
             }
-            if (opts.range.split('..').length > 2) throw usage(`--range "${opts.range}" names more than two revisions; give one range <base>..<head>.`, 'gate check --range origin/main..HEAD');
+            if (opts.range.split('..').length > 2) throw usage(checkRangeTooMany(opts.range), CHECK_RANGE_EXAMPLE);
             const { runRangeCommand } = await import('../views/range.js');
             return runRangeCommand(opts.range);
           }
           const { checkHookResult, checkLintStagedUsage } = await import('../fast/hook.js');
           checkLintStagedUsage(opts.hook, opts.lintStaged);
-          if (!opts.hook) throw usage('gate check needs --hook <name> (or --range, once available).', 'gate check --hook pre-commit');
+          if (!opts.hook) throw usage(CHECK_NEEDS_MODE, 'gate check --hook pre-commit');
           return checkHookResult(opts.hook, { ...(opts.lintStaged !== undefined ? { lintStaged: opts.lintStaged } : {}), json: Boolean(opts.json) });
         }),
       );

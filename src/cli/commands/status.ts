@@ -27,7 +27,9 @@ export const statusCommand: CommandGroup = {
           }
           if (r.carve_out.considered || r.carve_out.applied) text.push(r.carve_out.reason);
           if (r.tier !== 'AUTO') {
-            text.push(`explanation: ${r.sidecar.state}${r.sidecar.path ? ` (${r.sidecar.path})` : ''}`);
+            const state = r.sidecar.state === 'missing' ? 'none' : r.sidecar.state;
+            text.push(`explanation: ${state}${r.sidecar.path ? ` (${r.sidecar.path}${r.sidecar.state === 'missing' ? ' does not exist' : ''})` : ''}`);
+            if (r.sidecar.others?.length) text.push(`  older explanations of other staged trees (the staged content changed since): ${r.sidecar.others.join(', ')}`);
             for (const p of r.sidecar.problems ?? []) text.push(`  - ${p}`);
             text.push(`approvals required: ${r.approvals.required.join(', ')}; present: ${r.approvals.present.map((a) => `${a.step} by ${a.approver} (#${a.seq})`).join(', ') || 'none'}`);
             for (const x of r.approvals.rejections) text.push(`  rejected: ${x}`);

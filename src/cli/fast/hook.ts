@@ -6,6 +6,7 @@
 import type { Result } from './output.js';
 import { renderFindings, usage } from './output.js';
 import { styleErr } from './style.js';
+import { commitBlocked, HOOK_NOTES, LINT_STAGED_EXAMPLE, LINT_STAGED_NEEDS_PATH, LINT_STAGED_ONLY_PRE_COMMIT, lintStagedFailed } from './messages.js';
 // Static on purpose: this module is itself loaded lazily, only for the hooks, and every hook run
 // needs both. Each separate chunk costs an ESM load (~0.4 ms of CPU) on every commit.
 import { openContext } from '../../app/context.js';
@@ -20,15 +21,13 @@ export interface CheckHookOptions {
   json?: boolean;
 }
 
-const LINT_STAGED_EXAMPLE = 'gate check --hook pre-commit --lint-staged ./node_modules/.bin/lint-staged';
-
 /** The usage rules of --lint-staged, for both parsers (the fast path only takes valid argv). */
 export function checkLintStagedUsage(hook: string | undefined, lintStaged: string | undefined): void {
   if (lintStaged === undefined) return;
   if (hook !== 'pre-commit') {
-    throw usage('--lint-staged is only valid with --hook pre-commit: lint-staged runs before the pre-commit gates.', LINT_STAGED_EXAMPLE);
+    throw usage(LINT_STAGED_ONLY_PRE_COMMIT, LINT_STAGED_EXAMPLE);
   }
-  if (lintStaged === '') throw usage('--lint-staged needs the path of the lint-staged binary.', LINT_STAGED_EXAMPLE);
+  if (lintStaged === '') throw usage(LINT_STAGED_NEEDS_PATH, LINT_STAGED_EXAMPLE);
 }
 
 export async function checkHookResult(hook: string, opts: CheckHookOptions = {}): Promise<Result> {
@@ -40,12 +39,7 @@ export async function checkHookResult(hook: string, opts: CheckHookOptions = {})
     const ls = await runLintStaged(opts.lintStaged, { stdoutToStderr: Boolean(opts.json) });
     lintStaged = { ...ls };
     if (!ls.ok) {
-      const errText = ls.error
-        ? [
-            `agent-gates: lint-staged failed, so the commit is blocked: ${ls.error}`,
-            `  fix: run ${opts.lintStaged} on its own to see the whole error (often its configuration), fix it, then commit again`,
-          ]
-        : ['agent-gates: lint-staged failed, so the commit is blocked (its output is above).'];
+      const errText = lintStagedFailed(opts.lintStaged, ls.error);
       return { code: 1, json: { hook, lintStaged, findings: [] }, errText };
     }
   }
@@ -54,7 +48,7 @@ export async function checkHookResult(hook: string, opts: CheckHookOptions = {})
   if (report.findings.length) {
     const s = styleErr();
     const nBlock = report.findings.filter((f) => f.severity === 'block').length;
-    errText.push(nBlock ? s.red(s.bold(`agent-gates: commit blocked (${nBlock} problem${nBlock === 1 ? '' : 's'})`)) : s.yellow('agent-gates:'));
+    errText.push(nBlock ? s.red(s.bold(commitBlocked(nBlock))) : s.yellow(HOOK_NOTES));
     errText.push(...renderFindings(report.findings));
   }
   return { code: report.ok ? 0 : 1, json: { ...report, ...(lintStaged ? { lintStaged } : {}) }, errText };

@@ -6,10 +6,12 @@
  * call constantly) take a fast path that never loads commander: the same use-case, the same output
  * and exit codes as the commander action (both go through cli/fast/hook.ts and cli/fast/output.ts).
  * Anything else, including any argv the fast path does not recognise exactly, goes to the
- * commander program in program.ts (help, usage errors, suggestions).
+ * commander program in program.ts (help, usage errors, suggestions): `run` answers false and the
+ * launcher (bin/gate.js) imports dist/program.js itself, so this file never imports the program
+ * (ADR 0016).
  */
 import { VERSION } from '../../kernel/version.js';
-import { stdout, writeOut } from './stdout.js';
+import { writeOut } from './stdout.js';
 import { isTerminal } from '../../kernel/builtins.js';
 
 const HOOKS: readonly string[] = ['pre-commit', 'post-commit', 'pre-merge-commit'];
@@ -107,18 +109,22 @@ async function cachedHelp(): Promise<string | undefined> {
   }
 }
 
-export async function run(argv: string[]): Promise<void> {
+/**
+ * Run `argv` if it is one of the hot commands and answer true; false hands it to the commander
+ * program (bin/gate.js loads dist/program.js and calls its `runProgram`).
+ */
+export async function run(argv: string[]): Promise<boolean> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     writeOut(`${VERSION}\n`);
     process.exitCode = 0;
-    return;
+    return true;
   }
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     const help = await cachedHelp();
     if (help !== undefined) {
       writeOut(help);
       process.exitCode = 0;
-      return;
+      return true;
     }
   }
   const fast = hookFastPath(argv);
@@ -129,7 +135,7 @@ export async function run(argv: string[]): Promise<void> {
     } catch (e) {
       failure(e, fast.json);
     }
-    return;
+    return true;
   }
   const lock = lockFastPath(argv);
   if (lock) {
@@ -139,9 +145,7 @@ export async function run(argv: string[]): Promise<void> {
     } catch (e) {
       failure(e, lock.json);
     }
-    return;
+    return true;
   }
-  stdout(); // EPIPE guard for every command the program runs
-  const { runProgram } = await import('../program.js');
-  await runProgram(argv);
+  return false;
 }

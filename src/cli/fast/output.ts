@@ -7,6 +7,7 @@ import { writeOut } from './stdout.js';
 import { ExitCode, GateError, isGateError } from '../../kernel/errors.js';
 import type { Finding } from '../../kernel/findings.js';
 import { styleErr, styleOut } from './style.js';
+import { internalError } from './messages.js';
 import { classifyFsError } from '../../adapters/fs-errors.js';
 
 export interface Result {
@@ -60,9 +61,7 @@ export function failure(e: unknown, json: boolean): void {
     return;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  process.stderr.write(
-    `gate: internal error (a bug): ${err.message}\n${err.stack ?? ''}\nPlease report it with the command you ran and the output above.\n`,
-  );
+  process.stderr.write(internalError(err.message, err.stack ?? ''));
   process.exitCode = ExitCode.INTERNAL;
 }
 

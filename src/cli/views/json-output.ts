@@ -140,10 +140,11 @@ const payloads = {
     stagedFiles: z.number().int(),
     files: z.array(fileVerdict),
     carveOut,
-    sidecar: z.looseObject({ state: z.enum(['not needed', 'missing', 'stale', 'invalid', 'ok']), path: z.string().optional(), problems: z.array(z.string()).optional(), digest: z.string().optional() }),
+    sidecar: z.looseObject({ state: z.enum(['not needed', 'missing', 'invalid', 'ok']).describe("the explanation of THIS staged tree ('missing': its file does not exist)"), path: z.string().optional(), problems: z.array(z.string()).optional(), digest: z.string().optional(), others: z.array(z.string()).optional().describe('explanations written for other staged trees (the content changed since)') }),
     approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int() })), rejections: z.array(z.string()) }),
     wouldCommit: z.boolean(),
     findings: z.array(finding),
+    ledger: z.looseObject({ ok: z.boolean(), entries: z.number().int(), pending: z.number().int().describe('deferred commit records not yet folded in'), problem: z.string().optional() }),
   },
   explain: {
     written: z.boolean(),
@@ -156,6 +157,7 @@ const payloads = {
     priorRejections: z.array(z.looseObject({ seq: z.number().int(), ts: iso, tree: sha.optional(), paths: z.array(z.string()), reason: z.string(), by: z.string() })),
     next: z.string(),
     replacedApprovals: z.number().int().optional(),
+    cleaned: z.array(z.string()).optional().describe('old explanations removed: their tree is committed, or they were abandoned past approval.max_age'),
   },
   approve: {
     tree: sha,

@@ -2,6 +2,7 @@
 import type { Result } from '../io.js';
 import { renderFindings } from '../io.js';
 import { styleErr, styleOut } from '../fast/style.js';
+import { rangeCheckFailed } from '../messages.js';
 
 export async function runRangeCommand(spec: string): Promise<Result> {
   const [{ openContext }, { checkRange, rangeSummaryLines }] = await Promise.all([import('../../app/context.js'), import('../../app/review/range.js')]);
@@ -12,7 +13,7 @@ export async function runRangeCommand(spec: string): Promise<Result> {
   text.push(report.ok ? so.green('range check passed') : '');
   const errText: string[] = report.warnings.map((w) => `${se.yellow('warning:')} ${w}`);
   if (!report.ok) {
-    errText.push(se.red(se.bold(`agent-gates: range check failed (${report.violations.length} violation${report.violations.length === 1 ? '' : 's'} in ${new Set(report.violations.map((v) => v.commit)).size} commit(s))`)));
+    errText.push(se.red(se.bold(rangeCheckFailed(report.violations.length, new Set(report.violations.map((v) => v.commit)).size))));
     errText.push(...renderFindings(report.findings));
   }
   return { code: report.ok ? 0 : 1, json: { ...report }, text: text.filter((l) => l !== ''), errText };

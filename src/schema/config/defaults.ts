@@ -27,6 +27,8 @@ export interface GatesConfig {
   doc_only: {
     enabled: boolean;
     max_changed_lines: number;
+    /** Whether agent-instruction files (AGENTS.md, CLAUDE.md, rules, prompts, …) may be carved out at all (default false; absent = false). */
+    agent_instructions: boolean;
   };
   approval: {
     require_signature: boolean;
@@ -111,7 +113,7 @@ export function defaultConfig(): GatesConfig {
       // merge drivers: both govern the gates, so a change to them is self-reinforcing (issue 12)
       surface('ci-config', ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '.gitattributes'], 'DOUBLE_CONFIRM', true),
     ],
-    doc_only: { enabled: true, max_changed_lines: 20 },
+    doc_only: { enabled: true, max_changed_lines: 20, agent_instructions: false },
     approval: {
       require_signature: false,
       min_strength: 'terminal',

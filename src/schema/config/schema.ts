@@ -74,6 +74,7 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(D.doc_only.enabled),
         max_changed_lines: z.number().int().min(0).default(D.doc_only.max_changed_lines),
+        agent_instructions: z.boolean().default(false),
       })
       .prefault({}),
     approval: z
@@ -141,9 +142,15 @@ export function validateConfig(doc: unknown): ParseResult {
   const r = configSchema.safeParse(doc ?? {});
   if (!r.success) return { ok: false, problems: formatIssues(r.error) };
   const { $schema: _ignored, ...rest } = r.data;
-  return { ok: true, config: rest as GatesConfig };
+  return { ok: true, config: rest };
 }
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' });
+}
+
+/** The text of the committed schema/gates.schema.json (the build writes it; a unit test compares). */
+export function configJsonSchemaText(): string {
+  const schema = { $id: 'https://agent-gates.dev/schema/gates.schema.json', title: 'agent-gates configuration (.agents/gates.yaml)', ...(configJsonSchema() as object) };
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -50,7 +50,8 @@ describe('evaluateApproval', () => {
   it('AUTO passes; the carve-out passes with a warning', () => {
     const auto = classify([change('src/a.ts')], defaultConfig());
     expect(evaluateApproval({ tree: TREE, verdict: auto, path: '', sidecar: { state: 'missing', others: [] } })).toEqual([]);
-    const md = classify([change('rules/a.md', { status: 'M', oldMode: '100644' })], defaultConfig(), new Map([['rules/a.md', { old: 'a', new: 'b' }]]));
+    const carving = { ...defaultConfig(), doc_only: { enabled: true, max_changed_lines: 20, agent_instructions: true } };
+    const md = classify([change('rules/a.md', { status: 'M', oldMode: '100644' })], carving, new Map([['rules/a.md', { old: 'a', new: 'b' }]]));
     const f = evaluateApproval({ tree: TREE, verdict: md, path: '', sidecar: { state: 'missing', others: [] } });
     expect(f.map((x) => [x.code, x.severity])).toEqual([['B_DOC_ONLY', 'warn']]);
   });

@@ -76,7 +76,8 @@ describe('classify: tiers', () => {
 });
 
 describe('classify: the doc-only carve-out', () => {
-  const cfg = defaultConfig(); // max_changed_lines 20
+  // rules/** and skills/** are agent instructions: carved out only when the config says so (issue 14)
+  const cfg: GatesConfig = { ...defaultConfig(), doc_only: { enabled: true, max_changed_lines: 20, agent_instructions: true } }; // max_changed_lines 20
   const ok = ch('rules/a.md');
 
   it('applies to a small Markdown edit with unchanged front matter → AUTO', () => {
@@ -139,7 +140,7 @@ describe('classify: the doc-only carve-out', () => {
   });
 
   it('is off when disabled', () => {
-    const v = classify([ok], { ...cfg, doc_only: { enabled: false, max_changed_lines: 20 } }, new Map([md('rules/a.md')]));
+    const v = classify([ok], { ...cfg, doc_only: { enabled: false, max_changed_lines: 20, agent_instructions: true } }, new Map([md('rules/a.md')]));
     expect(v.tier).toBe('CONFIRM');
     expect(v.carve_out.failed.map((f) => f.condition)).toEqual(['disabled']);
   });
@@ -166,11 +167,11 @@ describe('frontMatter', () => {
 describe('strictestConfig', () => {
   it('unions surfaces, ANDs the carve-out and takes the lower threshold', () => {
     const a = defaultConfig();
-    const b: GatesConfig = { ...a, surfaces: [], doc_only: { enabled: true, max_changed_lines: 500 } };
+    const b: GatesConfig = { ...a, surfaces: [], doc_only: { enabled: true, max_changed_lines: 500, agent_instructions: false } };
     const c = strictestConfig(a, b);
     expect(c.surfaces.map((s) => s.name)).toEqual(a.surfaces.map((s) => s.name));
-    expect(c.doc_only).toEqual({ enabled: true, max_changed_lines: 20 });
-    expect(strictestConfig({ ...a, doc_only: { enabled: false, max_changed_lines: 5 } }, a).doc_only).toEqual({ enabled: false, max_changed_lines: 5 });
+    expect(c.doc_only).toEqual({ enabled: true, max_changed_lines: 20, agent_instructions: false });
+    expect(strictestConfig({ ...a, doc_only: { enabled: false, max_changed_lines: 5, agent_instructions: false } }, a).doc_only).toEqual({ enabled: false, max_changed_lines: 5, agent_instructions: false });
   });
 });
 

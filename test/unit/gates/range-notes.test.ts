@@ -70,11 +70,11 @@ describe('changedLines counts like git diff --numstat (added + deleted, minimal)
 describe('strictestPolicy: configs only add strictness', () => {
   it('unions surfaces, ANDs the carve-out, ORs signatures, takes the shortest max_age and governs the base signers file', () => {
     const base = defaultConfig();
-    const weak = { ...defaultConfig(), surfaces: [], doc_only: { enabled: false, max_changed_lines: 500 }, approval: { ...base.approval, require_signature: true, max_age: '1d' } };
+    const weak = { ...defaultConfig(), surfaces: [], doc_only: { enabled: false, max_changed_lines: 500, agent_instructions: false }, approval: { ...base.approval, require_signature: true, max_age: '1d' } };
     const p = strictestPolicy([base, weak]);
     expect(p.require).toBe(true);
     expect(p.maxAgeMs).toBe(86_400_000);
-    expect(p.config.doc_only).toEqual({ enabled: false, max_changed_lines: base.doc_only.max_changed_lines });
+    expect(p.config.doc_only).toEqual({ enabled: false, max_changed_lines: base.doc_only.max_changed_lines, agent_instructions: false });
     expect(p.config.surfaces.length).toBe(base.surfaces.length + 1);
     expect(p.config.surfaces.at(-1)).toMatchObject({ paths: [base.approval.allowed_signers], tier: 'DOUBLE_CONFIRM', self_reinforcing: true });
   });
