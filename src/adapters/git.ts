@@ -369,7 +369,7 @@ export class Git {
       ...pathspec,
     ]);
     const commits: Array<{ commit: string; changes: Array<{ status: string; path: string; oldMode: string; newMode: string; oldBlob: string; newBlob: string }> }> = [];
-    const parts = buf.toString('utf8').split('\0');
+    const parts = splitZ(buf);
     for (let i = 0; i < parts.length; i++) {
       const tok = parts[i]!.replace(/^\n/, '');
       if (tok.startsWith('\x01')) {
@@ -400,8 +400,8 @@ export class Git {
   /** Every entry of a tree-ish, recursively: path → mode and object id (`ls-tree -r -z --full-tree`). */
   lsTreeAll(treeish: string): Map<string, { mode: string; blob: string }> {
     const out = new Map<string, { mode: string; blob: string }>();
-    const buf = this.run(['-c', 'core.quotePath=false', 'ls-tree', '-r', '-z', '--full-tree', treeish]).toString('utf8');
-    for (const rec of buf.split('\0')) {
+    const buf = this.run(['-c', 'core.quotePath=false', 'ls-tree', '-r', '-z', '--full-tree', treeish]);
+    for (const rec of splitZ(buf)) {
       if (!rec) continue;
       const tab = rec.indexOf('\t');
       const [mode, , id] = rec.slice(0, tab).split(' ') as [string, string, string];
@@ -461,8 +461,55 @@ export function parseCatFileBatch(buf: Buffer, ids: readonly string[]): Map<stri
   return out;
 }
 
+/**
+ * NUL-separated git output (paths as raw bytes) split into strings. A path that is not valid UTF-8
+ * keeps every byte that does not decode as a lone surrogate U+DC00+byte ("surrogateescape"), which no
+ * valid UTF-8 decodes to: two paths that differ only in such bytes stay two paths (decoding both to
+ * U+FFFD made one governed path's approved or carved-out change stand for the other's).
+ */
+export function splitZ(buf: Buffer): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const end = buf.indexOf(0, start);
+    out.push(decodePathBytes(end === -1 ? buf.subarray(start) : buf.subarray(start, end)));
+    if (end === -1) return out;
+    start = end + 1;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes to a string, escaping bytes that are not part of valid UTF-8 as U+DC00+byte. */
+export function decodePathBytes(b: Buffer): string {
+  const s = b.toString('utf8');
+  if (!s.includes('\uFFFD')) return s;
+  let out = '';
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    let ch: string | undefined;
+    if (len > 0 && i + len <= b.length) {
+      try {
+        ch = strictUtf8.decode(b.subarray(i, i + len));
+      } catch {
+        ch = undefined;
+      }
+    }
+    if (ch === undefined) {
+      out += String.fromCharCode(0xdc00 + c);
+      i += 1;
+    } else {
+      out += ch;
+      i += len;
+    }
+  }
+  return out;
+}
+
 export function parseRawNumstat(buf: Buffer): FileChange[] {
-  const parts = buf.toString('utf8').split('\0');
+  const parts = splitZ(buf);
   const changes: FileChange[] = [];
   let i = 0;
   while (i < parts.length && parts[i]!.startsWith(':')) {
@@ -552,7 +599,7 @@ export interface DiffTreeRecord {
 
 /** Parse `git diff-tree --stdin -z --always --raw --numstat` output, one record per input line. */
 export function parseDiffTreeBatch(buf: Buffer): DiffTreeRecord[] {
-  const parts = buf.toString('utf8').split('\0');
+  const parts = splitZ(buf);
   const out: DiffTreeRecord[] = [];
   let i = 0;
   while (i < parts.length) {

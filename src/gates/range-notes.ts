@@ -160,6 +160,21 @@ function sameTransitions(a: readonly Transition[], b: readonly Transition[], wit
   return x.length === y.length && x.every((k, i) => k === y[i]);
 }
 
+/**
+ * verifySshsig memoised by (signature, payload): the same signed approval copied into many notes
+ * (an agent can attach one note to any number of objects) is verified once per run.
+ */
+const verified = new Map<string, ReturnType<typeof verifySshsig>>();
+function verifyOnce(signature: string, payload: string): ReturnType<typeof verifySshsig> {
+  const key = `${signature}\0${payload}`;
+  let v = verified.get(key);
+  if (!v) {
+    if (verified.size >= 4096) verified.clear();
+    verified.set(key, (v = verifySshsig({ signature, message: Buffer.from(payload, 'utf8'), namespace: APPROVAL_NAMESPACE })));
+  }
+  return v;
+}
+
 /** Read one note (on `commit`) into approvals and warnings. */
 export function readNote(body: string, commit: string, deps: NoteDeps): NoteRead {
   const at = `the note on ${commit.slice(0, 12)}`;
@@ -247,7 +262,7 @@ function readDocument(v: unknown, commit: string, deps: NoteDeps): NoteRead | st
       warnings.push(`approval #${i + 1} carries a malformed signature record`);
       return;
     }
-    const ver = verifySshsig({ signature: s.signature, message: Buffer.from(s.payload, 'utf8'), namespace: APPROVAL_NAMESPACE });
+    const ver = verifyOnce(s.signature, s.payload);
     if (!ver.ok) {
       warnings.push(`approval #${i + 1}: the signature does not verify (${ver.reason})`);
       return;

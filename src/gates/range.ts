@@ -267,10 +267,23 @@ export function evaluateRange(input: RangeInput): RangeResult {
   }
   const ancestorsOf = (i: number): Bits => ({ has: (j) => (anc[i]![j >>> 5]! & (1 << (j & 31))) !== 0 });
 
-  // every approval of every note (in the range or not), by transition and by path
+  // every approval of every note (in the range or not), by transition and by path; copies of one
+  // approval (the same note on many objects, or many times in one note) count once, so the work
+  // per commit stays bounded by the distinct approvals, not by how many notes an agent writes
   const byTransition = new Map<string, Approval[]>();
   const byPath = new Map<string, Approval[]>();
+  const distinct = new Map<string, Approval>();
+  /** The commits whose notes carry each distinct approval. */
+  const sourcesOf = new Map<Approval, Set<string>>();
   for (const a of [...commits.flatMap((c) => c.approvals), ...(input.otherApprovals ?? [])]) {
+    const id = approvalId(a);
+    const first = distinct.get(id);
+    if (first) {
+      sourcesOf.get(first)!.add(a.source);
+      continue;
+    }
+    distinct.set(id, a);
+    sourcesOf.set(a, new Set([a.source]));
     for (const t of a.transitions) {
       push(byTransition, transitionKey(t), a);
       push(byPath, t.path, a);
@@ -405,7 +418,7 @@ export function evaluateRange(input: RangeInput): RangeResult {
       const { judged, good } = direct.get(f.path)!;
       const newVersion = versionKey(ch.newMode, ch.newBlob);
       if (good.length > 0) {
-        how.add(good.some((g) => g.a.source === c.commit) ? 'note' : 'range');
+        how.add(good.some((g) => sourcesOf.get(g.a)?.has(c.commit)) ? 'note' : 'range');
         push(approvedAt, f.path, { i, version: newVersion, blob: ch.newBlob, mode: ch.newMode });
         cover(i, ch);
         continue;
@@ -635,6 +648,12 @@ export function evaluateRange(input: RangeInput): RangeResult {
       ? `the doc-only carve-out passed this commit on its own, but ${ch.path} has no base or approved version to measure the cumulative change from (it is new, or its mode or front matter changed since)`
       : `the doc-only carve-out passed this commit on its own, but ${ch.path} has changed ${best} lines (or more than ${max * BYTES_PER_LINE} bytes, or more than a typo fix) since its base or last approved version, more than doc_only.max_changed_lines (${max}) allows: the slices add up`;
   }
+}
+
+/** What makes two approvals the same: kind, tier, root, transitions and signed steps (not the note carrying it). */
+function approvalId(a: Approval): string {
+  const steps = (a.steps ?? []).map((s) => [s.step, s.principal, s.key.fingerprint, s.key.type, s.at, s.strength].join('\0')).sort();
+  return JSON.stringify([a.kind, a.tier, a.root ?? null, a.transitions.map(transitionKey).sort(), steps]);
 }
 
 interface Judged {

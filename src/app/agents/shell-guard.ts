@@ -100,9 +100,22 @@ function assignment(name: string, value: Word | string, add: Add): void {
     add({ rule: 'husky-off', reason: `\`${name}\` switches the git hooks off, and with them every gate.`, fix: `run the command without ${name}` });
   } else if ((name === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(name)) && (/hookspath/i.test(v) || dyn)) {
     add(hooksPathFinding(`${name}=…`));
-  } else if (name === 'GIT_CONFIG_GLOBAL' || name === 'GIT_CONFIG_SYSTEM' || name === 'GIT_CONFIG_NOSYSTEM') {
-    // a different global config cannot change a repository-level core.hooksPath: harmless
+  } else if ((name === 'SKIP' || name === 'LEFTHOOK_EXCLUDE') && (/agent-gates|\bgate\b/.test(v) || dyn)) {
+    // pre-commit's SKIP and lefthook's LEFTHOOK_EXCLUDE name the hooks to leave out
+    add({ rule: 'husky-off', reason: `\`${name}=${v}\` leaves the agent-gates hook out, and with it every gate.`, fix: `run the command without ${name}` });
+  } else if (name === 'LEFTHOOK_CONFIG') {
+    add({ rule: 'husky-off', reason: '`LEFTHOOK_CONFIG=…` makes lefthook run another configuration than the one that calls the gates.', fix: 'run the command without LEFTHOOK_CONFIG' });
+  } else if (name === 'GIT_CONFIG_GLOBAL' || name === 'GIT_CONFIG_SYSTEM') {
+    // where the repository sets no core.hooksPath (hooks in .git/hooks: plain, lefthook,
+    // pre-commit), the global or system config's core.hooksPath decides which hooks run
+    add(hooksPathFinding(`\`${name}=…\` (another ${name === 'GIT_CONFIG_GLOBAL' ? 'global' : 'system'} git config)`));
   }
+}
+
+/** HOME and XDG_CONFIG_HOME decide where git reads its global config (and its core.hooksPath). */
+const CONFIG_HOME = new Set(['HOME', 'XDG_CONFIG_HOME']);
+function configHomeFinding(name: string): ShellFinding {
+  return hooksPathFinding(`\`${name}=…\` for git (it reads another global git config)`);
 }
 
 function hooksPathFinding(how: string): ShellFinding {
@@ -116,6 +129,8 @@ function hooksPathFinding(how: string): ShellFinding {
 /** Strip assignments and wrapper commands; returns the argv that really runs (maybe empty). */
 function unwrap(ws: Word[], env: GuardEnv, add: Add, depth: number): Word[] | undefined {
   let i = 0;
+  const homes: string[] = [];
+  const flagHomes = () => homes.forEach((h) => add(configHomeFinding(h)));
   for (;;) {
     // leading keywords and assignments
     while (i < ws.length && KEYWORDS.has(ws[i]!.text) && !ws[i]!.dynamic) i++;
@@ -123,6 +138,7 @@ function unwrap(ws: Word[], env: GuardEnv, add: Add, depth: number): Word[] | un
       const m = ASSIGN.exec(ws[i]!.text);
       if (!m) break;
       assignment(m[1]!, { text: m[3]!, dynamic: ws[i]!.dynamic }, add);
+      if (CONFIG_HOME.has(m[1]!)) homes.push(m[1]!);
       i++;
     }
     if (i >= ws.length) return [];
@@ -184,10 +200,12 @@ function unwrap(ws: Word[], env: GuardEnv, add: Add, depth: number): Word[] | un
       continue;
     }
     if (name === 'eval') {
+      flagHomes();
       walk(words(ws.slice(i + 1)).join(' '), env, add, depth + 1);
       return [];
     }
     if (SHELLS.has(name)) {
+      flagHomes();
       // sh -c 'script' [name args…]; -lc, -ec, -xc …
       let j = i + 1;
       if (name === 'busybox' && SHELLS.has(ws[j]?.text ?? '')) j++;
@@ -210,6 +228,7 @@ function unwrap(ws: Word[], env: GuardEnv, add: Add, depth: number): Word[] | un
       }
       return ws.slice(i); // `bash script.sh`: runs a file we cannot read here
     }
+    if (name === 'git') flagHomes();
     return ws.slice(i);
   }
 }
@@ -238,6 +257,7 @@ function simple(cmd: SimpleCommand, env: GuardEnv, add: Add, depth: number): voi
     for (const w of args) {
       const m = ASSIGN.exec(w.text);
       if (m) assignment(m[1]!, { text: m[3]!, dynamic: w.dynamic }, add);
+      if (m && CONFIG_HOME.has(m[1]!)) add(configHomeFinding(m[1]!)); // every later git reads it
     }
     return;
   }
@@ -487,7 +507,7 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
   if (raw === '' || /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(raw) || /^&?\d+$|^-$/.test(raw)) return;
   if (w.dynamic) {
     // only the literal text is known: judge it by name, conservatively
-    if (/(^|\/)\.git\/(hooks|agent-gates|config)(\/|$)|(^|\/)\.husky\/_(\/|$)|\.agents\/gate-b(\/|$)/.test(raw)) {
+    if (/(^|\/)\.git\/(hooks|agent-gates|config(\.worktree)?)(\/|$)|(^|\/)\.husky\/_(\/|$)|\.agents\/gate-b(\/|$)|(^|\/)\.gitconfig$/.test(raw)) {
       add({ rule: 'hooks-dir', reason: `${how} writes ${w.text}, a path of the gates' own machinery.`, fix: 'leave the git hooks, the ledger, leases and sidecars to gate' });
     }
     return;
@@ -516,6 +536,16 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
     });
     return;
   }
+  // the hook managers' local switches: husky sources ~/.config/husky/init.sh before every hook,
+  // lefthook merges lefthook-local.yml (usually not committed) over the committed config
+  if ((base(abs) === 'init.sh' && segs[segs.length - 2] === 'husky') || /^\.?lefthook-local\.ya?ml$/.test(base(abs))) {
+    add({
+      rule: 'hooks-dir',
+      reason: `${how} ${kind === 'delete' ? 'deletes or moves' : 'writes'} ${w.text}: the hook manager reads it before running the gates' hooks (it can switch them off).`,
+      fix: 'leave the hook manager configuration to `gate init` (run `gate doctor` to check it)',
+    });
+    return;
+  }
   const stateZones = repo ? [join(repo.commonDir, 'agent-gates')] : [];
   if (stateZones.some(hit) || hasSeq('.git', 'agent-gates')) {
     add({
@@ -525,8 +555,14 @@ function pathRule(w: Word, kind: 'write' | 'delete', how: string, env: GuardEnv,
     });
     return;
   }
-  if (repo && kind === 'write' && (inside(join(repo.commonDir, 'config')) || inside(join(repo.gitDir, 'config')))) {
+  if (repo && kind === 'write' && [repo.commonDir, repo.gitDir].some((d) => inside(join(d, 'config')) || inside(join(d, 'config.worktree')))) {
     add(hooksPathFinding(`${how} into ${w.text}`));
+    return;
+  }
+  // the global and system git config: their core.hooksPath counts where the repository sets none
+  const globalConfigs = ['/etc/gitconfig', ...(env.home ? [join(env.home, '.gitconfig'), join(env.home, '.config', 'git', 'config')] : [])];
+  if (kind === 'write' && (globalConfigs.some(inside) || base(abs) === '.gitconfig' || (hasSeq('.config', 'git') && base(abs) === 'config'))) {
+    add(hooksPathFinding(`${how} into ${w.text} (a global git config)`));
     return;
   }
   if (repo && hit(repo.sidecarDir)) {

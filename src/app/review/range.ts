@@ -155,16 +155,13 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
   const bodies = ctx.git.readBlobs([...new Set([...noteBlobs.values(), ...otherBlobs.keys()])]);
   const changedPaths = new Set<string>();
   for (const d of byCommit.values()) for (const ch of d.first) changedPaths.add(ch.path);
-  const needles = [...changedPaths].flatMap((p) => {
-    const j = JSON.stringify(p).slice(1, -1);
-    const a = JSON.stringify(p).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(1, -1);
-    return [...new Set([j, a])];
-  });
   const otherApprovals: Approval[] = [];
   for (const [blob, commit] of otherBlobs) {
     const body = bodies.get(blob)?.toString('utf8');
-    // a note that names none of the range's paths cannot cover any of its changes: not parsed
-    if (body === undefined || !needles.some((n) => body.includes(n))) continue;
+    // a note that names none of the range's paths cannot cover any of its changes: not parsed. One
+    // pass over the note's "path" fields (an approval names only paths its sidecar's files list),
+    // never a scan per changed path: notes and changed paths are both the agent's to multiply
+    if (body === undefined || !namesAnyPath(body, changedPaths)) continue;
     const read = readNote(body, commit, { checkSidecar, requiredSteps });
     otherApprovals.push(...read.approvals);
   }
@@ -198,6 +195,22 @@ export async function gatherRangeFacts(ctx: Ctx, commits: readonly CommitInfo[])
     facts.push(f);
   }
   return { facts, warnings, otherApprovals };
+}
+
+const PATH_FIELD = /"(?:old_)?path"\s*:\s*"((?:[^"\\\n]|\\.)*)"/g;
+
+/** Whether a note body has a `"path"` or `"old_path"` field whose value is one of `paths`. */
+export function namesAnyPath(body: string, paths: ReadonlySet<string>): boolean {
+  for (const m of body.matchAll(PATH_FIELD)) {
+    let p: unknown;
+    try {
+      p = JSON.parse(`"${m[1]}"`);
+    } catch {
+      continue;
+    }
+    if (typeof p === 'string' && paths.has(p)) return true;
+  }
+  return false;
 }
 
 /**
