@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3, // on 2 cores: the tests mostly wait on git and node children, so a third worker fills the gaps
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
