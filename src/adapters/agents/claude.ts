@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { shellQuote } from '../../gates/leases.js';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { appendLine, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, registerMcpJson, writeJson } from './settings.js';
+import { appendLine, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, registerMcpJson, writeJson, readSettingsForCheck } from './settings.js';
 
 export const EDIT_TOOLS = ['Edit', 'Write', 'MultiEdit', 'NotebookEdit'] as const;
 
@@ -105,18 +105,14 @@ export function installClaude(root: string): InstallReport[] {
 
 export function checkClaude(root: string): ConfigCheck | undefined {
   const path = join(root, '.claude', 'settings.json');
-  let s;
-  try {
-    s = readJsonObject(path);
-  } catch (e) {
-    return { runtime: 'claude', status: 'fail', message: (e as Error).message, fix: `fix the JSON in ${path}` };
-  }
-  if (!s.existed) return undefined;
+  const read = readSettingsForCheck('claude', path);
+  if (!read || 'failed' in read) return read?.failed;
+  const settings = read.value;
   const missing = [
     ['PreToolUse', CLAUDE_EDIT_MATCHER],
     ['PreToolUse', CLAUDE_SHELL_MATCHER],
     ['SessionStart', undefined],
-  ].filter(([ev, m]) => !hasHookGroup(s.value, ev!, 'gate hook claude', m)).map(([ev, m]) => (m ? `${ev}(${m})` : ev!));
+  ].filter(([ev, m]) => !hasHookGroup(settings, ev!, 'gate hook claude', m)).map(([ev, m]) => (m ? `${ev}(${m})` : ev!));
   return missing.length
     ? { runtime: 'claude', status: 'warn', message: `.claude/settings.json does not run \`gate hook claude\` on ${missing.join(', ')}`, fix: 'gate init --agent claude' }
     : { runtime: 'claude', status: 'ok', message: '.claude/settings.json runs `gate hook claude` (edits, Bash, SessionStart)' };

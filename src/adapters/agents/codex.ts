@@ -11,7 +11,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { MCP_NAME, MCP_SERVER, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, readText, writeJson, writeText } from './settings.js';
+import { MCP_NAME, MCP_SERVER, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, readText, writeJson, writeText, readSettingsForCheck } from './settings.js';
 
 export const CODEX_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook codex || exit 2';
 export const CODEX_TOOL_MATCHER = 'Bash|apply_patch|Edit|Write';
@@ -95,16 +95,12 @@ export function installCodex(root: string, command = CODEX_HOOK_COMMAND): Instal
 
 export function checkCodex(root: string): ConfigCheck | undefined {
   const path = join(root, '.codex', 'hooks.json');
-  let s;
-  try {
-    s = readJsonObject(path);
-  } catch (e) {
-    return { runtime: 'codex', status: 'fail', message: (e as Error).message, fix: `fix the JSON in ${path}` };
-  }
-  if (!s.existed) return undefined;
+  const read = readSettingsForCheck('codex', path);
+  if (!read || 'failed' in read) return read?.failed;
+  const settings = read.value;
   const missing = [
-    hasHookGroup(s.value, 'PreToolUse', 'gate hook codex', CODEX_TOOL_MATCHER) ? undefined : 'PreToolUse',
-    hasHookGroup(s.value, 'SessionStart', 'gate hook codex') ? undefined : 'SessionStart',
+    hasHookGroup(settings, 'PreToolUse', 'gate hook codex', CODEX_TOOL_MATCHER) ? undefined : 'PreToolUse',
+    hasHookGroup(settings, 'SessionStart', 'gate hook codex') ? undefined : 'SessionStart',
   ].filter(Boolean);
   return missing.length
     ? { runtime: 'codex', status: 'warn', message: `.codex/hooks.json does not run \`gate hook codex\` on ${missing.join(', ')}`, fix: 'gate init --agent codex' }

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { listAt, objectAt, readJsonObject, registerMcpJson, writeJson } from './settings.js';
+import { listAt, objectAt, readJsonObject, registerMcpJson, writeJson, readSettingsForCheck } from './settings.js';
 
 export const CURSOR_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook cursor || exit 2';
 /** Cursor's file-writing tools (preToolUse matcher). */
@@ -99,14 +99,10 @@ export function installCursor(root: string, command = CURSOR_HOOK_COMMAND): Inst
 
 export function checkCursor(root: string): ConfigCheck | undefined {
   const path = join(root, '.cursor', 'hooks.json');
-  let s;
-  try {
-    s = readJsonObject(path);
-  } catch (e) {
-    return { runtime: 'cursor', status: 'fail', message: (e as Error).message, fix: `fix the JSON in ${path}` };
-  }
-  if (!s.existed) return undefined;
-  const h = s.value.hooks ?? {};
+  const read = readSettingsForCheck('cursor', path);
+  if (!read || 'failed' in read) return read?.failed;
+  const settings = read.value;
+  const h = settings.hooks ?? {};
   const missing = [
     has(h.beforeShellExecution, 'gate hook cursor') ? undefined : 'beforeShellExecution',
     has(h.preToolUse, 'gate hook cursor', CURSOR_EDIT_MATCHER) ? undefined : 'preToolUse',

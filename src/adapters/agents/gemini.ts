@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { ensureHookGroup, ensureMcpServer, hasHookGroup, objectAt, readJsonObject, writeJson } from './settings.js';
+import { ensureHookGroup, ensureMcpServer, hasHookGroup, objectAt, readJsonObject, writeJson, readSettingsForCheck } from './settings.js';
 
 export const GEMINI_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook gemini || exit 2';
 export const GEMINI_TOOL_MATCHER = 'write_file|replace|edit|run_shell_command';
@@ -75,18 +75,14 @@ export function installGemini(root: string, command = GEMINI_HOOK_COMMAND): Inst
 
 export function checkGemini(root: string): ConfigCheck | undefined {
   const path = join(root, '.gemini', 'settings.json');
-  let s;
-  try {
-    s = readJsonObject(path);
-  } catch (e) {
-    return { runtime: 'gemini', status: 'fail', message: (e as Error).message, fix: `fix the JSON in ${path}` };
-  }
-  if (!s.existed) return undefined;
+  const read = readSettingsForCheck('gemini', path);
+  if (!read || 'failed' in read) return read?.failed;
+  const settings = read.value;
   const missing = [
-    hasHookGroup(s.value, 'BeforeTool', 'gate hook gemini', GEMINI_TOOL_MATCHER) ? undefined : 'BeforeTool',
-    hasHookGroup(s.value, 'SessionStart', 'gate hook gemini') ? undefined : 'SessionStart',
+    hasHookGroup(settings, 'BeforeTool', 'gate hook gemini', GEMINI_TOOL_MATCHER) ? undefined : 'BeforeTool',
+    hasHookGroup(settings, 'SessionStart', 'gate hook gemini') ? undefined : 'SessionStart',
   ].filter(Boolean);
-  if (s.value.hooksConfig?.enabled === false) {
+  if (settings.hooksConfig?.enabled === false) {
     return { runtime: 'gemini', status: 'warn', message: '.gemini/settings.json sets hooksConfig.enabled: false, so no hook runs (the git hooks and CI still do)', fix: 'remove hooksConfig.enabled: false from .gemini/settings.json' };
   }
   return missing.length

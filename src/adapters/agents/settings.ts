@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname } from 'node:path';
 import { GateError } from '../../kernel/errors.js';
 import { writeFileAtomic } from '../files.js';
+import type { ConfigCheck, RuntimeName } from './contract.js';
 
 export function pathExists(p: string): boolean {
   return existsSync(p);
@@ -39,6 +40,19 @@ export function writeText(path: string, text: string): void {
 export type JsonObject = Record<string, any>;
 
 /** The JSON object in `path` ({} when the file does not exist); throws CANNOT_EVALUATE otherwise. */
+/**
+ * A runtime's settings file for `gate doctor`: its JSON object, undefined when the file does not
+ * exist (the runtime is not configured here), or the failed check naming the file to fix.
+ */
+export function readSettingsForCheck(runtime: RuntimeName, path: string): { value: JsonObject } | { failed: ConfigCheck } | undefined {
+  try {
+    const s = readJsonObject(path);
+    return s.existed ? { value: s.value } : undefined;
+  } catch (e) {
+    return { failed: { runtime, status: 'fail', message: (e as Error).message, fix: `fix the JSON in ${path}` } };
+  }
+}
+
 export function readJsonObject(path: string): { value: JsonObject; existed: boolean } {
   const text = readText(path);
   if (text === undefined) return { value: {}, existed: false };
