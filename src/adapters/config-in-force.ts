@@ -6,6 +6,11 @@
  *
  * - HEAD's and the index's blobs are read with ONE `git cat-file --batch`; each text is parsed
  *   through the content-addressed config cache (config-file.ts), and identical texts only once.
+ * - Without git at all (ADR 0025) in the common case, where the three are one text: the index
+ *   entry's blob id (read from the index file, git-files.ts) equals the working-tree file's blob
+ *   id (hashed here: content, never stat data) and the blob id HEAD's commit names for the config
+ *   (remembered from an earlier `cat-file`, keyed by the commit id, which fixes it for good). Then
+ *   the index's and HEAD's texts ARE the file's bytes. Any other case, or any doubt, asks git.
  * - A working-tree file that is invalid fails closed (CONFIG_INVALID), as before; one that is
  *   missing contributes nothing (HEAD's and the index's still hold).
  * - A staged config that is invalid fails closed: it is what the commit would carry.
@@ -13,6 +18,10 @@
  * - No config anywhere: CONFIG_MISSING once `gate init` ran, else the defaults.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { nodeCrypto } from '../kernel/builtins.js';
+import { OBJECT_ID } from '../kernel/ids.js';
+import { indexEntryFromFile } from './git-files.js';
+import { writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
 import { defaultConfig, type GatesConfig } from '../schema/config/defaults.js';
@@ -27,19 +36,72 @@ export interface ConfigSources {
   work?: Buffer;
 }
 
-/** The three texts of `.agents/gates.yaml` (absent ones undefined): one git process for two. */
-export function readConfigSources(git: Git, root: string): ConfigSources {
-  const specs = [`HEAD:${CONFIG_PATH}`, `:${CONFIG_PATH}`];
+/** The blob id git gives these bytes (SHA-1 repositories: headAndIndexFromFiles refuses others). */
+function blobId(bytes: Buffer): string {
+  return nodeCrypto().createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/**
+ * `<state dir>/cache/head-config.json`: the config's blob id at a few recent commits, most recent
+ * first, as `git cat-file` gave it for `<commit>:.agents/gates.yaml`. A commit id fixes its tree
+ * and so this answer for good (replace refs and grafts send readConfigSources to git), so an entry
+ * is never stale; a missing, unreadable or odd file is a miss. Same trust boundary as the parse
+ * cache beside it (ADR 0006): the state dir belongs to the user.
+ */
+const HEAD_CACHE_ENTRIES = 8;
+type HeadCache = Array<[commit: string, blob: string]>;
+const headCachePath = (stateDir: string): string => join(stateDir, 'cache', 'head-config.json');
+
+function readHeadCache(stateDir: string): HeadCache {
+  try {
+    const v: unknown = JSON.parse(readFileSync(headCachePath(stateDir), 'utf8'));
+    if (!Array.isArray(v)) return [];
+    return v.filter((e): e is [string, string] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string' && OBJECT_ID.test(e[0]) && OBJECT_ID.test(e[1]));
+  } catch {
+    return [];
+  }
+}
+
+function rememberHeadBlob(stateDir: string, commit: string, blob: string): void {
+  const entries = readHeadCache(stateDir);
+  if (entries[0]?.[0] === commit && entries[0][1] === blob) return;
+  const next: HeadCache = [[commit, blob] as [string, string], ...entries.filter((e) => e[0] !== commit)].slice(0, HEAD_CACHE_ENTRIES);
+  try {
+    writeFileAtomic(headCachePath(stateDir), JSON.stringify(next), undefined, { fsync: false });
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
+}
+
+/**
+ * The three texts of `.agents/gates.yaml` (absent ones undefined): none or one git process for
+ * two. `stateDir` enables the no-git case (see the header); without it git is always asked.
+ */
+export function readConfigSources(git: Git, root: string, stateDir?: string): ConfigSources {
+  const path = join(root, CONFIG_PATH);
+  let work: Buffer | undefined;
+  if (existsSync(path)) work = readFileSync(path);
+  const files = stateDir !== undefined ? git.headAndIndexFromFiles() : undefined;
+  if (files && work && stateDir !== undefined && files.paths.root === root) {
+    const cached = readHeadCache(stateDir).find((e) => e[0] === files.head)?.[1];
+    if (cached !== undefined) {
+      const entry = indexEntryFromFile(files.indexFile, CONFIG_PATH);
+      if (entry && entry.oid === cached && blobId(work) === cached) return { head: work, index: work, work };
+    }
+  }
+  // HEAD by the commit id just read, when known: the blob remembered is then that commit's
+  const specs = [`${files?.head ?? 'HEAD'}:${CONFIG_PATH}`, `:${CONFIG_PATH}`];
   const objects = git.readObjects(specs);
   const blob = (s: string): Buffer | undefined => {
     const o = objects.get(s);
     return o && o.type === 'blob' ? o.body : undefined;
   };
-  const path = join(root, CONFIG_PATH);
-  let work: Buffer | undefined;
-  if (existsSync(path)) work = readFileSync(path);
   const head = blob(specs[0]!);
   const index = blob(specs[1]!);
+  if (files && head && stateDir !== undefined) {
+    const oid = objects.get(specs[0]!)!.oid;
+    if (OBJECT_ID.test(oid) && oid.length === 40) rememberHeadBlob(stateDir, files.head, oid);
+  }
   return { ...(head ? { head } : {}), ...(index ? { index } : {}), ...(work ? { work } : {}) };
 }
 
@@ -78,6 +140,7 @@ export async function configInForce(
 
 /** readConfigSources + configInForce: what `ctx.config()` returns. */
 export async function loadConfigInForce(git: Git, root: string, stateDir: string, initialised: boolean, opts: { cache?: boolean } = {}): Promise<LoadedConfig> {
-  const sources = readConfigSources(git, root); // git phase
+  // git phase (when git is asked); { cache: false } also skips the remembered HEAD blob ids
+  const sources = readConfigSources(git, root, opts.cache === false ? undefined : stateDir);
   return profiled('config', () => configInForce(sources, root, stateDir, initialised, opts));
 }

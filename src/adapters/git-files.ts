@@ -10,7 +10,7 @@
  * layout this reader does not know costs time, never a wrong answer.
  * test/integration/git-files.test.ts compares every answer with git's own.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RepoPaths } from '../kernel/changes.js';
 import { OBJECT_ID } from '../kernel/ids.js';
@@ -140,4 +140,123 @@ export function shortBranchFromFiles(paths: RepoPaths): string | undefined | nul
   const packed = read(join(paths.commonDir, 'packed-refs'));
   if (packed !== undefined && rivals.slice(1).some((r) => packed.includes(` ${r}\n`) || packed.endsWith(` ${r}`))) return null;
   return name;
+}
+
+/** A stage-0 index entry for a regular file: its blob id and mode (0o100644 or 0o100755). */
+export interface IndexEntry {
+  oid: string;
+  mode: number;
+}
+
+/**
+ * The entry of `path` in an index file, read without git (ADR 0025), or undefined on any doubt:
+ * a format other than versions 2 to 4 with SHA-1 ids, a truncated file, a required extension
+ * (`link`: split index, `sdir`: sparse index, or any other lower-case one git would refuse to
+ * ignore), no entry or more than one (a conflict), extended flags (intent-to-add,
+ * skip-worktree), or anything other than a regular file. Every entry and extension header is
+ * walked, so an entry this reader would misplace makes it step aside rather than guess.
+ * The trailing checksum is not checked: git refuses to commit from an index whose checksum is
+ * wrong, so an entry read from one never reaches a commit.
+ */
+export function indexEntryFromFile(indexFile: string, path: string): IndexEntry | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(indexFile);
+  } catch {
+    return undefined;
+  }
+  return indexEntryFromBytes(buf, Buffer.from(path, 'utf8'));
+}
+
+const HASH = 20; // SHA-1 ids only: a sha256 repository's index is refused by its header size checks below
+
+/** indexEntryFromFile on the index's bytes (exported for the tests). */
+export function indexEntryFromBytes(buf: Buffer, want: Buffer): IndexEntry | undefined {
+  if (buf.length < 12 + HASH || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined;
+  const version = buf.readUInt32BE(4);
+  if (version < 2 || version > 4) return undefined;
+  const count = buf.readUInt32BE(8);
+  const end = buf.length - HASH;
+  let pos = 12;
+  let prev: Buffer = Buffer.alloc(0);
+  let found: IndexEntry | undefined;
+  let matches = 0;
+  for (let i = 0; i < count; i++) {
+    const start = pos;
+    if (pos + 62 > end) return undefined;
+    const mode = buf.readUInt32BE(pos + 24);
+    const oidAt = pos + 40;
+    const flags = buf.readUInt16BE(pos + 60);
+    pos += 62;
+    const extended = (flags & 0x4000) !== 0;
+    if (extended) {
+      if (version < 3 || pos + 2 > end) return undefined;
+      pos += 2;
+    }
+    let name: Buffer;
+    if (version === 4) {
+      // prefix compression: strip N bytes from the previous name, then a NUL-terminated suffix
+      let c = buf[pos++]!;
+      let strip = c & 127;
+      while (c & 128) {
+        if (pos >= end) return undefined;
+        c = buf[pos++]!;
+        strip = ((strip + 1) << 7) | (c & 127);
+      }
+      const nul = buf.indexOf(0, pos);
+      if (strip > prev.length || nul === -1 || nul >= end) return undefined;
+      name = Buffer.concat([prev.subarray(0, prev.length - strip), buf.subarray(pos, nul)]);
+      pos = nul + 1;
+    } else {
+      const len = flags & 0xfff;
+      const nul = len === 0xfff ? buf.indexOf(0, pos + len) : pos + len;
+      if (nul === -1 || nul >= end || buf[nul] !== 0) return undefined;
+      name = buf.subarray(pos, nul);
+      // 1 to 8 NUL bytes pad the entry to a multiple of 8
+      pos = start + ((nul - start + 8) & ~7);
+      if (pos > end) return undefined;
+    }
+    prev = name;
+    if (name.equals(want)) {
+      matches++;
+      const stage = (flags >> 12) & 3;
+      if (stage === 0 && !extended && (mode === 0o100644 || mode === 0o100755)) found = { oid: buf.toString('hex', oidAt, oidAt + HASH), mode };
+    }
+  }
+  // extensions: a 4-byte signature and a 32-bit size each, up to the checksum
+  while (pos < end) {
+    if (pos + 8 > end) return undefined;
+    const sig = buf[pos]!;
+    if (sig >= 0x61 && sig <= 0x7a) return undefined; // required (link, sdir, ...): git's view differs from the entries
+    pos += 8 + buf.readUInt32BE(pos + 4);
+  }
+  if (pos !== end) return undefined;
+  return matches === 1 ? found : undefined;
+}
+
+/**
+ * HEAD's commit and the active index file, for reading an index entry without git: the
+ * conditions of locateFromFiles, a born HEAD, SHA-1 objects, and no replace refs or grafts (which
+ * would change what `<commit>:<path>` names); else undefined.
+ */
+export function headAndIndexFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.env): { paths: RepoPaths; head: string; indexFile: string } | undefined {
+  if (env.GIT_REPLACE_REF_BASE !== undefined || env.GIT_INDEX_VERSION !== undefined) return undefined;
+  const loc = locateFromFiles(cwd, env);
+  if (!loc) return undefined;
+  const head = headCommitFromFiles(loc);
+  if (!head) return undefined;
+  const { commonDir, gitDir } = loc.paths;
+  const config = read(join(commonDir, 'config'));
+  if (config === undefined || /^\s*(?:objectformat|splitindex)\s*=/im.test(config)) return undefined;
+  if (existsSync(join(commonDir, 'info', 'grafts'))) return undefined;
+  try {
+    if (readdirSync(join(commonDir, 'refs', 'replace')).length > 0) return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+  }
+  const packed = read(join(commonDir, 'packed-refs'));
+  if (packed !== undefined && packed.includes(' refs/replace/')) return undefined;
+  const idx = env.GIT_INDEX_FILE;
+  const indexFile = idx ? resolve(cwd, idx) : join(gitDir, 'index');
+  return { paths: loc.paths, head, indexFile };
 }
