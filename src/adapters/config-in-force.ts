@@ -7,10 +7,11 @@
  * - HEAD's and the index's blobs are read with ONE `git cat-file --batch`; each text is parsed
  *   through the content-addressed config cache (config-file.ts), and identical texts only once.
  * - Without git at all (ADR 0025) in the common case, where the three are one text: the index
- *   entry's blob id (read from the index file, git-files.ts) equals the working-tree file's blob
- *   id (hashed here: content, never stat data) and the blob id HEAD's commit names for the config
- *   (remembered from an earlier `cat-file`, keyed by the commit id, which fixes it for good). Then
- *   the index's and HEAD's texts ARE the file's bytes. Any other case, or any doubt, asks git.
+ *   entry's blob id (read from the index file, git-files.ts) is the blob id HEAD's commit names
+ *   for the config, and that blob's text equals the working-tree file's bytes (content, never
+ *   stat data); both remembered from an earlier `cat-file`, keyed by the commit id, which fixes
+ *   them for good. Then the index's and HEAD's texts ARE the file's bytes. Any other case, or any
+ *   doubt, asks git.
  * - A working-tree file that is invalid fails closed (CONFIG_INVALID), as before; one that is
  *   missing contributes nothing (HEAD's and the index's still hold).
  * - A staged config that is invalid fails closed: it is what the commit would carry.
@@ -18,7 +19,6 @@
  * - No config anywhere: CONFIG_MISSING once `gate init` ran, else the defaults.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { nodeCrypto } from '../kernel/builtins.js';
 import { OBJECT_ID } from '../kernel/ids.js';
 import { indexEntryFromFile } from './git-files.js';
 import { writeFileAtomic } from './files.js';
@@ -36,36 +36,38 @@ export interface ConfigSources {
   work?: Buffer;
 }
 
-/** The blob id git gives these bytes (SHA-1 repositories: headAndIndexFromFiles refuses others). */
-function blobId(bytes: Buffer): string {
-  return nodeCrypto().createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-}
-
 /**
- * `<state dir>/cache/head-config.json`: the config's blob id at a few recent commits, most recent
- * first, as `git cat-file` gave it for `<commit>:.agents/gates.yaml`. A commit id fixes its tree
- * and so this answer for good (replace refs and grafts send readConfigSources to git), so an entry
- * is never stale; a missing, unreadable or odd file is a miss. Same trust boundary as the parse
- * cache beside it (ADR 0006): the state dir belongs to the user.
+ * `<state dir>/cache/head-config.json`: for a few recent commits (most recent first), the blob id
+ * of the config at that commit and that blob's text, as one `git cat-file` printed them for
+ * `<commit>:.agents/gates.yaml`. A commit id fixes its tree and so this answer for good (replace
+ * refs and grafts send readConfigSources to git), so an entry is never stale; a missing,
+ * unreadable or odd file is a miss. Holding the text lets the working-tree file be compared byte
+ * for byte instead of hashed (node:crypto costs a commit more than the git process it saves).
+ * Same trust boundary as the parse cache beside it (ADR 0006): the state dir belongs to the user.
  */
 const HEAD_CACHE_ENTRIES = 8;
-type HeadCache = Array<[commit: string, blob: string]>;
+interface HeadEntry {
+  commit: string;
+  blob: string;
+  text: string;
+}
 const headCachePath = (stateDir: string): string => join(stateDir, 'cache', 'head-config.json');
 
-function readHeadCache(stateDir: string): HeadCache {
+function readHeadCache(stateDir: string): HeadEntry[] {
   try {
     const v: unknown = JSON.parse(readFileSync(headCachePath(stateDir), 'utf8'));
     if (!Array.isArray(v)) return [];
-    return v.filter((e): e is [string, string] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string' && OBJECT_ID.test(e[0]) && OBJECT_ID.test(e[1]));
+    return v.filter((e: Partial<HeadEntry> | null): e is HeadEntry => typeof e?.commit === 'string' && typeof e.blob === 'string' && typeof e.text === 'string' && OBJECT_ID.test(e.commit) && OBJECT_ID.test(e.blob));
   } catch {
     return [];
   }
 }
 
-function rememberHeadBlob(stateDir: string, commit: string, blob: string): void {
+function rememberHead(stateDir: string, entry: HeadEntry): void {
   const entries = readHeadCache(stateDir);
-  if (entries[0]?.[0] === commit && entries[0][1] === blob) return;
-  const next: HeadCache = [[commit, blob] as [string, string], ...entries.filter((e) => e[0] !== commit)].slice(0, HEAD_CACHE_ENTRIES);
+  const first = entries[0];
+  if (first && first.commit === entry.commit && first.blob === entry.blob && first.text === entry.text) return;
+  const next = [entry, ...entries.filter((e) => e.commit !== entry.commit)].slice(0, HEAD_CACHE_ENTRIES);
   try {
     writeFileAtomic(headCachePath(stateDir), JSON.stringify(next), undefined, { fsync: false });
   } catch {
@@ -83,10 +85,10 @@ export function readConfigSources(git: Git, root: string, stateDir?: string): Co
   if (existsSync(path)) work = readFileSync(path);
   const files = stateDir !== undefined ? git.headAndIndexFromFiles() : undefined;
   if (files && work && stateDir !== undefined && files.paths.root === root) {
-    const cached = readHeadCache(stateDir).find((e) => e[0] === files.head)?.[1];
-    if (cached !== undefined) {
-      const entry = indexEntryFromFile(files.indexFile, CONFIG_PATH);
-      if (entry && entry.oid === cached && blobId(work) === cached) return { head: work, index: work, work };
+    const cached = readHeadCache(stateDir).find((e) => e.commit === files.head);
+    // HEAD's blob is the index entry's, and that blob's text is the file's bytes: one text, three places
+    if (cached && work.equals(Buffer.from(cached.text, 'utf8')) && indexEntryFromFile(files.indexFile, CONFIG_PATH)?.oid === cached.blob) {
+      return { head: work, index: work, work };
     }
   }
   // HEAD by the commit id just read, when known: the blob remembered is then that commit's
@@ -100,7 +102,9 @@ export function readConfigSources(git: Git, root: string, stateDir?: string): Co
   const index = blob(specs[1]!);
   if (files && head && stateDir !== undefined) {
     const oid = objects.get(specs[0]!)!.oid;
-    if (OBJECT_ID.test(oid) && oid.length === 40) rememberHeadBlob(stateDir, files.head, oid);
+    const text = head.toString('utf8');
+    // only text that survives the round trip through JSON as UTF-8 (else: no entry, git each time)
+    if (OBJECT_ID.test(oid) && Buffer.from(text, 'utf8').equals(head)) rememberHead(stateDir, { commit: files.head, blob: oid, text });
   }
   return { ...(head ? { head } : {}), ...(index ? { index } : {}), ...(work ? { work } : {}) };
 }

@@ -6,7 +6,7 @@
  * documents, so falling back to the defaults would also show as a pass.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -236,8 +236,13 @@ describe('the no-git path never lets a weaker config win (ADR 0025)', () => {
     repo.gitOk('update-index', '--no-skip-worktree', '.agents/gates.yaml');
     repo.gitOk('checkout', '--', '.agents/gates.yaml');
     repo.gitOk('update-index', '--split-index');
+    repo.write('.agents/gates.yaml', WEAK);
+    repo.gitOk('add', '.agents/gates.yaml');
+    strict(status());
+    repo.gitOk('checkout', 'HEAD', '--', '.agents/gates.yaml');
     expect(status().git).toBeGreaterThan(0);
     repo.gitOk('update-index', '--no-split-index');
+    for (const f of readdirSync(join(repo.dir, '.git')).filter((n) => n.startsWith('sharedindex.'))) rmSync(join(repo.dir, '.git', f));
     const cache = join(repo.commonDir(), 'agent-gates', 'cache', 'head-config.json');
     expect(readFileSync(cache, 'utf8')).toContain(base);
     writeFileSync(cache, '{not json');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { headAndIndexFromFiles, headCommitFromFiles, indexEntryFromFile, locateFromFiles, shortBranchFromFiles } from '../../src/adapters/git-files.js';
@@ -162,6 +162,11 @@ describe('git-files: an index entry from the index file, checked against git', (
     files: {
       '.agents/gates.yaml': 'version: 1\n',
       'a b/ü n.txt': 'unicode\n',
+      // neighbours of the config in the index's sort order (the walk stops past the wanted name)
+      '!first': '!\n',
+      '.agents-x': 'x\n',
+      '.agents/gates.yam': 'short\n',
+      '.agents/gates.yaml.d/x': 'longer\n',
       'tools/run.sh': 'echo run\n',
       'z.txt': 'z\n',
     },
@@ -176,7 +181,7 @@ describe('git-files: an index entry from the index file, checked against git', (
   // a name longer than 0xfff bytes (too long for the file system: staged only; the first test's reset drops it)
   const long = Array.from({ length: 22 }, (_, i) => `${i}`.padEnd(200, 'x')).join('/');
   r.gitOk('update-index', '--add', '--cacheinfo', `100644,${r.gitOk('hash-object', '-w', 'z.txt')},${long}`);
-  const paths = ['.agents/gates.yaml', 'a b/ü n.txt', long, 'tools/run.sh', 'z.txt'];
+  const paths = ['.agents/gates.yaml', '!first', '.agents-x', '.agents/gates.yam', '.agents/gates.yaml.d/x', 'a b/ü n.txt', long, 'tools/run.sh', 'z.txt'];
   const same = (label: string) => {
     for (const p of paths) expect(indexEntryFromFile(index(), p), `${label}: ${p.slice(0, 40)}`).toEqual(gitSays(p));
   };
@@ -223,11 +228,18 @@ describe('git-files: an index entry from the index file, checked against git', (
     expect(gitSays('link')!.mode).toBe(0o120000);
     expect(indexEntryFromFile(index(), 'link')).toBeUndefined();
     r.gitOk('reset', '-q', '--hard');
-    // split index: the entries live partly in a shared index
+    // split index: the entries live partly in a shared index (git answers while its file exists)
     r.gitOk('update-index', '--split-index');
-    expect(indexEntryFromFile(index(), 'tools/run.sh')).toBeUndefined();
+    expect(indexEntryFromFile(index(), 'tools/run.sh')).toBeUndefined(); // no entries here, a `link` extension
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
     r.gitOk('update-index', '--no-split-index');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    for (const f of readdirSync(join(r.dir, '.git')).filter((n) => n.startsWith('sharedindex.'))) rmSync(join(r.dir, '.git', f));
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeDefined();
     expect(indexEntryFromFile(index(), 'tools/run.sh')).toEqual(gitSays('tools/run.sh'));
+    r.gitOk('config', 'index.sparse', 'true');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    r.gitOk('config', '--unset', 'index.sparse');
     // not an index at all, a truncated one, a missing one
     const bad = join(makeTempDir('gate-index-'), 'index');
     writeFileSync(bad, readFileSync(index()).subarray(0, 100));
