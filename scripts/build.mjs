@@ -7,7 +7,9 @@
 //  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
 //    commander for argv; bin/gate.js imports it when the hot file's `run` does not take the command;
 //  - dist/vendor/{zod,yaml,diff}.cjs: the libraries, required by the hot file and imported by the
-//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them).
+//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them);
+//  - dist/vendor/mcp-sdk.js: the MCP SDK (and ajv) for `gate mcp`, on the same zod (ADR 0025).
+// Third-party code ships without source maps; ours keeps them (ADR 0002).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
