@@ -69,6 +69,16 @@ export function parsePorcelainPush(stdout: string): PushLine[] {
   return out;
 }
 
+/** git fetch failed only because a concurrent fetch in this clone moved a tracking ref (a local race). */
+export function isTrackingRefRace(stderr: string): boolean {
+  const lines = stderr.split('\n').filter((l) => /^(error|fatal):/.test(l));
+  return lines.length > 0 && lines.every((l) => /cannot lock ref '[^']*refs\/agent-gates\/remotes\/|unable to update local ref|some local refs could not be updated/.test(l));
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export class RemoteRefs {
   readonly git: Git;
   readonly remote: string;
@@ -138,8 +148,18 @@ export class RemoteRefs {
   fetch(prefixes: readonly string[]): Map<string, string> {
     const track = trackingPrefix(this.remote);
     const specs = prefixes.map((p) => `+${REMOTE_NS}${p}*:${track}${p}*`);
-    const r = this.netExec(['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs]);
-    if (r.code !== 0) this.fail('fetch', r);
+    const args = ['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs];
+    for (let attempt = 1; ; attempt++) {
+      const r = this.netExec(args);
+      if (r.code === 0) break;
+      // another process of this clone moved the same tracking ref meanwhile: the objects are here,
+      // only the local cache update lost a race; fetch again (the refs are read back below)
+      if (attempt < 8 && !r.timedOut && isTrackingRefRace(r.stderr)) {
+        sleepSync(1 + Math.random() * 20 * attempt);
+        continue;
+      }
+      this.fail('fetch', r);
+    }
     return this.tracked(prefixes);
   }
 

@@ -20,8 +20,8 @@ export const gateA: HookGate = {
     if (paths.length === 0) return [];
     const remote = staged.config.handoff.remote;
     if (remote !== undefined) {
-      return import('./remote.js').then(({ remoteStore, HOOK_REMOTE_TIMEOUT_MS }) => {
-        const states = remoteStore(ctx, remote, HOOK_REMOTE_TIMEOUT_MS).read(paths, true, ctx.now().getTime());
+      return import('./remote.js').then(({ remoteStore, remoteTimeoutMs }) => {
+        const states = remoteStore(ctx, remote, remoteTimeoutMs(staged.config, true)).read(paths, true, ctx.now().getTime());
         const leases = new Map(paths.map((p) => [p, states.get(p)?.lease?.rec]));
         return leaseFindings({ changes: staged.changes, isHandoff, leases, actor: ctx.actor().id, nowMs: ctx.now().getTime() });
       });

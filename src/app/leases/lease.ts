@@ -451,8 +451,8 @@ export async function status(ctx: Ctx, o: { paths?: string[]; owner?: string; cw
   let leases: LeaseView[];
   const home = leaseHome(config.handoff.remote, o.offline);
   if (home.remote) {
-    const { remoteStore, remoteView } = await import('./remote.js');
-    const rs = remoteStore(ctx, home.remote);
+    const { remoteStore, remoteView, remoteTimeoutMs } = await import('./remote.js');
+    const rs = remoteStore(ctx, home.remote, remoteTimeoutMs(config));
     const states = o.paths && o.paths.length ? [...rs.read(await leasePaths(ctx, o.paths, o.cwd), true, nowMs).values()] : rs.list(nowMs);
     leases = states.map((s) => remoteView(s, rs, nowMs, me, viewOf));
     return { now: new Date(nowMs).toISOString(), identity: me ?? null, handoff: config.handoff.paths, leases, source: `remote:${home.remote}` };

@@ -18,6 +18,7 @@ import { decideRelease, decideRemoteAcquire, decideRenew, holderOf, leaseTtlMs, 
 import { LEASE_FORMAT, type LeaseRecord, type RemoteLeaseOp } from '../../schema/lease/schema.js';
 import type { LedgerEventInput } from '../../schema/ledger/schema.js';
 import type { Ctx } from '../context.js';
+import { parseDuration, type GatesConfig } from '../../schema/config/defaults.js';
 import type { AcquireResult, Granted, LeaseView, ReleaseResult, RenewResult } from './lease.js';
 import { acquireCommand } from '../../gates/leases.js';
 
@@ -29,7 +30,13 @@ export const HOOK_REMOTE_TIMEOUT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function remoteStore(ctx: Ctx, remote: string, timeoutMs = LOCK_REMOTE_TIMEOUT_MS): RemoteLeaseStore {
+/** The timeout of one remote call: handoff.remote_timeout (default 15s); the hook caps it at 5s. */
+export function remoteTimeoutMs(config: GatesConfig, hook = false): number {
+  const t = config.handoff.remote_timeout !== undefined ? (parseDuration(config.handoff.remote_timeout) ?? LOCK_REMOTE_TIMEOUT_MS) : LOCK_REMOTE_TIMEOUT_MS;
+  return hook ? Math.min(t, HOOK_REMOTE_TIMEOUT_MS) : t;
+}
+
+export function remoteStore(ctx: Ctx, remote: string, timeoutMs: number): RemoteLeaseStore {
   return new RemoteLeaseStore(ctx.git, ctx.stateDir, remote, { timeoutMs });
 }
 
@@ -68,7 +75,7 @@ export interface RemoteAcquireArgs {
 }
 
 export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireArgs): Promise<AcquireResult & { remote: string }> {
-  const store = remoteStore(ctx, remote);
+  const store = remoteStore(ctx, remote, remoteTimeoutMs((await ctx.config()).config));
   const deadline = ctx.now().getTime() + a.waitMs;
   let attempts = 0;
   let losses = 0;
@@ -136,7 +143,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
 }
 
 export async function remoteRelease(ctx: Ctx, remote: string, o: { paths: string[]; owner: string; actor: LedgerEventInput['actor']; event?: Record<string, unknown> }): Promise<ReleaseResult & { remote: string }> {
-  const store = remoteStore(ctx, remote);
+  const store = remoteStore(ctx, remote, remoteTimeoutMs((await ctx.config()).config));
   let fresh = false;
   let losses = 0;
   for (;;) {
@@ -171,7 +178,7 @@ export async function remoteRelease(ctx: Ctx, remote: string, o: { paths: string
 }
 
 export async function remoteRenew(ctx: Ctx, remote: string, o: { paths: string[]; owner: string; ttlMs: number; actor: LedgerEventInput['actor'] }): Promise<RenewResult & { remote: string }> {
-  const store = remoteStore(ctx, remote);
+  const store = remoteStore(ctx, remote, remoteTimeoutMs((await ctx.config()).config));
   let fresh = false;
   let losses = 0;
   for (;;) {
