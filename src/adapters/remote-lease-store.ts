@@ -15,9 +15,10 @@
  */
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
-import { parseLeaseCommit, formatLeaseCommitMessage, type LeaseRecord, type RemoteLeaseOp } from '../schema/lease/schema.js';
+import { parseLeaseMessage, formatLeaseCommitMessage, type LeaseRecord, type RemoteLeaseOp } from '../schema/lease/schema.js';
 import { readTextIfAny, writeFileAtomic } from './files.js';
-import type { Git } from './git.js';
+import { EMPTY_TREE_SHA256, type Git } from './git.js';
+import { EMPTY_TREE, isObjectId } from '../kernel/ids.js';
 import { leaseFileName } from './lease-store.js';
 import { REMOTE_NS, RemoteRefs, type CasResult, type RefUpdate } from './remote-refs.js';
 
@@ -39,6 +40,8 @@ export class RemoteLeaseStore {
   private readonly git: Git;
   private readonly seenPath: string;
   private seen: Record<string, number> | undefined;
+  /** Length of the object ids seen (40: SHA-1, 64: SHA-256), to name the empty tree without asking git. */
+  private oidLength: number | undefined;
 
   constructor(git: Git, stateDir: string, remote: string, opts: { timeoutMs?: number } = {}) {
     this.git = git;
@@ -56,25 +59,31 @@ export class RemoteLeaseStore {
    */
   read(paths: readonly string[], fresh: boolean, nowMs: number): Map<string, RemoteLeaseState> {
     const prefixes = paths.flatMap((p) => [`leases/${remotePathId(p)}`, `fence/${remotePathId(p)}`]);
-    const tips = fresh ? this.refs.fetch(prefixes) : this.refs.tracked(prefixes);
+    const tips = fresh ? this.refs.fetchMessages(prefixes) : this.refs.trackedMessages(prefixes);
     const out = new Map<string, RemoteLeaseState>();
-    const states = paths.map((path) => {
+    for (const path of paths) {
       const s: RemoteLeaseState = { path, leaseRef: leaseRefOf(path), fenceRef: fenceRefOf(path) };
+      const l = tips.get(s.leaseRef);
+      if (l) {
+        const rec = this.parse(s.leaseRef, l.oid, l.message);
+        if (rec.path !== s.path) throw corrupt(this.remote, s.leaseRef, `it should describe ${s.path} but names ${rec.path}`);
+        s.lease = { oid: l.oid, rec };
+      }
+      const f = tips.get(s.fenceRef);
+      if (f) s.fence = { oid: f.oid, token: this.parse(s.fenceRef, f.oid, f.message).token };
+      this.oidLength ??= (l ?? f)?.oid.length;
       out.set(path, s);
-      return s;
-    });
-    this.fill(states, tips);
-    if (fresh) this.observe(states.flatMap((s) => (s.lease ? [s.lease.oid] : [])), nowMs);
+    }
+    if (fresh) this.observe([...out.values()].flatMap((s) => (s.lease ? [s.lease.oid] : [])), nowMs);
     return out;
   }
 
   /** Every lease on the remote (one fetch of refs/agent-gates/leases/*), sorted by path. */
   list(nowMs: number): RemoteLeaseState[] {
-    const tips = this.refs.fetch(['leases/']);
-    const objs = this.git.readObjects([...tips.values()]);
+    const tips = this.refs.fetchMessages(['leases/']);
     const out: RemoteLeaseState[] = [];
-    for (const [ref, oid] of tips) {
-      const rec = this.parse(ref, oid, objs.get(oid)?.body.toString('utf8'));
+    for (const [ref, { oid, message }] of tips) {
+      const rec = this.parse(ref, oid, message);
       if (leaseRefOf(rec.path) !== ref) throw corrupt(this.remote, ref, `it names ${rec.path}, whose lease ref would be ${leaseRefOf(rec.path)}`);
       out.push({ path: rec.path, leaseRef: ref, fenceRef: fenceRefOf(rec.path), lease: { oid, rec } });
     }
@@ -82,24 +91,9 @@ export class RemoteLeaseStore {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private fill(states: RemoteLeaseState[], tips: Map<string, string>): void {
-    const want = states.flatMap((s) => [tips.get(s.leaseRef), tips.get(s.fenceRef)]).filter((x): x is string => !!x);
-    const objs = this.git.readObjects(want);
-    for (const s of states) {
-      const l = tips.get(s.leaseRef);
-      if (l) {
-        const rec = this.parse(s.leaseRef, l, objs.get(l)?.body.toString('utf8'));
-        if (rec.path !== s.path) throw corrupt(this.remote, s.leaseRef, `it should describe ${s.path} but names ${rec.path}`);
-        s.lease = { oid: l, rec };
-      }
-      const f = tips.get(s.fenceRef);
-      if (f) s.fence = { oid: f, token: this.parse(s.fenceRef, f, objs.get(f)?.body.toString('utf8')).token };
-    }
-  }
-
-  private parse(ref: string, oid: string, body: string | undefined): LeaseRecord {
-    if (body === undefined) throw corrupt(this.remote, ref, `its object ${oid} is not in this clone (fetch it: git fetch ${this.remote} '+${ref}:refs/agent-gates/remotes/${this.remote}/${ref.slice(REMOTE_NS.length)}')`);
-    const r = parseLeaseCommit(body);
+  private parse(ref: string, oid: string, message: string | undefined): LeaseRecord {
+    if (message === undefined) throw corrupt(this.remote, ref, `it points at ${oid}, which is not a commit`);
+    const r = parseLeaseMessage(message);
     if ('problem' in r) throw corrupt(this.remote, ref, r.problem);
     return r.rec;
   }
@@ -118,7 +112,7 @@ export class RemoteLeaseStore {
       v = {}; // unreadable: start over (only ever makes gate wait longer)
     }
     const seen: Record<string, number> = {};
-    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, t] of Object.entries(v)) if (/^[0-9a-f]{40,64}$/.test(k) && Number.isFinite(t)) seen[k] = t as number;
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, t] of Object.entries(v)) if (isObjectId(k) && Number.isFinite(t)) seen[k] = t as number;
     return (this.seen = seen);
   }
 
@@ -139,7 +133,8 @@ export class RemoteLeaseStore {
 
   /** A new lease version (a commit on the empty tree; the record in its message). */
   writeVersion(op: RemoteLeaseOp, rec: LeaseRecord, parent: string | undefined): string {
-    const args = ['commit-tree', this.git.emptyTree(), ...(parent ? ['-p', parent] : []), '-F', '-'];
+    const empty = this.oidLength === 40 ? EMPTY_TREE : this.oidLength === 64 ? EMPTY_TREE_SHA256 : this.git.emptyTree();
+    const args = ['commit-tree', empty, ...(parent ? ['-p', parent] : []), '-F', '-'];
     const who = { GIT_AUTHOR_NAME: rec.owner, GIT_AUTHOR_EMAIL: 'lease@agent-gates', GIT_COMMITTER_NAME: 'agent-gates', GIT_COMMITTER_EMAIL: 'lease@agent-gates' };
     const r = this.git.exec(args, { input: formatLeaseCommitMessage(op, rec), env: who });
     if (r.code !== 0) throw new GateError('GIT_FAILED', `git commit-tree failed (exit ${r.code}): ${r.stderr.trim()}`);

@@ -16,6 +16,7 @@
  *   are the cache a caller may start from (a wrong guess only costs a rejected push).
  */
 import { GateError } from '../kernel/errors.js';
+import { isObjectId } from '../kernel/ids.js';
 import type { Git, GitResult } from './git.js';
 
 /** gate's namespace on a remote. */
@@ -146,6 +147,11 @@ export class RemoteRefs {
    * objects included, pruning what the remote no longer has. Returns remote ref → oid.
    */
   fetch(prefixes: readonly string[]): Map<string, string> {
+    this.fetchOnly(prefixes);
+    return this.tracked(prefixes);
+  }
+
+  private fetchOnly(prefixes: readonly string[]): void {
     const track = trackingPrefix(this.remote);
     const specs = prefixes.map((p) => `+${REMOTE_NS}${p}*:${track}${p}*`);
     const args = ['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs];
@@ -160,7 +166,31 @@ export class RemoteRefs {
       }
       this.fail('fetch', r);
     }
-    return this.tracked(prefixes);
+  }
+
+  /** fetch(), then trackedMessages() (objects are local after the fetch). */
+  fetchMessages(prefixes: readonly string[]): Map<string, { oid: string; message: string | undefined }> {
+    this.fetchOnly(prefixes);
+    return this.trackedMessages(prefixes);
+  }
+
+  /**
+   * The tracking refs with each one's commit message, in ONE git process (for-each-ref):
+   * remote ref → {oid, message}; a ref to something other than a commit has message undefined.
+   */
+  trackedMessages(prefixes: readonly string[]): Map<string, { oid: string; message: string | undefined }> {
+    const track = trackingPrefix(this.remote);
+    const r = this.git.exec(['for-each-ref', '--format=%(objectname) %(objecttype) %(refname)%00%(contents)%00', ...prefixes.map((p) => `${track}${p}`)]);
+    if (r.code !== 0) throw new GateError('GIT_FAILED', `git for-each-ref ${track} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    const out = new Map<string, { oid: string; message: string | undefined }>();
+    const parts = r.stdout.toString('utf8').split('\0');
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const head = parts[i]!.replace(/^\n/, '');
+      const m = /^(\S+) (\w+) (.+)$/.exec(head);
+      if (!m || !isObjectId(m[1]!)) continue;
+      out.set(`${REMOTE_NS}${m[3]!.slice(track.length)}`, { oid: m[1]!, message: m[2] === 'commit' ? parts[i + 1]! : undefined });
+    }
+    return out;
   }
 
   /** What the last fetch or push left in the tracking refs (local only): remote ref → oid. */

@@ -2,7 +2,7 @@
  * Gate A across clones (handoff.remote, ADR 0023) against real bare remotes on this machine: a
  * path, file:// and git:// (git daemon on the loopback interface). One remote and three clones per
  * file; each test leases its own document. The contention run is small by default
- * (3 clones × 3 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
+ * (3 clones × 2 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ import { openContext } from '../../src/app/context.js';
 import { acquire } from '../../src/app/leases/lease.js';
 
 const STRESS = process.env.GATE_STRESS === '1';
-const PROCS = STRESS ? 8 : 3;
+const PROCS = STRESS ? 8 : 2;
 const CYCLES = STRESS ? 10 : 2;
 
 const CONFIG = 'version: 1\nhandoff:\n  remote: origin\n  remote_timeout: 3s\n';

@@ -22,7 +22,11 @@ import { parseDuration, type GatesConfig } from '../../schema/config/defaults.js
 import type { AcquireResult, Granted, LeaseView, ReleaseResult, RenewResult } from './lease.js';
 import { acquireCommand } from '../../gates/leases.js';
 
-/** How many lost compare-and-swaps one operation absorbs before it gives up (each loss is someone else's win). */
+/**
+ * How many compare-and-swaps in a row one operation may lose while every fresh read says "go ahead"
+ * before it gives up (each loss is someone else's win; seeing a holder resets the count, so
+ * `--wait` waits through any number of others' grants).
+ */
 export const MAX_CAS_LOSSES = 40;
 /** Timeout of each remote call made by `gate lock` (the pre-commit hook uses HOOK_REMOTE_TIMEOUT_MS). */
 export const LOCK_REMOTE_TIMEOUT_MS = 15_000;
@@ -91,6 +95,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
     });
     const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
     if (denied.length) {
+      losses = 0; // the races lost so far were lost to the holder seen now: waiting for it is not livelock
       if (!fresh) {
         fresh = true; // the cache said no: ask the remote before answering
         attempts -= 1;

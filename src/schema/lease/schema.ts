@@ -78,7 +78,11 @@ export function formatLeaseCommitMessage(op: RemoteLeaseOp, rec: LeaseRecord): s
 export function parseLeaseCommit(body: string): { rec: LeaseRecord } | { problem: string } {
   const at = body.indexOf('\n\n');
   if (at < 0) return { problem: 'not a commit with a message' };
-  const msg = body.slice(at + 2);
+  return parseLeaseMessage(body.slice(at + 2));
+}
+
+/** The record in a lease commit's message. */
+export function parseLeaseMessage(msg: string): { rec: LeaseRecord } | { problem: string } {
   const blank = msg.indexOf('\n\n');
   if (!msg.startsWith('agent-gates lease ') || blank < 0) return { problem: 'not an agent-gates lease commit' };
   let v: unknown;
