@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, PKG_ROOT, gateHookScript, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
 import { acquire } from '../../src/app/leases/lease.js';
+import { startTty } from '../helpers/tty.js';
 
 const STRESS = process.env.GATE_STRESS === '1';
 const PROCS = STRESS ? 8 : 2;
@@ -199,6 +200,25 @@ describe('remote leases (handoff.remote)', () => {
       c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${port}/remote.git`);
       silent.close();
     }
+  });
+
+  it('gate lock break in another clone removes the lease on the remote, after the person types the challenge', async () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = '.agents/status/break.md';
+    expect(a.gate(['lock', 'acquire', doc, '--owner', 'stuck-agent']).code).toBe(0);
+    const t = startTty([process.execPath, GATE_BIN, 'lock', 'break', doc, '--reason', 'agent crashed'], { cwd: b.dir, env: b.env });
+    try {
+      const screen = await t.waitFor(/type ([A-Z0-9]{6}) and press Enter/, 30_000);
+      t.type(/type ([A-Z0-9]{6}) and press Enter/.exec(screen)![1]!);
+      t.enter();
+      expect(await t.exitCode(30_000)).toBe(0);
+    } finally {
+      t.kill();
+    }
+    expect(remoteRefs().has(`refs/agent-gates/leases/${idOf(doc)}`)).toBe(false);
+    expect(ledger(b).find((e) => e.event === 'lease.break')?.data).toMatchObject({ remote: 'origin', previous: { owner: 'stuck-agent' } });
+    // the holder's clone sees it gone
+    expect(json(a.gate(['lock', 'status', doc, '--owner', 'stuck-agent', '--json']).stdout).leases[0].state).toBe('free');
   });
 
   it('a holder killed mid-push leaves both refs or neither; the next acquirer gets it with a higher token', async () => {

@@ -495,6 +495,8 @@ export async function breakLease(
   const reason = o.reason?.trim();
   if (!reason) throw new GateError('USAGE', 'breaking a lease needs a reason (it is recorded in the ledger).', { fix: `gate lock break ${shellQuote(o.path)} --reason "<why>"` });
   const [path] = await leasePaths(ctx, [o.path], o.cwd);
+  const { config } = await ctx.config();
+  if (config.handoff.remote !== undefined) return breakRemoteLease(ctx, config.handoff.remote, path!, reason, o);
   const store = new LeaseStore(ctx.stateDir);
   const readPrevious = (): BreakResult['previous'] => {
     try {
@@ -519,6 +521,35 @@ export async function breakLease(
     store.remove(path!);
     return { path: path!, broken: true, previous, by, reason, proof };
   });
+}
+
+/** `gate lock break` with handoff.remote: the same proof, then a compare-and-swap delete of the remote lease. */
+async function breakRemoteLease(
+  ctx: Ctx,
+  remote: string,
+  path: string,
+  reason: string,
+  o: { term: import('../approvals/approve.js').Terminal; challenge?: () => string; signing?: import('../approvals/signed.js').SigningOptions },
+): Promise<BreakResult> {
+  const { proveBreaker, breakerId } = await import('./lease-break.js');
+  const { remoteStore, remoteTimeoutMs } = await import('./remote.js');
+  const { config } = await ctx.config();
+  const rs = remoteStore(ctx, remote, remoteTimeoutMs(config));
+  const read = () => rs.read([path], true, ctx.now().getTime()).get(path)!;
+  const first = read();
+  if (!first.lease) return { path, broken: false, previous: null, by: '', reason };
+  const seen = holderOf(first.lease.rec);
+  const proof = await proveBreaker(ctx, o.term, { path, reason, previous: seen }, { ...(o.challenge ? { challenge: o.challenge } : {}), ...(o.signing ? { signing: o.signing } : {}) });
+  if ('aborted' in proof) return { path, broken: false, previous: seen, by: '', reason, aborted: `${proof.aborted}; the lease was not broken` };
+  const by = breakerId(proof);
+  const now = read();
+  const changed = () =>
+    new GateError('DENIED', `the lease on ${path} changed on the remote "${remote}" while you were confirming; nothing was broken.`, { fix: `gate lock status ${shellQuote(path)}, then gate lock break ${shellQuote(path)} --reason "<why>" again` });
+  if (!now.lease || JSON.stringify(holderOf(now.lease.rec)) !== JSON.stringify(seen)) throw changed();
+  if (!rs.cas([{ ref: now.leaseRef, newOid: null, expect: now.lease.oid }]).ok) throw changed();
+  await ctx.record({ event: 'lease.break', actor: { kind: 'human', id: by }, subject: { paths: [path] }, data: { reason, previous: seen, os_user: proof.os_user, host: proof.host, proof, remote, version: now.lease.oid } });
+  new LeaseStore(ctx.stateDir).remove(path);
+  return { path, broken: true, previous: seen, by, reason, proof };
 }
 
 export { describeHolder };

@@ -14,7 +14,7 @@ import { GateError } from '../../kernel/errors.js';
 import { LeaseStore } from '../../adapters/lease-store.js';
 import { RemoteLeaseStore, type RemoteLeaseState } from '../../adapters/remote-lease-store.js';
 import type { RefUpdate } from '../../adapters/remote-refs.js';
-import { decideRelease, decideRemoteAcquire, decideRenew, holderOf, leaseTtlMs, nextToken, remoteLeaseState, shellQuote, type Holder } from '../../gates/leases.js';
+import { decideRelease, decideRemoteAcquire, decideRenew, holderOf, leaseTtlMs, nextToken, remoteLeaseState } from '../../gates/leases.js';
 import { LEASE_FORMAT, type LeaseRecord, type RemoteLeaseOp } from '../../schema/lease/schema.js';
 import type { LedgerEventInput } from '../../schema/ledger/schema.js';
 import type { Ctx } from '../context.js';
@@ -232,12 +232,3 @@ export function remoteView(s: RemoteLeaseState, store: RemoteLeaseStore, nowMs: 
   const until = (seen ?? nowMs) + leaseTtlMs(rec);
   return { ...v, state, expired: state === 'expired', expiresInSeconds: Math.round((until - nowMs) / 1000), next: state === 'expired' ? acquireCommand([s.path], me) : `${acquireCommand([s.path], me)} --wait 10m   (held by ${rec.owner}; free here at the latest ${new Date(until).toISOString()} by this clone's clock)` };
 }
-
-/** Remove a lease on the remote after the person was proven (lease.ts breakLease). */
-export function remoteBreakCas(store: RemoteLeaseStore, s: RemoteLeaseState): boolean {
-  if (!s.lease) return false;
-  return store.cas([{ ref: s.leaseRef, newOid: null, expect: s.lease.oid }]).ok;
-}
-
-export type { Holder };
-export { shellQuote };
