@@ -124,6 +124,12 @@ async function main() {
   // ---- 6: a full commit through husky + lint-staged (+ gate) -------------------------------
   if (want('6')) await commitTarget();
 
+  // ---- R: remote leases (handoff.remote) through a bare remote on this machine ------------
+  if (want('R')) {
+    const { remoteTargets } = await import('../bench/remote.mjs');
+    await remoteTargets({ tmp, env, RUNS, CYCLES: Math.max(3, Math.round(CYCLES / 5)), CONTENDERS, NODE, GATE_BIN, git, makeRepo, interleave, pairedRatio, verify, row, rows, log });
+  }
+
   // ---- 7: --help / --version ------------------------------------------------------------
   if (want('7')) {
     const base = nodeE0();

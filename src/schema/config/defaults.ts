@@ -22,6 +22,10 @@ export interface GatesConfig {
     lease_ttl: string;
     task_progress: string;
     task_worktree: string;
+    /** Leases live on this git remote (refs/agent-gates/leases/*, ADR 0023); unset: this clone only. */
+    remote?: string;
+    /** How long one call to that remote may take (default 15s; the pre-commit hook waits at most 5s). */
+    remote_timeout?: string;
   };
   surfaces: Surface[];
   doc_only: {
@@ -150,6 +154,7 @@ export const DURATION_BOUNDS = {
   wait: { min: 0, max: 86_400_000 },
   max_age: { min: 1_000, max: 3650 * 86_400_000 },
   since: { min: 1_000, max: 3650 * 86_400_000 },
+  remote_timeout: { min: 1_000, max: 600_000 },
 } as const;
 
 function human(ms: number): string {

@@ -1,0 +1,314 @@
+/**
+ * Gate A across clones (handoff.remote, ADR 0023) against real bare remotes on this machine: a
+ * path, file:// and git:// (git daemon on the loopback interface). One remote and three clones per
+ * file; each test leases its own document. The contention run is small by default
+ * (3 clones × 2 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATE_BIN, PKG_ROOT, gateHookScript, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+import { openContext } from '../../src/app/context.js';
+import { acquire } from '../../src/app/leases/lease.js';
+import { startTty } from '../helpers/tty.js';
+
+const STRESS = process.env.GATE_STRESS === '1';
+const PROCS = STRESS ? 8 : 2;
+const CYCLES = STRESS ? 10 : 2;
+
+const CONFIG = 'version: 1\nhandoff:\n  remote: origin\n  remote_timeout: 3s\n';
+const json = (s: string) => JSON.parse(s) as Record<string, any>;
+
+let seed: TempRepo;
+let bare: string;
+let daemon: ChildProcess | undefined;
+let port = 0;
+const clones: TempRepo[] = [];
+
+function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
+  const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function cloneOf(url: string): TempRepo {
+  const r = makeRepo({ init: false });
+  const c = run('git', ['clone', '-q', url, '.'], { cwd: r.dir, env: r.env });
+  if (c.code !== 0) throw new Error(`git clone ${url}: ${c.stderr}`);
+  r.gitOk('config', 'user.name', 'Test Human');
+  r.gitOk('config', 'user.email', 'human@example.com');
+  r.gitOk('config', 'commit.gpgsign', 'false');
+  const hooks = join(r.commonDir(), 'hooks');
+  writeFileSync(join(hooks, 'pre-commit'), gateHookScript('pre-commit'), { mode: 0o755 });
+  return r;
+}
+
+/** The remote's own view: ref → oid under refs/agent-gates/. */
+function remoteRefs(): Map<string, string> {
+  const out = run('git', ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/agent-gates/'], { cwd: bare }).stdout.trim();
+  return new Map(out ? out.split('\n').map((l) => l.split(' ') as [string, string]) : []);
+}
+
+/** Every token the remote's fencing ref for a path has ever carried, oldest first. */
+const idOf = (path: string): string => createHash('sha256').update(path, 'utf8').digest('hex').slice(0, 32);
+
+function fenceTokens(path: string): number[] {
+  const id = idOf(path);
+  const r = run('git', ['log', '--format=%B%x00', `refs/agent-gates/fence/${id}`], { cwd: bare });
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split('\0')
+    .map((m) => m.trim())
+    .filter(Boolean)
+    .map((m) => JSON.parse(m.slice(m.indexOf('\n\n') + 2)).token as number)
+    .reverse();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+beforeAll(async () => {
+  seed = makeRepo({ files: { '.agents/gates.yaml': CONFIG, 'progress.md': '0\n', 'todos.md': 'x\n' } });
+  bare = join(seed.home, 'remote.git');
+  seed.gitOk('init', '-q', '--bare', '-b', 'main', bare);
+  seed.gitOk('push', '-q', bare, 'main');
+  port = await freePort();
+  daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${seed.home}`, '--export-all', '--enable=receive-pack', '--listen=127.0.0.1', `--port=${port}`, '--informative-errors', seed.home], { stdio: 'ignore', env: seed.env });
+  for (let i = 0; i < 100; i++) {
+    if (run('git', ['ls-remote', `git://127.0.0.1:${port}/remote.git`], { env: seed.env }).code === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  clones.push(cloneOf(bare), cloneOf(`file://${bare}`), cloneOf(`git://127.0.0.1:${port}/remote.git`));
+}, 60_000);
+
+afterAll(() => {
+  daemon?.kill('SIGKILL');
+});
+
+describe('remote leases (handoff.remote)', () => {
+  it('two clones never both hold a lease, whatever the transport: a path, file://, git://', () => {
+    const [a, b, c] = clones as [TempRepo, TempRepo, TempRepo];
+    const doc = '.agents/status/basic.md';
+    const g = a.gate(['lock', 'acquire', doc, '--owner', 'agent-a', '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(json(g.stdout)).toMatchObject({ remote: 'origin', granted: [{ kind: 'grant', token: 1 }] });
+    for (const other of [b, c]) {
+      const d = other.gate(['lock', 'acquire', doc, '--owner', 'agent-b', '--json']);
+      expect(d.code, d.stderr).toBe(1);
+      expect(json(d.stdout).denied[0]).toMatchObject({ owner: 'agent-a', path: doc });
+    }
+    const s = c.gate(['lock', 'status', doc, '--owner', 'agent-c', '--json']);
+    expect(json(s.stdout)).toMatchObject({ source: 'remote:origin', leases: [{ state: 'held', owner: 'agent-a', mine: false }] });
+    // only the holder releases; then the next grant carries a higher fencing token
+    expect(b.gate(['lock', 'release', doc, '--owner', 'agent-b']).code).toBe(1);
+    expect(a.gate(['lock', 'release', doc, '--owner', 'agent-a']).code).toBe(0);
+    const g2 = c.gate(['lock', 'acquire', doc, '--owner', 'agent-c', '--json']);
+    expect(g2.code, g2.stderr).toBe(0);
+    expect(json(g2.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 2 });
+    const r2 = c.gate(['lock', 'renew', doc, '--owner', 'agent-c', '--json']);
+    expect(json(r2.stdout).renewed[0]).toMatchObject({ path: doc, token: 2 });
+    expect(fenceTokens(doc)).toEqual([1, 2]);
+    // the ledgers name the remote's lease versions
+    expect(ledger(a).find((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc)?.data).toMatchObject({ remote: 'origin', token: 1, version: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(c.gate(['lock', 'release', doc, '--owner', 'agent-c']).code).toBe(0);
+    expect([...remoteRefs().keys()].filter((k) => k.startsWith('refs/agent-gates/leases/'))).toEqual([]);
+  });
+
+  it('the pre-commit hook checks Gate A against the remote: the holder commits, another clone is blocked', () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = 'todos.md';
+    expect(a.gate(['lock', 'acquire', doc, '--owner', 'agent-a']).code).toBe(0);
+    a.write(doc, 'a\n');
+    a.gitOk('add', doc);
+    const ok = a.git('commit', '-q', '-m', 'a edits todos', '--', doc);
+    expect(ok.code, ok.stderr).not.toBe(0); // the human committing is not agent-a
+    const ok2 = run('git', ['commit', '-q', '-m', 'a edits todos', '--', doc], { cwd: a.dir, env: { ...a.env, GATE_SESSION: 'agent-a' } });
+    expect(ok2.code, ok2.stderr).toBe(0);
+    b.write(doc, 'b\n');
+    b.gitOk('add', doc);
+    const blocked = run('git', ['commit', '-q', '-m', 'b edits todos', '--', doc], { cwd: b.dir, env: { ...b.env, GATE_SESSION: 'agent-b' } });
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain('A_LEASE_HELD');
+    expect(blocked.stderr).toContain('agent-a');
+    expect(a.gate(['lock', 'release', doc, '--owner', 'agent-a']).code).toBe(0);
+    b.gitOk('reset', '-q', '--hard');
+  });
+
+  it('a clone whose clock runs an hour ahead still cannot take a live lease: expiry is judged by how long this clone has seen it', async () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = '.agents/status/skew.md';
+    expect(a.gate(['lock', 'acquire', doc, '--owner', 'holder', '--ttl', '2s']).code).toBe(0);
+    // b's clock: one hour ahead. By the record's own dates the lease expired long ago.
+    const skewed = openContext(b.dir, { now: () => new Date(Date.now() + 3_600_000) });
+    const first = await acquire(skewed, { paths: [doc], owner: 'skewed', cwd: b.dir });
+    expect(first.ok).toBe(false);
+    expect(first.denied[0]).toMatchObject({ owner: 'holder' });
+    // once b has seen that same version for its whole lifetime (2s + 2s margin) on its own clock, it may take it over
+    const later = await acquire(skewed, { paths: [doc], owner: 'skewed', wait: '20s', cwd: b.dir });
+    expect(later.ok).toBe(true);
+    expect(later.granted[0]).toMatchObject({ kind: 'takeover', token: 2, previous: { owner: 'holder' } });
+    expect(fenceTokens(doc)).toEqual([1, 2]);
+    // and the holder, back, finds it gone: its renewal is denied
+    expect(a.gate(['lock', 'renew', doc, '--owner', 'holder']).code).toBe(1);
+  });
+
+  it('an unreachable remote is CANNOT_EVALUATE (exit 3), never free; --offline is explicit and recorded', async () => {
+    const [, , c] = clones as [TempRepo, TempRepo, TempRepo];
+    const doc = '.agents/status/offline.md';
+    // a server that accepts the connection and never answers: the acquire hangs mid-way until the timeout
+    const silent: Server = createServer(() => {});
+    const silentPort = await new Promise<number>((res) => silent.listen(0, '127.0.0.1', () => res((silent.address() as { port: number }).port)));
+    try {
+      c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${silentPort}/remote.git`);
+      const r = c.gate(['lock', 'acquire', doc, '--owner', 'agent-c', '--json']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(json(r.stdout).error).toMatchObject({ code: 'REMOTE_UNREACHABLE' });
+      expect(json(r.stdout).error.message).toContain('within 3000 ms');
+      // nothing listens at all
+      c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${await freePort()}/remote.git`);
+      const s = c.gate(['lock', 'status', doc, '--owner', 'agent-c']);
+      expect(s.code).toBe(3);
+      expect(s.stderr).toContain('could not be reached');
+      expect(s.stderr).toContain('--offline');
+      // the pre-commit hook: a handoff change cannot be judged → refused, exit 3
+      c.write(doc, 'x\n');
+      c.gitOk('add', doc);
+      const commit = run('git', ['commit', '-q', '-m', 'x', '--', doc], { cwd: c.dir, env: { ...c.env, GATE_SESSION: 'agent-c' } });
+      expect(commit.code).not.toBe(0);
+      expect(commit.stderr).toContain('could not be reached');
+      // a commit that touches no handoff document never asks the remote
+      c.write('other.txt', 'y\n');
+      c.gitOk('add', 'other.txt');
+      expect(run('git', ['commit', '-q', '-m', 'y', '--', 'other.txt'], { cwd: c.dir, env: { ...c.env, GATE_SESSION: 'agent-c' } }).code).toBe(0);
+      // --offline: this clone's lease directory, said so in the ledger
+      const off = c.gate(['lock', 'acquire', doc, '--owner', 'agent-c', '--offline', '--json']);
+      expect(off.code, off.stderr).toBe(0);
+      expect(ledger(c).filter((e) => e.event === 'lease.grant').at(-1)?.data).toMatchObject({ offline: true, remote: 'origin' });
+      expect(c.gate(['lock', 'release', doc, '--owner', 'agent-c', '--offline']).code).toBe(0);
+    } finally {
+      c.git('reset', '-q', '--hard', 'HEAD~1');
+      c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${port}/remote.git`);
+      silent.close();
+    }
+  });
+
+  it('gate lock break in another clone removes the lease on the remote, after the person types the challenge', async () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = '.agents/status/break.md';
+    expect(a.gate(['lock', 'acquire', doc, '--owner', 'stuck-agent']).code).toBe(0);
+    const t = startTty([process.execPath, GATE_BIN, 'lock', 'break', doc, '--reason', 'agent crashed'], { cwd: b.dir, env: b.env });
+    try {
+      const screen = await t.waitFor(/type ([A-Z0-9]{6}) and press Enter/, 30_000);
+      t.type(/type ([A-Z0-9]{6}) and press Enter/.exec(screen)![1]!);
+      t.enter();
+      expect(await t.exitCode(30_000)).toBe(0);
+    } finally {
+      t.kill();
+    }
+    expect(remoteRefs().has(`refs/agent-gates/leases/${idOf(doc)}`)).toBe(false);
+    expect(ledger(b).find((e) => e.event === 'lease.break')?.data).toMatchObject({ remote: 'origin', previous: { owner: 'stuck-agent' } });
+    // the holder's clone sees it gone
+    expect(json(a.gate(['lock', 'status', doc, '--owner', 'stuck-agent', '--json']).stdout).leases[0].state).toBe('free');
+  });
+
+  it('a holder killed mid-push leaves both refs or neither; the next acquirer gets it with a higher token', async () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = '.agents/status/killed.md';
+    // a slow remote: its pre-receive hook sleeps, so the push is in flight when the holder dies
+    const hook = join(bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\ncat >/dev/null\nsleep 1\n');
+    chmodSync(hook, 0o755);
+    try {
+      const victim = spawn(process.execPath, [GATE_BIN, 'lock', 'acquire', doc, '--owner', 'victim', '--ttl', '2s'], { cwd: a.dir, env: a.env, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 700));
+      victim.kill('SIGKILL');
+      await new Promise((r) => victim.on('close', r));
+      await new Promise((r) => setTimeout(r, 1500)); // the remote finishes (or drops) the orphaned push
+    } finally {
+      rmSync(hook);
+    }
+    const refs = remoteRefs();
+    const fence = refs.get(`refs/agent-gates/fence/${idOf(doc)}`);
+    const landed = fence !== undefined;
+    // atomic: the lease and its fence moved together, or not at all
+    expect(refs.get(`refs/agent-gates/leases/${idOf(doc)}`)).toBe(fence);
+    const r = b.gate(['lock', 'acquire', doc, '--owner', 'rescuer', '--wait', '30s', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const g = json(r.stdout).granted[0];
+    expect(g.kind).toBe(landed ? 'takeover' : 'grant');
+    expect(g.token).toBe(landed ? 2 : 1);
+    expect(b.gate(['lock', 'release', doc, '--owner', 'rescuer']).code).toBe(0);
+  });
+
+  it(`3 clones × ${PROCS} processes × ${CYCLES} cycles race through the remote: no double grant, tokens strictly increase, every grant in some ledger`, async () => {
+    const doc = 'progress.md';
+    const pkg = join(seed.home, 'pkg');
+    cpSync(join(PKG_ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(PKG_ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cpSync(join(PKG_ROOT, 'package.json'), join(pkg, 'package.json'));
+    const bin = join(pkg, 'bin', 'gate.js');
+    // the critical section: a counter and a log outside every clone, written without any lock of their own
+    const counter = join(seed.home, 'counter');
+    const log = join(seed.home, 'sections.log');
+    writeFileSync(counter, '0\n');
+    writeFileSync(log, '');
+    const worker = join(seed.home, 'worker.mjs');
+    writeFileSync(
+      worker,
+      `import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+const [id, cycles] = process.argv.slice(2);
+const gate = (args) => spawnSync(process.execPath, [${JSON.stringify(bin)}, ...args], { encoding: 'utf8' });
+for (let i = 0; i < Number(cycles); i++) {
+  const a = gate(['lock', 'acquire', ${JSON.stringify(doc)}, '--owner', 'w' + id, '--wait', '10m', '--ttl', '10m', '--json']);
+  if (a.status !== 0) { console.error('acquire failed', a.status, a.stdout, a.stderr); process.exit(10); }
+  const token = JSON.parse(a.stdout).granted[0].token;
+  appendFileSync(${JSON.stringify(log)}, 'in ' + id + ' ' + token + '\\n');
+  const n = Number(readFileSync(${JSON.stringify(counter)}, 'utf8').trim());
+  writeFileSync(${JSON.stringify(counter)}, String(n + 1) + '\\n');
+  appendFileSync(${JSON.stringify(log)}, 'out ' + id + ' ' + token + '\\n');
+  const b = gate(['lock', 'release', ${JSON.stringify(doc)}, '--owner', 'w' + id]);
+  if (b.status !== 0) { console.error('release failed', b.status, b.stderr); process.exit(11); }
+}
+`,
+    );
+    const procs = clones.flatMap((c, ci) =>
+      Array.from({ length: PROCS }, (_, pi) =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          const p = spawn(process.execPath, [worker, `${ci}-${pi}`, String(CYCLES)], { cwd: c.dir, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          p.stderr.on('data', (d) => (err += d));
+          p.on('close', (code) => resolve({ code, err }));
+        }),
+      ),
+    );
+    const codes = await Promise.all(procs);
+    expect(codes.filter((c) => c.code !== 0)).toEqual([]);
+    const total = clones.length * PROCS * CYCLES;
+    expect(readFileSync(counter, 'utf8')).toBe(`${total}\n`);
+    // sections never overlap, and their tokens strictly increase in the order they happened
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(lines).toHaveLength(2 * total);
+    const tokens: number[] = [];
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(lines[i]![0]).toBe('in');
+      expect(lines[i + 1]).toEqual(['out', lines[i]![1], lines[i]![2]]);
+      tokens.push(Number(lines[i]![2]));
+    }
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]!);
+    // the remote's fencing history holds exactly these grants; every one is in some clone's ledger
+    expect(fenceTokens(doc).slice(-total)).toEqual(tokens);
+    const granted = clones.flatMap((c) => ledger(c).filter((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc && e.data.remote === 'origin').map((e) => e.data.token as number));
+    expect(granted.filter((t) => tokens.includes(t)).sort((x, y) => x - y)).toEqual([...tokens].sort((x, y) => x - y));
+  }, 1_800_000);
+});
