@@ -20,6 +20,8 @@ export interface GitResult {
   code: number;
   stdout: Buffer;
   stderr: string;
+  /** Set when `timeoutMs` ran out and git was killed (code is then 124). */
+  timedOut?: boolean;
 }
 
 export interface WorktreeInfo {
@@ -49,7 +51,7 @@ export class Git {
   }
 
   /** Run git; never throws on a non-zero exit (see `run` for the checked form). */
-  exec(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): GitResult {
+  exec(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): GitResult {
     // loaded on first use: `gate lock` usually answers from git's files without starting git
     const r = profiled('git', () => process.getBuiltinModule('node:child_process').spawnSync('git', args as string[], {
       cwd: this.cwd,
@@ -57,7 +59,11 @@ export class Git {
       input: opts.input,
       maxBuffer: 1024 * 1024 * 1024,
       windowsHide: true,
+      ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     }));
+    if (r.error && opts.timeoutMs !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+      return { code: 124, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString('utf8') ?? '', timedOut: true };
+    }
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {

@@ -122,6 +122,7 @@ export function strictestOf(configs: readonly GatesConfig[]): GatesConfig {
     surfaces.push(s);
   }
   const handoffPaths = [...new Set(configs.flatMap((c) => c.handoff.paths))];
+  const remote = configs.find((c) => c.handoff.remote !== undefined)?.handoff.remote;
   let maxAge = base.approval.max_age;
   let strength = base.approval.min_strength;
   for (const c of configs) {
@@ -132,7 +133,8 @@ export function strictestOf(configs: readonly GatesConfig[]): GatesConfig {
   }
   return {
     ...base,
-    handoff: { ...base.handoff, paths: handoffPaths },
+    // remote leases (handoff.remote) stay on while any side names a remote: no staged edit turns them off
+    handoff: { ...base.handoff, paths: handoffPaths, ...(remote !== undefined ? { remote } : {}) },
     surfaces,
     doc_only: {
       ...base.doc_only,

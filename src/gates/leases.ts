@@ -237,3 +237,34 @@ export function leaseFindings(f: LeaseFacts): Finding[] {
   }
   return findings;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Remote leases (handoff.remote, ADR 0023): expiry judged without trusting another machine's clock
+// ---------------------------------------------------------------------------------------------
+
+/** Slack added to a remote lease's lifetime before another clone may take it over (rate drift, the push's own duration). */
+export const REMOTE_EXPIRY_MARGIN_MS = 2_000;
+
+/** A record's lifetime: expires − renewed, both read off the holder's clock, so no offset between clocks enters. */
+export function leaseTtlMs(rec: LeaseRecord): number {
+  return Math.max(0, Date.parse(rec.expires) - Date.parse(rec.renewed));
+}
+
+/**
+ * Whether another clone may take over a remote lease it first saw (this exact version, by its
+ * commit id) at `seenAtMs` on its own clock: only once a whole lifetime (plus the margin) has passed
+ * on that clock since. The holder wrote the version before it was seen, so its lease has ended by
+ * then whatever the two clocks say (only their rates matter). `seenAtMs` undefined: never seen → live.
+ */
+export function remoteLeaseState(rec: LeaseRecord, seenAtMs: number | undefined, nowMs: number, marginMs = REMOTE_EXPIRY_MARGIN_MS): LeaseState {
+  if (seenAtMs === undefined) return 'held';
+  return nowMs - seenAtMs >= leaseTtlMs(rec) + marginMs ? 'expired' : 'held';
+}
+
+/** Like decideAcquire, with the expiry of someone else's lease judged by remoteLeaseState. */
+export function decideRemoteAcquire(existing: LeaseRecord | undefined, owner: string, seenAtMs: number | undefined, nowMs: number): AcquireDecision {
+  if (!existing) return { kind: 'grant' };
+  if (existing.owner === owner) return { kind: 'extend', current: existing };
+  if (remoteLeaseState(existing, seenAtMs, nowMs) === 'held') return { kind: 'deny', holder: existing };
+  return { kind: 'takeover', previous: existing };
+}

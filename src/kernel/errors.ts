@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   FS_FAILED: 'CANNOT_EVALUATE',
   /** The state directory of a clone that had one is gone (reported, never silently recreated). */
   STATE_MISSING: 'CANNOT_EVALUATE',
+  /** A git remote (handoff.remote, the team's refs) could not be reached: network, timeout, auth, no such repository. */
+  REMOTE_UNREACHABLE: 'CANNOT_EVALUATE',
+  /** The git remote refuses gate's refs (refs/agent-gates/*): a hook, a hosting rule, a hidden ref namespace. */
+  REMOTE_REFUSED: 'CANNOT_EVALUATE',
 } as const satisfies Record<string, ExitCodeName>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

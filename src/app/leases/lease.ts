@@ -232,6 +232,17 @@ export interface AcquireOptions {
   worktree?: string;
   branch?: string | null;
   interactive?: boolean;
+  /** With handoff.remote set: decide on this clone's lease directory only (recorded in the ledger). */
+  offline?: boolean;
+}
+
+/**
+ * Where the leases live for this command: the remote named by handoff.remote, unless `--offline`
+ * says to use this clone's lease directory (then every ledger event says `offline: true`).
+ */
+function leaseHome(remote: string | undefined, offline: boolean | undefined): { remote?: string; extra: Record<string, unknown> } {
+  if (!remote) return { extra: {} };
+  return offline ? { extra: { offline: true, remote } } : { remote, extra: {} };
 }
 
 export interface Granted {
@@ -265,6 +276,11 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
   const worktree = o.worktree ?? ctx.paths.root;
   const branch = o.branch !== undefined ? o.branch : (ctx.git.currentBranch() ?? null);
   const actor = ownerActor(owner);
+  const home = leaseHome(config.handoff.remote, o.offline);
+  if (home.remote) {
+    const { remoteAcquire } = await import('./remote.js');
+    return remoteAcquire(ctx, home.remote, { paths, owner, ttlMs, waitMs, reason, worktree, branch, actor });
+  }
   const deadline = ctx.now().getTime() + waitMs;
   let attempts = 0;
   let delay = 10;
@@ -306,7 +322,7 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
         const g: Granted = { path, kind: d.kind === 'deny' ? 'grant' : d.kind, token, acquired, expires };
         if (d.kind === 'takeover') g.previous = holderOf(d.previous);
         granted.push(g);
-        const data: Record<string, unknown> = { token, expires, ttl_seconds: Math.round(ttlMs / 1000), reason, worktree, branch };
+        const data: Record<string, unknown> = { token, expires, ttl_seconds: Math.round(ttlMs / 1000), reason, worktree, branch, ...home.extra };
         if (d.kind === 'takeover') data.previous = holderOf(d.previous);
         if (d.kind === 'extend') data.via = 'acquire';
         events.push({ event: d.kind === 'grant' ? 'lease.grant' : d.kind === 'takeover' ? 'lease.takeover' : 'lease.renew', actor, subject: { paths: [path] }, data });
@@ -322,7 +338,7 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
         event: 'lease.deny',
         actor,
         subject: { paths },
-        data: { held: r.denied, waited_ms: waitMs, attempts, reason },
+        data: { held: r.denied, waited_ms: waitMs, attempts, reason, ...home.extra },
       });
       return { ok: false, owner, granted: [], denied: r.denied, attempts };
     }
@@ -345,21 +361,26 @@ export interface ReleaseResult {
   denied: Holder[];
 }
 
-export async function release(ctx: Ctx, o: { paths: string[]; owner?: string; cwd?: string; interactive?: boolean; event?: Record<string, unknown> }): Promise<ReleaseResult> {
+export async function release(ctx: Ctx, o: { paths: string[]; owner?: string; cwd?: string; interactive?: boolean; event?: Record<string, unknown>; offline?: boolean }): Promise<ReleaseResult> {
   const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const paths = await leasePaths(ctx, o.paths, o.cwd);
   const store = new LeaseStore(ctx.stateDir);
   const actor = ownerActor(owner);
+  const home = leaseHome((await ctx.config()).config.handoff.remote, o.offline);
+  if (home.remote) {
+    const { remoteRelease } = await import('./remote.js');
+    return remoteRelease(ctx, home.remote, { paths, owner, actor, ...(o.event ? { event: o.event } : {}) });
+  }
   return store.locked(async () => {
     const decisions = paths.map((p) => decideRelease(store.read(p), owner));
     const denied = decisions.flatMap((d) => (d.kind === 'other' ? [holderOf(d.holder)] : []));
     const free = paths.filter((_, i) => decisions[i]!.kind === 'free');
     if (denied.length) {
-      await ctx.record({ event: 'lease.deny', actor, subject: { paths }, data: { op: 'release', held: denied } });
+      await ctx.record({ event: 'lease.deny', actor, subject: { paths }, data: { op: 'release', held: denied, ...home.extra } });
       return { ok: false, owner, released: [], free, denied };
     }
     const released = decisions.flatMap((d) => (d.kind === 'release' ? [{ path: d.current.path, token: d.current.token }] : []));
-    await ctx.record(released.map((r) => ({ event: 'lease.release' as const, actor, subject: { paths: [r.path] }, data: { token: r.token, ...(o.event ?? {}) } })));
+    await ctx.record(released.map((r) => ({ event: 'lease.release' as const, actor, subject: { paths: [r.path] }, data: { token: r.token, ...home.extra, ...(o.event ?? {}) } })));
     for (const r of released) store.remove(r.path);
     return { ok: true, owner, released, free, denied: [] };
   });
@@ -373,25 +394,30 @@ export interface RenewResult {
   denied: Holder[];
 }
 
-export async function renew(ctx: Ctx, o: { paths: string[]; owner?: string; ttl?: string; cwd?: string; interactive?: boolean }): Promise<RenewResult> {
+export async function renew(ctx: Ctx, o: { paths: string[]; owner?: string; ttl?: string; cwd?: string; interactive?: boolean; offline?: boolean }): Promise<RenewResult> {
   const owner = actingOwner(ctx, o.owner, o.interactive).id;
   const { config } = await ctx.config();
   const ttlMs = ttlOf(o.ttl, config.handoff.lease_ttl);
   const paths = await leasePaths(ctx, o.paths, o.cwd);
   const store = new LeaseStore(ctx.stateDir);
   const actor = ownerActor(owner);
+  const home = leaseHome(config.handoff.remote, o.offline);
+  if (home.remote) {
+    const { remoteRenew } = await import('./remote.js');
+    return remoteRenew(ctx, home.remote, { paths, owner, ttlMs, actor });
+  }
   return store.locked(async () => {
     const now = ctx.now();
     const decisions = paths.map((p) => decideRenew(store.read(p), owner));
     const denied = decisions.flatMap((d) => (d.kind === 'other' ? [holderOf(d.holder)] : []));
     const free = paths.filter((_, i) => decisions[i]!.kind === 'free');
     if (denied.length || free.length) {
-      await ctx.record({ event: 'lease.deny', actor, subject: { paths }, data: { op: 'renew', held: denied, free } });
+      await ctx.record({ event: 'lease.deny', actor, subject: { paths }, data: { op: 'renew', held: denied, free, ...home.extra } });
       return { ok: false, owner, renewed: [], free, denied };
     }
     const expires = new Date(now.getTime() + ttlMs).toISOString();
     const recs = decisions.flatMap((d) => (d.kind === 'renew' ? [{ ...d.current, renewed: now.toISOString(), expires, host: hostname(), pid: process.pid }] : []));
-    await ctx.record(recs.map((r) => ({ event: 'lease.renew' as const, actor, subject: { paths: [r.path] }, data: { token: r.token, expires, ttl_seconds: Math.round(ttlMs / 1000) } })));
+    await ctx.record(recs.map((r) => ({ event: 'lease.renew' as const, actor, subject: { paths: [r.path] }, data: { token: r.token, expires, ttl_seconds: Math.round(ttlMs / 1000), ...home.extra } })));
     for (const r of recs) store.write(r);
     return { ok: true, owner, renewed: recs.map((r) => ({ path: r.path, token: r.token, expires })), free: [], denied: [] };
   });
@@ -408,9 +434,11 @@ export interface StatusResult {
   /** The configured handoff globs: only these documents are leased. */
   handoff: string[];
   leases: LeaseView[];
+  /** Where the leases were read: the remote named by handoff.remote, or "local" (no remote, or --offline). */
+  source?: string;
 }
 
-export async function status(ctx: Ctx, o: { paths?: string[]; owner?: string; cwd?: string } = {}): Promise<StatusResult> {
+export async function status(ctx: Ctx, o: { paths?: string[]; owner?: string; cwd?: string; offline?: boolean } = {}): Promise<StatusResult> {
   let me: string | undefined;
   try {
     me = resolveOwner(ctx, o.owner).id;
@@ -421,13 +449,21 @@ export async function status(ctx: Ctx, o: { paths?: string[]; owner?: string; cw
   const store = new LeaseStore(ctx.stateDir);
   const nowMs = ctx.now().getTime();
   let leases: LeaseView[];
+  const home = leaseHome(config.handoff.remote, o.offline);
+  if (home.remote) {
+    const { remoteStore, remoteView } = await import('./remote.js');
+    const rs = remoteStore(ctx, home.remote);
+    const states = o.paths && o.paths.length ? [...rs.read(await leasePaths(ctx, o.paths, o.cwd), true, nowMs).values()] : rs.list(nowMs);
+    leases = states.map((s) => remoteView(s, rs, nowMs, me, viewOf));
+    return { now: new Date(nowMs).toISOString(), identity: me ?? null, handoff: config.handoff.paths, leases, source: `remote:${home.remote}` };
+  }
   if (o.paths && o.paths.length) {
     const paths = await leasePaths(ctx, o.paths, o.cwd);
     leases = paths.map((p) => viewOf(p, store.read(p), nowMs, me));
   } else {
     leases = store.list().map((r) => viewOf(r.path, r, nowMs, me));
   }
-  return { now: new Date(nowMs).toISOString(), identity: me ?? null, handoff: config.handoff.paths, leases };
+  return { now: new Date(nowMs).toISOString(), identity: me ?? null, handoff: config.handoff.paths, leases, source: 'local' };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { act, jsonOption } from '../io.js';
 import type { CommandGroup } from './index.js';
 
 const ownerOption = () => new Option('--owner <id>', 'lease owner (default: $GATE_SESSION; at a terminal: human:<git email>)');
+const offlineOption = () => new Option('--offline', "with handoff.remote set: use this clone's lease directory only, without the remote (recorded in the ledger)");
 
 export const lockCommands: CommandGroup = {
   register(program) {
@@ -23,9 +24,10 @@ export const lockCommands: CommandGroup = {
       .option('--ttl <duration>', 'how long the lease lasts (default: handoff.lease_ttl, 30m)')
       .option('--wait <duration>', 'keep retrying for this long while another owner holds a path (e.g. 10s, 5m)')
       .option('--reason <text>', 'why you need it (shown to others in `gate lock status`)')
+      .addOption(offlineOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string }) => (await import('../fast/lock.js')).lockAcquireResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string; wait?: string; reason?: string; offline?: boolean }) => (await import('../fast/lock.js')).lockAcquireResult(paths, opts)),
       );
 
     lock
@@ -33,9 +35,10 @@ export const lockCommands: CommandGroup = {
       .description('Release your leases. Releasing a free path is a no-op; a path held by someone else releases nothing (exit 1).')
       .argument('<path...>', 'handoff documents')
       .addOption(ownerOption())
+      .addOption(offlineOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => (await import('../fast/lock.js')).lockReleaseResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; offline?: boolean }) => (await import('../fast/lock.js')).lockReleaseResult(paths, opts)),
       );
 
     lock
@@ -44,9 +47,10 @@ export const lockCommands: CommandGroup = {
       .argument('<path...>', 'handoff documents')
       .addOption(ownerOption())
       .option('--ttl <duration>', 'new lifetime from now (default: handoff.lease_ttl)')
+      .addOption(offlineOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string; ttl?: string }) => (await import('../fast/lock.js')).lockRenewResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; ttl?: string; offline?: boolean }) => (await import('../fast/lock.js')).lockRenewResult(paths, opts)),
       );
 
     lock
@@ -54,9 +58,10 @@ export const lockCommands: CommandGroup = {
       .description('Show leases: holder, worktree, branch, acquired, expires, expired? With a path, also says "free".')
       .argument('[path...]', 'handoff documents (default: every lease on record)')
       .addOption(ownerOption())
+      .addOption(offlineOption())
       .addOption(jsonOption())
       .action(
-        act(async (paths: string[], opts: { owner?: string }) => (await import('../fast/lock.js')).lockStatusResult(paths, opts)),
+        act(async (paths: string[], opts: { owner?: string; offline?: boolean }) => (await import('../fast/lock.js')).lockStatusResult(paths, opts)),
       );
 
     lock

@@ -17,15 +17,22 @@ export interface LockOpts {
   ttl?: string;
   wait?: string;
   reason?: string;
+  /** With handoff.remote set: use this clone's lease directory only (recorded in the ledger). */
+  offline?: boolean;
 }
+
+const off = (o: LockOpts) => (o.offline ? { offline: true } : {});
 
 function holderLines(denied: { path: string; owner: string; since: string; expires: string; worktree: string; branch: string | null }[]): string[] {
   return denied.map((h) => `  ${h.path}: held by ${h.owner} since ${h.since}, expires ${h.expires} (worktree ${h.worktree}${h.branch ? `, branch ${h.branch}` : ''})`);
 }
 
+/** `remote` in --json when the leases live on a remote (handoff.remote). */
+const remoteOf = (r: object): { remote?: string } => ('remote' in r && typeof r.remote === 'string' ? { remote: r.remote } : {});
+
 export async function lockAcquireResult(paths: string[], opts: LockOpts): Promise<Result> {
-  const r = await lock.acquire(openContext(), { paths, owner: opts.owner, ttl: opts.ttl, wait: opts.wait, reason: opts.reason });
-  const json = { owner: r.owner, granted: r.granted, denied: r.denied, attempts: r.attempts };
+  const r = await lock.acquire(openContext(), { paths, owner: opts.owner, ttl: opts.ttl, wait: opts.wait, reason: opts.reason, ...off(opts) });
+  const json = { owner: r.owner, granted: r.granted, denied: r.denied, attempts: r.attempts, ...remoteOf(r) };
   if (!r.ok) {
     const s = styleErr();
     return {
@@ -50,8 +57,8 @@ export async function lockAcquireResult(paths: string[], opts: LockOpts): Promis
 }
 
 export async function lockReleaseResult(paths: string[], opts: LockOpts): Promise<Result> {
-  const r = await lock.release(openContext(), { paths, owner: opts.owner });
-  const json = { owner: r.owner, released: r.released, free: r.free, denied: r.denied };
+  const r = await lock.release(openContext(), { paths, owner: opts.owner, ...off(opts) });
+  const json = { owner: r.owner, released: r.released, free: r.free, denied: r.denied, ...remoteOf(r) };
   if (!r.ok) {
     return {
       code: 1,
@@ -67,8 +74,8 @@ export async function lockReleaseResult(paths: string[], opts: LockOpts): Promis
 }
 
 export async function lockRenewResult(paths: string[], opts: LockOpts): Promise<Result> {
-  const r = await lock.renew(openContext(), { paths, owner: opts.owner, ttl: opts.ttl });
-  const json = { owner: r.owner, renewed: r.renewed, free: r.free, denied: r.denied };
+  const r = await lock.renew(openContext(), { paths, owner: opts.owner, ttl: opts.ttl, ...off(opts) });
+  const json = { owner: r.owner, renewed: r.renewed, free: r.free, denied: r.denied, ...remoteOf(r) };
   if (!r.ok) {
     return {
       code: 1,
@@ -85,7 +92,7 @@ export async function lockRenewResult(paths: string[], opts: LockOpts): Promise<
 }
 
 export async function lockStatusResult(paths: string[], opts: LockOpts): Promise<Result> {
-  const r = await lock.status(openContext(), { paths, owner: opts.owner });
+  const r = await lock.status(openContext(), { paths, owner: opts.owner, ...off(opts) });
   const s = styleOut();
   const text = r.leases.length
     ? r.leases.map((l) =>

@@ -22,6 +22,8 @@ export interface GatesConfig {
     lease_ttl: string;
     task_progress: string;
     task_worktree: string;
+    /** Leases live on this git remote (refs/agent-gates/leases/*, ADR 0023); unset: this clone only. */
+    remote?: string;
   };
   surfaces: Surface[];
   doc_only: {

@@ -67,6 +67,10 @@ export const configSchema = z
           .string()
           .refine((s) => s.includes('{id}'), 'a path containing "{id}"')
           .default(D.handoff.task_worktree),
+        remote: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a git remote name (letters, digits, ".", "_", "-"), e.g. origin')
+          .optional(),
       })
       .prefault({}),
     surfaces: z.array(surfaceSchema).max(CONFIG_LIMITS.maxSurfaces, `at most ${CONFIG_LIMITS.maxSurfaces} surfaces`).default(D.surfaces),

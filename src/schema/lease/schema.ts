@@ -61,3 +61,32 @@ export function fenceProblem(v: unknown): string | undefined {
   if (!Number.isSafeInteger(r.last) || (r.last as number) < 0) return 'last: expected a non-negative integer';
   return undefined;
 }
+
+/**
+ * A remote lease (handoff.remote): a commit on the remote under refs/agent-gates/leases/<path-id>
+ * whose message is one summary line, a blank line, and the LeaseRecord as JSON. Its parent is the
+ * version it replaced (or the last grant on the fencing ref), so a path's leases form one history.
+ */
+export type RemoteLeaseOp = 'grant' | 'takeover' | 'renew';
+
+export function formatLeaseCommitMessage(op: RemoteLeaseOp, rec: LeaseRecord): string {
+  const summary = `agent-gates lease ${op}: ${rec.path.replace(/[\r\n]/g, ' ').slice(0, 120)} by ${rec.owner.slice(0, 80)} (token ${rec.token})`;
+  return `${summary}\n\n${JSON.stringify(rec)}\n`;
+}
+
+/** The record in a commit object's body (headers, blank line, message): the record or the problem. */
+export function parseLeaseCommit(body: string): { rec: LeaseRecord } | { problem: string } {
+  const at = body.indexOf('\n\n');
+  if (at < 0) return { problem: 'not a commit with a message' };
+  const msg = body.slice(at + 2);
+  const blank = msg.indexOf('\n\n');
+  if (!msg.startsWith('agent-gates lease ') || blank < 0) return { problem: 'not an agent-gates lease commit' };
+  let v: unknown;
+  try {
+    v = JSON.parse(msg.slice(blank + 2));
+  } catch {
+    return { problem: 'its record is not valid JSON' };
+  }
+  const p = leaseProblem(v);
+  return p ? { problem: p } : { rec: v as LeaseRecord };
+}

@@ -1,0 +1,188 @@
+/**
+ * gate's refs on a git remote (issue 18): `refs/agent-gates/*` read with ls-remote or fetch and
+ * changed with compare-and-swap pushes (`git push --atomic --force-with-lease=<ref>:<expect>`).
+ * Works with any transport git speaks (a path, file://, git://, ssh://, http(s)://).
+ *
+ * - Every network call has a timeout (git is killed; REMOTE_UNREACHABLE) and never prompts
+ *   (GIT_TERMINAL_PROMPT=0, ssh BatchMode): a remote that cannot be reached is CANNOT_EVALUATE,
+ *   never "nothing there".
+ * - A lost compare-and-swap is not an error: `casPush` returns the refs whose expected value did
+ *   not hold (checked by the client against what the remote advertised AND by the remote's own
+ *   ref transaction, which compares the old value under its lock), and the caller re-reads and
+ *   decides again.
+ * - What the remote refuses for good (a hook, a hosting rule, refs outside refs/heads hidden or
+ *   denied) is REMOTE_REFUSED, so callers do not retry it.
+ * - Fetched refs land in local tracking refs, `refs/agent-gates/remotes/<remote>/<rest>`, which
+ *   are the cache a caller may start from (a wrong guess only costs a rejected push).
+ */
+import { GateError } from '../kernel/errors.js';
+import type { Git, GitResult } from './git.js';
+
+/** gate's namespace on a remote. */
+export const REMOTE_NS = 'refs/agent-gates/';
+/** Where this clone keeps what it fetched from `remote`. Never pushed. */
+export const trackingPrefix = (remote: string): string => `${REMOTE_NS}remotes/${remote}/`;
+/** A remote name usable inside a ref name (what `git remote add` accepts, roughly). */
+export const REMOTE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
+
+export interface RefUpdate {
+  /** Full remote ref name under refs/agent-gates/ (never under remotes/). */
+  ref: string;
+  /** The object to point it at, or null to delete it. */
+  newOid: string | null;
+  /** The value the ref must have on the remote now, or null when it must not exist. */
+  expect: string | null;
+}
+
+export type CasResult = { ok: true } | { ok: false; stale: string[] };
+
+/** Why a remote call failed, from git's exit and stderr (pure, tested on its own). */
+export function classifyRemoteFailure(r: Pick<GitResult, 'code' | 'stderr' | 'timedOut'>): 'timeout' | 'refused' | 'unreachable' {
+  if (r.timedOut) return 'timeout';
+  const e = r.stderr.toLowerCase();
+  if (/funny refname|hook declined|refusing to|deny|not allowed|forbidden|protected|permission to .* denied|hidden ref/.test(e) && !/could not read from remote|does not appear to be a git repository|connection refused/.test(e)) {
+    return 'refused';
+  }
+  return 'unreachable';
+}
+
+/** Reasons a remote gives in `[remote rejected] (<reason>)` that a retry will not change. */
+const PERMANENT_REJECT = /hook declined|funny refname|deny|denied|not allowed|forbidden|protected|hidden|shallow|missing necessary objects|unpacker error/i;
+
+export interface PushLine {
+  flag: string;
+  src: string;
+  dst: string;
+  summary: string;
+}
+
+/** `git push --porcelain` lines (`<flag>\t<from>:<to>\t<summary>`). */
+export function parsePorcelainPush(stdout: string): PushLine[] {
+  const out: PushLine[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^([ +\-*!=])\t([^\t]*)\t(.*)$/.exec(line);
+    if (!m) continue;
+    const colon = m[2]!.lastIndexOf(':');
+    out.push({ flag: m[1]!, src: m[2]!.slice(0, colon), dst: m[2]!.slice(colon + 1), summary: m[3]! });
+  }
+  return out;
+}
+
+export class RemoteRefs {
+  readonly git: Git;
+  readonly remote: string;
+  readonly timeoutMs: number;
+
+  constructor(git: Git, remote: string, opts: { timeoutMs?: number } = {}) {
+    if (!REMOTE_NAME_RE.test(remote)) {
+      throw new GateError('CONFIG_INVALID', `"${remote.slice(0, 80)}" is not a git remote name gate can use (letters, digits, ".", "_", "-").`, {
+        fix: 'name a configured remote, e.g. `handoff.remote: origin` (see `git remote -v`)',
+      });
+    }
+    this.git = git;
+    this.remote = remote;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+  }
+
+  /** Environment for network git: no prompt may wait for a person. */
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? `ssh -o BatchMode=yes -o ConnectTimeout=${Math.max(1, Math.ceil(this.timeoutMs / 1000))}`,
+    };
+  }
+
+  private netExec(args: string[]): GitResult {
+    return this.git.exec(args, { env: this.env(), timeoutMs: this.timeoutMs });
+  }
+
+  private fail(what: string, r: GitResult): never {
+    const kind = classifyRemoteFailure(r);
+    const msg = r.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' / ').replace(/\.$/, '') || `exit ${r.code}`;
+    if (kind === 'refused') {
+      throw new GateError('REMOTE_REFUSED', `the remote "${this.remote}" refused ${what}: ${msg}. gate keeps its records under refs/agent-gates/ on the remote, and this remote does not accept them.`, {
+        fix: `allow refs/agent-gates/* on the remote (see docs/gate-a.md, "Across machines"), or point handoff.remote at a remote that accepts them`,
+        data: { remote: this.remote, kind },
+      });
+    }
+    throw new GateError(
+      'REMOTE_UNREACHABLE',
+      kind === 'timeout'
+        ? `the remote "${this.remote}" did not answer ${what} within ${this.timeoutMs} ms. Without it the leases cannot be judged, and a lease that cannot be judged is never free.`
+        : `the remote "${this.remote}" could not be reached for ${what}: ${msg}. Without it the leases cannot be judged, and a lease that cannot be judged is never free.`,
+      {
+        fix: `check the connection: git ls-remote ${this.remote} 'refs/agent-gates/*'   (to work on the local leases only, say so: --offline, recorded in the ledger)`,
+        data: { remote: this.remote, kind },
+      },
+    );
+  }
+
+  /** ls-remote of refs under the given prefixes (full names, e.g. refs/agent-gates/ledger/): ref → oid. */
+  list(prefixes: readonly string[]): Map<string, string> {
+    const r = this.netExec(['ls-remote', '--refs', this.remote, ...prefixes.map((p) => `${p}*`)]);
+    if (r.code !== 0) this.fail('ls-remote', r);
+    const out = new Map<string, string>();
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab > 0) out.set(line.slice(tab + 1), line.slice(0, tab));
+    }
+    return out;
+  }
+
+  /**
+   * Fetch refs/agent-gates/<p>* for each prefix p (relative, e.g. "leases/") into the tracking refs,
+   * objects included, pruning what the remote no longer has. Returns remote ref → oid.
+   */
+  fetch(prefixes: readonly string[]): Map<string, string> {
+    const track = trackingPrefix(this.remote);
+    const specs = prefixes.map((p) => `+${REMOTE_NS}${p}*:${track}${p}*`);
+    const r = this.netExec(['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs]);
+    if (r.code !== 0) this.fail('fetch', r);
+    return this.tracked(prefixes);
+  }
+
+  /** What the last fetch or push left in the tracking refs (local only): remote ref → oid. */
+  tracked(prefixes: readonly string[]): Map<string, string> {
+    const track = trackingPrefix(this.remote);
+    const out = new Map<string, string>();
+    for (const t of this.git.refTips(prefixes.map((p) => `${track}${p}`))) out.set(`${REMOTE_NS}${t.ref.slice(track.length)}`, t.commit);
+    return out;
+  }
+
+  /**
+   * One atomic compare-and-swap push of every update (all or nothing on the remote). On success the
+   * tracking refs are moved to the new values. A lost race returns the refs whose expectation failed.
+   */
+  casPush(updates: readonly RefUpdate[]): CasResult {
+    if (updates.length === 0) return { ok: true };
+    const args = ['push', '--porcelain', '--atomic', '--no-verify', '--quiet'];
+    for (const u of updates) {
+      if (!u.ref.startsWith(REMOTE_NS) || u.ref.startsWith(`${REMOTE_NS}remotes/`)) throw new Error(`casPush: ${u.ref} is outside gate's remote namespace`);
+      args.push(`--force-with-lease=${u.ref}:${u.expect ?? ''}`);
+    }
+    args.push(this.remote, ...updates.map((u) => `${u.newOid ?? ''}:${u.ref}`));
+    const r = this.netExec(args);
+    const lines = parsePorcelainPush(r.stdout.toString('utf8'));
+    if (r.code === 0 && !r.timedOut) {
+      this.track(updates);
+      return { ok: true };
+    }
+    if (lines.length === 0) this.fail('a push', r);
+    const rejected = lines.filter((l) => l.flag === '!');
+    const permanent = rejected.find((l) => /remote rejected/.test(l.summary) && PERMANENT_REJECT.test(l.summary));
+    if (permanent) this.fail(`the update of ${permanent.dst}`, { ...r, stderr: `${permanent.summary} hook declined` });
+    const stale = rejected.filter((l) => /stale info|fetch first|non-fast-forward|failed to update|failed to lock|cannot lock|incorrect old value|reference already exists/.test(l.summary)).map((l) => l.dst);
+    // an atomic push fails as a whole: when no line names its cause, every ref is suspect
+    return { ok: false, stale: stale.length ? stale : updates.map((u) => u.ref) };
+  }
+
+  /** Move the tracking refs to what a successful push left on the remote (local, one process). */
+  private track(updates: readonly RefUpdate[]): void {
+    const track = trackingPrefix(this.remote);
+    const input = updates.map((u) => (u.newOid ? `update ${track}${u.ref.slice(REMOTE_NS.length)} ${u.newOid}\n` : `delete ${track}${u.ref.slice(REMOTE_NS.length)}\n`)).join('');
+    // best effort: the tracking refs are a cache; a stale one costs one rejected push later
+    this.git.exec(['update-ref', '--stdin'], { input });
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Gate A across clones (handoff.remote, ADR 0023): acquire, renew, release, status and break as
+ * compare-and-swap pushes of refs/agent-gates/leases/<path-id> (+ the fencing ref) on the remote.
+ *
+ * Each operation decides from what this clone last saw of the remote (its tracking refs) when that
+ * decision is the action asked for (the push's compare-and-swap proves the guess right or wrong),
+ * and from a fresh fetch otherwise. A lost race is re-read and decided again, with jittered backoff,
+ * a bounded number of times. The remote is the commit point: the ledger line follows a won push (it
+ * names the remote's lease version), and the local lease directory is written through as the cache
+ * `--offline` reads. A remote that cannot be reached is REMOTE_UNREACHABLE (exit 3), never "free".
+ */
+import { hostname } from 'node:os';
+import { GateError } from '../../kernel/errors.js';
+import { LeaseStore } from '../../adapters/lease-store.js';
+import { RemoteLeaseStore, type RemoteLeaseState } from '../../adapters/remote-lease-store.js';
+import type { RefUpdate } from '../../adapters/remote-refs.js';
+import { decideRelease, decideRemoteAcquire, decideRenew, holderOf, leaseTtlMs, nextToken, remoteLeaseState, shellQuote, type Holder } from '../../gates/leases.js';
+import { LEASE_FORMAT, type LeaseRecord, type RemoteLeaseOp } from '../../schema/lease/schema.js';
+import type { LedgerEventInput } from '../../schema/ledger/schema.js';
+import type { Ctx } from '../context.js';
+import type { AcquireResult, Granted, LeaseView, ReleaseResult, RenewResult } from './lease.js';
+import { acquireCommand } from '../../gates/leases.js';
+
+/** How many lost compare-and-swaps one operation absorbs before it gives up (each loss is someone else's win). */
+export const MAX_CAS_LOSSES = 40;
+/** Timeout of each remote call made by `gate lock` (the pre-commit hook uses HOOK_REMOTE_TIMEOUT_MS). */
+export const LOCK_REMOTE_TIMEOUT_MS = 15_000;
+export const HOOK_REMOTE_TIMEOUT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function remoteStore(ctx: Ctx, remote: string, timeoutMs = LOCK_REMOTE_TIMEOUT_MS): RemoteLeaseStore {
+  return new RemoteLeaseStore(ctx.git, ctx.stateDir, remote, { timeoutMs });
+}
+
+function contention(what: string, paths: readonly string[]): GateError {
+  return new GateError('CANNOT_EVALUATE', `${what} lost the race on the remote ${MAX_CAS_LOSSES} times in a row (others kept changing these leases); nothing was changed by this command.`, {
+    fix: `try again: ${acquireCommand(paths)} --wait 1m`,
+  });
+}
+
+/** Jittered backoff after a lost compare-and-swap (10 ms doubling to 200 ms, full jitter). */
+function backoff(losses: number): Promise<void> {
+  const cap = Math.min(200, 10 * 2 ** Math.min(losses, 5));
+  return sleep(1 + Math.random() * cap);
+}
+
+/** Write-through to the local lease directory (the cache `--offline` reads); a failure here never undoes the remote. */
+function cacheWrite(ctx: Ctx, recs: readonly LeaseRecord[], removed: readonly string[] = []): void {
+  try {
+    const local = new LeaseStore(ctx.stateDir);
+    for (const r of recs) local.write(r);
+    for (const p of removed) local.remove(p);
+  } catch {
+    /* the cache is best effort */
+  }
+}
+
+export interface RemoteAcquireArgs {
+  paths: string[];
+  owner: string;
+  ttlMs: number;
+  waitMs: number;
+  reason: string | null;
+  worktree: string;
+  branch: string | null;
+  actor: LedgerEventInput['actor'];
+}
+
+export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireArgs): Promise<AcquireResult & { remote: string }> {
+  const store = remoteStore(ctx, remote);
+  const deadline = ctx.now().getTime() + a.waitMs;
+  let attempts = 0;
+  let losses = 0;
+  let fresh = false;
+  for (;;) {
+    attempts += 1;
+    const now = ctx.now();
+    const nowMs = now.getTime();
+    const states = store.read(a.paths, fresh, nowMs);
+    const decisions = a.paths.map((p) => {
+      const s = states.get(p)!;
+      return decideRemoteAcquire(s.lease?.rec, a.owner, s.lease ? store.seenAt(s.lease.oid) : undefined, nowMs);
+    });
+    const denied = decisions.flatMap((d) => (d.kind === 'deny' ? [holderOf(d.holder)] : []));
+    if (denied.length) {
+      if (!fresh) {
+        fresh = true; // the cache said no: ask the remote before answering
+        attempts -= 1;
+        continue;
+      }
+      if (ctx.now().getTime() >= deadline) {
+        await ctx.record({ event: 'lease.deny', actor: a.actor, subject: { paths: a.paths }, data: { held: denied, waited_ms: a.waitMs, attempts, reason: a.reason, remote } });
+        return { ok: false, owner: a.owner, granted: [], denied, attempts, remote };
+      }
+      await sleep(Math.min(250 + Math.random() * 250, Math.max(1, deadline - ctx.now().getTime())));
+      continue;
+    }
+    const iso = now.toISOString();
+    const expires = new Date(nowMs + a.ttlMs).toISOString();
+    const updates: RefUpdate[] = [];
+    const recs: LeaseRecord[] = [];
+    const granted: Granted[] = [];
+    const events: LedgerEventInput[] = [];
+    decisions.forEach((d, i) => {
+      const path = a.paths[i]!;
+      const s: RemoteLeaseState = states.get(path)!;
+      const extend = d.kind === 'extend';
+      const token = extend ? d.current.token : nextToken(s.fence?.token ?? 0, s.lease ? [s.lease.rec.token] : []);
+      const acquired = extend ? d.current.acquired : iso;
+      const rec: LeaseRecord = { v: LEASE_FORMAT, path, owner: a.owner, host: hostname(), pid: process.pid, worktree: a.worktree, branch: a.branch, acquired, renewed: iso, expires, reason: a.reason, token };
+      const op: RemoteLeaseOp = d.kind === 'takeover' ? 'takeover' : extend ? 'renew' : 'grant';
+      const oid = store.writeVersion(op, rec, s.lease?.oid ?? s.fence?.oid);
+      updates.push({ ref: s.leaseRef, newOid: oid, expect: s.lease?.oid ?? null });
+      if (!extend) updates.push({ ref: s.fenceRef, newOid: oid, expect: s.fence?.oid ?? null });
+      recs.push(rec);
+      const g: Granted = { path, kind: extend ? 'extend' : d.kind === 'takeover' ? 'takeover' : 'grant', token, acquired, expires };
+      if (d.kind === 'takeover') g.previous = holderOf(d.previous);
+      granted.push(g);
+      const data: Record<string, unknown> = { token, expires, ttl_seconds: Math.round(a.ttlMs / 1000), reason: a.reason, worktree: a.worktree, branch: a.branch, remote, version: oid };
+      if (d.kind === 'takeover') data.previous = holderOf(d.previous);
+      if (extend) data.via = 'acquire';
+      events.push({ event: d.kind === 'takeover' ? 'lease.takeover' : extend ? 'lease.renew' : 'lease.grant', actor: a.actor, subject: { paths: [path] }, data });
+    });
+    const r = store.cas(updates);
+    if (r.ok) {
+      await ctx.record(events); // the remote is the commit point; this clone's ledger follows it
+      cacheWrite(ctx, recs);
+      return { ok: true, owner: a.owner, granted, denied: [], attempts, remote };
+    }
+    losses += 1;
+    if (losses >= MAX_CAS_LOSSES) throw contention('gate lock acquire', a.paths);
+    fresh = true;
+    await backoff(losses);
+  }
+}
+
+export async function remoteRelease(ctx: Ctx, remote: string, o: { paths: string[]; owner: string; actor: LedgerEventInput['actor']; event?: Record<string, unknown> }): Promise<ReleaseResult & { remote: string }> {
+  const store = remoteStore(ctx, remote);
+  let fresh = false;
+  let losses = 0;
+  for (;;) {
+    const states = store.read(o.paths, fresh, ctx.now().getTime());
+    const decisions = o.paths.map((p) => decideRelease(states.get(p)!.lease?.rec, o.owner));
+    const denied = decisions.flatMap((d) => (d.kind === 'other' ? [holderOf(d.holder)] : []));
+    const free = o.paths.filter((_, i) => decisions[i]!.kind === 'free');
+    if ((denied.length || free.length) && !fresh) {
+      fresh = true;
+      continue;
+    }
+    if (denied.length) {
+      await ctx.record({ event: 'lease.deny', actor: o.actor, subject: { paths: o.paths }, data: { op: 'release', held: denied, remote } });
+      return { ok: false, owner: o.owner, released: [], free, denied, remote };
+    }
+    const mine = o.paths.flatMap((p) => {
+      const s = states.get(p)!;
+      return s.lease && s.lease.rec.owner === o.owner ? [s] : [];
+    });
+    const r = store.cas(mine.map((s) => ({ ref: s.leaseRef, newOid: null, expect: s.lease!.oid })));
+    if (r.ok) {
+      const released = mine.map((s) => ({ path: s.path, token: s.lease!.rec.token }));
+      await ctx.record(released.map((x, i) => ({ event: 'lease.release' as const, actor: o.actor, subject: { paths: [x.path] }, data: { token: x.token, remote, version: mine[i]!.lease!.oid, ...(o.event ?? {}) } })));
+      cacheWrite(ctx, [], released.map((x) => x.path));
+      return { ok: true, owner: o.owner, released, free, denied: [], remote };
+    }
+    losses += 1;
+    if (losses >= MAX_CAS_LOSSES) throw contention('gate lock release', o.paths);
+    fresh = true;
+    await backoff(losses);
+  }
+}
+
+export async function remoteRenew(ctx: Ctx, remote: string, o: { paths: string[]; owner: string; ttlMs: number; actor: LedgerEventInput['actor'] }): Promise<RenewResult & { remote: string }> {
+  const store = remoteStore(ctx, remote);
+  let fresh = false;
+  let losses = 0;
+  for (;;) {
+    const now = ctx.now();
+    const states = store.read(o.paths, fresh, now.getTime());
+    const decisions = o.paths.map((p) => decideRenew(states.get(p)!.lease?.rec, o.owner));
+    const denied = decisions.flatMap((d) => (d.kind === 'other' ? [holderOf(d.holder)] : []));
+    const free = o.paths.filter((_, i) => decisions[i]!.kind === 'free');
+    if (denied.length || free.length) {
+      if (!fresh) {
+        fresh = true;
+        continue;
+      }
+      await ctx.record({ event: 'lease.deny', actor: o.actor, subject: { paths: o.paths }, data: { op: 'renew', held: denied, free, remote } });
+      return { ok: false, owner: o.owner, renewed: [], free, denied, remote };
+    }
+    const expires = new Date(now.getTime() + o.ttlMs).toISOString();
+    const updates: RefUpdate[] = [];
+    const recs: LeaseRecord[] = [];
+    for (const p of o.paths) {
+      const s = states.get(p)!;
+      const rec: LeaseRecord = { ...s.lease!.rec, renewed: now.toISOString(), expires, host: hostname(), pid: process.pid };
+      updates.push({ ref: s.leaseRef, newOid: store.writeVersion('renew', rec, s.lease!.oid), expect: s.lease!.oid });
+      recs.push(rec);
+    }
+    const r = store.cas(updates);
+    if (r.ok) {
+      await ctx.record(recs.map((x, i) => ({ event: 'lease.renew' as const, actor: o.actor, subject: { paths: [x.path] }, data: { token: x.token, expires, ttl_seconds: Math.round(o.ttlMs / 1000), remote, version: updates[i]!.newOid } })));
+      cacheWrite(ctx, recs);
+      return { ok: true, owner: o.owner, renewed: recs.map((x) => ({ path: x.path, token: x.token, expires })), free: [], denied: [], remote };
+    }
+    losses += 1;
+    if (losses >= MAX_CAS_LOSSES) throw contention('gate lock renew', o.paths);
+    fresh = true;
+    await backoff(losses);
+  }
+}
+
+/** The view of a remote lease: someone else's expires by this clone's observation, one's own by its record. */
+export function remoteView(s: RemoteLeaseState, store: RemoteLeaseStore, nowMs: number, me: string | undefined, viewOf: (path: string, rec: LeaseRecord | undefined, nowMs: number, me: string | undefined) => LeaseView): LeaseView {
+  const rec = s.lease?.rec;
+  const v = viewOf(s.path, rec, nowMs, me);
+  if (!rec || rec.owner === me) return v;
+  const seen = store.seenAt(s.lease!.oid);
+  const state = remoteLeaseState(rec, seen, nowMs);
+  const until = (seen ?? nowMs) + leaseTtlMs(rec);
+  return { ...v, state, expired: state === 'expired', expiresInSeconds: Math.round((until - nowMs) / 1000), next: state === 'expired' ? acquireCommand([s.path], me) : `${acquireCommand([s.path], me)} --wait 10m   (held by ${rec.owner}; free here at the latest ${new Date(until).toISOString()} by this clone's clock)` };
+}
+
+/** Remove a lease on the remote after the person was proven (lease.ts breakLease). */
+export function remoteBreakCas(store: RemoteLeaseStore, s: RemoteLeaseState): boolean {
+  if (!s.lease) return false;
+  return store.cas([{ ref: s.leaseRef, newOid: null, expect: s.lease.oid }]).ok;
+}
+
+export type { Holder };
+export { shellQuote };
