@@ -1,32 +1,23 @@
 /**
  * Adapter: the team's ledger and pending approvals as refs on a shared git remote (ADR 0024).
  *
- * Two parts:
- *  - object building and reading in this clone (a commit whose tree holds a published ledger;
- *    reading a file out of a fetched commit; ancestry), and
- *  - a minimal transport (fetch a ref pattern into local refs, push one ref with a lease).
- *    The transport is a stand-in for the remote adapter owned by remote leases
- *    (src/adapters/remote-refs.ts once merged): swap `fetchRefs` / `pushRef` for it.
- *
- * Every network failure is GIT_FAILED (CANNOT_EVALUATE, exit 3) with the command that fixes it;
- * nothing here decides whether a ledger is sound (src/ledger/team.ts does, purely).
+ * The objects in this clone: a commit whose tree holds a published ledger, reading a file out of
+ * a fetched commit, ancestry, the local refs that keep what this clone verified before. The
+ * network goes through the one git-remote adapter, remote-refs.ts (fetch, compare-and-swap push).
+ * Nothing here decides whether a ledger is sound (src/ledger/team.ts does, purely).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { GateError } from '../kernel/errors.js';
 import type { Git } from './git.js';
 
-export const TEAM_LEDGER_PREFIX = 'refs/agent-gates/ledger/';
-export const TEAM_PENDING_PREFIX = 'refs/agent-gates/pending/';
-export const TEAM_APPROVALS_PREFIX = 'refs/agent-gates/approvals/';
-/** Where this clone keeps what it fetched from `remote` (overwritten on every fetch). */
-export const fetchedPrefix = (remote: string, kind: 'ledger' | 'pending' | 'approvals'): string => `refs/agent-gates/team/${safeRemote(remote)}/${kind}/`;
-/** Where this clone keeps the last published ledger it verified (only moved forward). */
-export const seenPrefix = (remote: string): string => `refs/agent-gates/seen/${safeRemote(remote)}/ledger/`;
-
-/** A remote name or URL as one ref component. */
-function safeRemote(remote: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) && !remote.includes('..') && !remote.endsWith('.lock') ? remote : `url-${Buffer.from(remote).toString('hex').slice(0, 40)}`;
-}
+/** Below refs/agent-gates/ on the remote (remote-refs.ts's REMOTE_NS). */
+export const TEAM_LEDGER_NS = 'ledger/';
+/**
+ * Where this clone keeps the last published ledger of each clone it verified (local only, moved
+ * forward only over a publication that verifies and extends it): what a forced push is judged
+ * against. Not under refs/agent-gates/remotes/, which every fetch overwrites.
+ */
+export const seenPrefix = (remote: string): string => `refs/agent-gates/seen/${remote}/ledger/`;
 
 /** Fixed committer for published objects: the ledger is the record, the commit only carries it. */
 const COMMIT_ENV = {
@@ -35,53 +26,6 @@ const COMMIT_ENV = {
   GIT_COMMITTER_NAME: 'agent-gates',
   GIT_COMMITTER_EMAIL: 'agent-gates@localhost',
 };
-
-function remoteFailure(what: string, remote: string, stderr: string, fix: string): GateError {
-  const why = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' / ') || 'no message';
-  return new GateError('GIT_FAILED', `${what} on remote "${remote}" failed: ${why}`, { fix });
-}
-
-// ---------------------------------------------------------------------------------------------
-// transport (stand-in; swap for remote leases' adapter)
-
-/**
- * Fetch every ref under `remotePrefix` on `remote` into `localPrefix` (forced: the local copy is
- * a mirror; what this clone trusted before is kept under the seen refs). Refs that vanished on
- * the remote are pruned locally. Returns the fetched refs (name below the prefix → commit).
- */
-export function fetchRefs(git: Git, remote: string, remotePrefix: string, localPrefix: string, opts: { fix: string }): Map<string, string> {
-  const r = git.exec(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-recurse-submodules', remote, `+${remotePrefix}*:${localPrefix}*`], {
-    env: { GIT_TERMINAL_PROMPT: '0' },
-  });
-  if (r.code !== 0) throw remoteFailure(`git fetch of ${remotePrefix}*`, remote, r.stderr, opts.fix);
-  return localRefs(git, localPrefix);
-}
-
-/** Refs under `prefix` in this clone: name below the prefix → commit. */
-export function localRefs(git: Git, prefix: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const { ref, commit } of git.refTips([prefix])) out.set(ref.slice(prefix.length), commit);
-  return out;
-}
-
-export type PushOutcome = { status: 'pushed' } | { status: 'stale'; message: string } | { status: 'rejected'; message: string };
-
-/**
- * Push `commit` to `ref` on `remote` only if the remote still has `expectedOld` there (null: the
- * ref must not exist): `--force-with-lease=<ref>:<expectedOld>`, a compare-and-swap on the ref.
- * A lost race is `stale`; a refusal by the server (hooks, denyNonFastForwards, permissions) is
- * `rejected`; anything else (unreachable, authentication) throws GIT_FAILED.
- */
-export function pushRef(git: Git, remote: string, ref: string, commit: string, expectedOld: string | null, opts: { fix: string }): PushOutcome {
-  const r = git.exec(['push', '--quiet', '--no-verify', '--porcelain', `--force-with-lease=${ref}:${expectedOld ?? ''}`, remote, `${commit}:${ref}`], {
-    env: { GIT_TERMINAL_PROMPT: '0' },
-  });
-  if (r.code === 0) return { status: 'pushed' };
-  const out = `${r.stdout.toString('utf8')}\n${r.stderr}`;
-  if (/stale info|\(fetch first\)|\[rejected\].*stale/.test(out)) return { status: 'stale', message: out.trim() };
-  if (/^!\s/m.test(r.stdout.toString('utf8'))) return { status: 'rejected', message: out.trim() };
-  throw remoteFailure(`git push of ${ref}`, remote, r.stderr, opts.fix);
-}
 
 // ---------------------------------------------------------------------------------------------
 // objects in this clone
@@ -140,4 +84,11 @@ export function isAncestor(git: Git, ancestor: string, descendant: string): bool
 export function setLocalRef(git: Git, ref: string, commit: string | null): void {
   const r = commit === null ? git.exec(['update-ref', '-d', ref]) : git.exec(['update-ref', ref, commit]);
   if (r.code !== 0) throw new GateError('GIT_FAILED', `git update-ref ${ref} failed: ${r.stderr.trim()}`);
+}
+
+/** Refs under `prefix` in this clone: name below the prefix → commit. */
+export function localRefs(git: Git, prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { ref, commit } of git.refTips([prefix])) out.set(ref.slice(prefix.length), commit);
+  return out;
 }

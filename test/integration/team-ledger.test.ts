@@ -77,6 +77,13 @@ beforeAll(async () => {
     if (run('git', ['ls-remote', daemonUrl]).code === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  // gate uses named remotes: the same shared remote as a path (origin), file:// and git://
+  for (const c of clones) {
+    c.gitOk('remote', 'add', 'viafile', `file://${bare}`);
+    c.gitOk('remote', 'add', 'viadaemon', daemonUrl);
+    c.gitOk('remote', 'add', 'gone', join(base, 'no-such-remote.git'));
+    c.gitOk('remote', 'add', 'closed', 'git://127.0.0.1:1/shared.git');
+  }
 });
 
 afterAll(() => {
@@ -86,21 +93,21 @@ afterAll(() => {
 describe("the team's ledger on a shared remote", () => {
   it('three clones publish over a path, file:// and git daemon; the review of the team equals the sum of the three', async () => {
     // clone 0 through the CLI (the remote as a path), clone 1 over file://, clone 2 over git://
-    const p0 = clones[0]!.gate(['ledger', 'publish', '--remote', bare, '--json']);
+    const p0 = clones[0]!.gate(['ledger', 'publish', '--remote', 'origin', '--json']);
     expect(p0.code, p0.stderr).toBe(0);
     expect(JSON.parse(p0.stdout)).toMatchObject({ ok: true, status: 'published', repoId: ids[0], entries: 5 });
-    const p1 = await publishLedger(openContext(clones[1]!.dir), { remote: `file://${bare}` });
+    const p1 = await publishLedger(openContext(clones[1]!.dir), { remote: 'viafile' });
     expect(p1).toMatchObject({ status: 'published', entries: 9 });
-    const p2 = await publishLedger(openContext(clones[2]!.dir), { remote: daemonUrl });
+    const p2 = await publishLedger(openContext(clones[2]!.dir), { remote: 'viadaemon' });
     expect(p2).toMatchObject({ status: 'published', entries: 13 });
     // again: nothing new
-    expect((await publishLedger(openContext(clones[2]!.dir), { remote: daemonUrl })).status).toBe('up to date');
+    expect((await publishLedger(openContext(clones[2]!.dir), { remote: 'viadaemon' })).status).toBe('up to date');
     const refs = run('git', ['for-each-ref', '--format=%(refname)', 'refs/agent-gates/ledger/'], { cwd: bare }).stdout.trim().split('\n').sort();
     expect(refs).toEqual(ids.map((id) => `refs/agent-gates/ledger/${id}`).sort());
 
     // the sum: each clone reviewed alone, then the team from clone 0
     const alone = await Promise.all(clones.map((c) => buildReview(openContext(c.dir), { health: false, since: '30d' })));
-    const team = await buildReview(openContext(clones[0]!.dir), { health: false, since: '30d', team: { remote: bare } });
+    const team = await buildReview(openContext(clones[0]!.dir), { health: false, since: '30d', team: { remote: 'origin' } });
     expect(team.trusted).toBe(true);
     expect(team.team).toMatchObject({ ok: true, entries: 5 + 9 + 13 });
     expect(team.ledger.entries).toBe(alone.reduce((n, r) => n + r.ledger.entries, 0));
@@ -110,9 +117,9 @@ describe("the team's ledger on a shared remote", () => {
 
     // a clone appends and publishes again: a fast-forward of its chain
     await record(clones[1]!, 2);
-    const again = await publishLedger(openContext(clones[1]!.dir), { remote: bare });
+    const again = await publishLedger(openContext(clones[1]!.dir), { remote: 'origin' });
     expect(again).toMatchObject({ status: 'published', entries: 11, publishedBefore: 9, previous: p1.commit });
-    const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', bare, '--json']);
+    const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--json']);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: 5 + 11 + 13, problems: [] });
   });
@@ -146,21 +153,21 @@ describe("the team's ledger on a shared remote", () => {
     expect(a('push', '-q', '--force', bare, `HEAD:${ref}`).code).toBe(0);
 
     // the chain alone verifies (every hash recomputed): only what clone 2 fetched before tells
-    const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', bare]);
+    const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin']);
     expect(v.code).toBe(3);
     expect(v.stderr).toContain(`clone ${victim} line 3: rewritten`);
     expect(v.stderr).toContain('forced push');
     // it stays detected: the seen copy did not move forward
-    const again = (await collectTeam(openContext(clones[2]!.dir), { remote: bare })).report;
+    const again = (await collectTeam(openContext(clones[2]!.dir), { remote: 'origin' })).report;
     expect(again.ok).toBe(false);
     expect(again.problems).toEqual([expect.objectContaining({ repoId: victim, line: 3, reason: 'rewritten' })]);
     // the victim itself sees that its published ledger is no longer its own
-    const own = (await collectTeam(openContext(clones[1]!.dir), { remote: bare })).report;
+    const own = (await collectTeam(openContext(clones[1]!.dir), { remote: 'origin' })).report;
     expect(own.problems).toContainEqual(expect.objectContaining({ repoId: victim, line: 3, reason: 'diverged' }));
     // and refuses to publish over it (not a fast-forward of what is published)
-    await expect(publishLedger(openContext(clones[1]!.dir), { remote: bare })).rejects.toMatchObject({ code: 'DENIED', data: { line: 3 } });
+    await expect(publishLedger(openContext(clones[1]!.dir), { remote: 'origin' })).rejects.toMatchObject({ code: 'DENIED', data: { line: 3 } });
     // the review of the team is untrusted, and says which clone
-    const review = await buildReview(openContext(clones[2]!.dir), { health: false, since: '30d', team: { remote: bare } });
+    const review = await buildReview(openContext(clones[2]!.dir), { health: false, since: '30d', team: { remote: 'origin' } });
     expect(review.trusted).toBe(false);
     expect(review.integrity.problem?.message).toContain(`clone ${victim}`);
   });
@@ -172,28 +179,29 @@ describe("the team's ledger on a shared remote", () => {
     cpSync(join(clones[0]!.commonDir(), 'agent-gates.repo-id'), join(twin.commonDir(), 'agent-gates.repo-id'));
     await record(twin, 1, 'reject');
     await record(clones[0]!, 1);
-    expect((await publishLedger(openContext(twin.dir), { remote: bare })).status).toBe('published');
-    const r = clones[0]!.gate(['ledger', 'publish', '--remote', bare]);
+    expect((await publishLedger(openContext(twin.dir), { remote: 'origin' })).status).toBe('published');
+    const r = clones[0]!.gate(['ledger', 'publish', '--remote', 'origin']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not be a fast-forward');
     expect(r.stderr).toContain('line 6');
   });
 
   it('an unreachable remote is CANNOT_EVALUATE (exit 3) with the fix, for publish, audit and review', async () => {
-    const gone = join(base, 'no-such-remote.git');
-    const r = clones[0]!.gate(['ledger', 'publish', '--remote', gone, '--json']);
+    const r = clones[0]!.gate(['ledger', 'publish', '--remote', 'gone', '--json']);
     expect(r.code).toBe(3);
     const body = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; fix: string } };
-    expect(body.error.code).toBe('GIT_FAILED');
-    expect(body.error.fix).toContain(`git ls-remote ${gone}`);
-    const unreachable = { code: 'GIT_FAILED', fix: expect.stringContaining(`git ls-remote ${gone}`) };
-    await expect(collectTeam(openContext(clones[0]!.dir), { remote: gone })).rejects.toMatchObject(unreachable);
-    await expect(buildReview(openContext(clones[0]!.dir), { health: false, team: { remote: gone } })).rejects.toMatchObject(unreachable);
+    expect(body.error.code).toBe('REMOTE_UNREACHABLE');
+    expect(body.error.fix).toContain('git ls-remote gone');
+    const unreachable = { code: 'REMOTE_UNREACHABLE', fix: expect.stringContaining('git ls-remote gone') };
+    await expect(collectTeam(openContext(clones[0]!.dir), { remote: 'gone' })).rejects.toMatchObject(unreachable);
+    await expect(buildReview(openContext(clones[0]!.dir), { health: false, team: { remote: 'gone' } })).rejects.toMatchObject(unreachable);
     // a daemon that is not listening: the same
-    await expect(publishLedger(openContext(clones[0]!.dir), { remote: 'git://127.0.0.1:1/shared.git' })).rejects.toMatchObject({ code: 'GIT_FAILED' });
+    await expect(publishLedger(openContext(clones[0]!.dir), { remote: 'closed' })).rejects.toMatchObject({ code: 'REMOTE_UNREACHABLE' });
+    // a URL is not a remote name: usage
+    expect(clones[0]!.gate(['ledger', 'publish', '--remote', `file://${bare}`]).code).toBe(2);
     // the default remote (origin here) is used without --remote
     expect((await collectTeam(openContext(clones[0]!.dir))).report.remote).toBe('origin');
     // --remote without --team is a usage error
-    expect(clones[0]!.gate(['audit', 'verify', '--remote', bare]).code).toBe(2);
+    expect(clones[0]!.gate(['audit', 'verify', '--remote', 'origin']).code).toBe(2);
   });
 });

@@ -17,20 +17,8 @@
  */
 import type { Ctx } from '../context.js';
 import { GateError } from '../../kernel/errors.js';
-import {
-  TEAM_LEDGER_PREFIX,
-  fetchRefs,
-  fetchedPrefix,
-  firstParentChain,
-  isAncestor,
-  localRefs,
-  pushRef,
-  readCommitFile,
-  readPrefix,
-  seenPrefix,
-  setLocalRef,
-  writeFilesCommit,
-} from '../../adapters/team-refs.js';
+import { TEAM_LEDGER_NS, firstParentChain, isAncestor, localRefs, readCommitFile, readPrefix, seenPrefix, setLocalRef, writeFilesCommit } from '../../adapters/team-refs.js';
+import { REMOTE_NAME_RE, REMOTE_NS, RemoteRefs } from '../../adapters/remote-refs.js';
 import {
   checkPublishedHistory,
   firstDifference,
@@ -63,7 +51,7 @@ export interface TeamOptions {
 /** The remote to use: --remote, else handoff.remote in the config, else origin. */
 export async function teamRemote(ctx: Ctx, remote: string | undefined): Promise<string> {
   if (remote !== undefined) {
-    if (remote === '' || remote.startsWith('-')) throw new GateError('USAGE', `--remote "${remote}" is not a remote name or URL.`, { fix: 'gate ledger publish --remote origin' });
+    if (!REMOTE_NAME_RE.test(remote)) throw new GateError('USAGE', `--remote "${remote.slice(0, 80)}" is not the name of a remote (gate uses named remotes only).`, { fix: `git remote add shared <url>, then: --remote shared` });
     return remote;
   }
   try {
@@ -76,7 +64,29 @@ export async function teamRemote(ctx: Ctx, remote: string | undefined): Promise<
   return 'origin';
 }
 
-const fetchFix = (remote: string) => `check that the remote is reachable (git ls-remote ${remote}), then run the command again; see docs/gate-c.md "The team's ledger"`;
+const TEAM_LEDGER_PREFIX = `${REMOTE_NS}${TEAM_LEDGER_NS}`;
+/** Fetching every clone's ledger can take longer than a lease round trip. */
+const TEAM_TIMEOUT_MS = 120_000;
+
+/**
+ * Run a network step; the adapter's failures (REMOTE_UNREACHABLE, REMOTE_REFUSED: exit 3) are
+ * reworded for the ledger, with the fix.
+ */
+function network<T>(remote: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof GateError) || (e.code !== 'REMOTE_UNREACHABLE' && e.code !== 'REMOTE_REFUSED')) throw e;
+    const refused = e.code === 'REMOTE_REFUSED';
+    throw new GateError(e.code, `${what}: ${e.message.replace(/ Without it the leases cannot be judged.*$/, '')}${refused ? '' : " The team's ledger cannot be judged without the remote; nothing was decided."}`, {
+      fix: refused
+        ? `allow refs/agent-gates/* on the remote (docs/gate-a.md, "Across machines", lists what hosting services accept), or choose another: --remote <name>`
+        : `check that the remote is reachable (git ls-remote ${remote} 'refs/agent-gates/*'), then run the command again`,
+      ...(e.data ? { data: e.data } : {}),
+      cause: e,
+    });
+  }
+}
 
 // -------------------------------------------------------------------------------------------
 // publish
@@ -106,11 +116,11 @@ export async function publishLedger(ctx: Ctx, opts: TeamOptions = {}): Promise<P
   if (!head || head.seq === 0) return { status: 'empty', remote, repoId, entries: 0 };
   const bytes = readPrefix(ctx.ledger.path, head.size);
   const ref = `${TEAM_LEDGER_PREFIX}${repoId}`;
-  const local = fetchedPrefix(remote, 'ledger');
+  const rr = new RemoteRefs(ctx.git, remote, { timeoutMs: TEAM_TIMEOUT_MS });
   for (let attempt = 1; ; attempt++) {
     opts.onProgress?.(`fetching the published ledger of this clone from ${remote}…`);
-    // `<id>*` matches this clone's ref only (ids have a fixed length) and is not an error when absent
-    const fetched = fetchRefs(ctx.git, remote, ref, `${local}${repoId}`, { fix: fetchFix(remote) }).get('');
+    // `<id>*` matches this clone's ref only (ids have a fixed length); absent is not an error
+    const fetched = network(remote, 'gate ledger publish', () => rr.fetch([`${TEAM_LEDGER_NS}${repoId}`])).get(ref);
     let publishedBefore = 0;
     if (fetched) {
       const old = readCommitFile(ctx.git, fetched, 'ledger.jsonl') ?? Buffer.alloc(0);
@@ -122,7 +132,7 @@ export async function publishLedger(ctx: Ctx, opts: TeamOptions = {}): Promise<P
           'DENIED',
           `publishing would not be a fast-forward: the ledger published for this clone (${ref} on ${remote}, ${publishedBefore} entries) ${d.kind === 'cut' ? `has line ${d.line}, which this clone's ledger does not` : `holds a different line ${d.line} than this clone's ledger`}. A published ledger is append-only; gate does not overwrite it.`,
           {
-            fix: `gate audit verify --team --remote ${remote}   (find out which side was rewritten; a clone whose state was copied from another needs its own ledger: gate audit repair --new-ledger after moving the copied state aside)`,
+            fix: `gate audit verify --team --remote ${remote}   (find out which side was rewritten; a clone whose state was copied from another needs its own ledger: move the copied state aside, then gate audit repair --new-ledger)`,
             data: { repoId, line: d.line, remote, ref },
           },
         );
@@ -138,18 +148,12 @@ export async function publishLedger(ctx: Ctx, opts: TeamOptions = {}): Promise<P
     ]);
     const commit = writeFilesCommit(ctx.git, files, fetched, `ledger ${repoId}: ${head.seq} entries`, ctx.now());
     opts.onProgress?.(`publishing ${head.seq} entries to ${remote}…`);
-    const pushed = pushRef(ctx.git, remote, ref, commit, fetched ?? null, { fix: fetchFix(remote) });
-    if (pushed.status === 'pushed') {
+    // compare-and-swap on the old tip: a concurrent publisher of this ledger makes it stale
+    const pushed = network(remote, 'gate ledger publish', () => rr.casPush([{ ref, newOid: commit, expect: fetched ?? null }]));
+    if (pushed.ok) {
       setLocalRef(ctx.git, `${seenPrefix(remote)}${repoId}`, commit);
-      setLocalRef(ctx.git, `${local}${repoId}`, commit);
       return { status: 'published', remote, ref, repoId, entries: head.seq, commit, ...(fetched ? { previous: fetched } : {}), publishedBefore };
     }
-    if (pushed.status === 'rejected') {
-      throw new GateError('GIT_FAILED', `${remote} refused ${ref}: ${pushed.message.split('\n').slice(-2).join(' / ')}`, {
-        fix: `see docs/gate-c.md "The team's ledger" for hosting services that refuse refs outside refs/heads; check your push rights with: git push ${remote} HEAD:refs/agent-gates/probe --dry-run`,
-      });
-    }
-    // stale: another publisher of this ledger moved the ref since we fetched; judge again
     if (attempt >= 3) {
       throw new GateError('CANNOT_EVALUATE', `${ref} on ${remote} kept moving while this clone published (3 attempts).`, { fix: 'gate ledger publish' });
     }
@@ -189,7 +193,9 @@ interface Loaded {
 export async function collectTeam(ctx: Ctx, opts: TeamOptions = {}): Promise<{ report: TeamReport; ledgers: Loaded[] }> {
   const remote = await teamRemote(ctx, opts.remote);
   opts.onProgress?.(`fetching the team's ledgers from ${remote}…`);
-  const fetched = fetchRefs(ctx.git, remote, TEAM_LEDGER_PREFIX, fetchedPrefix(remote, 'ledger'), { fix: fetchFix(remote) });
+  const rr = new RemoteRefs(ctx.git, remote, { timeoutMs: TEAM_TIMEOUT_MS });
+  const fetched = new Map<string, string>();
+  for (const [ref, oid] of network(remote, "fetching the team's ledgers", () => rr.fetch([TEAM_LEDGER_NS]))) fetched.set(ref.slice(TEAM_LEDGER_PREFIX.length), oid);
   const seen = localRefs(ctx.git, seenPrefix(remote));
   const localId = ctx.ledger.repoId(false);
   const ids = [...new Set([...fetched.keys(), ...seen.keys(), ...(localId ? [localId] : [])])].sort();

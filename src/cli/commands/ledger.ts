@@ -9,7 +9,7 @@ export function teamProgress(json: boolean | undefined): ((text: string) => void
   return (text) => process.stderr.write(`\r\u001b[K${text}`);
 }
 
-export const remoteOption = (): Option => new Option('--remote <remote>', 'the shared git remote (name or URL); default: handoff.remote in .agents/gates.yaml, else origin');
+export const remoteOption = (): Option => new Option('--remote <remote>', 'the shared git remote, by its name in this clone (git remote -v); default: handoff.remote in .agents/gates.yaml, else origin');
 
 export const ledgerCommands: CommandGroup = {
   register(program) {
