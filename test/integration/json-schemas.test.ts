@@ -92,6 +92,7 @@ beforeAll(async () => {
   repo.gitOk('init', '-q', '--bare', shared);
   repo.gitOk('remote', 'add', 'shared', shared);
   gate('ledger publish', ['ledger', 'publish', '--remote', 'shared']);
+  gate('ledger pending', ['ledger', 'pending', '--remote', 'shared', '--all']);
   gate('audit verify', ['audit', 'verify', '--team', '--remote', 'shared']);
   gate('review', ['review', '--team', '--remote', 'shared']);
   gate('review', ['review']);

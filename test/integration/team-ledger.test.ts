@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
-import { collectTeam, publishLedger } from '../../src/app/review/team.js';
+import { collectTeam, publishLedger, teamPending } from '../../src/app/review/team.js';
 import { buildReview } from '../../src/app/review/review.js';
 import { linkHash } from '../../src/ledger/chain.js';
 
@@ -184,6 +184,31 @@ describe("the team's ledger on a shared remote", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not be a fast-forward');
     expect(r.stderr).toContain('line 6');
+  });
+
+  it("pending approvals: a clone publishes what its agent waits for, another clone's `gate ledger pending` shows it; a stale one is withdrawn", async () => {
+    const waiting = clones[2]!;
+    waiting.write('rules/a.yaml', 'a: 1\n');
+    waiting.gitOk('add', 'rules/a.yaml');
+    const ex = waiting.gate(['explain', '--intent', 'add rule a', '--alternative', 'none', '--blast-radius', 'rules', '--reversibility', 'revert', '--rollback', 'git revert'], { env: { GATE_SESSION: 'agent-far' } });
+    expect(ex.code, ex.stderr).toBe(0);
+    const pub = waiting.gate(['ledger', 'publish', '--json']);
+    expect(pub.code, pub.stderr).toBe(0);
+    const published = (JSON.parse(pub.stdout) as { pending: { published: string[] } }).pending.published;
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatch(new RegExp(`^refs/agent-gates/pending/${ids[2]}/[0-9a-f]{8}$`));
+    const list = clones[0]!.gate(['ledger', 'pending', '--diff', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const body = JSON.parse(list.stdout) as { cards: Array<{ repoId: string; id: string; tier: string; intent: string; asker: { session?: string }; files: Array<{ path: string }>; diff: string }> };
+    expect(body.cards).toHaveLength(1);
+    expect(body.cards[0]).toMatchObject({ repoId: ids[2], tier: 'CONFIRM', intent: 'add rule a', asker: { session: 'agent-far' }, files: [{ path: 'rules/a.yaml' }] });
+    expect(body.cards[0]!.diff).toContain('+a: 1');
+    // the agent re-stages something else: the old card no longer waits and is withdrawn
+    waiting.write('rules/a.yaml', 'a: 2\n');
+    waiting.gitOk('add', 'rules/a.yaml');
+    const again = await publishLedger(openContext(waiting.dir), { remote: 'origin' });
+    expect(again.pending).toEqual({ published: [], withdrawn: published });
+    expect((await teamPending(openContext(clones[0]!.dir), { remote: 'origin' })).cards).toEqual([]);
   });
 
   it('an unreachable remote is CANNOT_EVALUATE (exit 3) with the fix, for publish, audit and review', async () => {

@@ -74,18 +74,25 @@ const TEAM_TIMEOUT_MS = 120_000;
  */
 function network<T>(remote: string, what: string, fn: () => T): T {
   try {
-    return fn();
+    const v = fn();
+    // an async step: reword its rejection the same way
+    if (v instanceof Promise) return v.catch((e: unknown) => reword(remote, what, e)) as T;
+    return v;
   } catch (e) {
-    if (!(e instanceof GateError) || (e.code !== 'REMOTE_UNREACHABLE' && e.code !== 'REMOTE_REFUSED')) throw e;
-    const refused = e.code === 'REMOTE_REFUSED';
-    throw new GateError(e.code, `${what}: ${e.message.replace(/ Without it the leases cannot be judged.*$/, '')}${refused ? '' : " The team's ledger cannot be judged without the remote; nothing was decided."}`, {
-      fix: refused
-        ? `allow refs/agent-gates/* on the remote (docs/gate-a.md, "Across machines", lists what hosting services accept), or choose another: --remote <name>`
-        : `check that the remote is reachable (git ls-remote ${remote} 'refs/agent-gates/*'), then run the command again`,
-      ...(e.data ? { data: e.data } : {}),
-      cause: e,
-    });
+    return reword(remote, what, e);
   }
+}
+
+function reword(remote: string, what: string, e: unknown): never {
+  if (!(e instanceof GateError) || (e.code !== 'REMOTE_UNREACHABLE' && e.code !== 'REMOTE_REFUSED')) throw e;
+  const refused = e.code === 'REMOTE_REFUSED';
+  throw new GateError(e.code, `${what}: ${e.message.replace(/ Without it the leases cannot be judged.*$/, '')}${refused ? '' : " The team's ledger cannot be judged without the remote; nothing was decided."}`, {
+    fix: refused
+      ? `allow refs/agent-gates/* on the remote (docs/gate-a.md, "Across machines", lists what hosting services accept), or choose another: --remote <name>`
+      : `check that the remote is reachable (git ls-remote ${remote} 'refs/agent-gates/*'), then run the command again`,
+    ...(e.data ? { data: e.data } : {}),
+    cause: e,
+  });
 }
 
 // -------------------------------------------------------------------------------------------
@@ -101,10 +108,23 @@ export interface PublishReport {
   previous?: string;
   /** Entries already published before this run. */
   publishedBefore?: number;
+  /** This worktree's waiting explanation published, and stale ones withdrawn (refs/agent-gates/pending/). */
+  pending?: import('../approvals/remote-pending.js').PendingPublishReport;
 }
 
+/** `gate ledger publish`: the ledger, then this worktree's pending approval. */
 export async function publishLedger(ctx: Ctx, opts: TeamOptions = {}): Promise<PublishReport> {
   const remote = await teamRemote(ctx, opts.remote);
+  const r = await publishChain(ctx, remote, opts);
+  if (!r.repoId) return r;
+  const { publishPending } = await import('../approvals/remote-pending.js');
+  const rr = new RemoteRefs(ctx.git, remote, { timeoutMs: TEAM_TIMEOUT_MS });
+  opts.onProgress?.(`publishing this worktree's pending approval to ${remote}…`);
+  const pending = network(remote, 'gate ledger publish (pending approvals)', () => publishPending(ctx, rr, r.repoId!));
+  return { ...r, pending: await pending };
+}
+
+async function publishChain(ctx: Ctx, remote: string, opts: TeamOptions): Promise<PublishReport> {
   const repoId = ctx.ledger.repoId(false);
   if (!repoId) return { status: 'empty', remote, entries: 0 };
   // the read API folds the deferred commit records first; a ledger that does not verify is not published
@@ -406,6 +426,14 @@ export function* entriesOf(bytes: Buffer): Generator<LedgerEntry> {
     }
     start = nl + 1;
   }
+}
+
+/** `gate ledger pending`: what agents on other clones wait for (the inbox's remote source). */
+export async function teamPending(ctx: Ctx, opts: TeamOptions & { includeOwn?: boolean; diff?: boolean } = {}): Promise<Awaited<ReturnType<typeof import('../approvals/remote-pending.js').remotePendingCards>>> {
+  const remote = await teamRemote(ctx, opts.remote);
+  const { remotePendingCards } = await import('../approvals/remote-pending.js');
+  opts.onProgress?.(`fetching the pending approvals from ${remote}…`);
+  return network(remote, 'fetching the pending approvals', () => remotePendingCards(ctx, { remote, ...(opts.includeOwn ? { includeOwn: true } : {}), ...(opts.diff ? { diff: true } : {}) }));
 }
 
 /** `gate audit verify --team`. */

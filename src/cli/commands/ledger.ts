@@ -28,13 +28,40 @@ export const ledgerCommands: CommandGroup = {
           const r = await publishLedger(openContext(), { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}) });
           if (progress) process.stderr.write('\r\u001b[K');
           const so = styleOut();
-          const text =
+          const text = [
             r.status === 'empty'
               ? `nothing to publish: this clone's ledger is empty`
               : r.status === 'up to date'
                 ? `${r.ref} on ${r.remote} is up to date (${r.entries} entries)`
-                : `${so.green('published')} ${r.entries} entries (${r.entries - (r.publishedBefore ?? 0)} new) to ${r.ref} on ${r.remote}`;
+                : `${so.green('published')} ${r.entries} entries (${r.entries - (r.publishedBefore ?? 0)} new) to ${r.ref} on ${r.remote}`,
+            ...(r.pending?.published ?? []).map((ref) => `published the pending approval ${ref}`),
+            ...(r.pending?.withdrawn ?? []).map((ref) => `withdrew ${ref} (no longer waiting)`),
+          ];
           return { code: 0, json: { ...r }, text };
+        }),
+      );
+    ledger
+      .command('pending')
+      .description(
+        "List what agents on other clones wait for: the explanations they published under refs/agent-gates/pending/ (with `gate ledger publish`).\nA published card shows what waits; it approves nothing. Approve on the machine that waits (`gate approve` there).",
+      )
+      .option('--diff', 'include each card\'s staged diff')
+      .option('--all', "include this clone's own cards")
+      .addOption(remoteOption())
+      .addOption(jsonOption())
+      .action(
+        act(async (opts: { remote?: string; json?: boolean; diff?: boolean; all?: boolean }) => {
+          const [{ openContext }, { teamPending }] = await Promise.all([import('../../app/context.js'), import('../../app/review/team.js')]);
+          const progress = teamProgress(opts.json);
+          const r = await teamPending(openContext(), { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}), ...(opts.diff ? { diff: true } : {}), ...(opts.all ? { includeOwn: true } : {}) });
+          if (progress) process.stderr.write('\r\u001b[K');
+          const text = r.cards.length === 0 ? [`nothing waits on ${r.remote}`] : [];
+          for (const c of r.cards) {
+            text.push(`${c.id}  ${c.tier}  ${c.intent.split('\n')[0]}`, `    clone ${c.repoId}${c.branch ? `, branch ${c.branch}` : ''}, asked by ${c.asker.id}${c.asker.session ? ` (${c.asker.session})` : ''} at ${c.created_at}`, `    ${c.files.map((f) => f.path).join(', ')}`);
+            if (c.diff !== undefined) text.push(c.diff);
+          }
+          const errText = r.problems.map((p) => `warning: ${p.ref}: ${p.problem}`);
+          return { code: 0, json: { ...r }, text, errText };
         }),
       );
   },

@@ -198,6 +198,14 @@ const payloads = {
     commit: sha.optional(),
     previous: sha.optional().describe('the published tip this publication extends'),
     publishedBefore: z.number().int().optional(),
+    pending: z.looseObject({ published: z.array(z.string()), withdrawn: z.array(z.string()) }).optional().describe("this worktree's pending approval published, stale ones withdrawn"),
+  },
+  'ledger pending': {
+    remote: z.string(),
+    cards: z.array(
+      z.looseObject({ repoId: z.string(), id: z.string(), ref: z.string(), commit: sha, worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), createdAt: iso, publishedAt: iso, ageS: z.number().int(), digest: z.string(), diff: z.string().optional() }),
+    ),
+    problems: z.array(z.looseObject({ ref: z.string(), problem: z.string() })),
   },
   'audit checkpoint': {
     note: z.string().optional(),
