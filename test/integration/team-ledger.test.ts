@@ -21,6 +21,9 @@ import { linkHash } from '../../src/ledger/chain.js';
 const STRESS = process.env.GATE_STRESS === '1';
 const CONFIG = 'version: 1\nsurfaces:\n  - name: rules\n    paths: ["rules/**"]\n    tier: CONFIRM\n';
 const human = { kind: 'human' as const, id: 'human:human@example.com' };
+/** Entries of clone i: one init, then K * (i + 1) explains. */
+const K = STRESS ? 5000 : 4;
+const n = (i: number): number => 1 + K * (i + 1);
 
 let base: string;
 let bare: string;
@@ -65,7 +68,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const c = cloneFrom(bare);
     await record(c, 1, 'init');
-    await record(c, (STRESS ? 5000 : 4) * (i + 1));
+    await record(c, K * (i + 1));
     clones.push(c);
     ids.push(openContext(c.dir).ledger.repoId(false)!);
   }
@@ -95,11 +98,11 @@ describe("the team's ledger on a shared remote", () => {
     // clone 0 through the CLI (the remote as a path), clone 1 over file://, clone 2 over git://
     const p0 = clones[0]!.gate(['ledger', 'publish', '--remote', 'origin', '--json']);
     expect(p0.code, p0.stderr).toBe(0);
-    expect(JSON.parse(p0.stdout)).toMatchObject({ ok: true, status: 'published', repoId: ids[0], entries: 5 });
+    expect(JSON.parse(p0.stdout)).toMatchObject({ ok: true, status: 'published', repoId: ids[0], entries: n(0) });
     const p1 = await publishLedger(openContext(clones[1]!.dir), { remote: 'viafile' });
-    expect(p1).toMatchObject({ status: 'published', entries: 9 });
+    expect(p1).toMatchObject({ status: 'published', entries: n(1) });
     const p2 = await publishLedger(openContext(clones[2]!.dir), { remote: 'viadaemon' });
-    expect(p2).toMatchObject({ status: 'published', entries: 13 });
+    expect(p2).toMatchObject({ status: 'published', entries: n(2) });
     // again: nothing new
     expect((await publishLedger(openContext(clones[2]!.dir), { remote: 'viadaemon' })).status).toBe('up to date');
     const refs = run('git', ['for-each-ref', '--format=%(refname)', 'refs/agent-gates/ledger/'], { cwd: bare }).stdout.trim().split('\n').sort();
@@ -109,7 +112,7 @@ describe("the team's ledger on a shared remote", () => {
     const alone = await Promise.all(clones.map((c) => buildReview(openContext(c.dir), { health: false, since: '30d' })));
     const team = await buildReview(openContext(clones[0]!.dir), { health: false, since: '30d', team: { remote: 'origin' } });
     expect(team.trusted).toBe(true);
-    expect(team.team).toMatchObject({ ok: true, entries: 5 + 9 + 13 });
+    expect(team.team).toMatchObject({ ok: true, entries: n(0) + n(1) + n(2) });
     expect(team.ledger.entries).toBe(alone.reduce((n, r) => n + r.ledger.entries, 0));
     const sum: Record<string, number> = {};
     for (const r of alone) for (const [k, v] of Object.entries(r.ledger.byEvent)) sum[k] = (sum[k] ?? 0) + (v as number);
@@ -118,10 +121,10 @@ describe("the team's ledger on a shared remote", () => {
     // a clone appends and publishes again: a fast-forward of its chain
     await record(clones[1]!, 2);
     const again = await publishLedger(openContext(clones[1]!.dir), { remote: 'origin' });
-    expect(again).toMatchObject({ status: 'published', entries: 11, publishedBefore: 9, previous: p1.commit });
+    expect(again).toMatchObject({ status: 'published', entries: n(1) + 2, publishedBefore: n(1), previous: p1.commit });
     const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--json']);
     expect(v.code, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: 5 + 11 + 13, problems: [] });
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: n(0) + n(1) + 2 + n(2), problems: [] });
   });
 
   it('a forced push that rewrites a published ledger is named by `gate audit verify --team` (clone and line)', async () => {
@@ -130,7 +133,7 @@ describe("the team's ledger on a shared remote", () => {
     const victim = ids[1]!;
     const ref = `refs/agent-gates/ledger/${victim}`;
     const tip = run('git', ['rev-parse', ref], { cwd: bare }).stdout.trim();
-    const text = run('git', ['cat-file', 'blob', `${tip}:ledger.jsonl`], { cwd: bare }).stdout;
+    const text = run('git', ['cat-file', 'blob', `${tip}:ledger.jsonl`], { cwd: bare, maxBuffer: 1 << 30 }).stdout;
     const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     (lines[2]!.data as Record<string, unknown>).n = 999;
     let prev = lines[0]!.prev as string;
@@ -183,7 +186,7 @@ describe("the team's ledger on a shared remote", () => {
     const r = clones[0]!.gate(['ledger', 'publish', '--remote', 'origin']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not be a fast-forward');
-    expect(r.stderr).toContain('line 6');
+    expect(r.stderr).toContain(`line ${n(0) + 1}`);
   });
 
   it("pending approvals: a clone publishes what its agent waits for, another clone's `gate ledger pending` shows it; a stale one is withdrawn", async () => {
