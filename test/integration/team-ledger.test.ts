@@ -164,6 +164,18 @@ describe("the team's ledger on a shared remote", () => {
     const again = (await collectTeam(openContext(clones[2]!.dir), { remote: 'origin' })).report;
     expect(again.ok).toBe(false);
     expect(again.problems).toEqual([expect.objectContaining({ repoId: victim, line: 3, reason: 'rewritten' })]);
+    // a clone that never fetched that ledger: a rewrite pushed as a fast-forward on top of the chain
+    // is still named, by the earlier publication's head in the chain
+    const forgedTree = run('git', ['rev-parse', `${ref}^{tree}`], { cwd: bare }).stdout.trim();
+    const onTop = run('git', ['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit-tree', forgedTree, '-p', tip, '-m', 'rewritten on top'], { cwd: bare }).stdout.trim();
+    run('git', ['update-ref', ref, onTop], { cwd: bare });
+    const fresh = (await collectTeam(openContext(clones[0]!.dir), { remote: 'origin' })).report;
+    expect(fresh.problems).toContainEqual(expect.objectContaining({ repoId: victim, line: 3, reason: 'rewritten' }));
+    // a published ledger deleted from the remote is named too (then put back)
+    const gone = run('git', ['rev-parse', `refs/agent-gates/ledger/${ids[0]}`], { cwd: bare }).stdout.trim();
+    run('git', ['update-ref', '-d', `refs/agent-gates/ledger/${ids[0]}`], { cwd: bare });
+    expect((await collectTeam(openContext(clones[2]!.dir), { remote: 'origin' })).report.problems).toContainEqual(expect.objectContaining({ repoId: ids[0], reason: 'withdrawn' }));
+    run('git', ['update-ref', `refs/agent-gates/ledger/${ids[0]}`, gone], { cwd: bare });
     // the victim itself sees that its published ledger is no longer its own
     const own = (await collectTeam(openContext(clones[1]!.dir), { remote: 'origin' })).report;
     expect(own.problems).toContainEqual(expect.objectContaining({ repoId: victim, line: 3, reason: 'diverged' }));

@@ -325,11 +325,13 @@ async function verifyClone(
   return { clone, bytes };
 }
 
-/** Heads of the earlier publications of a chain (newest first, bounded). */
+/** Heads of the earlier publications of a chain (newest first, bounded), read in one git process. */
 function publishedHeads(ctx: Ctx, tip: string): Array<{ commit: string; head: { seq: number; hash: string; size: number } }> {
+  const commits = firstParentChain(ctx.git, tip, HISTORY_LIMIT).slice(1);
+  const blobs = ctx.git.readBlobs(commits.map((c) => `${c}:head.json`));
   const out: Array<{ commit: string; head: { seq: number; hash: string; size: number } }> = [];
-  for (const c of firstParentChain(ctx.git, tip, HISTORY_LIMIT).slice(1)) {
-    const h = parsePublishedHead(readCommitFile(ctx.git, c, 'head.json'));
+  for (const c of commits) {
+    const h = parsePublishedHead(blobs.get(`${c}:head.json`));
     if (typeof h !== 'string') out.push({ commit: c, head: h });
   }
   return out;
