@@ -91,4 +91,6 @@ export interface ReviewReport {
     recurring_rejections: number;
   };
   recommendations: Recommendation[];
+  /** `gate review --team`: every clone's published ledger (ADR 0024); the ledger figures cover them all. */
+  team?: { remote: string; ok: boolean; entries: number; clones: Array<{ repoId: string; local: boolean; entries: number; ok: boolean }>; problems: Array<{ repoId: string; line: number; reason: string; message: string }> };
 }

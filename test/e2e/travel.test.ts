@@ -21,6 +21,8 @@ let origin: string;
 let fork: string;
 let ciEnv: NodeJS.ProcessEnv;
 let main0: string;
+/** The teammate's clone (made by the second test). */
+let teammate = '';
 const EXPLAIN = ['explain', '--intent', 'tighten the review rule', '--alternative', 'leave it', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
 
 async function approve(dir: string): Promise<void> {
@@ -102,6 +104,7 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
 
   it('a second clone that only ran npm ci rebases the approved commits, and the CI recipe passes', () => {
     const b = join(makeTempDir('gate-travel-b-'), 'b');
+    teammate = b;
     expect(run('git', ['clone', '-q', origin, b], { env: c.env }).code).toBe(0);
     gitOk(b, 'config', 'user.name', 'Teammate');
     gitOk(b, 'config', 'user.email', 'teammate@example.com');
@@ -190,5 +193,25 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
       ciEnv,
     );
     expect(gl2.code, gl2.stdout + gl2.stderr).toBe(0);
+  });
+
+  it("the team's ledger (docs/gate-c.md): both clones publish to origin, and either one audits and reviews the whole team", () => {
+    expect(teammate).not.toBe('');
+    const gate = (dir: string, ...a: string[]) => run(join(dir, 'node_modules', '.bin', 'gate'), a, { cwd: dir, env: c.env });
+    const local: number[] = [];
+    for (const dir of [c.dir, teammate]) {
+      const p = gate(dir, 'ledger', 'publish', '--json');
+      expect(p.code, p.stderr).toBe(0);
+      expect(['published', 'empty']).toContain(JSON.parse(p.stdout).status);
+      local.push(JSON.parse(gate(dir, 'audit', 'verify', '--json').stdout).entries as number);
+    }
+    expect(git(origin, 'for-each-ref', 'refs/agent-gates/ledger/').stdout.trim().split('\n').length).toBe(local.filter((n) => n > 0).length);
+    const v = gate(teammate, 'audit', 'verify', '--team', '--json');
+    expect(v.code, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, remote: 'origin', entries: local[0]! + local[1]! });
+    const r = gate(c.dir, 'review', '--team', '--since', '30d', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ledger.entries).toBe(local[0]! + local[1]!);
+    expect(gate(c.dir, 'ledger', 'pending', '--json').code).toBe(0);
   });
 });

@@ -87,6 +87,14 @@ beforeAll(async () => {
   gate('audit verify', ['audit', 'verify']);
   gate('audit repair', ['audit', 'repair']);
   gate('audit checkpoint', ['audit', 'checkpoint']); // no key configured: an error
+  // the team's ledger on a shared remote (a bare repository beside the clone)
+  const shared = join(repo.home, 'shared.git');
+  repo.gitOk('init', '-q', '--bare', shared);
+  repo.gitOk('remote', 'add', 'shared', shared);
+  gate('ledger publish', ['ledger', 'publish', '--remote', 'shared']);
+  gate('ledger pending', ['ledger', 'pending', '--remote', 'shared', '--all']);
+  gate('audit verify', ['audit', 'verify', '--team', '--remote', 'shared']);
+  gate('review', ['review', '--team', '--remote', 'shared']);
   gate('review', ['review']);
   gate('review', ['review', '--out', 'review.json', '--format', 'json']);
   gate('uninstall', ['uninstall']);

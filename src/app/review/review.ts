@@ -20,6 +20,8 @@ export interface ReviewOptions {
   onProgress?: (phase: 'verify' | 'read', done: number, total: number) => void;
   /** Skip `gate doctor` (its hook inspection is not part of every test). */
   health?: boolean;
+  /** `--team`: the ledgers every clone published on the remote, with this clone's own (ADR 0024). */
+  team?: import('./team.js').TeamOptions;
 }
 
 /** Window start in ms from a duration ("30d") or a date ("2026-01-31"). */
@@ -42,17 +44,8 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
   const sinceMs = parseSince(sinceText, nowMs);
 
   // 1. integrity; a ledger that verifies first takes in the deferred commit records (ADR 0009)
-  let integrity: IntegrityFigures;
-  try {
-    // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
-    const v = await ctx.ledger.verify(opts.onProgress ? { onProgress: (d, t) => opts.onProgress!('verify', d, t) } : {});
-    const { pending, foldError } = v.fold;
-    const warnings = [...v.warnings, ...(foldError ? [`the pending commit records were not folded in: ${foldError}`] : []), ...(pending ? [`${pending} pending commit record(s) are not in the ledger, so not counted`] : [])];
-    integrity = { ok: v.ok, entries: v.entries, warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
-  } catch (e) {
-    if (!isGateError(e)) throw e;
-    integrity = { ok: false, entries: 0, warnings: [], path: ctx.ledger.path, problem: { line: 0, reason: e.code, message: e.message } };
-  }
+  const team = opts.team ? await import('./team.js').then((m) => m.collectTeam(ctx, opts.team)) : undefined;
+  const integrity = team ? teamIntegrity(team.report) : await localIntegrity(ctx, opts);
 
   // 2. the ledger, streamed once
   const agg = new ReviewAggregator({ config, sinceMs, nowMs });
@@ -63,11 +56,16 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
     total = 0;
   }
   let lastReport = 0;
-  for await (const { entry, offset } of ctx.ledger.entries()) {
-    agg.push(entry);
-    if (opts.onProgress && offset - lastReport > 1 << 20) {
-      lastReport = offset;
-      opts.onProgress('read', offset, total);
+  if (team) {
+    const { entriesOf } = await import('./team.js');
+    for (const l of team.ledgers) for (const entry of entriesOf(l.bytes)) agg.push(entry);
+  } else {
+    for await (const { entry, offset } of ctx.ledger.entries()) {
+      agg.push(entry);
+      if (opts.onProgress && offset - lastReport > 1 << 20) {
+        lastReport = offset;
+        opts.onProgress('read', offset, total);
+      }
     }
   }
   const ledger = agg.result();
@@ -121,6 +119,32 @@ export async function buildReview(ctx: Ctx, opts: ReviewOptions = {}): Promise<R
       recurring_rejections: config.review.recurring_rejections,
     },
     recommendations,
+    ...(team ? { team: team.report } : {}),
+  };
+}
+
+async function localIntegrity(ctx: Ctx, opts: ReviewOptions): Promise<IntegrityFigures> {
+  try {
+    // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
+    const v = await ctx.ledger.verify(opts.onProgress ? { onProgress: (d, t) => opts.onProgress!('verify', d, t) } : {});
+    const { pending, foldError } = v.fold;
+    const warnings = [...v.warnings, ...(foldError ? [`the pending commit records were not folded in: ${foldError}`] : []), ...(pending ? [`${pending} pending commit record(s) are not in the ledger, so not counted`] : [])];
+    return { ok: v.ok, entries: v.entries, warnings, path: ctx.ledger.path, ...(v.problem ? { problem: v.problem } : {}) };
+  } catch (e) {
+    if (!isGateError(e)) throw e;
+    return { ok: false, entries: 0, warnings: [], path: ctx.ledger.path, problem: { line: 0, reason: e.code, message: e.message } };
+  }
+}
+
+/** --team: the integrity of every clone's ledger; the first problem names its clone. */
+function teamIntegrity(t: import('./team.js').TeamReport): IntegrityFigures {
+  const first = t.problems[0];
+  return {
+    ok: t.ok,
+    entries: t.entries,
+    warnings: t.clones.flatMap((c) => c.warnings.map((w) => `clone ${c.repoId}: ${w}`)),
+    path: `${t.remote}: refs/agent-gates/ledger/* (${t.clones.length} clone${t.clones.length === 1 ? '' : 's'})`,
+    ...(first ? { problem: { line: first.line, reason: first.reason, message: `clone ${first.repoId}: ${first.message}` } } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ export interface SignedPointsReport extends SignedPointsVerdict {
   note?: string;
 }
 
-function pointFromSignature(sig: unknown, signers: readonly AllowedSigner[], repoId: string | undefined, source: string): SignedPoint | string {
+export function pointFromSignature(sig: unknown, signers: readonly AllowedSigner[], repoId: string | undefined, source: string): SignedPoint | string {
   const s = sig as { format?: unknown; payload?: unknown; signature?: unknown };
   if (typeof s !== 'object' || s === null || typeof s.payload !== 'string' || typeof s.signature !== 'string') return `${source}: malformed signature record`;
   const v = verifySshsig({ signature: s.signature, message: Buffer.from(s.payload, 'utf8'), namespace: APPROVAL_NAMESPACE });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { act, jsonOption } from '../io.js';
+import { act, jsonOption, usage } from '../io.js';
+import { remoteOption } from './ledger.js';
 import type { CommandGroup } from './index.js';
 import { styleErr, styleOut } from '../fast/style.js';
 
@@ -9,10 +10,20 @@ export const auditCommands: CommandGroup = {
     const audit = program.command('audit').summary('verify (or minimally repair) the hash-chained ledger');
     audit
       .command('verify')
-      .description('Check the whole ledger chain and name the first bad line and why. Changes nothing, except that a ledger that verifies first takes in the deferred commit records waiting in pending/ (ADR 0009), and is then verified again.')
+      .description('Check the whole ledger chain and name the first bad line and why. Changes nothing, except that a ledger that verifies first takes in the deferred commit records waiting in pending/ (ADR 0009), and is then verified again.\n--team fetches every clone\'s published ledger from the remote and names the clone and line of any tamper (ADR 0024).')
+      .option('--team', "verify every clone's ledger published on the shared remote (refs/agent-gates/ledger/*)")
+      .addOption(remoteOption())
       .addOption(jsonOption())
       .action(
-        act(async (opts: { json?: boolean }) => {
+        act(async (opts: { json?: boolean; team?: boolean; remote?: string }) => {
+          if (opts.team) {
+            const [{ openContext }, { teamAuditVerify }, { teamProgress, teamVerifyLines }] = await Promise.all([import('../../app/context.js'), import('../../app/review/team.js'), import('./ledger.js')]);
+            const progress = teamProgress(opts.json);
+            const r = await teamAuditVerify(openContext(), { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}) });
+            if (progress) process.stderr.write('\r\u001b[K');
+            return { code: r.ok ? 0 : 3, json: { ...r }, ...teamVerifyLines(r) };
+          }
+          if (opts.remote !== undefined) throw usage('--remote goes with --team.', 'gate audit verify --team --remote ' + opts.remote);
           const [{ openContext }, { auditVerify }] = await Promise.all([import('../../app/context.js'), import('../../app/review/audit.js')]);
           const showProgress = !opts.json && process.stderr.isTTY;
           let last = 0;

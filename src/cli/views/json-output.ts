@@ -175,16 +175,37 @@ const payloads = {
   },
   reject: { tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
   'audit verify': {
-    path: z.string(),
+    path: z.string().optional().describe('absent with --team'),
     entries: z.number().int(),
-    size: z.number().int(),
+    size: z.number().int().optional().describe('absent with --team'),
+    remote: z.string().optional().describe("with --team: the remote whose refs/agent-gates/ledger/* were fetched"),
+    clones: z.array(z.looseObject({ repoId: z.string(), local: z.boolean(), entries: z.number().int(), ok: z.boolean(), problems: z.array(z.looseObject({})), warnings: z.array(z.string()) })).optional().describe("with --team: every clone's ledger"),
+    problems: z.array(z.looseObject({ repoId: z.string(), line: z.number().int(), reason: z.string(), message: z.string() })).optional().describe('with --team: every problem, naming its clone (repo id) and line'),
     tip: z.string().optional(),
-    warnings: z.array(z.string()),
+    warnings: z.array(z.string()).optional().describe('absent with --team (each clone has its own)'),
     head: z.looseObject({ seq: z.number().int(), hash: z.string() }).optional(),
     signed: z.looseObject({ ok: z.boolean() }).optional(),
     problem: z.looseObject({ message: z.string() }).optional(),
     folded: z.number().int().optional(),
     pending: z.number().int().optional(),
+  },
+  'ledger publish': {
+    status: z.enum(['published', 'up to date', 'empty']),
+    remote: z.string(),
+    ref: z.string().optional(),
+    repoId: z.string().optional(),
+    entries: z.number().int(),
+    commit: sha.optional(),
+    previous: sha.optional().describe('the published tip this publication extends'),
+    publishedBefore: z.number().int().optional(),
+    pending: z.looseObject({ published: z.array(z.string()), withdrawn: z.array(z.string()) }).optional().describe("this worktree's pending approval published, stale ones withdrawn"),
+  },
+  'ledger pending': {
+    remote: z.string(),
+    cards: z.array(
+      z.looseObject({ repoId: z.string(), id: z.string(), ref: z.string(), commit: sha, worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), createdAt: iso, publishedAt: iso, ageS: z.number().int(), digest: z.string(), diff: z.string().optional() }),
+    ),
+    problems: z.array(z.looseObject({ ref: z.string(), problem: z.string() })),
   },
   'audit checkpoint': {
     note: z.string().optional(),
@@ -244,6 +265,7 @@ const payloads = {
     health: z.looseObject({}).optional(),
     drift: z.looseObject({}).optional(),
     thresholds: z.record(z.string(), z.number()).optional(),
+    team: z.looseObject({ remote: z.string(), ok: z.boolean(), entries: z.number().int(), clones: z.array(z.looseObject({ repoId: z.string() })), problems: z.array(z.looseObject({ repoId: z.string(), line: z.number().int() })) }).optional().describe("with --team: every clone's published ledger (the ledger figures cover them all)"),
   },
 } satisfies Record<string, z.ZodRawShape>;
 

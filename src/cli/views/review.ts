@@ -6,13 +6,14 @@ import type { Result } from '../io.js';
 import { styleErr } from '../fast/style.js';
 import { camelKeys } from './json.js';
 
-export async function runReviewCommand(opts: { since?: string; format: string; out?: string; json?: boolean }): Promise<Result> {
+export async function runReviewCommand(opts: { since?: string; format: string; out?: string; json?: boolean; team?: boolean; remote?: string }): Promise<Result> {
   if (opts.out !== undefined) checkOutDir(resolve(process.cwd(), opts.out));
   const [{ openContext }, { buildReview }] = await Promise.all([import('../../app/context.js'), import('../../app/review/review.js')]);
   const showProgress = Boolean(process.stderr.isTTY);
   let last = '';
   const report = await buildReview(openContext(), {
     ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.team ? { team: { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(showProgress ? { onProgress: (t: string) => process.stderr.write(`\r\u001b[K${t}`) } : {}) } } : {}),
     ...(showProgress
       ? {
           onProgress: (phase: string, done: number, total: number) => {
@@ -29,7 +30,8 @@ export async function runReviewCommand(opts: { since?: string; format: string; o
   const format = opts.json ? 'json' : opts.format;
   const s = styleErr();
   const errText: string[] = [];
-  if (!report.trusted) errText.push(s.red(s.bold('gate review: the ledger does not verify; every figure in this report is untrusted (run `gate audit verify`).')));
+  if (!report.trusted) errText.push(s.red(s.bold(report.team ? 'gate review --team: a ledger of the team does not verify; every figure in this report is untrusted (run `gate audit verify --team`).' : 'gate review: the ledger does not verify; every figure in this report is untrusted (run `gate audit verify`).')));
+  if (report.team && showProgress) process.stderr.write('\r\u001b[K');
   // The review reports; it does not gate. An untrusted ledger is CANNOT_EVALUATE (3) so CI notices.
   const code = report.trusted ? 0 : 3;
   let rendered: string;
