@@ -85,5 +85,13 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
     t.enter();
     expect(await t.exitCode()).toBe(0);
     expect(JSON.parse(c.gateBin(['inbox', '--all', '--json']).stdout).cards[0]).toMatchObject({ id: card.id, state: 'approved', stepsDone: ['confirm'] });
+    // --watch draws and quits on q; inbox reject records a rejection the card then shows
+    const w = startTty([join(c.dir, 'node_modules', '.bin', 'gate'), 'inbox', '--watch', '--all'], { cwd: c.dir, env: c.env });
+    ttys.push(w);
+    await w.waitFor(new RegExp(`${card.id}[\\s\\S]*watching every worktree`));
+    w.type('q');
+    expect(await w.exitCode()).toBe(0);
+    expect(c.gateBin(['inbox', 'reject', card.id, '--reason', 'on second thought']).code).toBe(0);
+    expect(JSON.parse(c.gateBin(['inbox', '--all', '--json']).stdout).cards[0]).toMatchObject({ id: card.id, state: 'rejected' });
   });
 });
