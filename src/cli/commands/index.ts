@@ -20,8 +20,10 @@ import { statusCommand } from './status.js';
 import { explainCommand } from './explain.js';
 import { approveCommand } from './approve.js';
 import { rejectCommand } from './reject.js';
+import { inboxCommands } from './inbox.js';
+import { notifyCommand } from './notify.js';
 import { completionCommand } from './completion.js';
 import { ledgerCommands } from './ledger.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, auditCommands, ledgerCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, inboxCommands, auditCommands, ledgerCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand, notifyCommand];
