@@ -1,0 +1,211 @@
+/**
+ * Browser approvals end to end (issue 17): webauthnRequest → a software P-256 authenticator signs
+ * the challenge exactly as a browser would → approveWithAssertion records the step; real git, real
+ * hooks (built CLI), real `ssh-keygen -Y verify` on the stored signature, and a fresh clone's
+ * `gate check --range` verifying the note offline. Every refusal is a coded GateError.
+ * One repository per policy (signatures required; terminal only), the use-cases called in process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, makeTempDir, run, type TempRepo } from '../../helpers/repo.js';
+import { sshVerify } from '../../helpers/ssh.js';
+import { softAuthenticator, UP, UV, type AssertionFields, type SoftAuthenticator } from '../../helpers/webauthn.js';
+import { openContext } from '../../../src/app/context.js';
+import { approveWithAssertion, signerLineForCredential, webauthnRequest, CHALLENGE_TTL_MS } from '../../../src/app/approvals/webauthn.js';
+import { APPROVAL_NAMESPACE } from '../../../src/signing/sshsig.js';
+import { GateError } from '../../../src/kernel/errors.js';
+
+const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+const PRINCIPAL = 'human@example.com';
+const ORIGIN = 'http://localhost:43117';
+
+let key: SoftAuthenticator; // registered and committed (a security key, with its credential id)
+let pass: SoftAuthenticator; // registered and committed (a synced passkey, discoverable: no id in the line)
+let rogue: SoftAuthenticator; // the agent's own virtual authenticator: never committed
+
+beforeAll(() => {
+  key = softAuthenticator();
+  pass = softAuthenticator({ backupEligible: true });
+  rogue = softAuthenticator();
+});
+
+function signersText(): string {
+  return `${signerLineForCredential(key.spki, PRINCIPAL, 'localhost', key.credentialId).line}\n${signerLineForCredential(pass.cose, PRINCIPAL).line}\n`;
+}
+
+function repoWith(config: string, signers: string | undefined): TempRepo {
+  return makeRepo({
+    files: {
+      'README.md': '# project\n',
+      'rules/style.md': '# Style\n',
+      '.agents/gates.yaml': config,
+      ...(signers !== undefined ? { '.agents/allowed_signers': signers } : {}),
+    },
+    hooks: ['pre-commit', 'post-commit'],
+  });
+}
+
+function stage(repo: TempRepo, path: string, body: string): void {
+  repo.write(path, body);
+  repo.gitOk('add', path);
+  const ex = repo.gate(EXPLAIN);
+  expect(ex.code, ex.stderr).toBe(0);
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(GateError);
+    return String((e as GateError).data?.reason ?? (e as GateError).code);
+  }
+  throw new Error('expected a refusal');
+}
+
+async function approveWith(repo: TempRepo, a: SoftAuthenticator, mutate: (f: AssertionFields) => AssertionFields = (f) => f, opts: { flags?: number; origin?: string; rpId?: string } = {}) {
+  const ctx = openContext(repo.dir);
+  const req = await webauthnRequest(ctx);
+  const f = a.assert(req.challenge, opts.origin ?? ORIGIN, { ...(opts.flags !== undefined ? { flags: opts.flags } : {}), ...(opts.rpId ? { rpId: opts.rpId } : {}) });
+  return { req, f, result: () => approveWithAssertion(ctx, { step: req.step, ...mutate(f) }) };
+}
+
+describe('signatures required (min_strength fido-touch): a browser approval is an SSHSIG CI verifies offline', () => {
+  let repo: TempRepo;
+  let base: string;
+  beforeAll(() => {
+    repo = repoWith('version: 1\napproval:\n  require_signature: true\n  min_strength: fido-touch\n', signersText());
+    base = repo.gitOk('rev-parse', 'HEAD');
+  });
+
+  it('the request names the step, the committed credential ids and the payload; refusals are coded; the approval commits', async () => {
+    stage(repo, 'rules/new.md', '# New rule\n');
+    const ctx = openContext(repo.dir);
+    const req = await webauthnRequest(ctx);
+    expect(req).toMatchObject({ rpId: 'localhost', step: 'confirm', tier: 'CONFIRM', principal: PRINCIPAL, userVerification: 'preferred' });
+    // one line has no credential id (a discoverable passkey): ask for any credential
+    expect(req.allowCredentials).toEqual([]);
+    expect(await refusal(webauthnRequest(ctx, { step: 'diff' }))).toBe('WEBAUTHN_STEP');
+
+    // tampered signature → WEBAUTHN_INVALID (the credential id names a committed line)
+    let t = await approveWith(repo, key, (f) => ({ ...f, signature: flip(f.signature) }));
+    expect(await refusal(t.result())).toBe('WEBAUTHN_INVALID');
+    // the agent's own authenticator → WEBAUTHN_NOT_SIGNER
+    t = await approveWith(repo, rogue);
+    expect(await refusal(t.result())).toBe('WEBAUTHN_NOT_SIGNER');
+    // no user presence → WEBAUTHN_NO_PRESENCE
+    t = await approveWith(repo, key, undefined, { flags: UV });
+    expect(await refusal(t.result())).toBe('WEBAUTHN_NO_PRESENCE');
+    // a foreign origin (consistent in clientData and the signature) → WEBAUTHN_ORIGIN
+    t = await approveWith(repo, key, undefined, { origin: 'https://evil.example' });
+    expect(await refusal(t.result())).toBe('WEBAUTHN_ORIGIN');
+    // another rpId → WEBAUTHN_RPID / NOT_SIGNER: no committed key has that application
+    t = await approveWith(repo, key, undefined, { rpId: 'evil.example' });
+    expect(await refusal(t.result())).toMatch(/^WEBAUTHN_(RPID|NOT_SIGNER)$/);
+    // the page says another step than the challenge's → WEBAUTHN_STEP
+    t = await approveWith(repo, key);
+    expect(await refusal(approveWithAssertion(openContext(repo.dir), { ...t.f, step: 'intent' }))).toBe('WEBAUTHN_STEP');
+    // an assertion whose challenge was never issued here (another payload) → WEBAUTHN_UNKNOWN_CHALLENGE
+    const other = key.assert(Buffer.from('SSHSIG-other-payload').toString('base64url'), ORIGIN);
+    expect(await refusal(approveWithAssertion(openContext(repo.dir), { step: 'confirm', ...other }))).toBe('WEBAUTHN_UNKNOWN_CHALLENGE');
+    // expired
+    t = await approveWith(repo, key);
+    const late = openContext(repo.dir, { now: () => new Date(Date.now() + CHALLENGE_TTL_MS + 60_000) });
+    expect(await refusal(approveWithAssertion(late, { step: 'confirm', ...t.f }))).toBe('WEBAUTHN_EXPIRED');
+    // nothing was recorded by any of these
+    expect(ledger(repo).filter((e) => e.event === 'approve')).toHaveLength(0);
+    expect(repo.git('commit', '-q', '-m', 'not yet').code).not.toBe(0);
+
+    // the real one
+    t = await approveWith(repo, key);
+    const r = await t.result();
+    expect(r).toMatchObject({ complete: true, tier: 'CONFIRM', recorded: [{ step: 'confirm' }], next: 'git commit' });
+    // replay of the same assertion → WEBAUTHN_UNKNOWN_CHALLENGE
+    expect(await refusal(approveWithAssertion(openContext(repo.dir), { step: 'confirm', ...t.f }))).toBe('WEBAUTHN_UNKNOWN_CHALLENGE');
+    const entry = ledger(repo).filter((e) => e.event === 'approve')[0]!;
+    expect(entry.data).toMatchObject({ method: 'ssh-signature', via: 'web', authenticator: 'security-key', user_verified: true, step: 'confirm' });
+    // the stored signature verifies with real OpenSSH against the committed signers file
+    const sig = entry.data.signature as { payload: string; signature: string };
+    const v = sshVerify(repo.dir, signersText(), PRINCIPAL, APPROVAL_NAMESPACE, sig.signature, sig.payload);
+    expect(v.ok, v.out).toBe(true);
+    const c = repo.git('commit', '-q', '-m', 'rule via passkey');
+    expect(c.code, c.stderr + c.stdout).toBe(0);
+  });
+
+  it('DOUBLE_CONFIRM is two assertions (intent, then diff), each its own challenge; a passkey is recorded as one', async () => {
+    stage(repo, '.github/workflows/ci.yml', 'on: push\n');
+    const first = await approveWith(repo, pass);
+    expect(first.req).toMatchObject({ step: 'intent', tier: 'DOUBLE_CONFIRM' });
+    expect(await first.result()).toMatchObject({ complete: false, recorded: [{ step: 'intent' }] });
+    expect(repo.git('commit', '-q', '-m', 'half').code).not.toBe(0);
+    const second = await approveWith(repo, pass);
+    expect(second.req.step).toBe('diff');
+    expect(second.req.challenge).not.toBe(first.req.challenge);
+    expect(await second.result()).toMatchObject({ complete: true, recorded: [{ step: 'diff' }] });
+    const c = repo.git('commit', '-q', '-m', 'ci via passkey');
+    expect(c.code, c.stderr + c.stdout).toBe(0);
+    expect(ledger(repo).filter((e) => e.event === 'approve').slice(-2).map((e) => e.data.authenticator)).toEqual(['passkey', 'passkey']);
+  });
+
+  it('a stale challenge (the staged tree changed) is refused', async () => {
+    stage(repo, 'rules/third.md', '# third\n');
+    const t = await approveWith(repo, key);
+    stage(repo, 'rules/third.md', '# third, edited\n');
+    expect(await refusal(t.result())).toBe('WEBAUTHN_STALE');
+    repo.gitOk('reset', '-q', '--', 'rules/third.md');
+  });
+
+  it('a fresh clone verifies the browser approvals in the notes offline: gate check --range accepts', () => {
+    const dir = join(makeTempDir('gate-webauthn-clone-'), 'clone');
+    run('git', ['clone', '-q', repo.dir, dir], { env: repo.env });
+    run('git', ['-C', dir, 'fetch', '-q', 'origin', 'refs/notes/agent-gates:refs/notes/agent-gates'], { env: repo.env });
+    const r = run(process.execPath, [join(process.cwd(), 'bin', 'gate.js'), 'check', '--range', `${base}..HEAD`, '--json'], { cwd: dir, env: repo.env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('terminal-only policy: a browser approval still needs a committed credential (the web invariant)', () => {
+  it('no credential committed → WEBAUTHN_NO_SIGNERS / NO_CREDENTIAL; the agent\'s virtual authenticator → WEBAUTHN_NOT_SIGNER; a committed one approves', async () => {
+    const bare = repoWith('version: 1\n', undefined);
+    stage(bare, 'rules/new.md', '# New rule\n');
+    expect(await refusal(webauthnRequest(openContext(bare.dir)))).toBe('WEBAUTHN_NO_SIGNERS');
+
+    const repo = repoWith('version: 1\n', signersText());
+    stage(repo, 'rules/new.md', '# New rule\n');
+    expect(await refusal(webauthnRequest(openContext(repo.dir), { principal: 'agent@example.com' }))).toBe('WEBAUTHN_NO_CREDENTIAL');
+    const t = await approveWith(repo, rogue);
+    expect(await refusal(t.result())).toBe('WEBAUTHN_NOT_SIGNER');
+    // the policy needs only a terminal approval, yet UP is still required on the web
+    const nup = await approveWith(repo, key, undefined, { flags: 0 });
+    expect(await refusal(nup.result())).toBe('WEBAUTHN_NO_PRESENCE');
+    const ok = await approveWith(repo, key, undefined, { flags: UP });
+    expect(await ok.result()).toMatchObject({ complete: true });
+    expect(repo.git('commit', '-q', '-m', 'ok').code).toBe(0);
+  });
+
+  it('min_strength fido-verified (in the working tree config): UV is required, a touch alone is refused', async () => {
+    const repo = repoWith('version: 1\n', signersText());
+    repo.write('.agents/gates.yaml', 'version: 1\napproval:\n  min_strength: fido-verified\n');
+    stage(repo, 'rules/new.md', '# New rule\n');
+    const t = await approveWith(repo, key, undefined, { flags: UP });
+    expect(t.req.userVerification).toBe('required');
+    expect(await refusal(t.result())).toBe('WEBAUTHN_STRENGTH');
+    const ok = await approveWith(repo, key, undefined, { flags: UP | UV });
+    expect(await ok.result()).toMatchObject({ complete: true });
+  });
+});
+
+function flip(b64: string): string {
+  const b = Buffer.from(b64, 'base64url');
+  b[b.length - 2]! ^= 0x01;
+  return b.toString('base64url');
+}
+
+function ledger(repo: TempRepo): Array<{ event: string; data: Record<string, unknown> }> {
+  return readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event: string; data: Record<string, unknown> });
+}
+
+afterAll(() => {});
