@@ -137,6 +137,8 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     const first = await approveWith(repo, pass);
     expect(first.req).toMatchObject({ step: 'intent', tier: 'DOUBLE_CONFIRM' });
     expect(await first.result()).toMatchObject({ complete: false, recorded: [{ step: 'intent' }] });
+    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    expect(st.approvals.present).toMatchObject([{ step: 'intent', via: 'web + passkey' }]);
     expect(repo.git('commit', '-q', '-m', 'half').code).not.toBe(0);
     const second = await approveWith(repo, pass);
     expect(second.req.step).toBe('diff');
@@ -145,6 +147,9 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     const c = repo.git('commit', '-q', '-m', 'ci via passkey');
     expect(c.code, c.stderr + c.stdout).toBe(0);
     expect(ledger(repo).filter((e) => e.event === 'approve').slice(-2).map((e) => e.data.authenticator)).toEqual(['passkey', 'passkey']);
+    // gate review tells where and how each approval was given
+    const rv = JSON.parse(repo.gate(['review', '--json']).stdout);
+    expect(rv.ledger.gateB.approvalsByMethod).toMatchObject({ 'web + passkey': 2 });
   });
 
   it('a stale challenge (the staged tree changed) is refused', async () => {
