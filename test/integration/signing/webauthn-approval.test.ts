@@ -6,7 +6,7 @@
  * One repository per policy (signatures required; terminal only), the use-cases called in process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../../helpers/repo.js';
 import { sshVerify } from '../../helpers/ssh.js';
@@ -99,9 +99,9 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     // a foreign origin (consistent in clientData and the signature) → WEBAUTHN_ORIGIN
     t = await approveWith(repo, key, undefined, { origin: 'https://evil.example' });
     expect(await refusal(t.result())).toBe('WEBAUTHN_ORIGIN');
-    // another rpId → WEBAUTHN_RPID / NOT_SIGNER: no committed key has that application
+    // an assertion for another rpId → WEBAUTHN_RPID (no committed key has that application)
     t = await approveWith(repo, key, undefined, { rpId: 'evil.example' });
-    expect(await refusal(t.result())).toMatch(/^WEBAUTHN_(RPID|NOT_SIGNER)$/);
+    expect(await refusal(t.result())).toBe('WEBAUTHN_RPID');
     // the page says another step than the challenge's → WEBAUTHN_STEP
     t = await approveWith(repo, key);
     expect(await refusal(approveWithAssertion(openContext(repo.dir), { ...t.f, step: 'intent' }))).toBe('WEBAUTHN_STEP');
@@ -152,12 +152,28 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     expect(rv.ledger.gateB.approvalsByMethod).toMatchObject({ 'web + passkey': 2 });
   });
 
-  it('a stale challenge (the staged tree changed) is refused', async () => {
+  it('a stale challenge (the staged tree changed) is refused; a stored assertion edited in the sidecar fails pre-commit', async () => {
     stage(repo, 'rules/third.md', '# third\n');
-    const t = await approveWith(repo, key);
+    let t = await approveWith(repo, key);
     stage(repo, 'rules/third.md', '# third, edited\n');
     expect(await refusal(t.result())).toBe('WEBAUTHN_STALE');
-    repo.gitOk('reset', '-q', '--', 'rules/third.md');
+    t = await approveWith(repo, key);
+    expect(await t.result()).toMatchObject({ complete: true });
+    const file = join(repo.dir, '.agents', 'gate-b', `explain-${repo.gitOk('write-tree')}.yaml`);
+    const good = readFileSync(file, 'utf8');
+    // the agent swaps the origin inside the stored signature's clientData (a different, valid-looking SSHSIG)
+    const sig = /-----BEGIN SSH SIGNATURE-----[\s\S]*?-----END SSH SIGNATURE-----/.exec(good)![0];
+    const blob = Buffer.from(sig.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const at = blob.indexOf(Buffer.from('43117'));
+    blob.write('43118', at);
+    const forged = `-----BEGIN SSH SIGNATURE-----\n${(blob.toString('base64').match(/.{1,70}/g) ?? []).join('\n')}\n-----END SSH SIGNATURE-----`;
+    const indent = /^( *)-----BEGIN SSH SIGNATURE-----/m.exec(good)![1]!;
+    writeFileSync(file, good.replace(sig, forged.split('\n').join(`\n${indent}`)));
+    const c = repo.git('commit', '-q', '-m', 'forged');
+    expect(c.code).not.toBe(0);
+    expect(c.stdout + c.stderr).toMatch(/SIG_INVALID|does not verify/);
+    writeFileSync(file, good);
+    expect(repo.git('commit', '-q', '-m', 'third via security key').code).toBe(0);
   });
 
   it('a fresh clone verifies the browser approvals in the notes offline: gate check --range accepts', () => {
@@ -174,6 +190,15 @@ describe('terminal-only policy: a browser approval still needs a committed crede
     const bare = repoWith('version: 1\n', undefined);
     stage(bare, 'rules/new.md', '# New rule\n');
     expect(await refusal(webauthnRequest(openContext(bare.dir)))).toBe('WEBAUTHN_NO_SIGNERS');
+    // registration refuses a non-ES256 credential (an Ed25519 COSE key) with a coded USAGE error
+    const ed = Buffer.concat([Buffer.from([0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20]), Buffer.alloc(32, 1)]);
+    let err: unknown;
+    try {
+      signerLineForCredential(ed, PRINCIPAL);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'USAGE', data: { reason: 'WEBAUTHN_NOT_ES256' } });
 
     const repo = repoWith('version: 1\n', signersText());
     stage(repo, 'rules/new.md', '# New rule\n');
