@@ -69,6 +69,8 @@ export interface WebauthnRequestOptions {
   /** The allowed_signers principal to sign as (default: git user.email). */
   principal?: string;
   rpId?: string;
+  /** The staged tree the page shows (the card's): refused (WEBAUTHN_STALE) when the worktree moved on. */
+  tree?: string;
 }
 
 export interface WebauthnRequest {
@@ -111,7 +113,7 @@ function pendingPath(ctx: Ctx, challenge: Buffer): string {
 
 /** The staged change, its current explanation and the steps it still needs (the same checks as `gate approve`). */
 async function stagedState(ctx: Ctx) {
-  const [{ stagedFacts, verdictFor, loadSidecar, ledgerRejections, gatherLedgerFacts, expiryOf }, { requireCurrent }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
+  const [{ stagedFacts, verdictFor, loadSidecar, ledgerRejections, gatherLedgerFacts, expiryOf, refuseLinkEscapes }, { requireCurrent }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
     import('./facts.js'),
     import('./approve.js'),
     import('../../gates/approval.js'),
@@ -120,6 +122,7 @@ async function stagedState(ctx: Ctx) {
   const facts = await stagedFacts(ctx);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') refuse('WEBAUTHN_NOTHING_TO_APPROVE', `the staged tree ${facts.tree.slice(0, 12)} needs no approval (tier AUTO).`, 'git commit');
+  refuseLinkEscapes(verdict);
   const loaded = await loadSidecar(ctx, facts.tree);
   const { sidecar, digest } = requireCurrent(loaded, facts.tree, verdict);
   const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree: facts.tree })).map((r) => r.reason)];
@@ -168,6 +171,9 @@ function forPrincipal(web: readonly AllowedSigner[], principal: string): Allowed
 export async function webauthnRequest(ctx: Ctx, opts: WebauthnRequestOptions = {}): Promise<WebauthnRequest> {
   const rpId = opts.rpId ?? DEFAULT_RP_ID;
   const st = await stagedState(ctx);
+  if (opts.tree !== undefined && opts.tree !== st.facts.tree) {
+    refuse('WEBAUTHN_STALE', `the staged tree is now ${st.facts.tree.slice(0, 12)}, not the ${opts.tree.slice(0, 12)} shown; nothing was asked.`, 'reload the card and review the current change');
+  }
   if (st.needed.length === 0) refuse('WEBAUTHN_NOTHING_TO_APPROVE', `the staged tree ${st.facts.tree.slice(0, 12)} is already approved.`, 'git commit');
   const step = opts.step ?? st.needed[0]!;
   if (step !== st.needed[0]) {

@@ -86,6 +86,9 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     // one line has no credential id (a discoverable passkey): ask for any credential
     expect(req.allowCredentials).toEqual([]);
     expect(await refusal(webauthnRequest(ctx, { step: 'diff' }))).toBe('WEBAUTHN_STEP');
+    // the page names the tree its card shows: another one is refused before any challenge exists
+    expect(await refusal(webauthnRequest(ctx, { tree: '0'.repeat(40) }))).toBe('WEBAUTHN_STALE');
+    expect((await webauthnRequest(ctx, { tree: req.tree })).tree).toBe(req.tree);
 
     // tampered signature → WEBAUTHN_INVALID (the credential id names a committed line)
     let t = await approveWith(repo, key, (f) => ({ ...f, signature: flip(f.signature) }));
