@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../../helpers/repo.js';
 import { sshVerify } from '../../helpers/ssh.js';
@@ -115,6 +116,15 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     t = await approveWith(repo, key);
     const late = openContext(repo.dir, { now: () => new Date(Date.now() + CHALLENGE_TTL_MS + 60_000) });
     expect(await refusal(approveWithAssertion(late, { step: 'confirm', ...t.f }))).toBe('WEBAUTHN_EXPIRED');
+    // the agent edits the stored challenge record (another nonce in the payload; garbage): refused, coded
+    t = await approveWith(repo, key);
+    const pendingFile = join(repo.commonDir(), 'agent-gates', 'webauthn', `${createHash('sha256').update(Buffer.from(t.req.challenge, 'base64url')).digest('hex')}.json`);
+    const rec = JSON.parse(readFileSync(pendingFile, 'utf8'));
+    writeFileSync(pendingFile, JSON.stringify({ ...rec, payload: rec.payload.replace(/"nonce":"([0-9a-f])/, (_: string, c: string) => `"nonce":"${c === '0' ? '1' : '0'}`) }));
+    expect(await refusal(t.result())).toBe('WEBAUTHN_INVALID');
+    t = await approveWith(repo, key);
+    writeFileSync(join(repo.commonDir(), 'agent-gates', 'webauthn', `${createHash('sha256').update(Buffer.from(t.req.challenge, 'base64url')).digest('hex')}.json`), '{"payload": 1}');
+    expect(await refusal(t.result())).toBe('WEBAUTHN_UNKNOWN_CHALLENGE');
     // nothing was recorded by any of these
     expect(ledger(repo).filter((e) => e.event === 'approve')).toHaveLength(0);
     expect(repo.git('commit', '-q', '-m', 'not yet').code).not.toBe(0);
