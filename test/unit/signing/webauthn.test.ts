@@ -10,7 +10,11 @@ import { approvalStrength, STRENGTH_RANK, strengthOf } from '../../../src/signin
 import { weakenings } from '../../../src/gates/config-diff.js';
 import { defaultConfig, type GatesConfig } from '../../../src/schema/config/defaults.js';
 import { parseConfigText } from '../../../src/adapters/config-file.js';
-import { softAuthenticator } from '../../helpers/webauthn.js';
+import { softAuthenticator, UP, UV } from '../../helpers/webauthn.js';
+import { assertionToSshsig, webauthnProblem } from '../../../src/signing/webauthn.js';
+import { APPROVAL_NAMESPACE, sshsigSignedData, verifySshsig } from '../../../src/signing/sshsig.js';
+import { serializePayload, type ApprovalPayload } from '../../../src/signing/payload.js';
+import { checkSignedApprovals } from '../../../src/gates/signed-approval.js';
 
 const code = (f: () => unknown) => {
   try {
@@ -98,4 +102,45 @@ describe('fido-verified: user verification above a touch', () => {
     expect(rep.explanation).toMatch(/user verification/);
     expect(defaultConfig().approval.min_strength).toBe('terminal');
   });
+});
+
+describe('browser assertions in stored approvals (pre-commit and range use checkSignedApprovals / range-notes)', () => {
+  const a = softAuthenticator();
+  const key = credentialPublicKey(a.spki, 'localhost');
+  const T = 'a'.repeat(40);
+  const p: ApprovalPayload = {
+    v: 1, type: 'agent-gates/approval', repo: { id: 'r', root: 'b'.repeat(40) }, parent: 'c'.repeat(40), tree: T, tier: 'CONFIRM', step: 'confirm',
+    files: [{ path: 'rules/a.md', status: 'M', blob: 'd'.repeat(40), old_blob: '0'.repeat(40) }], digest: 'e'.repeat(64), ledger: { size: 1, head: 'f'.repeat(64) },
+    principal: 'me@example.com', nonce: '1'.repeat(32), at: new Date().toISOString(),
+  };
+  const bytes = serializePayload(p);
+  const signed = (flags: number, origin = 'http://localhost:8080') => {
+    const f = a.assert(sshsigSignedData(APPROVAL_NAMESPACE, 'sha256', Buffer.from(bytes)).toString('base64url'), origin, { flags });
+    return assertionToSshsig(key, APPROVAL_NAMESPACE, { authenticatorData: Buffer.from(f.authenticatorData, 'base64url'), clientDataJSON: Buffer.from(f.clientDataJSON, 'base64url'), signature: Buffer.from(f.signature, 'base64url'), origin });
+  };
+  const facts = (sig: string, minStrength: 'software-key' | 'fido-touch' | 'fido-verified' = 'software-key') => ({
+    policy: { require: true, minStrength, maxAgeMs: 86_400_000 },
+    allowedSigners: { path: '.agents/allowed_signers', at: 'HEAD', text: `${signerLine(key, 'me@example.com')}\n` },
+    expect: { repo: p.repo, parent: p.parent, tree: T, tier: 'CONFIRM' as const, files: p.files, digest: p.digest },
+    approvals: [{ step: 'confirm' as const, tier: 'CONFIRM' as const, method: 'ssh-signature', signature: { format: 'sshsig', namespace: APPROVAL_NAMESPACE, payload: bytes, signature: sig, principal: 'me@example.com', key: 'x' } }],
+    requiredSteps: ['confirm' as const],
+    now: new Date(),
+  });
+  const codes = (f: ReturnType<typeof facts>) => checkSignedApprovals(f).map((x) => x.code);
+  it('UP+UV counts up to fido-verified; UP alone up to fido-touch', () => {
+    expect(codes(facts(signed(UP | UV), 'fido-verified'))).toEqual([]);
+    expect(codes(facts(signed(UP), 'fido-touch'))).toEqual([]);
+    expect(codes(facts(signed(UP), 'fido-verified'))).toContain('SIG_STRENGTH');
+  });
+  it('without user presence or from a foreign origin it never counts, even where a software key would', () => {
+    expect(codes(facts(signed(UV)))).toContain('SIG_STRENGTH');
+    expect(checkSignedApprovals(facts(signed(UP, 'https://evil.example'))).map((x) => x.message).join('\n')).toMatch(/origin/);
+    expect(webauthnProblem({ ...verified(signed(UP)) })).toBeUndefined();
+    expect(webauthnProblem({ ...verified(signed(0)) })).toMatch(/user presence/);
+  });
+  const verified = (sig: string) => {
+    const v = verifySshsig({ signature: sig, message: bytes, namespace: APPROVAL_NAMESPACE });
+    if (!v.ok) throw new Error(v.reason);
+    return v;
+  };
 });
