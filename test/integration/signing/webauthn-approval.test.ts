@@ -14,7 +14,8 @@ import { sshVerify } from '../../helpers/ssh.js';
 import { softAuthenticator, UP, UV, type AssertionFields, type SoftAuthenticator } from '../../helpers/webauthn.js';
 import { openContext } from '../../../src/app/context.js';
 import { approveWithAssertion, signerLineForCredential, webauthnRequest, CHALLENGE_TTL_MS } from '../../../src/app/approvals/webauthn.js';
-import { APPROVAL_NAMESPACE } from '../../../src/signing/sshsig.js';
+import { APPROVAL_NAMESPACE, sshsigSignedData } from '../../../src/signing/sshsig.js';
+import { assertionToSshsig, credentialPublicKey } from '../../../src/signing/webauthn.js';
 import { GateError } from '../../../src/kernel/errors.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
@@ -195,6 +196,37 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     run('git', ['-C', dir, 'fetch', '-q', 'origin', 'refs/notes/agent-gates:refs/notes/agent-gates'], { env: repo.env });
     const r = run(process.execPath, [join(process.cwd(), 'bin', 'gate.js'), 'check', '--range', `${base}..HEAD`, '--json'], { cwd: dir, env: repo.env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('signatures required at software-key strength: a browser assertion without user presence still never counts', () => {
+  it('pre-commit refuses it (SIG_STRENGTH) and a fresh clone\'s range check refuses the note', async () => {
+    const repo = repoWith('version: 1\napproval:\n  require_signature: true\n', signersText());
+    const base = repo.gitOk('rev-parse', 'HEAD');
+    stage(repo, 'rules/new.md', '# New rule\n');
+    const t = await approveWith(repo, key);
+    expect(await t.result()).toMatchObject({ complete: true });
+    // the agent, holding the security key's USB handle, gets a silent (UP=0) assertion over the same payload
+    const file = join(repo.dir, '.agents', 'gate-b', `explain-${repo.gitOk('write-tree')}.yaml`);
+    const text = readFileSync(file, 'utf8');
+    const payload = JSON.parse(JSON.stringify(ledger(repo).filter((e) => e.event === 'approve')[0]!.data.signature)).payload as string;
+    const f = key.assert(sshsigSignedData(APPROVAL_NAMESPACE, 'sha256', Buffer.from(payload)).toString('base64url'), ORIGIN, { flags: UV });
+    const silent = assertionToSshsig(credentialPublicKey(key.spki, 'localhost'), APPROVAL_NAMESPACE, {
+      authenticatorData: Buffer.from(f.authenticatorData, 'base64url'), clientDataJSON: Buffer.from(f.clientDataJSON, 'base64url'), signature: Buffer.from(f.signature, 'base64url'), origin: ORIGIN,
+    }).trim();
+    const sig = /-----BEGIN SSH SIGNATURE-----[\s\S]*?-----END SSH SIGNATURE-----/.exec(text)![0];
+    const indent = /^( *)-----BEGIN SSH SIGNATURE-----/m.exec(text)![1]!;
+    writeFileSync(file, text.replace(sig, silent.split('\n').join(`\n${indent}`)));
+    const c = repo.git('commit', '-q', '-m', 'silent');
+    expect(c.code).not.toBe(0);
+    expect(c.stdout + c.stderr).toMatch(/SIG_STRENGTH[\s\S]*user presence/);
+    expect(repo.git('commit', '-q', '--no-verify', '-m', 'silent').code).toBe(0);
+    const dir = join(makeTempDir('gate-webauthn-clone-'), 'clone');
+    run('git', ['clone', '-q', repo.dir, dir], { env: repo.env });
+    run('git', ['-C', dir, 'fetch', '-q', 'origin', 'refs/notes/agent-gates:refs/notes/agent-gates'], { env: repo.env });
+    const r = run(process.execPath, [join(process.cwd(), 'bin', 'gate.js'), 'check', '--range', `${base}..HEAD`, '--json'], { cwd: dir, env: repo.env });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/user presence/);
   });
 });
 
