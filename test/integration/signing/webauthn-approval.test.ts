@@ -13,12 +13,13 @@ import { makeRepo, makeTempDir, run, type TempRepo } from '../../helpers/repo.js
 import { sshVerify } from '../../helpers/ssh.js';
 import { softAuthenticator, UP, UV, type AssertionFields, type SoftAuthenticator } from '../../helpers/webauthn.js';
 import { openContext } from '../../../src/app/context.js';
+import { explain } from '../../../src/app/approvals/explain.js';
 import { approveWithAssertion, signerLineForCredential, webauthnRequest, CHALLENGE_TTL_MS } from '../../../src/app/approvals/webauthn.js';
 import { APPROVAL_NAMESPACE, sshsigSignedData } from '../../../src/signing/sshsig.js';
 import { assertionToSshsig, credentialPublicKey } from '../../../src/signing/webauthn.js';
 import { GateError } from '../../../src/kernel/errors.js';
 
-const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+const EXPLAIN = { intent: 'tighten the rule', alternatives: ['leave it'], blast_radius: 'rules/', reversibility: 'fully', rollback: 'git revert' };
 const PRINCIPAL = 'human@example.com';
 const ORIGIN = 'http://localhost:43117';
 
@@ -48,11 +49,12 @@ function repoWith(config: string, signers: string | undefined): TempRepo {
   });
 }
 
-function stage(repo: TempRepo, path: string, body: string): void {
+/** Stage a file and explain it in process (the CLI path of explain is covered elsewhere). */
+async function stage(repo: TempRepo, path: string, body: string): Promise<void> {
   repo.write(path, body);
   repo.gitOk('add', path);
-  const ex = repo.gate(EXPLAIN);
-  expect(ex.code, ex.stderr).toBe(0);
+  const ex = await explain(openContext(repo.dir), EXPLAIN);
+  expect(ex.written).toBe(true);
 }
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -81,7 +83,7 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
   });
 
   it('the request names the step, the committed credential ids and the payload; refusals are coded; the approval commits', async () => {
-    stage(repo, 'rules/new.md', '# New rule\n');
+    await stage(repo, 'rules/new.md', '# New rule\n');
     const ctx = openContext(repo.dir);
     const req = await webauthnRequest(ctx);
     expect(req).toMatchObject({ rpId: 'localhost', step: 'confirm', tier: 'CONFIRM', principal: PRINCIPAL, userVerification: 'preferred' });
@@ -147,7 +149,7 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
   });
 
   it('DOUBLE_CONFIRM is two assertions (intent, then diff), each its own challenge; a passkey is recorded as one', async () => {
-    stage(repo, '.github/workflows/ci.yml', 'on: push\n');
+    await stage(repo, '.github/workflows/ci.yml', 'on: push\n');
     const first = await approveWith(repo, pass);
     expect(first.req).toMatchObject({ step: 'intent', tier: 'DOUBLE_CONFIRM' });
     expect(await first.result()).toMatchObject({ complete: false, recorded: [{ step: 'intent' }] });
@@ -167,9 +169,9 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
   });
 
   it('a stale challenge (the staged tree changed) is refused; a stored assertion edited in the sidecar fails pre-commit', async () => {
-    stage(repo, 'rules/third.md', '# third\n');
+    await stage(repo, 'rules/third.md', '# third\n');
     let t = await approveWith(repo, key);
-    stage(repo, 'rules/third.md', '# third, edited\n');
+    await stage(repo, 'rules/third.md', '# third, edited\n');
     expect(await refusal(t.result())).toBe('WEBAUTHN_STALE');
     t = await approveWith(repo, key);
     expect(await t.result()).toMatchObject({ complete: true });
@@ -203,7 +205,7 @@ describe('signatures required at software-key strength: a browser assertion with
   it('pre-commit refuses it (SIG_STRENGTH) and a fresh clone\'s range check refuses the note', async () => {
     const repo = repoWith('version: 1\napproval:\n  require_signature: true\n', signersText());
     const base = repo.gitOk('rev-parse', 'HEAD');
-    stage(repo, 'rules/new.md', '# New rule\n');
+    await stage(repo, 'rules/new.md', '# New rule\n');
     const t = await approveWith(repo, key);
     expect(await t.result()).toMatchObject({ complete: true });
     // the agent, holding the security key's USB handle, gets a silent (UP=0) assertion over the same payload
@@ -233,7 +235,7 @@ describe('signatures required at software-key strength: a browser assertion with
 describe('terminal-only policy: a browser approval still needs a committed credential (the web invariant)', () => {
   it('no credential committed → WEBAUTHN_NO_SIGNERS / NO_CREDENTIAL; the agent\'s virtual authenticator → WEBAUTHN_NOT_SIGNER; a committed one approves', async () => {
     const bare = repoWith('version: 1\n', undefined);
-    stage(bare, 'rules/new.md', '# New rule\n');
+    await stage(bare, 'rules/new.md', '# New rule\n');
     expect(await refusal(webauthnRequest(openContext(bare.dir)))).toBe('WEBAUTHN_NO_SIGNERS');
     // registration refuses a non-ES256 credential (an Ed25519 COSE key) with a coded USAGE error
     const ed = Buffer.concat([Buffer.from([0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20]), Buffer.alloc(32, 1)]);
@@ -246,7 +248,7 @@ describe('terminal-only policy: a browser approval still needs a committed crede
     expect(err).toMatchObject({ code: 'USAGE', data: { reason: 'WEBAUTHN_NOT_ES256' } });
 
     const repo = repoWith('version: 1\n', signersText());
-    stage(repo, 'rules/new.md', '# New rule\n');
+    await stage(repo, 'rules/new.md', '# New rule\n');
     expect(await refusal(webauthnRequest(openContext(repo.dir), { principal: 'agent@example.com' }))).toBe('WEBAUTHN_NO_CREDENTIAL');
     const t = await approveWith(repo, rogue);
     expect(await refusal(t.result())).toBe('WEBAUTHN_NOT_SIGNER');
@@ -261,7 +263,7 @@ describe('terminal-only policy: a browser approval still needs a committed crede
   it('min_strength fido-verified (in the working tree config): UV is required, a touch alone is refused', async () => {
     const repo = repoWith('version: 1\n', signersText());
     repo.write('.agents/gates.yaml', 'version: 1\napproval:\n  min_strength: fido-verified\n');
-    stage(repo, 'rules/new.md', '# New rule\n');
+    await stage(repo, 'rules/new.md', '# New rule\n');
     const t = await approveWith(repo, key, undefined, { flags: UP });
     expect(t.req.userVerification).toBe('required');
     expect(await refusal(t.result())).toBe('WEBAUTHN_STRENGTH');
