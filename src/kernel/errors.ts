@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   NOT_INTERACTIVE: 'DENIED',
   IDENTITY_MISSING: 'USAGE',
   DENIED: 'DENIED',
+  /** An inbox card no longer matches its worktree's staged tree (approve or reject it after the agent explains again). */
+  STALE: 'DENIED',
   LEASE_HELD: 'DENIED',
   TOOL_MISSING: 'CANNOT_EVALUATE',
   CANNOT_EVALUATE: 'CANNOT_EVALUATE',

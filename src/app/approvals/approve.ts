@@ -107,6 +107,17 @@ function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVe
   return { sidecar: st.sidecar, digest: st.digest };
 }
 
+/** The tree a caller (the inbox) means to approve or reject, and what to say when it moved on. */
+export interface ExpectedTree {
+  tree: string;
+  /** The error when the staged tree is another one (it names the card, what changed, the fix). */
+  stale: (staged: string) => GateError;
+}
+
+function requireExpected(expect: ExpectedTree, staged: string): void {
+  if (staged !== expect.tree) throw expect.stale(staged);
+}
+
 function showExplanation(term: Terminal, s: Sidecar, tree: string, tier: string, path: string): void {
   const p = paint(term.color);
   const out: string[] = [];
@@ -284,7 +295,11 @@ async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, s
   return approval;
 }
 
-export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () => string; signing?: SigningOptions } = {}): Promise<ApproveResult> {
+/**
+ * `expect`: approve only if the staged tree is this one (the inbox names a card by its tree; a
+ * staged tree that moved on since the card was listed is refused before anything is shown).
+ */
+export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () => string; signing?: SigningOptions; expect?: ExpectedTree } = {}): Promise<ApproveResult> {
   if (!term.interactive) {
     throw new GateError('NOT_INTERACTIVE', 'gate approve needs a person at an interactive terminal (stdin and stdout must both be a TTY); piped or scripted input cannot approve.', {
       fix: 'run `gate approve` yourself in a terminal (not through an agent, a pipe or a script)',
@@ -297,6 +312,7 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   }
   const gen = opts.challenge ?? (() => newChallenge());
   const facts = await stagedFacts(ctx);
+  if (opts.expect) requireExpected(opts.expect, facts.tree);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') {
     return {
@@ -379,9 +395,10 @@ export interface RejectResult {
 }
 
 /** Record a rejection of the staged tree (ledger and, when there is one, the sidecar). */
-export async function reject(ctx: Ctx, reason: string): Promise<RejectResult> {
+export async function reject(ctx: Ctx, reason: string, opts: { expect?: ExpectedTree } = {}): Promise<RejectResult> {
   if (!reason.trim()) throw new GateError('USAGE', 'a rejection needs a reason the agent can act on.', { fix: 'gate reject --reason "<what must change>"' });
   const facts = await stagedFacts(ctx);
+  if (opts.expect) requireExpected(opts.expect, facts.tree);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   const loaded = await loadSidecar(ctx, facts.tree);
   const rejecter = approverNow(ctx);

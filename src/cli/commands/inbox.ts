@@ -1,20 +1,85 @@
-/** `gate inbox` (issue 17): every waiting change; `--web` serves it as a local page (inbox-web.ts). */
+/** `gate inbox` (Gate B): every explanation waiting for a person, in every worktree of the clone. */
+import { Option } from 'commander';
 import { act, jsonOption, type Result } from '../io.js';
 import type { CommandGroup } from './index.js';
+import { styleErr, styleOut } from '../fast/style.js';
 import { addWebOptions, runWeb, type WebFlags } from './inbox-web.js';
 
-export const inboxCommand: CommandGroup = {
+export const inboxCommands: CommandGroup = {
   register(program) {
-    const cmd = program
+    const inbox = program
       .command('inbox')
-      .summary('Gate B: every change waiting for a person, in every worktree (--web: a local page with passkey approval)')
-      .description('List every explanation waiting for approval. With --web, serve a page on the loopback interface only (a random port, a one-time link) that shows each change as a readable diff and approves it with a passkey or security key.');
-    addWebOptions(cmd)
+      .summary('Gate B: every explanation waiting for a person, in every worktree of this clone; approve or reject from here')
+      .description(
+        'List every pending explanation (.agents/gate-b/explain-<tree>.yaml) in every worktree of this clone (git worktree list), newest first: its id, who asks, the tier, the intent, the diff stat, the age, earlier rejections of the same paths (from the ledger), and whether it is still current (the worktree\'s staged tree is the explained one). `gate inbox approve <id>` and `gate inbox reject <id> --reason ...` decide on a card without changing directory, exactly as `gate approve` / `gate reject` in that worktree would. --watch redraws as explanations appear and go, and rings the terminal bell when a new one needs a person.',
+      )
+      .addOption(new Option('--all', 'also list explanations already approved (waiting for the commit) and rejected ones'))
+      .addOption(new Option('--watch', 'keep the list on screen, redraw on every change, ring the bell when a new card needs a person (q or Ctrl-C quits; needs a terminal)'));
+    addWebOptions(inbox)
       .addOption(jsonOption())
       .action(
-        act(async (opts: WebFlags): Promise<Result> => {
+        act(async (opts: { all?: boolean; watch?: boolean; json?: boolean } & WebFlags): Promise<Result> => {
           if (opts.web) return runWeb(opts);
-          return { code: 0, json: {}, text: ['gate inbox: the listing is not in this build yet; use gate inbox --web'] };
+          const [{ openContext }, { inboxListing }, { inboxLines }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/list.js'), import('../views/inbox.js')]);
+          const ctx = openContext();
+          if (opts.watch) {
+            if (opts.json) {
+              const { usage } = await import('../io.js');
+              throw usage('--watch draws for a person at a terminal; it cannot be combined with --json.', 'gate inbox --watch  (or gate inbox --json, once)');
+            }
+            const { watchInboxView } = await import('../views/inbox-watch.js');
+            return watchInboxView(ctx, { all: Boolean(opts.all) });
+          }
+          const r = await inboxListing(ctx, { all: Boolean(opts.all) });
+          return { code: 0, json: { ...r }, text: inboxLines(r, styleOut(), ctx.paths.root) };
+        }),
+      );
+
+    inbox
+      .command('approve')
+      .description(
+        "Approve one card from anywhere in the clone: the same explanation, diff, typed challenge (DOUBLE_CONFIRM: intent, then the diff) and signing rules as `gate approve` run in the card's worktree. Needs an interactive terminal. A stale card (the staged tree moved on) is refused (STALE, exit 1).",
+      )
+      .argument('<id>', 'the card id from `gate inbox` (or a unique prefix of at least 4 characters)')
+      .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (as gate approve --key)'))
+      .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (as gate approve --principal)'))
+      .addOption(new Option('--pager', 'show the diff preview in $PAGER (as gate approve --pager)'))
+      .addOption(jsonOption())
+      .action(
+        act(async (id: string, opts: { json?: boolean; key?: string; principal?: string; pager?: boolean }): Promise<Result> => {
+          const [{ openContext }, { inboxApprove }, { processTerminal }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/decide.js'), import('../views/terminal.js')]);
+          const term = processTerminal(Boolean(opts.json), { pager: opts.pager });
+          try {
+            const r = await inboxApprove(openContext(), id, term, { signing: { ...(opts.key ? { key: opts.key } : {}), ...(opts.principal ? { principal: opts.principal } : {}) } });
+            const s = styleOut();
+            if (r.aborted) return { code: 1, json: { ...r }, errText: [`${styleErr().red('not approved')}: ${r.aborted}`, `next: gate inbox approve ${r.id}  (or gate inbox reject ${r.id} --reason "<why>")`] };
+            const text: string[] = [];
+            if (r.recorded.length) text.push(s.green(`approved ${r.recorded.map((x) => x.step).join(' + ')} for card ${r.id}, tree ${r.tree.slice(0, 12)} (${r.tier}) in ${r.worktree}`));
+            else if (r.tier === 'AUTO') text.push('nothing to approve: the staged changes are AUTO');
+            else text.push(`already approved (${r.already.join(', ')})`);
+            text.push(`next: ${r.next}  (in ${r.worktree})`);
+            return { code: 0, json: { ...r }, text };
+          } finally {
+            term.close();
+          }
+        }),
+      );
+
+    inbox
+      .command('reject')
+      .description("Reject one card from anywhere in the clone with a reason the agent reads at its next `gate explain` (as `gate reject` in the card's worktree). A stale card is refused (STALE, exit 1).")
+      .argument('<id>', 'the card id from `gate inbox` (or a unique prefix of at least 4 characters)')
+      .addOption(new Option('--reason <text>', 'what is wrong and what must change').makeOptionMandatory(true))
+      .addOption(jsonOption())
+      .action(
+        act(async (id: string, opts: { reason: string }): Promise<Result> => {
+          const [{ openContext }, { inboxReject }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/decide.js')]);
+          const r = await inboxReject(openContext(), id, opts.reason);
+          return {
+            code: 0,
+            json: { ...r },
+            text: [`rejected card ${r.id}, tree ${r.tree.slice(0, 12)} (${r.tier}) in ${r.worktree}; ledger #${r.seq}`, `next: ${r.next}`],
+          };
         }),
       );
   },

@@ -20,8 +20,8 @@ import { statusCommand } from './status.js';
 import { explainCommand } from './explain.js';
 import { approveCommand } from './approve.js';
 import { rejectCommand } from './reject.js';
-import { inboxCommand } from './inbox.js';
+import { inboxCommands } from './inbox.js';
 import { completionCommand } from './completion.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, inboxCommand, auditCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, inboxCommands, auditCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand];
