@@ -25,7 +25,7 @@ export interface Weakening {
   message: string;
 }
 
-const STRENGTH_RANK: Record<string, number> = { terminal: 0, 'software-key': 1, 'fido-touch': 2 };
+const STRENGTH_RANK: Record<string, number> = { terminal: 0, 'software-key': 1, 'fido-touch': 2, 'fido-verified': 3 };
 
 /** A glob's fixed leading directory part ("rules/gate-*.md" → "rules/"), to tell narrowing from replacement. */
 function literalPrefix(glob: string): string {
@@ -99,7 +99,7 @@ export function weakenings(before: GatesConfig, after: GatesConfig): Weakening[]
   return out;
 }
 
-const STRENGTHS = ['terminal', 'software-key', 'fido-touch'] as const;
+const STRENGTHS = ['terminal', 'software-key', 'fido-touch', 'fido-verified'] as const;
 
 /**
  * The strictest of several configs (issue 14, ADR 0012's rule for the commit path): the first one

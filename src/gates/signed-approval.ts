@@ -129,7 +129,7 @@ export function checkOneApproval(
   // how strong
   const strength = strengthOf(v);
   if (STRENGTH_RANK[strength] < STRENGTH_RANK[f.policy.minStrength]) {
-    const why = v.publicKey.fido ? 'a FIDO key signed without user presence (no touch)' : `${v.publicKey.type} is a software key, not a FIDO security key`;
+    const why = v.publicKey.fido ? (v.userPresent ? 'the FIDO signature has no user verification (no PIN or biometric)' : 'a FIDO key signed without user presence (no touch)') : `${v.publicKey.type} is a software key, not a FIDO security key`;
     return bad('SIG_STRENGTH', `approval.min_strength is ${f.policy.minStrength}, but ${why}`);
   }
   return { ok: true, payload: p, principal: p.principal, strength, key: v.publicKey.fingerprint, ...(v.flags !== undefined ? { flags: v.flags } : {}) };

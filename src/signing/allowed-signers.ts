@@ -29,6 +29,8 @@ export interface AllowedSigner {
   validAfter?: number;
   validBefore?: number;
   key: SshPublicKey;
+  /** The comment after the key, if any (carries a WebAuthn credential id: signing/webauthn.ts). */
+  comment?: string;
 }
 
 export type AllowedSignersParse =
@@ -265,7 +267,7 @@ function parseOptions(text: string): Options | string {
 }
 
 /** OpenSSH sshkey_read of "keytype base64 [comment]": the key, or a problem. */
-function readKey(s: string, no: number): { key: SshPublicKey } | { problem: string; unsupported?: boolean } {
+function readKey(s: string, no: number): { key: SshPublicKey; comment?: string } | { problem: string; unsupported?: boolean } {
   const m = /^([^ \t]+)[ \t]+([^ \t]+)/.exec(s);
   if (!m) return { problem: s.trim() === '' ? 'missing key' : `key type "${s.trim()}" without key data` };
   const keyType = m[1]!;
@@ -278,7 +280,8 @@ function readKey(s: string, no: number): { key: SshPublicKey } | { problem: stri
     return { problem: (e as Error).message };
   }
   if (key.type !== keyType) return { problem: `says "${keyType}" but the key is ${key.type}` };
-  return { key };
+  const comment = s.slice(m[0].length).trim();
+  return comment ? { key, comment } : { key };
 }
 
 /**
@@ -321,6 +324,7 @@ export function parseAllowedSigners(text: string): AllowedSignersParse {
       ...(opts.validAfter !== undefined ? { validAfter: opts.validAfter } : {}),
       ...(opts.validBefore !== undefined ? { validBefore: opts.validBefore } : {}),
       key: k.key,
+      ...(k.comment !== undefined ? { comment: k.comment } : {}),
     });
   });
   return { ok: true, signers, warnings };

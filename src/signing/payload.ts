@@ -80,6 +80,11 @@ export interface StoredSignature {
   key: string;
   /** FIDO keys only: authenticator flags and counter (informational; read from the signature). */
   fido?: { flags: number; counter: number };
+  /**
+   * Browser approvals only (informational; the signature type webauthn-sk-ecdsa-... decides):
+   * the page's origin and whether the authenticator was a passkey (backup eligible) or a security key.
+   */
+  webauthn?: { origin: string; authenticator: 'passkey' | 'security-key'; user_verified: boolean; credential?: string };
 }
 
 const OID = OBJECT_ID;

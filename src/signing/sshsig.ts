@@ -12,6 +12,13 @@
  *   | string H(message)
  * FIDO keys (PROTOCOL.u2f) sign SHA256(application) | byte flags | uint32 counter
  *   | SHA256(signed data), and carry flags and counter after the signature.
+ * WebAuthn assertions (PROTOCOL.u2f "webauthn-sk-ecdsa-sha2-nistp256@openssh.com", for an
+ * sk-ecdsa key whose application is the rpId) sign the authenticator data
+ *   SHA256(application) | flags | counter | extensions  followed by  SHA256(clientDataJSON),
+ * and the signature blob carries flags, counter, string origin, string clientDataJSON, string
+ * extensions. clientDataJSON must start with exactly
+ *   {"type":"webauthn.get","challenge":"<base64url(signed data), unpadded>","origin":"<origin>"
+ * (OpenSSH's webauthn_check_prepare_hash: no JSON parsing; the rest of the object is ignored).
  */
 import { createHash, createPublicKey, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 import { WireError, WireReader, wireString } from './wire.js';
@@ -29,6 +36,14 @@ const MAX_ARMORED = 64 * 1024;
 /** FIDO authenticator flags (PROTOCOL.u2f / CTAP). */
 export const SK_FLAG_USER_PRESENCE = 0x01;
 export const SK_FLAG_USER_VERIFIED = 0x04;
+/** WebAuthn authenticator data flags: backup eligible / backed up (a synced passkey), attested data, extensions. */
+export const SK_FLAG_BACKUP_ELIGIBLE = 0x08;
+export const SK_FLAG_BACKED_UP = 0x10;
+export const SK_FLAG_ATTESTED_DATA = 0x40;
+export const SK_FLAG_EXTENSIONS = 0x80;
+
+/** The SSH signature type of a WebAuthn assertion by an sk-ecdsa key (PROTOCOL.u2f). */
+export const WEBAUTHN_SIG_TYPE = 'webauthn-sk-ecdsa-sha2-nistp256@openssh.com';
 
 export type HashAlgorithm = 'sha256' | 'sha512';
 
@@ -86,6 +101,14 @@ export interface ParsedSignature {
   /** FIDO only: authenticator flags and signature counter. */
   flags?: number;
   counter?: number;
+  /** WebAuthn only: the origin, the clientDataJSON bytes and the authenticator extensions. */
+  webauthn?: WebauthnFields;
+}
+
+export interface WebauthnFields {
+  origin: string;
+  clientData: Buffer;
+  extensions: Buffer;
 }
 
 export interface Sshsig {
@@ -108,6 +131,8 @@ export type VerifyOutcome =
       counter?: number;
       userPresent: boolean;
       userVerified: boolean;
+      /** WebAuthn assertions only (signature type webauthn-sk-ecdsa-sha2-nistp256@openssh.com). */
+      webauthn?: { origin: string; clientData: string; extensions: number };
     }
   | { ok: false; code: SignatureFailure; reason: string };
 
@@ -269,6 +294,17 @@ function parseSignatureBlob(blob: Buffer): ParsedSignature {
     r.end();
     return { type, raw, flags, counter };
   }
+  if (type === WEBAUTHN_SIG_TYPE) {
+    const flags = r.byte('sk flags');
+    const counter = r.uint32('sk counter');
+    const origin = r.string('webauthn origin', 2048);
+    // OpenSSH reads the origin as a C string: an embedded NUL is a format error there too
+    if (origin.includes(0)) throw new WireError('signature: webauthn origin contains a NUL byte');
+    const clientData = r.string('webauthn clientData', 16 * 1024);
+    const extensions = r.string('webauthn extensions', 4096);
+    r.end();
+    return { type, raw, flags, counter, webauthn: { origin: origin.toString('utf8'), clientData, extensions } };
+  }
   r.end();
   return { type, raw };
 }
@@ -322,6 +358,26 @@ export function skSignedData(application: string, flags: number, counter: number
   ]);
 }
 
+/** The clientDataJSON prefix OpenSSH requires for a WebAuthn assertion over `data` from `origin`. */
+export function webauthnClientDataPrefix(data: Buffer, origin: string): Buffer {
+  return Buffer.from(`{"type":"webauthn.get","challenge":"${data.toString('base64url')}","origin":"${origin}"`, 'utf8');
+}
+
+/** What a WebAuthn authenticator signs for `data` (authenticatorData | SHA256(clientDataJSON)), after OpenSSH's checks. */
+function webauthnSignedData(application: string, flags: number, counter: number, w: WebauthnFields, data: Buffer): Buffer {
+  if (w.origin.includes('"')) fail('malformed', 'webauthn: the origin contains a quote character');
+  if (flags & SK_FLAG_ATTESTED_DATA) fail('malformed', 'webauthn: the authenticator data carries attested credential data (AT flag), which an assertion never has');
+  if (((flags & SK_FLAG_EXTENSIONS) === 0) !== (w.extensions.length === 0)) fail('malformed', 'webauthn: the extensions flag (ED) does not match the extensions carried');
+  const prefix = webauthnClientDataPrefix(data, w.origin);
+  if (w.clientData.length < prefix.length || !w.clientData.subarray(0, prefix.length).equals(prefix)) {
+    fail('bad_signature', 'webauthn: clientDataJSON does not start with {"type":"webauthn.get","challenge":<the signed data>,"origin":<the origin>} (an assertion for another payload, or edited client data)');
+  }
+  const fc = Buffer.alloc(5);
+  fc.writeUInt8(flags & 0xff, 0);
+  fc.writeUInt32BE(counter >>> 0, 1);
+  return Buffer.concat([createHash('sha256').update(application, 'latin1').digest(), fc, w.extensions, createHash('sha256').update(w.clientData).digest()]);
+}
+
 /** ECDSA r,s mpints → IEEE P1363 r||s padded to the field size. */
 function ecdsaP1363(raw: Buffer, size: number): Buffer {
   try {
@@ -362,10 +418,14 @@ export function verifyRawSignature(key: SshPublicKey, sig: ParsedSignature, data
       if (sig.raw.length !== 64) fail('malformed', 'ed25519 signature must be 64 bytes');
       ok = cryptoVerify(null, skSignedData(key.application!, sig.flags!, sig.counter!, data), key.key, sig.raw);
       break;
-    case 'sk-ecdsa-sha2-nistp256@openssh.com':
-      if (sig.type !== key.type) fail('type_mismatch', `signature type ${sig.type} does not match key type ${key.type}`);
-      ok = cryptoVerify('sha256', skSignedData(key.application!, sig.flags!, sig.counter!, data), { key: key.key, dsaEncoding: 'ieee-p1363' }, ecdsaP1363(sig.raw, 32));
+    case 'sk-ecdsa-sha2-nistp256@openssh.com': {
+      if (sig.type !== key.type && sig.type !== WEBAUTHN_SIG_TYPE) fail('type_mismatch', `signature type ${sig.type} does not match key type ${key.type}`);
+      const signed = sig.webauthn
+        ? webauthnSignedData(key.application!, sig.flags!, sig.counter!, sig.webauthn, data)
+        : skSignedData(key.application!, sig.flags!, sig.counter!, data);
+      ok = cryptoVerify('sha256', signed, { key: key.key, dsaEncoding: 'ieee-p1363' }, ecdsaP1363(sig.raw, 32));
       break;
+    }
     case 'ssh-rsa': {
       const hash = sig.type === 'rsa-sha2-256' ? 'sha256' : sig.type === 'rsa-sha2-512' ? 'sha512' : undefined;
       if (!hash) {
@@ -404,6 +464,9 @@ export function verifySshsig(input: { signature: Buffer | string; message: Buffe
       ...(flags !== undefined ? { flags, counter: sig.signature.counter! } : {}),
       userPresent: flags !== undefined && (flags & SK_FLAG_USER_PRESENCE) !== 0,
       userVerified: flags !== undefined && (flags & SK_FLAG_USER_VERIFIED) !== 0,
+      ...(sig.signature.webauthn
+        ? { webauthn: { origin: sig.signature.webauthn.origin, clientData: sig.signature.webauthn.clientData.toString('utf8'), extensions: sig.signature.webauthn.extensions.length } }
+        : {}),
     };
   } catch (e) {
     if (e instanceof SigningError) return { ok: false, code: e.code, reason: e.message };

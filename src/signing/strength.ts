@@ -3,13 +3,15 @@
  *   terminal      a person (or anything driving a pseudo-terminal) typed a challenge back
  *   software-key  a signature by a key listed in the committed allowed_signers
  *   fido-touch    a signature by a FIDO (sk-*) key with the user-presence flag set: a touch
+ *   fido-verified a FIDO signature with user presence AND user verification (PIN or biometric),
+ *                 e.g. a passkey in the browser with userVerification, or ssh-keygen -O verify-required
  * Pure.
  */
 import type { ApprovalStrength, GatesConfig } from '../schema/config/defaults.js';
 import { parseAllowedSigners } from './allowed-signers.js';
 import type { VerifyOutcome } from './sshsig.js';
 
-export const STRENGTH_RANK: Record<ApprovalStrength, number> = { terminal: 0, 'software-key': 1, 'fido-touch': 2 };
+export const STRENGTH_RANK: Record<ApprovalStrength, number> = { terminal: 0, 'software-key': 1, 'fido-touch': 2, 'fido-verified': 3 };
 
 /** Whether approvals must be signed: require_signature, or a min_strength above terminal. */
 export function signatureRequired(approval: GatesConfig['approval']): boolean {
@@ -18,7 +20,8 @@ export function signatureRequired(approval: GatesConfig['approval']): boolean {
 
 /** The strength a verified signature achieved. */
 export function strengthOf(v: Extract<VerifyOutcome, { ok: true }>): ApprovalStrength {
-  return v.publicKey.fido && v.userPresent ? 'fido-touch' : 'software-key';
+  if (!v.publicKey.fido || !v.userPresent) return 'software-key';
+  return v.userVerified ? 'fido-verified' : 'fido-touch';
 }
 
 export function strongest(a: ApprovalStrength, b: ApprovalStrength): ApprovalStrength {
@@ -39,6 +42,7 @@ const STOPS: Record<ApprovalStrength, string> = {
   terminal: 'stops an agent that runs commands without a terminal and a piped "y"; it does NOT stop an agent that drives a pseudo-terminal, edits the sidecar and the ledger, or rewrites the ledger',
   'software-key': 'an approval needs a signature by a key in the committed allowed_signers: stops an agent that has no access to that key (passphrase it is never given, or an ssh-agent it cannot reach); it does NOT stop an agent that can use an unlocked key or the approver\'s ssh-agent socket',
   'fido-touch': 'an approval needs a FIDO security key signature with user presence: every approval step costs a physical touch, so even an agent that can reach the key or the ssh-agent cannot approve without the person',
+  'fido-verified': 'an approval needs a FIDO signature with user presence and user verification (the authenticator checked a PIN or a biometric): a touch by whoever is near the key is not enough, the person the key knows must unlock it',
 };
 
 /**
@@ -56,7 +60,7 @@ export function approvalStrength(config: GatesConfig, committedAllowedSigners: s
       fidoSigners: 0,
     };
   }
-  const level: ApprovalStrength = a.min_strength === 'fido-touch' ? 'fido-touch' : 'software-key';
+  const level: ApprovalStrength = a.min_strength === 'fido-touch' || a.min_strength === 'fido-verified' ? a.min_strength : 'software-key';
   const problems: string[] = [];
   let signers = 0;
   let fidoSigners = 0;
@@ -71,8 +75,8 @@ export function approvalStrength(config: GatesConfig, committedAllowedSigners: s
       fidoSigners = p.signers.filter((s) => s.key.fido).length;
       problems.push(...p.warnings.map((w) => `${a.allowed_signers}: ${w}`));
       if (signers === 0) problems.push(`${a.allowed_signers} at HEAD lists no usable key: every gated commit is blocked`);
-      else if (level === 'fido-touch' && fidoSigners === 0) {
-        problems.push(`min_strength is fido-touch but ${a.allowed_signers} lists no FIDO (sk-*) key: every gated commit is blocked`);
+      else if ((level === 'fido-touch' || level === 'fido-verified') && fidoSigners === 0) {
+        problems.push(`min_strength is ${level} but ${a.allowed_signers} lists no FIDO (sk-*) key: every gated commit is blocked`);
       }
     }
   }

@@ -22,6 +22,7 @@ import { ZERO_BLOB } from '../../kernel/ids.js';
 import type { Approval, Person, Sidecar, Step } from '../../schema/sidecar/schema.js';
 import type { Weakening } from '../../gates/config-diff.js';
 import type { SigningOptions } from './signed.js';
+import type { StoredSignature } from '../../signing/payload.js';
 import { paint } from '../../kernel/ansi.js';
 import { humanId } from '../../kernel/actor.js';
 
@@ -62,7 +63,7 @@ export interface ApproveResult {
   next: string;
 }
 
-function approverNow(ctx: Ctx): Person {
+export function approverNow(ctx: Ctx): Person {
   const name = ctx.git.userName();
   const email = ctx.git.userEmail();
   return { ...(name ? { name } : {}), ...(email ? { email } : {}), os_user: safeUser(), host: hostname() };
@@ -73,7 +74,7 @@ function humanActor(p: Person) {
 }
 
 /** Refuse unless the sidecar describes exactly the staged gated files; say what changed. */
-function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVerdict): { sidecar: Sidecar; digest: string } {
+export function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVerdict): { sidecar: Sidecar; digest: string } {
   const st = loaded.state;
   if (st.state === 'missing') {
     const gated = new Set(verdict.files.map((x) => x.path));
@@ -261,8 +262,20 @@ async function challenge(term: Terminal, what: string, gen: () => string): Promi
   return { ok: true };
 }
 
-/** Append the approval to the ledger, then write it into the sidecar with the ledger reference. */
-async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}): Promise<Approval> {
+/** How a browser approval was given (app/approvals/webauthn.ts), recorded in the ledger entry. */
+export interface WebApproval {
+  /** The signature made from the WebAuthn assertion, already verified against the committed signers. */
+  signature: StoredSignature;
+  authenticator: 'passkey' | 'security-key';
+  userVerified: boolean;
+}
+
+/**
+ * Append the approval to the ledger, then write it into the sidecar with the ledger reference.
+ * `web`: a browser assertion that was verified before this call; otherwise the terminal's key signs
+ * here when the policy requires it.
+ */
+export async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}, web?: WebApproval): Promise<Approval> {
   const [{ parseSidecarText }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
   const { readText } = await import('../../adapters/files.js');
   const fresh = await parseSidecarText(readText(loaded.abs));
@@ -271,13 +284,14 @@ async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, s
   }
   // signed approvals (issue 7): sign this step before the ledger append when the policy requires it
   const { signApprovalIfRequired } = await import('./signed.js');
-  const signature = await signApprovalIfRequired(ctx, { tree, tier, step, digest, files: fresh.sidecar.files }, signing);
+  const signature = web ? web.signature : await signApprovalIfRequired(ctx, { tree, tier, step, digest, files: fresh.sidecar.files }, signing);
   const method = signature ? ('ssh-signature' as const) : ('terminal' as const);
+  const via = web ? { via: 'web', authenticator: web.authenticator, user_verified: web.userVerified } : { via: 'terminal' };
   const [rec] = await ctx.record({
     event: 'approve',
     actor: humanActor(approver),
     subject: { tree, paths: fresh.sidecar.files.map((f) => f.path) },
-    data: { step, tier, digest, method, approver, sidecar: loaded.path, ...(signature ? { signature } : {}) },
+    data: { step, tier, digest, method, ...via, approver, sidecar: loaded.path, ...(signature ? { signature } : {}) },
   });
   const approval: Approval = {
     step,

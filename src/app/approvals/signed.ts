@@ -101,6 +101,22 @@ export async function signApprovalIfRequired(ctx: Ctx, input: SignApprovalInput,
   if (!ready) return undefined;
   const { key, principal, pub } = ready;
   const { signMessage } = await import('../../adapters/ssh-keygen.js');
+  const bytes = serializePayload(buildApprovalPayload(ctx, input, principal));
+  if (pub.fido) opts.notice?.(`signing the ${input.step} approval with ${pub.type} ${pub.fingerprint}: touch your security key when it blinks\n`);
+  const r = signMessage({ message: bytes, namespace: APPROVAL_NAMESPACE, key, cwd: ctx.paths.root, ...(opts.interactive ? { interactive: true } : {}) });
+  return {
+    format: SIGNATURE_FORMAT,
+    namespace: APPROVAL_NAMESPACE,
+    payload: bytes,
+    signature: r.signature,
+    principal,
+    key: r.publicKey.fingerprint,
+    ...(r.verified.flags !== undefined ? { fido: { flags: r.verified.flags, counter: r.verified.counter! } } : {}),
+  };
+}
+
+/** The approval payload for a step of the staged change, signed as `principal` (terminal key or browser). */
+export function buildApprovalPayload(ctx: Ctx, input: SignApprovalInput, principal: string): ApprovalPayload {
   const parent = ctx.git.head();
   // v2: each file's old and new mode, from the staged change the person is approving (the tree
   // binding pins them at pre-commit; the range check binds the approval to the whole transition)
@@ -128,18 +144,7 @@ export async function signApprovalIfRequired(ctx: Ctx, input: SignApprovalInput,
     nonce: randomBytes(16).toString('hex'),
     at: ctx.now().toISOString(),
   };
-  const bytes = serializePayload(payload);
-  if (pub.fido) opts.notice?.(`signing the ${input.step} approval with ${pub.type} ${pub.fingerprint}: touch your security key when it blinks\n`);
-  const r = signMessage({ message: bytes, namespace: APPROVAL_NAMESPACE, key, cwd: ctx.paths.root, ...(opts.interactive ? { interactive: true } : {}) });
-  return {
-    format: SIGNATURE_FORMAT,
-    namespace: APPROVAL_NAMESPACE,
-    payload: bytes,
-    signature: r.signature,
-    principal,
-    key: r.publicKey.fingerprint,
-    ...(r.verified.flags !== undefined ? { fido: { flags: r.verified.flags, counter: r.verified.counter! } } : {}),
-  };
+  return payload;
 }
 
 /**
@@ -182,8 +187,8 @@ export async function preflightSigning(ctx: Ctx, opts: SigningOptions = {}): Pro
         fix: `use a key listed for ${principal} in ${policy.signersPath} at HEAD (--key, --principal), or get this line committed: ${principal} ${pub.type} ${pub.blob.toString('base64')}`,
       });
     }
-    if (policy.minStrength === 'fido-touch' && !pub.fido) {
-      throw new GateError('DENIED', `approval.min_strength is fido-touch, but ${pub.type} is not a FIDO security key.`, {
+    if ((policy.minStrength === 'fido-touch' || policy.minStrength === 'fido-verified') && !pub.fido) {
+      throw new GateError('DENIED', `approval.min_strength is ${policy.minStrength}, but ${pub.type} is not a FIDO security key.`, {
         fix: 'sign with an sk-ssh-ed25519 or sk-ecdsa key (ssh-keygen -t ed25519-sk) listed in allowed_signers',
       });
     }

@@ -6,7 +6,7 @@ export type Tier = 'AUTO' | 'CONFIRM' | 'DOUBLE_CONFIRM';
 export const TIERS: readonly Tier[] = ['AUTO', 'CONFIRM', 'DOUBLE_CONFIRM'];
 export const TIER_RANK: Record<Tier, number> = { AUTO: 0, CONFIRM: 1, DOUBLE_CONFIRM: 2 };
 
-export type ApprovalStrength = 'terminal' | 'software-key' | 'fido-touch';
+export type ApprovalStrength = 'terminal' | 'software-key' | 'fido-touch' | 'fido-verified';
 
 export interface Surface {
   name: string;

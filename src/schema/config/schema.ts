@@ -80,7 +80,7 @@ export const configSchema = z
     approval: z
       .strictObject({
         require_signature: z.boolean().default(D.approval.require_signature),
-        min_strength: z.enum(['terminal', 'software-key', 'fido-touch']).default(D.approval.min_strength),
+        min_strength: z.enum(['terminal', 'software-key', 'fido-touch', 'fido-verified']).default(D.approval.min_strength),
         allowed_signers: repoPath(D.approval.allowed_signers),
         max_age: duration(DURATION_BOUNDS.max_age).default(D.approval.max_age),
       })
