@@ -98,26 +98,23 @@
   // ---- the list ----
   const tierOf = (c) => c.tier || '';
   function age(c) {
-    const t = Date.parse(c.created_at || c.createdAt || '');
-    if (!Number.isFinite(t)) return c.age || '';
-    const s = Math.max(0, (Date.now() - t) / 1000);
+    const t = Date.parse(c.created_at || '');
+    const s = Number.isFinite(t) ? Math.max(0, (Date.now() - t) / 1000) : c.age_s;
+    if (!Number.isFinite(s)) return '';
     if (s < 90) return 'just now';
     if (s < 5400) return `${Math.round(s / 60)} min ago`;
     if (s < 129600) return `${Math.round(s / 3600)} h ago`;
     return `${Math.round(s / 86400)} d ago`;
   }
-  function who(c) {
-    const b = c.created_by || c.createdBy || c.agent;
-    return typeof b === 'string' ? b : b && (b.id || b.name) || '';
-  }
+  function who(c) { return (c.asker && c.asker.id) || ''; }
   function stat(c) {
-    const s = c.diff_stat || c.diffStat || c.stat;
-    if (!s) return c.files !== undefined ? `${Array.isArray(c.files) ? c.files.length : c.files} file(s)` : '';
-    if (typeof s === 'string') return s;
-    return `${s.files ?? '?'} file(s) +${s.insertions ?? s.added ?? 0} −${s.deletions ?? s.removed ?? 0}`;
+    const f = Array.isArray(c.files) ? c.files : [];
+    const add = f.reduce((n, x) => n + (x.added || 0), 0);
+    const del = f.reduce((n, x) => n + (x.removed || 0), 0);
+    return `${f.length} file${f.length === 1 ? '' : 's'} +${add} −${del}`;
   }
-  function isStale(c) { return c.current === false || c.stale === true; }
-  function rejections(c) { const r = c.rejections || c.earlier_rejections || c.earlierRejections; return Array.isArray(r) ? r : []; }
+  function isStale(c) { return c.current === false; }
+  function rejections(c) { return Array.isArray(c.rejections) ? c.rejections : []; }
 
   function renderCards() {
     const ol = $('cards');
@@ -127,12 +124,14 @@
       const li = el('li', { class: `card${c.id === state.selected ? ' selected' : ''}`, tabindex: 0, 'data-id': c.id, role: 'button', onclick: () => openCard(c.id), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); openCard(c.id); } } },
         el('div', { class: 'meta' },
           el('span', { class: `badge ${tierOf(c)}`, text: tierOf(c).replace('_', ' ') }),
-          isStale(c) ? el('span', { class: 'badge stale', text: 'stale' }) : null,
+          isStale(c) ? el('span', { class: 'badge stale', title: c.stale_reason || '', text: 'stale' }) : null,
+          c.state === 'approved' ? el('span', { class: 'badge approved', text: 'approved' }) : null,
           rejections(c).length ? el('span', { class: 'badge rejected', text: `${rejections(c).length} earlier rejection(s)` }) : null),
         el('div', { class: 'intent', text: (c.intent || '').split('\n')[0] }),
         el('div', { class: 'meta' },
           who(c) ? el('span', { text: who(c) }) : null,
-          c.branch || c.worktree ? el('span', { text: c.branch || c.worktree }) : null,
+          el('span', { class: 'mono', text: c.id }),
+          c.branch || c.worktree ? el('span', { title: c.worktree, text: c.branch || c.worktree }) : null,
           el('span', { text: stat(c) }),
           el('span', { text: age(c) })));
       ol.append(li);
@@ -241,8 +240,8 @@
       el('button', { type: 'button', 'aria-pressed': String(state.view === 'split'), onclick: () => setView('split') }, 'Side by side'));
     const files = d.files.map((f) => {
       let body;
-      if (f.missing) body = el('p', { class: 'error note', text: 'Content cannot be read (blob missing): do not approve what you cannot see.' });
-      else if (f.binary) body = el('p', { class: 'note', text: `Binary file, ${f.binary.old} → ${f.binary.new} bytes.` });
+      if (f.binary) body = el('p', { class: 'note', text: `Binary file: ${f.note || ''}` });
+      else if (f.patch && !/^(Index:|=+|---|\+\+\+)/m.test(f.patch)) body = el('p', { class: 'error note', text: f.patch });
       else {
         const rows = parsePatch(f.patch || '');
         body = el('div', { class: 'diff' }, rows.length ? (state.view === 'split' ? sideBySideTable(rows) : unifiedTable(rows)) : el('p', { class: 'note', text: f.old_path ? 'Renamed without content changes.' : 'No content changes.' }));
@@ -277,6 +276,9 @@
         el('span', { class: `step ${done('intent') ? 'done' : step === 'intent' ? 'current' : ''}`, text: '1. Intent' }),
         el('span', { class: `step ${done('diff') ? 'done' : step === 'diff' ? 'current' : ''}`, text: '2. Diff' })));
     }
+    if (d.card.current === false) kids.push(el('p', { class: 'banner', text: `Stale: ${d.card.stale_reason || 'the staged tree moved on'}. It cannot be approved until the agent explains again.` }));
+    const rej = rejections(d.card);
+    if (rej.length) kids.push(...section('Earlier rejections of the same paths', el('ul', { class: 'weak' }, rej.map((r) => el('li', { class: 'text', text: `${r.at} by ${r.by} (${r.path}): ${r.reason}` })))));
     kids.push(...explanationBlock(d));
     // DOUBLE_CONFIRM: the intent is approved first, and only then the diff is shown for step 2
     if (!double || step !== 'intent') kids.push(...weakeningsBlock(d), ...diffBlock(d));
@@ -286,8 +288,8 @@
     const actions = el('div', { class: 'actions' });
     if (step) {
       actions.append(el('div', { class: 'row' }, el('button', { type: 'button', id: 'approve', onclick: () => approveStep(step) }, `${STEP_LABEL[step] || step} with your passkey`)));
-    } else {
-      actions.append(el('p', { class: 'success', text: 'Approved. The agent can commit now.' }));
+    } else if (d.card.state === 'approved' || d.card.steps_needed.every((x) => d.card.steps_done.includes(x))) {
+      actions.append(el('p', { class: 'success', id: 'approved', text: 'Approved. The agent can commit now.' }));
     }
     actions.append(reason, el('div', { class: 'row' }, el('button', { type: 'button', id: 'reject', class: 'danger', onclick: () => rejectCard(reason.value) }, 'Reject with this reason')), status);
     kids.push(actions);

@@ -1,153 +1,147 @@
 /**
  * The web inbox's backend (issue 17): the page's data and actions, composed from the use-cases
- * that own them. The listing is the inbox's (list.ts), a passkey approval is the passkey module's
- * (approvals/webauthn.ts), a rejection is `gate reject`'s; this file only finds the card's
- * worktree, refuses a card whose worktree moved on, and shapes the change for the page.
+ * that own them. The listing and a card's detail are the inbox's (list.ts), a rejection is
+ * `gate inbox reject`'s (decide.ts), a passkey approval and a credential's signers line are the
+ * passkey module's (approvals/webauthn.ts). This file refuses a card whose worktree moved on,
+ * checks the registration ceremony it started, and shapes the results for the page.
  */
-import { createHash } from 'node:crypto';
 import { GateError } from '../../kernel/errors.js';
+import { nodeCrypto } from '../../kernel/builtins.js';
 import { openContext, type Ctx } from '../context.js';
-import { ZERO_BLOB } from '../../kernel/ids.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
-import { loadSidecar, stagedFacts, expiryOf, gatherLedgerFacts } from '../approvals/facts.js';
-import { approvalProblem } from '../../gates/approval.js';
-import { requiredSteps, tierAtLeast } from '../../gates/classify.js';
-import type { Sidecar } from '../../schema/sidecar/schema.js';
 import type { AssertionJSON, CardDetail, InboxBackend, RegistrationJSON, WebCard } from './web.js';
+import type { InboxCard } from './list.js';
 
-/** One waiting change: the card the page shows, and where it lives. */
-export interface InboxItem {
-  card: Record<string, unknown>;
-  /** Absolute path of the worktree whose staged tree the explanation describes. */
-  worktree: string;
-  tree: string;
+/** The rpId and name the page registers credentials under (the page is served on http://localhost). */
+const RP = { id: 'localhost', name: 'agent-gates' };
+const REGISTRATION_TTL_MS = 5 * 60_000;
+
+function shellQuote(s: string): string {
+  return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The passkey side (approvals/webauthn.ts), in the page's terms. */
-export interface PasskeyPort {
-  requestOptions(ctx: Ctx, step: string, origin: string): Promise<{ challenge: string } & Record<string, unknown>>;
-  approve(ctx: Ctx, step: string, assertion: AssertionJSON, origin: string): Promise<Record<string, unknown>>;
-  registrationOptions(ctx: Ctx, principal: string | undefined, origin: string): Promise<{ challenge: string } & Record<string, unknown>>;
-  signerLine(ctx: Ctx, credential: RegistrationJSON, principal: string | undefined, origin: string): Promise<{ line: string; commands: string[]; signers_path: string } & Record<string, unknown>>;
+function toWebCard(c: InboxCard): WebCard {
+  return { ...c };
 }
 
-export interface BackendPorts {
-  list(ctx: Ctx): Promise<InboxItem[]>;
-  passkeys: PasskeyPort;
-  reject(ctx: Ctx, reason: string): Promise<Record<string, unknown>>;
-}
-
-/** A card's id: stable for one explanation in one worktree, opaque to the page. */
-export function cardId(worktree: string, tree: string): string {
-  return createHash('sha256').update(`${worktree}\0${tree}`).digest('base64url').slice(0, 22);
-}
-
-function isBinary(b: Buffer): boolean {
-  return b.subarray(0, 8000).includes(0);
-}
-
-async function filesOf(ctx: Ctx, s: Sidecar): Promise<CardDetail['files']> {
-  const { createTwoFilesPatch } = await import('diff');
-  const ids = s.files.flatMap((f) => [f.old_blob, f.blob]).filter((b) => b !== ZERO_BLOB);
-  const blobs = ctx.git.readBlobs(ids);
-  return s.files.map((f) => {
-    const base = { path: f.path, ...(f.old_path ? { old_path: f.old_path } : {}), status: f.status, tier: f.tier, surfaces: [...f.surfaces] };
-    const oldB = f.old_blob === ZERO_BLOB ? Buffer.alloc(0) : blobs.get(f.old_blob);
-    const newB = f.blob === ZERO_BLOB ? Buffer.alloc(0) : blobs.get(f.blob);
-    if (oldB === undefined || newB === undefined) return { ...base, missing: true };
-    if (isBinary(oldB) || isBinary(newB)) return { ...base, binary: { old: oldB.length, new: newB.length } };
-    const oldName = f.status === 'A' ? '/dev/null' : `a/${f.old_path ?? f.path}`;
-    const newName = f.status === 'D' ? '/dev/null' : `b/${f.path}`;
-    return { ...base, patch: createTwoFilesPatch(oldName, newName, oldB.toString('utf8'), newB.toString('utf8'), undefined, undefined, { context: 3 }) };
-  });
-}
-
-export function webBackend(ctx: Ctx, ports: BackendPorts, origin: () => string): InboxBackend {
-  const contexts = new Map<string, Ctx>();
-  const ctxFor = (worktree: string): Ctx => {
-    let c = contexts.get(worktree);
-    if (!c) contexts.set(worktree, (c = openContext(worktree)));
-    return c;
-  };
-  const items = async (): Promise<Map<string, InboxItem>> => new Map((await ports.list(ctx)).map((i) => [cardId(i.worktree, i.tree), i]));
-  /** The card's worktree, refusing when its staged tree is no longer the one explained. */
-  const current = async (id: string): Promise<{ item: InboxItem; c: Ctx }> => {
-    const item = (await items()).get(id);
-    if (!item) throw new GateError('DENIED', 'this change is no longer waiting (withdrawn, committed or re-explained).', { fix: 'reload the page' });
-    const c = ctxFor(item.worktree);
-    const facts = await stagedFacts(c);
-    if (facts.tree !== item.tree) {
-      throw new GateError('DENIED', `the staged tree in ${item.worktree} changed since this explanation (now ${facts.tree.slice(0, 12)}, explained ${item.tree.slice(0, 12)}).`, {
+export function webBackend(ctx: Ctx): InboxBackend {
+  const { randomBytes } = nodeCrypto();
+  /** Registration challenges this page handed out (single use, 5 minutes). */
+  const registrations = new Map<string, { principal: string; expires: number }>();
+  // waiting ones and approved ones still waiting for their commit (a rejected tree is done)
+  const list = async () => (await (await import('./list.js')).listInbox(ctx, { all: true })).filter((c) => c.state !== 'rejected');
+  /** The card, refusing one whose worktree's staged tree is no longer the explained one. */
+  const currentCard = async (id: string): Promise<{ card: InboxCard; wctx: Ctx }> => {
+    const { findCard } = await import('./list.js');
+    const card = await findCard(ctx, id);
+    if (!card.current) {
+      throw new GateError('DENIED', `card ${card.id} is stale: ${card.stale_reason ?? 'the staged tree moved on'}; it cannot be approved.`, {
+        details: card.stale_details ?? [],
         fix: 'the agent explains the current staged tree again; the page updates when it does',
       });
     }
-    return { item, c };
+    return { card, wctx: openContext(card.worktree, { now: ctx.now }) };
   };
   return {
-    async cards(): Promise<WebCard[]> {
-      return [...(await items())].map(([id, i]) => ({ ...i.card, id }));
+    async cards() {
+      return (await list()).map(toWebCard);
     },
-    async detail(id) {
-      const item = (await items()).get(id);
-      if (!item) return undefined;
-      const c = ctxFor(item.worktree);
-      const loaded = await loadSidecar(c, item.tree);
-      if (loaded.state.state !== 'ok') {
-        throw new GateError('SIDECAR_INVALID', `${loaded.path} in ${item.worktree} cannot be read as an explanation.`, {
-          details: loaded.state.state === 'invalid' ? loaded.state.problems : ['the file is gone'],
-          fix: 'the agent explains the staged tree again',
-        });
+    async detail(id): Promise<CardDetail | undefined> {
+      const { inboxCard } = await import('./list.js');
+      let d;
+      try {
+        d = await inboxCard(ctx, id);
+      } catch (e) {
+        if (e instanceof GateError && e.code === 'DENIED') return undefined;
+        throw e;
       }
-      const { sidecar, digest } = loaded.state;
-      const facts = await stagedFacts(c);
-      const stale = facts.tree !== item.tree;
-      // the steps still to approve: the tier's steps minus those with a valid approval already
-      const ledger = await gatherLedgerFacts(c, item.tree, loaded.state);
-      const done = new Set<string>();
-      if (ledger.ok) {
-        for (const a of sidecar.approvals) {
-          if (!approvalProblem(a, item.tree, digest, ledger.lines.get(a.ledger.offset), expiryOf(c, facts.config).expiry) && tierAtLeast(a.tier, sidecar.tier)) done.add(a.step);
-        }
-      }
-      const steps = stale ? [] : requiredSteps(sidecar.tier).filter((s) => !done.has(s));
-      const touchesConfig = sidecar.files.some((f) => f.path === CONFIG_PATH || f.old_path === CONFIG_PATH);
-      let weakenings: CardDetail['weakenings'];
-      if (touchesConfig) {
-        const { configWeakenings } = await import('../approvals/approve.js');
-        const cfg = sidecar.files.find((f) => f.path === CONFIG_PATH);
-        const w = await configWeakenings(c, facts.head, cfg?.blob);
-        weakenings = { messages: w.weakenings.map((x) => x.message), ...(w.note ? { note: w.note } : {}) };
-      }
+      const x = d.explanation;
+      const byPath = new Map(x.files.map((f) => [f.path, f]));
+      const done = new Set(d.card.steps_done);
       return {
-        card: { ...item.card, id },
-        explanation: {
-          intent: sidecar.intent,
-          alternatives: [...sidecar.alternatives],
-          risk: { ...sidecar.risk },
-          created_by: sidecar.created_by.id,
-          created_at: sidecar.created_at,
-        },
-        tier: sidecar.tier,
-        tree: item.tree,
-        steps,
-        files: await filesOf(c, sidecar),
-        weakenings,
-        ...(stale ? { stale: true } : {}),
+        card: toWebCard(d.card),
+        explanation: { intent: x.intent, alternatives: [...x.alternatives], risk: { ...x.risk }, created_by: x.created_by.id, created_at: x.created_at },
+        tier: d.card.tier,
+        tree: d.card.tree,
+        steps: d.card.current && d.card.state === 'pending' ? d.card.steps_needed.filter((s) => !done.has(s)) : [],
+        files: d.diff.map((f) => {
+          const s = byPath.get(f.path);
+          return {
+            path: f.path,
+            ...(f.old_path ? { old_path: f.old_path } : {}),
+            status: f.status,
+            tier: s?.tier ?? d.card.tier,
+            surfaces: [...(s?.surfaces ?? [])],
+            ...(f.binary ? { binary: true, note: f.unified.trim() } : { patch: f.unified }),
+          };
+        }),
+        weakenings: x.files.some((f) => f.path === CONFIG_PATH || f.old_path === CONFIG_PATH) ? { messages: d.weakenings } : undefined,
       };
     },
     async approvalOptions(id, step) {
-      const { c } = await current(id);
-      return ports.passkeys.requestOptions(c, step, origin());
+      const { wctx } = await currentCard(id);
+      const { webauthnRequest } = await import('../approvals/webauthn.js');
+      const r = await webauthnRequest(wctx, { step: step as 'confirm' | 'intent' | 'diff' });
+      return { challenge: r.challenge, rpId: r.rpId, allowCredentials: r.allowCredentials, userVerification: r.userVerification, timeout: r.timeout, step: r.step, principal: r.principal, payloadDigest: r.payloadDigest };
     },
-    async approve(id, step, assertion) {
-      const { c } = await current(id);
-      return ports.passkeys.approve(c, step, assertion, origin());
+    async approve(id, step, assertion: AssertionJSON, origin) {
+      const { card, wctx } = await currentCard(id);
+      const { approveWithAssertion } = await import('../approvals/webauthn.js');
+      const r = await approveWithAssertion(wctx, {
+        step: step as 'confirm' | 'intent' | 'diff',
+        credentialId: assertion.id,
+        authenticatorData: assertion.authenticatorData,
+        clientDataJSON: assertion.clientDataJSON,
+        signature: assertion.signature,
+        origin,
+      });
+      return { ...r, id: card.id, worktree: card.worktree };
     },
     async reject(id, reason) {
-      const { c } = await current(id);
-      return ports.reject(c, reason);
+      const { inboxReject } = await import('./decide.js');
+      return { ...(await inboxReject(ctx, id, reason)) };
     },
-    registrationOptions: (principal) => ports.passkeys.registrationOptions(ctx, principal, origin()),
-    register: (credential, principal) => ports.passkeys.signerLine(ctx, credential, principal, origin()),
+    async registrationOptions(principal) {
+      const who = principal?.trim() || ctx.git.userEmail();
+      if (!who) throw new GateError('USAGE', 'a passkey is registered for a principal (who approves), and none is known.', { fix: 'type your e-mail in the principal field, or git config user.email you@example.com' });
+      const now = ctx.now().getTime();
+      for (const [k, v] of registrations) if (v.expires < now) registrations.delete(k);
+      const challenge = randomBytes(32).toString('base64url');
+      registrations.set(challenge, { principal: who, expires: now + REGISTRATION_TTL_MS });
+      return {
+        challenge,
+        rp: RP,
+        user: { id: randomBytes(16).toString('base64url'), name: who, displayName: who },
+        pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+        attestation: 'none',
+        timeout: REGISTRATION_TTL_MS,
+      };
+    },
+    async register(credential: RegistrationJSON, _principal, origin) {
+      let client: { type?: unknown; challenge?: unknown; origin?: unknown };
+      try {
+        client = JSON.parse(Buffer.from(credential.clientDataJSON, 'base64url').toString('utf8')) as typeof client;
+      } catch {
+        throw new GateError('USAGE', 'clientDataJSON is not JSON.');
+      }
+      const pending = typeof client.challenge === 'string' ? registrations.get(client.challenge) : undefined;
+      if (client.type !== 'webauthn.create' || !pending || pending.expires < ctx.now().getTime() || client.origin !== origin) {
+        throw new GateError('DENIED', 'this credential answers no registration this page started (or it expired, or came from another origin).', { fix: 'click "Register a passkey" again' });
+      }
+      registrations.delete(client.challenge as string);
+      if (!credential.publicKey) throw new GateError('USAGE', 'the browser did not return the public key (getPublicKey()).', { fix: 'use a browser with WebAuthn level 2 (current Chrome, Edge, Firefox or Safari)' });
+      const { signerLineForCredential } = await import('../approvals/webauthn.js');
+      const s = signerLineForCredential(Buffer.from(credential.publicKey, 'base64url'), pending.principal, RP.id, Buffer.from(credential.id, 'base64url'));
+      const signers = (await ctx.config()).config.approval.allowed_signers;
+      const commands = [
+        `printf '%s\\n' ${shellQuote(s.line)} >> ${shellQuote(signers)}`,
+        `git add ${shellQuote(signers)}`,
+        `gate explain --intent ${shellQuote(`trust ${pending.principal}'s passkey for approvals`)} --alternative 'approve in a terminal only' --blast-radius 'who can approve gated changes' --reversibility 'remove the line' --rollback 'git revert'`,
+        'gate approve',
+        `git commit -m ${shellQuote(`chore(signers): add ${pending.principal}'s passkey`)}`,
+      ];
+      return { line: s.line, fingerprint: s.fingerprint, principal: pending.principal, signers_path: signers, commands };
+    },
   };
 }

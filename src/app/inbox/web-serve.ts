@@ -7,15 +7,13 @@
 import { GateError } from '../../kernel/errors.js';
 import type { Ctx } from '../context.js';
 import { createWebInbox, type WebInbox } from './web.js';
-import { webBackend, type BackendPorts } from './web-backend.js';
+import { webBackend } from './web-backend.js';
 
 export interface WebServeOptions {
   /** Stop after this many minutes with no page connected (default 15). */
   idleMinutes?: number;
   /** Open the URL in the person's browser. */
   open?: boolean;
-  /** The inbox, passkey and reject use-cases (default: the product's own). */
-  ports?: BackendPorts;
   /** How often the watcher re-reads the explanation directories (default 2000 ms). */
   pollMs?: number;
 }
@@ -38,19 +36,17 @@ export async function startWebInbox(ctx: Ctx, opts: WebServeOptions = {}): Promi
     import('../../adapters/web-assets.js'),
     import('../../adapters/sidecar-watch.js'),
   ]);
-  const ports = opts.ports ?? (await (await import('./web-ports.js')).defaultPorts());
   const assets = loadWebAssets();
   let inbox: WebInbox | undefined;
   let finish: (why: 'idle' | 'interrupted' | 'closed') => void = () => {};
   const done = new Promise<'idle' | 'interrupted' | 'closed'>((resolve) => (finish = resolve));
-  let port = 0;
-  const backend = webBackend(ctx, ports, () => `http://localhost:${port}`);
+  const backend = webBackend(ctx);
   const server = await startLoopbackServer({
     handle: (req) => inbox!.handle(req),
     idleMs: idleMinutes * 60_000,
     onIdle: () => void stop('idle'),
   });
-  port = server.port;
+  const port = server.port;
   inbox = createWebInbox({ backend, assets: { get: (n) => assets.get(n) }, port });
   // the worktree list changes rarely: read it again at most every 10 s
   let roots: string[] = [];

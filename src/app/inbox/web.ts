@@ -31,7 +31,8 @@ export interface CardDetail {
   tree: string;
   /** The steps a person still has to approve, in order (confirm; or intent then diff). */
   steps: string[];
-  files: Array<{ path: string; old_path?: string; status: string; tier: string; surfaces: string[]; patch?: string; binary?: { old: number; new: number }; missing?: boolean }>;
+  /** Each gated file's unified diff (raw text: the page puts it on screen as text, never HTML). */
+  files: Array<{ path: string; old_path?: string; status: string; tier: string; surfaces: string[]; patch?: string; binary?: boolean; note?: string }>;
   /** Every weakening of .agents/gates.yaml in plain words (and a note when it is unusable). */
   weakenings: { messages: string[]; note?: string } | undefined;
 }
@@ -63,12 +64,13 @@ export interface InboxBackend {
   detail(id: string): Promise<CardDetail | undefined>;
   /** PublicKeyCredentialRequestOptions (JSON, base64url) for approving `step` of a card. */
   approvalOptions(id: string, step: string): Promise<{ challenge: string } & Record<string, unknown>>;
-  approve(id: string, step: string, assertion: AssertionJSON): Promise<Record<string, unknown>>;
+  /** `origin`: the request's Origin header, already checked to be this server's. */
+  approve(id: string, step: string, assertion: AssertionJSON, origin: string): Promise<Record<string, unknown>>;
   reject(id: string, reason: string): Promise<Record<string, unknown>>;
   /** PublicKeyCredentialCreationOptions (JSON, base64url) for registering a passkey. */
   registrationOptions(principal: string | undefined): Promise<{ challenge: string } & Record<string, unknown>>;
   /** The allowed_signers line for a new credential and the exact commands to commit it. */
-  register(credential: RegistrationJSON, principal: string | undefined): Promise<{ line: string; commands: string[]; signers_path: string } & Record<string, unknown>>;
+  register(credential: RegistrationJSON, principal: string | undefined, origin: string): Promise<{ line: string; commands: string[]; signers_path: string } & Record<string, unknown>>;
 }
 
 export interface WebAssets {
@@ -147,7 +149,8 @@ function sameSecret(a: string | undefined, b: string): boolean {
 function errorResponse(e: unknown): WebResponse {
   if (e instanceof GateError) {
     const status = e.code === 'USAGE' ? 400 : e.exitCode === 1 ? 403 : 409;
-    return json(status, { ok: false, code: e.code, message: e.message, details: e.details, ...(e.fix ? { fix: e.fix } : {}) });
+    const reason = typeof e.data?.reason === 'string' ? { reason: e.data.reason } : {};
+    return json(status, { ok: false, code: e.code, ...reason, message: e.message, details: e.details, ...(e.fix ? { fix: e.fix } : {}) });
   }
   return json(500, { ok: false, code: 'INTERNAL', message: (e as Error).message });
 }
@@ -268,9 +271,9 @@ export function createWebInbox(opts: { backend: InboxBackend; assets: WebAssets;
       }
       if (path === '/api/passkeys' && req.method === 'POST') {
         const body = parseJson(req.body);
-        return json(200, { ok: true, ...(await backend.register(registrationOf(body.credential), optStr(body.principal, 'principal'))) });
+        return json(200, { ok: true, ...(await backend.register(registrationOf(body.credential), optStr(body.principal, 'principal'), origin!)) });
       }
-      const m = /^\/api\/cards\/([A-Za-z0-9_-]{1,128})(?:\/(options|approve|reject))?$/.exec(path);
+      const m = /^\/api\/cards\/([0-9a-f]{4,64})(?:\/(options|approve|reject))?$/.exec(path);
       if (m) {
         const id = m[1]!;
         const action = m[2];
@@ -294,7 +297,7 @@ export function createWebInbox(opts: { backend: InboxBackend; assets: WebAssets;
             return refuse(403, 'this assertion answers no challenge this page handed out for this card and step (replayed, or for another change)');
           }
           outstanding.delete(challenge!);
-          return json(200, { ok: true, ...(await backend.approve(id, step, assertion)) });
+          return json(200, { ok: true, ...(await backend.approve(id, step, assertion, origin!)) });
         }
         if (action === 'reject' && req.method === 'POST') {
           const reason = str(parseJson(req.body).reason, 'reason', 4000);
