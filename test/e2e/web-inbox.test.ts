@@ -138,20 +138,14 @@ beforeAll(async () => {
   repo.gitOk('worktree', 'add', '-q', '-b', 'agent-b', wtB);
   agentExplains(wtB, { 'rules/style.md': 'Prefer early returns.\nName things for what they do.\n' }, 'Teach agents two more style rules: early returns and naming.');
 
-  server = spawn(process.execPath, [gateBin, 'inbox', '--web', '--json', '--idle', '5'], { cwd: repo.dir, env: repo.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [gateBin, 'inbox', '--web', '--idle', '5'], { cwd: repo.dir, env: repo.env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.setEncoding('utf8');
   server.stderr!.setEncoding('utf8');
   const hello = await new Promise<{ url: string; port: number; addresses: string[] }>((resolve, reject) => {
     server.stdout!.on('data', (c: string) => {
       serverOut += c;
-      const line = serverOut.split('\n')[0];
-      if (serverOut.includes('\n')) {
-        try {
-          resolve(JSON.parse(line!));
-        } catch (e) {
-          reject(e as Error);
-        }
-      }
+      const m = /gate inbox: open (http:\/\/localhost:(\d+)\/#\S+)\n.*serving on (.+?) port \d+;/.exec(serverOut);
+      if (m) resolve({ url: m[1]!, port: Number(m[2]), addresses: m[3]!.split(' and ') });
     });
     server.stderr!.on('data', (c: string) => (serverOut += c));
     server.once('exit', (code) => reject(new Error(`server exited ${code}: ${serverOut}`)));
@@ -283,7 +277,7 @@ describe('gate inbox --web in headless chromium', { timeout: 60_000 }, () => {
 
   it('shows a new DOUBLE_CONFIRM change live, approves intent then diff with the passkey, and refuses forged, misdirected and replayed assertions', async () => {
     const before = (await cardIds()).length;
-    agentExplains(repo.dir, { 'rules/gate-review.md': '# Review\n\nEvery gated change needs a second reader.\n' }, 'Add a review rule for gated changes.');
+    agentExplains(repo.dir, { 'rules/gate-review.md': '# Review\n\nEvery gated change needs a second reader.\n', '.agents/gates.yaml': 'approval:\n  max_age: 30d\n' }, 'Add a review rule for gated changes; keep approvals for a month.');
     // the watcher tells the page; no reload
     await expect.poll(async () => page.locator('.card').count(), { timeout: 10_000 }).toBe(before + 1);
     const card = (await cardIds()).find((c) => c.worktree !== wtB && c.tier === 'DOUBLE_CONFIRM')!;
@@ -348,6 +342,8 @@ describe('gate inbox --web in headless chromium', { timeout: 60_000 }, () => {
     await page.locator(`.card[data-id="${card.id}"]`).click();
     await expect.poll(() => page.locator('#approve').innerText()).toContain('Approve this diff (step 2 of 2)');
     expect(await page.locator('#diff').innerText()).toContain('Every gated change needs a second reader.');
+    // the config weakening in plain words, as gate approve prints it
+    expect(await page.locator('#weakenings').innerText()).toContain('approvals stay valid longer: max_age 7d → 30d');
     await page.screenshot({ path: join(ARTIFACTS, 'double-confirm-step-2.png') });
     await page.locator('#approve').click();
     await page.locator('#approved').waitFor({ timeout: 15_000 });
@@ -380,10 +376,13 @@ describe('gate inbox --web in headless chromium', { timeout: 60_000 }, () => {
     server.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => (server.exitCode !== null ? resolve(server.exitCode) : server.once('exit', (c) => resolve(c))));
     expect(code).toBe(0);
-    expect(serverOut).toMatch(/"stopped":\s*"interrupted"/);
+    expect(serverOut).toContain('gate inbox: stopped (interrupted)');
   });
 
-  it('stops by itself when no page connects', async () => {
+  it('stops by itself when no page connects; --web has no --json', async () => {
+    const j = run(process.execPath, [gateBin, 'inbox', '--web', '--json'], { cwd: repo.dir, env: repo.env, timeout: 20_000 });
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout).error.code).toBe('USAGE');
     const r = run(process.execPath, [gateBin, 'inbox', '--web', '--idle', '0.01'], { cwd: repo.dir, env: repo.env, timeout: 20_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/gate inbox: open http:\/\/localhost:\d+\/#/);

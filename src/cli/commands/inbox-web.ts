@@ -21,13 +21,14 @@ export function addWebOptions(cmd: Command): Command {
 
 /** Serve until idle or Ctrl-C; prints the one-time link first. */
 export async function runWeb(opts: WebFlags): Promise<Result> {
+  if (opts.json) {
+    const { usage } = await import('../io.js');
+    throw usage('--web serves a page for a person; it has no --json output.', 'gate inbox --web  (or gate inbox --json for the list)');
+  }
   const idle = Number(opts.idle ?? '15');
   const [{ openContext }, { startWebInbox }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/web-serve.js')]);
   const s = await startWebInbox(openContext(), { idleMinutes: idle, open: Boolean(opts.open) });
-  const hello = opts.json
-    ? `${JSON.stringify({ event: 'listening', url: s.url, port: s.port, addresses: s.addresses })}\n`
-    : `gate inbox: open ${s.url}\n  (the link works once, from this machine only; serving on ${s.addresses.join(' and ')} port ${s.port}; stops after ${idle} min without a page, or Ctrl-C)\n`;
-  process.stdout.write(hello);
+  process.stdout.write(`gate inbox: open ${s.url}\n  (the link works once, from this machine only; serving on ${s.addresses.join(' and ')} port ${s.port}; stops after ${idle} min without a page, or Ctrl-C)\n`);
   const why = await s.done;
-  return { code: 0, json: { stopped: why, url_port: s.port }, text: [`gate inbox: stopped (${why === 'idle' ? `no page connected for ${idle} min` : why})`] };
+  return { code: 0, json: {}, text: [`gate inbox: stopped (${why === 'idle' ? `no page connected for ${idle} min` : why})`] };
 }
