@@ -28,6 +28,8 @@ export interface TtySession {
   enter(): void;
   /** Send tmux key names, e.g. 'C-c', 'C-d'. */
   keys(...names: string[]): void;
+  /** Whether the terminal bell (\a) rang since the session started (tmux's window_bell_flag). */
+  bell(): boolean;
   /** Wait for the command to exit; its exit code. */
   exitCode(timeoutMs?: number): Promise<number>;
   kill(): void;
@@ -81,6 +83,9 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
     },
     enter() {
       tmux('send-keys', '-t', 'main', 'Enter');
+    },
+    bell() {
+      return tmux('display-message', '-p', '-t', 'main', '#{window_bell_flag}').stdout.trim() === '1';
     },
     keys(...names) {
       tmux('send-keys', '-t', 'main', ...names);

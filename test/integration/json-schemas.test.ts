@@ -73,7 +73,11 @@ beforeAll(async () => {
   gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A);
   gate('status', ['status']);
   gate('approve', ['approve']); // not interactive: the error envelope
+  const card = JSON.parse(gate('inbox', ['inbox']).stdout).cards[0].id as string;
+  gate('inbox approve', ['inbox', 'approve', card]); // not interactive: the error envelope
   gate('reject', ['reject', '--reason', 'no']);
+  gate('inbox', ['inbox', '--all']);
+  gate('inbox reject', ['inbox', 'reject', card, '--reason', 'still no']);
   gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A); // refused: rejected
   repo.gitOk('commit', '-q', '--no-verify', '-m', 'docs(rules): bypass');
   gate('check', ['check', '--range', 'HEAD~2..HEAD']);

@@ -197,6 +197,10 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
     subject: { tree: facts.tree, paths: verdict.files.map((f) => f.path) },
     data: { tier: verdict.tier, digest: checked.digest, sidecar: `${SIDECAR_DIR}/explain-${facts.tree}.yaml`, ...(replaced ? { replaced_approvals: replaced } : {}) },
   });
+  // issue 17: a person who configured notifications (per user, outside the repository) hears of
+  // it; a detached child does the work, so this command is neither slowed nor failed by it
+  const { notifyConfigured } = await import('../../adapters/user-config.js');
+  if (notifyConfigured()) (await import('../../adapters/notify-out.js')).handOffNotification(abs);
   return {
     ...base,
     written: true,

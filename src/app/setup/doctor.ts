@@ -251,6 +251,9 @@ export async function runDoctor(ctx: Ctx, env: NodeJS.ProcessEnv = process.env):
   // agent runtimes configured here (src/app/agents/install.ts)
   checks.push(...(await import('../agents/install.js')).agentChecks(root));
 
+  // notifications (per user, outside the repository; docs/inbox.md)
+  checks.push(await (await import('../inbox/notify.js')).notifyCheck());
+
   return { root, initialised, healthy: !checks.some((c) => c.status === 'problem'), checks };
 }
 

@@ -21,7 +21,8 @@ import { explainCommand } from './explain.js';
 import { approveCommand } from './approve.js';
 import { rejectCommand } from './reject.js';
 import { inboxCommands } from './inbox.js';
+import { notifyCommand } from './notify.js';
 import { completionCommand } from './completion.js';
 
 /** Order here is the order `gate --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, inboxCommands, auditCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [initCommands, doctorCommands, uninstallCommands, checkCommands, statusCommand, explainCommand, approveCommand, rejectCommand, inboxCommands, auditCommands, lockCommands, taskCommands, hookCommands, mcpCommand, adrCommands, reviewCommands, completionCommand, notifyCommand];

@@ -1,7 +1,56 @@
-/** `gate inbox --watch` (filled in below). */
+/**
+ * `gate inbox --watch`: the inbox on screen, redrawn on every change (app/inbox/watch.ts), the
+ * terminal bell (\a) when a new card needs a person. q, Q, Ctrl-C or Ctrl-D quits (exit 0).
+ * Needs a terminal: the keys are read from stdin in raw mode.
+ */
 import type { Ctx } from '../../app/context.js';
 import type { Result } from '../io.js';
+import { usage } from '../io.js';
+import { styleOut } from '../fast/style.js';
+import { inboxLines } from './inbox.js';
 
-export async function watchInboxView(_ctx: Ctx, _opts: { all: boolean }): Promise<Result> {
+const CLEAR = '\x1b[H\x1b[2J';
+const BELL = '\x07';
+
+export async function watchInboxView(ctx: Ctx, opts: { all: boolean }): Promise<Result> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY || !process.stdout.isTTY) {
+    throw usage('gate inbox --watch needs an interactive terminal (it redraws the screen and reads q to quit).', 'gate inbox  (once), or gate inbox --json for tools');
+  }
+  const { watchInbox } = await import('../../app/inbox/watch.js');
+  const s = styleOut();
+  const out = (t: string) => void process.stdout.write(t);
+  const footer = s.dim('watching every worktree of this clone; q quits');
+  let error: string | undefined;
+  const w = await watchInbox(ctx, {
+    all: opts.all,
+    onUpdate: ({ listing, fresh }) => {
+      const lines = inboxLines(listing, s, ctx.paths.root);
+      out(`${CLEAR}${lines.join('\n')}\n\n${error ? `${s.red(error)}\n` : ''}${footer}  ${s.dim(new Date().toISOString().slice(11, 19))}\n${fresh.length ? BELL : ''}`);
+    },
+    onError: (e) => {
+      error = `could not read the inbox: ${(e as Error).message}`;
+      out(`${s.red(error)}\n`);
+    },
+  });
+  await new Promise<void>((resolve) => {
+    stdin.setRawMode(true);
+    stdin.resume();
+    const done = () => {
+      stdin.off('data', onData);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      stdin.setRawMode(false);
+      stdin.pause();
+      resolve();
+    };
+    const onData = (b: Buffer) => {
+      for (const c of b.toString('utf8')) if (c === 'q' || c === 'Q' || c === '\x03' || c === '\x04') return done();
+    };
+    stdin.on('data', onData);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+  w.close();
   return { code: 0, json: {}, text: [] };
 }

@@ -87,6 +87,28 @@ const worktreeHooks = z.looseObject({ ok: z.boolean(), hooksDir: z.string(), act
 const fileReport = z.looseObject({ path: z.string(), status: z.string() });
 const leaseError = errorObject.optional().describe('set when the command was denied (exit 1)');
 
+const inboxCard = z.looseObject({
+  id: z.string().describe('stable short id: gate inbox approve <id>'),
+  worktree: z.string(),
+  branch: z.string().optional(),
+  asker: z.looseObject({ kind: z.string(), id: z.string(), session: z.string().optional() }),
+  tier,
+  intent: z.string(),
+  files: z.array(z.looseObject({ path: z.string(), oldPath: z.string().optional(), status: z.string(), added: z.number().int(), removed: z.number().int(), binary: z.boolean().optional() })),
+  createdAt: iso,
+  ageS: z.number().int(),
+  tree: sha,
+  sidecar: z.string(),
+  current: z.boolean().describe("the worktree's staged tree is still the explained one"),
+  staleReason: z.string().optional(),
+  staleDetails: z.array(z.string()).optional(),
+  state: z.enum(['pending', 'approved', 'rejected']),
+  stepsNeeded: z.array(z.string()),
+  stepsDone: z.array(z.string()),
+  rejections: z.array(z.looseObject({ path: z.string(), at: iso, by: z.string(), reason: z.string(), seq: z.number().int() })).describe('earlier rejections of the same paths, newest first, at most 3'),
+  approve: z.string(),
+});
+
 /** Payloads (without the envelope), by command path. */
 const payloads = {
   init: {
@@ -174,6 +196,25 @@ const payloads = {
     next: z.string(),
   },
   reject: { tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
+  inbox: {
+    cards: z.array(inboxCard).describe('newest first; without --all only the pending ones (current or stale)'),
+    problems: z.array(z.looseObject({ worktree: z.string(), sidecar: z.string(), problems: z.array(z.string()) })).describe('explanations that cannot be read (never approvable)'),
+    worktrees: z.number().int().describe('worktrees of the clone looked at'),
+  },
+  'inbox approve': {
+    id: z.string(),
+    worktree: z.string(),
+    branch: z.string().optional(),
+    tree: sha,
+    tier: z.string(),
+    path: z.string().optional(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
+    already: z.array(z.string()),
+    complete: z.boolean(),
+    aborted: z.string().optional(),
+    next: z.string(),
+  },
+  'inbox reject': { id: z.string(), worktree: z.string(), branch: z.string().optional(), tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
   'audit verify': {
     path: z.string(),
     entries: z.number().int(),

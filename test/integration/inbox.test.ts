@@ -1,0 +1,153 @@
+/**
+ * `gate inbox` (issue 17) in one repository with three worktrees: a current CONFIRM card with an
+ * earlier rejection of the same path, a stale card, a current DOUBLE_CONFIRM card. Listing (text and
+ * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
+ * (tmux), and --watch's redraw and bell.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { startTty, type TtySession } from '../helpers/tty.js';
+
+const EXPLAIN = (intent: string) => ['explain', '--intent', intent, '--alternative', 'leave it', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
+
+let repo: TempRepo;
+let w2: string;
+let w3: string;
+const list = (cwd: string, extra: string[] = []) => {
+  const r = repo.gate(['inbox', '--json', ...extra], { cwd });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { cards: any[]; problems: any[]; worktrees: number };
+};
+const ok = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
+  const r = repo.gate(args, { cwd, env });
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r;
+};
+
+function tty(args: string[], cwd: string): TtySession {
+  const t = startTty([process.execPath, GATE_BIN, ...args], { cwd, env: repo.env });
+  return t;
+}
+
+beforeAll(() => {
+  repo = makeRepo({ files: { 'rules/a.md': 'a\n', 'rules/b.md': 'b\n', 'src/x.txt': 'x\n' }, hooks: ['pre-commit'] });
+  w2 = join(repo.dir, '..', 'w2');
+  w3 = join(repo.dir, '..', 'w3');
+  repo.gitOk('worktree', 'add', '-q', '-b', 'w2', w2);
+  repo.gitOk('worktree', 'add', '-q', '-b', 'w3', w3);
+  const agent = { GATE_SESSION: 'agent-main' };
+  // main: a first version of rules/a.md is explained and rejected, then a second one waits (current)
+  repo.write('rules/a.md', 'a\nfirst try\n');
+  repo.gitOk('add', 'rules/a.md');
+  ok(EXPLAIN('first try'), repo.dir, agent);
+  ok(['reject', '--reason', 'say why first'], repo.dir);
+  repo.write('rules/a.md', 'a\nsecond try\nwith a reason\n');
+  repo.gitOk('add', 'rules/a.md');
+  ok(EXPLAIN('main: second try'), repo.dir, agent);
+  // w2: explained, then the staged content moved on (stale)
+  repo.write('../w2/rules/b.md', 'b\nw2\n');
+  repo.git('-C', w2, 'add', 'rules/b.md');
+  ok(EXPLAIN('w2: change b'), w2, { GATE_SESSION: 'agent-w2' });
+  repo.write('../w2/rules/b.md', 'b\nw2 changed after explain\n');
+  repo.gitOk('-C', w2, 'add', 'rules/b.md');
+  // w3: a DOUBLE_CONFIRM change (CI config), current
+  repo.write('../w3/.github/workflows/ci.yml', 'on: push\n');
+  repo.gitOk('-C', w3, 'add', '.github/workflows/ci.yml');
+  ok(EXPLAIN('w3: record a decision'), w3, { GATE_SESSION: 'agent-w3' });
+}, 120_000);
+
+describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
+  it('lists every pending explanation newest first, with asker, tier, diff stat, staleness and earlier rejections (--json and text)', () => {
+    const r = list(w3);
+    expect(r.worktrees).toBe(3);
+    expect(r.cards.map((c) => c.intent)).toEqual(['w3: record a decision', 'w2: change b', 'main: second try']);
+    const [c3, c2, c1] = r.cards;
+    expect(c3).toMatchObject({ tier: 'DOUBLE_CONFIRM', current: true, state: 'pending', branch: 'w3', asker: { kind: 'agent', id: 'agent-w3' }, stepsNeeded: ['intent', 'diff'], stepsDone: [] });
+    expect(c3.files).toEqual([{ path: '.github/workflows/ci.yml', status: 'A', added: 1, removed: 0 }]);
+    expect(c2).toMatchObject({ tier: 'CONFIRM', current: false, branch: 'w2', asker: { id: 'agent-w2' } });
+    expect(c2.staleReason).toContain('the staged tree is now');
+    expect(c2.staleDetails.join('\n')).toContain('rules/b.md: content changed since the explanation');
+    expect(c1).toMatchObject({ tier: 'CONFIRM', current: true, branch: 'main', worktree: repo.dir });
+    expect(c1.files).toEqual([{ path: 'rules/a.md', status: 'M', added: 2, removed: 0 }]);
+    expect(c1.rejections).toEqual([expect.objectContaining({ path: 'rules/a.md', reason: 'say why first', by: 'human:human@example.com' })]);
+    expect(new Set(r.cards.map((c) => c.id)).size).toBe(3);
+    for (const c of r.cards) expect(c.id).toMatch(/^[0-9a-f]{8}$/);
+    // the same id from any worktree
+    expect(list(repo.dir).cards.map((c) => c.id)).toEqual(r.cards.map((c) => c.id));
+
+    const text = ok(['inbox'], w2).stdout;
+    expect(text).toContain('3 explanations in the inbox (2 ready to decide), 3 worktrees');
+    expect(text).toContain(`${c2.id}  CONFIRM  STALE`);
+    expect(text).toContain('earlier rejection of rules/a.md');
+    expect(text).toContain(`gate inbox approve ${c1.id}`);
+    expect(text).not.toContain(`gate inbox approve ${c2.id}`);
+  });
+
+  it('refuses a stale card with STALE, what changed and the fix; an unknown id is DENIED; a bad one USAGE', () => {
+    const stale = list(repo.dir).cards.find((c) => !c.current)!;
+    for (const verb of [['approve'], ['reject', '--reason', 'x']]) {
+      const r = repo.gate(['inbox', verb[0]!, stale.id, ...verb.slice(1), '--json'], { cwd: repo.dir });
+      expect(r.code).toBe(1);
+      const e = JSON.parse(r.stdout).error;
+      expect(e.code).toBe('STALE');
+      expect(e.details.join('\n')).toContain('rules/b.md: content changed');
+      expect(e.fix).toContain(`the agent in ${w2} explains the current staged tree again`);
+    }
+    expect(repo.gate(['inbox', 'approve', 'abcdef12'], { cwd: repo.dir }).code).toBe(1);
+    expect(repo.gate(['inbox', 'approve', 'zz'], { cwd: repo.dir }).code).toBe(2);
+  });
+
+  it('approves a DOUBLE_CONFIRM card of another worktree in a real terminal: both steps, then that worktree commits', async () => {
+    const card = list(repo.dir).cards.find((c) => c.tier === 'DOUBLE_CONFIRM')!;
+    const t = tty(['inbox', 'approve', card.id.slice(0, 5)], repo.dir);
+    try {
+      let screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+      expect(screen).toContain(`inbox card ${card.id}: ${w3} (w3)`);
+      expect(screen).toContain('w3: record a decision');
+      t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+      t.enter();
+      screen = await t.waitFor(/step 2 of 2\), type ([A-Z0-9]{6})/);
+      expect(screen).toContain('+on: push');
+      t.type(/step 2 of 2\), type ([A-Z0-9]{6})/.exec(screen)![1]!);
+      t.enter();
+      expect(await t.exitCode()).toBe(0);
+      expect(t.screen()).toContain(`approved intent + diff for card ${card.id}`);
+    } finally {
+      t.kill();
+    }
+    expect(list(repo.dir).cards.some((c) => c.id === card.id)).toBe(false); // approved: no longer pending
+    expect(list(repo.dir, ['--all']).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'approved', stepsDone: ['intent', 'diff'] });
+    const c = repo.git('-C', w3, 'commit', '-q', '-m', 'ci: x');
+    expect(c.code, c.stderr).toBe(0);
+  });
+
+  it('rejects a card from another worktree; the agent sees the reason and the card cannot be approved', () => {
+    const card = list(w2).cards.find((c) => c.worktree === repo.dir)!;
+    const r = ok(['inbox', 'reject', card.id, '--reason', 'split it in two', '--json'], w2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: card.id, worktree: repo.dir, tier: 'CONFIRM' });
+    expect(list(w2).cards.some((c) => c.id === card.id)).toBe(false);
+    expect(list(w2, ['--all']).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'rejected' });
+    const a = repo.gate(['inbox', 'approve', card.id, '--json'], { cwd: w2 });
+    expect(a.code).toBe(1);
+    expect(JSON.parse(a.stdout).error.message).toContain('was rejected');
+  });
+
+  it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {
+    const t = tty(['inbox', '--watch'], w3);
+    try {
+      await t.waitFor(/watching every worktree/);
+      expect(t.bell()).toBe(false);
+      repo.write('../w3/rules/a.md', 'a\nfrom w3\n');
+      repo.gitOk('-C', w3, 'add', 'rules/a.md');
+      ok(EXPLAIN('w3: a new one'), w3, { GATE_SESSION: 'agent-w3' });
+      await t.waitFor(/w3: a new one/);
+      for (let i = 0; i < 100 && !t.bell(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(t.bell()).toBe(true);
+      t.type('q');
+      expect(await t.exitCode()).toBe(0);
+    } finally {
+      t.kill();
+    }
+  });
+});
