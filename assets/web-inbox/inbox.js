@@ -142,13 +142,17 @@
   async function openCard(id, quiet) {
     state.selected = id;
     for (const li of document.querySelectorAll('.card')) li.classList.toggle('selected', li.dataset.id === id);
+    let next;
     try {
-      state.detail = await api(`/api/cards/${encodeURIComponent(id)}`);
+      next = await api(`/api/cards/${encodeURIComponent(id)}`);
     } catch (e) {
       if (!quiet) banner(errorText(e));
       return;
     }
-    renderDetail();
+    // a live update that changes nothing about this card leaves the page (and a half-typed reason) alone
+    const same = quiet && state.detail && JSON.stringify({ ...state.detail, card: { ...state.detail.card, age_s: 0 } }) === JSON.stringify({ ...next, card: { ...next.card, age_s: 0 } });
+    state.detail = next;
+    if (!same) renderDetail();
     $('layout').classList.add('open');
     if (!quiet) window.scrollTo(0, 0);
   }
@@ -263,6 +267,8 @@
     const d = state.detail;
     const box = $('detail');
     box.hidden = false;
+    const typed = $('reason') && box.dataset.id === d.card.id ? $('reason').value : '';
+    box.dataset.id = d.card.id;
     const step = d.steps[0];
     const double = d.tier === 'DOUBLE_CONFIRM';
     const kids = [
@@ -285,6 +291,7 @@
     else kids.push(el('p', { class: 'note', text: 'The diff and any weakening of the gate config are shown in step 2, after you approve the intent.' }));
     const status = el('p', { id: 'action-status', role: 'status' });
     const reason = el('textarea', { id: 'reason', placeholder: 'What must change (the agent reads this)', 'aria-label': 'Reason for rejecting' });
+    reason.value = typed;
     const actions = el('div', { class: 'actions' });
     if (step) {
       actions.append(el('div', { class: 'row' }, el('button', { type: 'button', id: 'approve', onclick: () => approveStep(step) }, `${STEP_LABEL[step] || step} with your passkey`)));

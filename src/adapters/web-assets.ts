@@ -3,25 +3,23 @@
  * JavaScript, no build step, no external resources). Read once, when `gate inbox --web` starts;
  * nothing on the hot path loads this module.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GateError } from '../kernel/errors.js';
+import { packageRoot } from './package-files.js';
 
 export const WEB_ASSET_NAMES = ['index.html', 'inbox.js', 'inbox.css', 'icon.svg'] as const;
 
-/** assets/web-inbox/ of the package this module was loaded from (dist/ or src/adapters/). */
-export function webAssetDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'assets', 'web-inbox');
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('the web inbox page files (assets/web-inbox/) are missing from the package');
-}
-
-export function loadWebAssets(dir: string = webAssetDir()): Map<string, Buffer> {
+export function loadWebAssets(dir: string = join(packageRoot(), 'assets', 'web-inbox')): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const name of WEB_ASSET_NAMES) out.set(name, readFileSync(join(dir, name)));
+  for (const name of WEB_ASSET_NAMES) {
+    try {
+      out.set(name, readFileSync(join(dir, name)));
+    } catch {
+      throw new GateError('CANNOT_EVALUATE', `the web inbox page file ${join(dir, name)} is missing: the agent-gates installation is incomplete.`, {
+        fix: 'reinstall it: npm install --save-dev agent-gates',
+      });
+    }
+  }
   return out;
 }

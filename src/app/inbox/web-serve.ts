@@ -1,8 +1,9 @@
 /**
  * `gate inbox --web` (issue 17, ADR 0021): start the loopback server, print the one-time URL,
- * push a `cards` event to the page whenever an explanation is written or withdrawn in any
- * worktree of the clone, and stop when no browser has been connected for `idleMinutes` or on
- * Ctrl-C. The socket, the watcher and the page files are adapters; the request policy is web.ts.
+ * push a `cards` event to the page whenever the inbox listing changes (an explanation written or
+ * withdrawn, a card turning stale) in any worktree of the clone, and stop when no browser has been connected for `idleMinutes` or on
+ * Ctrl-C. The socket and the page files are adapters, the watcher is the inbox's (watch.ts); the request
+ * policy is web.ts.
  */
 import { GateError } from '../../kernel/errors.js';
 import type { Ctx } from '../context.js';
@@ -14,7 +15,7 @@ export interface WebServeOptions {
   idleMinutes?: number;
   /** Open the URL in the person's browser. */
   open?: boolean;
-  /** How often the watcher re-reads the explanation directories (default 2000 ms). */
+  /** How often the watcher's polling fallback compares the directories (the inbox's default when unset). */
   pollMs?: number;
 }
 
@@ -31,10 +32,10 @@ export interface WebServer {
 export async function startWebInbox(ctx: Ctx, opts: WebServeOptions = {}): Promise<WebServer> {
   const idleMinutes = opts.idleMinutes ?? 15;
   if (!(idleMinutes > 0) || idleMinutes > 24 * 60) throw new GateError('USAGE', `--idle must be between 0 and 1440 minutes (got ${idleMinutes}).`, { fix: 'gate inbox --web --idle 15' });
-  const [{ startLoopbackServer }, { loadWebAssets }, { watchSidecars }] = await Promise.all([
+  const [{ startLoopbackServer }, { loadWebAssets }, { watchInbox }] = await Promise.all([
     import('../../adapters/http-server.js'),
     import('../../adapters/web-assets.js'),
-    import('../../adapters/sidecar-watch.js'),
+    import('./watch.js'),
   ]);
   const assets = loadWebAssets();
   let inbox: WebInbox | undefined;
@@ -48,21 +49,9 @@ export async function startWebInbox(ctx: Ctx, opts: WebServeOptions = {}): Promi
   });
   const port = server.port;
   inbox = createWebInbox({ backend, assets: { get: (n) => assets.get(n) }, port });
-  // the worktree list changes rarely: read it again at most every 10 s
-  let roots: string[] = [];
-  let rootsAt = 0;
-  const worktrees = (): string[] => {
-    if (Date.now() - rootsAt > 10_000) {
-      try {
-        roots = ctx.git.worktrees().filter((w) => !w.bare && !w.prunable).map((w) => w.path);
-      } catch {
-        roots = roots.length ? roots : [ctx.paths.root];
-      }
-      rootsAt = Date.now();
-    }
-    return roots;
-  };
-  const watcher = watchSidecars(worktrees, () => server.broadcast('cards', '{}'), { ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  // the inbox's own watcher (the same one `gate inbox --watch` redraws on): every change of the
+  // listing becomes a `cards` event; the page fetches the cards again
+  const watcher = await watchInbox(ctx, { all: true, onUpdate: () => server.broadcast('cards', '{}'), onError: () => server.broadcast('cards', '{}'), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
   let stopped = false;
   const onSigint = (): void => void stop('interrupted');
   process.once('SIGINT', onSigint);

@@ -230,6 +230,8 @@ export function createWebInbox(opts: { backend: InboxBackend; assets: WebAssets;
     if (!isLoopback(req.remoteAddress)) return refuse(403, 'this page answers loopback clients only');
     const host = req.headers.host?.toLowerCase();
     if (!host || !hosts.has(host)) return refuse(421, `unexpected Host header; open http://localhost:${port}/ from this machine`);
+    // no preflight is ever answered (no CORS), and nothing but GET, HEAD and POST is served
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return refuse(405, 'method not allowed');
     const origin = req.headers.origin;
     const changing = req.method !== 'GET' && req.method !== 'HEAD';
     if (origin !== undefined && !origins.has(origin)) return refuse(403, 'foreign Origin');
