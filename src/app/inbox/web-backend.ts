@@ -137,9 +137,9 @@ export function webBackend(ctx: Ctx): InboxBackend {
       const commands = [
         `printf '%s\\n' ${shellQuote(s.line)} >> ${shellQuote(signers)}`,
         `git add ${shellQuote(signers)}`,
-        `gate explain --intent ${shellQuote(`trust ${pending.principal}'s passkey for approvals`)} --alternative 'approve in a terminal only' --blast-radius 'who can approve gated changes' --reversibility 'remove the line' --rollback 'git revert'`,
+        `gate explain --intent ${shellQuote(`trust the passkey of ${pending.principal} for approvals`)} --alternative 'approve in a terminal only' --blast-radius 'who can approve gated changes' --reversibility 'remove the line' --rollback 'git revert'`,
         'gate approve',
-        `git commit -m ${shellQuote(`chore(signers): add ${pending.principal}'s passkey`)}`,
+        `git commit -m ${shellQuote(`chore(signers): add the passkey of ${pending.principal}`)}`,
       ];
       return { line: s.line, fingerprint: s.fingerprint, principal: pending.principal, signers_path: signers, commands };
     },
