@@ -103,6 +103,16 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
     }
     return out;
   }
+  for (const e of verdict.link_escapes ?? []) {
+    block(
+      'B_LINK_ESCAPE',
+      e.message,
+      e.resolved === null
+        ? `replace the link ${e.path} with the file itself, or point it inside the repository at a path governed at ${e.tier} or stricter`
+        : `replace the link ${e.path} with the file itself, or add ${e.resolved} to a ${e.tier} surface in .agents/gates.yaml`,
+      { path: e.path, data: { target: e.target, resolved: e.resolved, tier: e.tier, target_tier: e.target_tier } },
+    );
+  }
   const need = verdict.tier;
   // Say why the doc-only carve-out did not apply only when the change looked like a doc edit.
   const docLike = verdict.carve_out.considered && !verdict.carve_out.applied && !verdict.carve_out.failed.some((x) => x.condition === 'not_markdown' || x.condition === 'not_modified');

@@ -42,7 +42,8 @@ export type CarveOutCondition =
   | 'binary'
   | 'too_many_lines'
   | 'agent_instruction'
-  | 'not_typo';
+  | 'not_typo'
+  | 'link';
 
 export interface CarveOutFailure {
   condition: CarveOutCondition;
@@ -72,8 +73,70 @@ export interface MutationVerdict {
   files: FileVerdict[];
   self_reinforcing: boolean;
   carve_out: CarveOutDecision;
-  /** Gated Markdown paths whose old/new content the carve-out needs but was not given. */
+  /**
+   * Gated paths whose content is needed but was not given: Markdown for the carve-out, and the
+   * text of every gated symbolic link (its target) for the link check.
+   */
   contents_needed: string[];
+  /** Gated symbolic links whose target is governed less strictly than the link (or not at all). */
+  link_escapes: LinkEscape[];
+}
+
+/**
+ * A symbolic link on a surface pointing where the surface's rules do not reach: one approval of
+ * the link would leave every later edit of its target ungoverned. `resolved` is null when the
+ * target leaves the repository, is absolute, or could not be read.
+ */
+export interface LinkEscape {
+  path: string;
+  target: string | null;
+  resolved: string | null;
+  tier: Tier;
+  target_tier: Tier;
+  message: string;
+}
+
+/**
+ * The repository path a link at `path` with text `target` points at, normalised lexically;
+ * null when it is absolute or leaves the repository (or is empty).
+ */
+export function resolveLinkTarget(path: string, target: string): string | null {
+  if (target === '' || target.startsWith('/') || /^[A-Za-z]:[\\/]/.test(target) || target.startsWith('\\')) return null;
+  const parts = path.split('/').slice(0, -1);
+  for (const seg of target.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (parts.length === 0) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.length ? parts.join('/') : null;
+}
+
+function linkEscapes(files: readonly FileVerdict[], byPath: ReadonlyMap<string, FileChange>, config: GatesConfig, contents: ContentsByPath): LinkEscape[] {
+  const out: LinkEscape[] = [];
+  for (const f of files) {
+    if (byPath.get(f.path)?.newMode !== '120000') continue;
+    const target = contents.get(f.path)?.new;
+    const resolved = target === undefined ? null : resolveLinkTarget(f.path, target);
+    const targetTier = resolved === null ? 'AUTO' : tierOfPath(resolved, '100644', config).tier;
+    if (resolved !== null && TIER_RANK[targetTier] >= TIER_RANK[f.tier]) continue;
+    const where =
+      target === undefined
+        ? 'a target that could not be read'
+        : resolved === null
+          ? `${target}, outside the repository`
+          : `${resolved}, which is ${targetTier === 'AUTO' ? 'on no surface' : `governed only at ${targetTier}`}`;
+    out.push({
+      path: f.path,
+      target: target ?? null,
+      resolved,
+      tier: f.tier,
+      target_tier: targetTier,
+      message: `${f.path} (${f.tier}) is a symbolic link to ${where}: an approval of the link would leave every later edit of its target ungoverned`,
+    });
+  }
+  return out;
 }
 
 /** Old and new text of a gated Markdown file (undefined when the side does not exist or is unreadable). */
@@ -227,6 +290,9 @@ export function classify(changes: readonly FileChange[], config: GatesConfig, co
   const contentsNeeded = carve.considered
     ? files.filter((f) => f.status === 'M' && isMarkdown(f.path) && !contents.has(f.path)).map((f) => f.path)
     : [];
+  for (const f of files) {
+    if (byPath.get(f.path)?.newMode === '120000' && contents.get(f.path)?.new === undefined && !contentsNeeded.includes(f.path)) contentsNeeded.push(f.path);
+  }
   return {
     tier: carve.applied ? 'AUTO' : tier,
     classified_tier: tier,
@@ -234,6 +300,7 @@ export function classify(changes: readonly FileChange[], config: GatesConfig, co
     self_reinforcing: selfReinforcing,
     carve_out: carve,
     contents_needed: contentsNeeded,
+    link_escapes: linkEscapes(files, byPath, config, contents),
   };
 }
 
@@ -293,6 +360,9 @@ function decideCarveOut(
     if (f.status !== 'M') {
       const what = { A: 'added', D: 'deleted', R: 'renamed', C: 'copied', T: 'changed type', U: 'unmerged', X: 'unknown', M: 'modified' }[f.status];
       failed.push({ condition: 'not_modified', path: f.path, message: `${f.path} is ${what}, not only modified` });
+    }
+    if (ch && (isLinkMode(ch.oldMode) || isLinkMode(ch.newMode))) {
+      failed.push({ condition: 'link', path: f.path, message: `${f.path} is a symbolic link or gitlink: never carved out` });
     }
     if (ch && f.status !== 'A' && f.status !== 'D' && ch.oldMode !== ch.newMode) {
       failed.push({ condition: 'mode_changed', path: f.path, message: `${f.path} changed mode ${ch.oldMode} → ${ch.newMode}` });

@@ -153,6 +153,7 @@ export type RangeViolationCode =
   | 'C_PARTIAL_APPROVAL'
   | 'C_CARVE_OUT_EXCEEDED'
   | 'C_NOTE_INVALID'
+  | 'C_LINK_ESCAPE'
   | `ADR_${string}`;
 
 export interface RangeViolation {
@@ -395,6 +396,13 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const byPathChange = new Map(c.changes.map((ch) => [ch.path, ch]));
     const violations: RangeViolation[] = [];
     const how = new Set<NonNullable<CommitVerdict['coveredBy']>>();
+    for (const e of verdict.link_escapes) {
+      const ch = byPathChange.get(e.path)!;
+      violations.push({
+        ...violation('C_LINK_ESCAPE', c, e.path, e.tier, ch, e.message),
+        fix: `replace the link ${e.path} with the file itself${e.resolved ? `, or govern ${e.resolved} on a ${e.tier} surface at the base` : ''}`,
+      });
+    }
 
     const governedHere = new Set(verdict.files.map((f) => f.path));
     for (const ch of c.changes) if (!governedHere.has(ch.path)) cover(i, ch);

@@ -331,7 +331,11 @@ describe('issue 12 attacks are refused with a coded finding naming commit and pa
     expect(found(check('a-agent-key'))).toEqual([['C_UNTRUSTED_SIGNER', m.own, 'rules/checks.yaml']]);
     expect(found(check('a-mode-only'))).toEqual([['C_UNAPPROVED', m.mode, 'rules/checks.yaml']]);
     // a v1 payload names regular files: its signature does not cover the symlink; only the note's unsigned record does
-    expect(found(check('a-symlink-v1-approval'))).toEqual([['C_UNSIGNED', m.link, 'rules/checks.yaml']]);
+    // a link to ungoverned README.md: refused as an escape, and its v1 approval cannot cover a link anyway
+    expect(found(check('a-symlink-v1-approval'))).toEqual([
+      ['C_LINK_ESCAPE', m.link, 'rules/checks.yaml'],
+      ['C_UNSIGNED', m.link, 'rules/checks.yaml'],
+    ]);
     expect(found(check('a-rename-out'))).toEqual([['C_UNAPPROVED', m.rename, 'rules/checks.yaml']]);
     expect(found(check('a-gitlink'))).toEqual([['C_UNAPPROVED', m.gitlink, 'rules/vendor']]);
     const adr = check('a-adr-edit');

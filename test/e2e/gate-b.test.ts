@@ -71,5 +71,27 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
     const piped = run(join(c.dir, 'node_modules', '.bin', 'gate'), ['approve'], { cwd: c.dir, env: c.env, input: 'y\n' });
     expect(piped.code).toBe(1);
     expect(piped.stderr).toContain('interactive terminal');
+
+    // 5. the approval inbox (docs/inbox.md) through the installed binary: list, approve by id in a terminal
+    const inbox = c.gateBin(['inbox', '--json']);
+    expect(inbox.code, inbox.stderr).toBe(0);
+    const [card] = JSON.parse(inbox.stdout).cards;
+    expect(card).toMatchObject({ tier: 'CONFIRM', current: true, state: 'pending', files: [{ path: 'rules/policy.txt', added: 1, removed: 1 }] });
+    expect(c.gateBin(['inbox']).stdout).toContain(`gate inbox approve ${card.id}`);
+    const t = startTty([join(c.dir, 'node_modules', '.bin', 'gate'), 'inbox', 'approve', card.id], { cwd: c.dir, env: c.env });
+    ttys.push(t);
+    const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+    t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+    t.enter();
+    expect(await t.exitCode()).toBe(0);
+    expect(JSON.parse(c.gateBin(['inbox', '--all', '--json']).stdout).cards[0]).toMatchObject({ id: card.id, state: 'approved', stepsDone: ['confirm'] });
+    // --watch draws and quits on q; inbox reject records a rejection the card then shows
+    const w = startTty([join(c.dir, 'node_modules', '.bin', 'gate'), 'inbox', '--watch', '--all'], { cwd: c.dir, env: c.env });
+    ttys.push(w);
+    await w.waitFor(new RegExp(`${card.id}[\\s\\S]*watching every worktree`));
+    w.type('q');
+    expect(await w.exitCode()).toBe(0);
+    expect(c.gateBin(['inbox', 'reject', card.id, '--reason', 'on second thought']).code).toBe(0);
+    expect(JSON.parse(c.gateBin(['inbox', '--all', '--json']).stdout).cards[0]).toMatchObject({ id: card.id, state: 'rejected' });
   });
 });

@@ -161,6 +161,7 @@ export const EXPECTED = {
       { name: 'adr', tier: 'DOUBLE_CONFIRM', fires: 1, blocks: 1, approvals: 1, rejections: 0 },
       { name: 'gate-control', tier: 'DOUBLE_CONFIRM', fires: 1, blocks: 0, approvals: 1, rejections: 0 },
       { name: 'agent-hooks', tier: 'DOUBLE_CONFIRM', fires: 0, blocks: 0, approvals: 0, rejections: 0 },
+      { name: 'agent-tools', tier: 'CONFIRM', fires: 0, blocks: 0, approvals: 0, rejections: 0 },
       { name: 'ci-config', tier: 'DOUBLE_CONFIRM', fires: 0, blocks: 0, approvals: 0, rejections: 0 },
     ],
     rejectedPaths: [{ path: 'rules/b.md', rejections: 2 }],

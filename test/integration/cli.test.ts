@@ -93,7 +93,8 @@ describe('help and version', () => {
   it('gate --help lists every command group with a one-line summary', () => {
     const expected = new Command('gate');
     for (const g of COMMAND_GROUPS) g.register(expected);
-    const names = expected.commands.map((c) => c.name());
+    // hidden commands (`gate notify`, started by gate explain) are not listed
+    const names = expected.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
     expect(names).toEqual(expect.arrayContaining(['init', 'doctor', 'check', 'audit']));
     const r = repo();
     const res = r.gate(['--help']);

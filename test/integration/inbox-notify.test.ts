@@ -5,7 +5,7 @@
  * only from the per-user config dir (a repository's own files never configure it).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,18 +86,26 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
   });
 
   it('batches explanations within batch_seconds into one message, with the card summary and no secrets', async () => {
-    userConfig(`desktop: true\nwebhook:\n  url: ${url}\n  headers: {Authorization: "Bearer SECRET-TOKEN"}\nmin_tier: CONFIRM\nbatch_seconds: 4\n`);
+    userConfig(`desktop: true\nwebhook:\n  url: ${url}\n  headers: {Authorization: "Bearer SECRET-TOKEN"}\nmin_tier: CONFIRM\nbatch_seconds: 1\n`);
+    // a live sender holds the batch (this test process): both explanations only queue, whatever the machine's speed
+    const queue = join(cfgDir(), 'notify-queue.jsonl');
+    writeFileSync(join(cfgDir(), 'notify-sender'), String(process.pid));
     const a = explainIn('CONFIRM', 'first of the batch');
     const b = explainIn('DOUBLE_CONFIRM', 'second of the batch');
     expect([a.code, b.code]).toEqual([0, 0]);
+    await until('two queued cards', () => (existsSync(queue) && readFileSync(queue, 'utf8').trim().split('\n').length === 2) || undefined);
+    expect(received).toHaveLength(0);
+    // the held sender goes away: the next explanation's child becomes the sender and sends the whole batch
+    rmSync(join(cfgDir(), 'notify-sender'));
+    explainIn('CONFIRM', 'third of the batch');
     const got = await until('the batched webhook request', () => received[0]);
-    await sleep(1000);
+    await sleep(500);
     expect(received).toHaveLength(1);
     expect(got.headers.authorization).toBe('Bearer SECRET-TOKEN');
     expect(got.headers['content-type']).toBe('application/json');
     const body = JSON.parse(got.body);
-    expect(body).toMatchObject({ source: 'agent-gates', event: 'approval-requested', count: 2 });
-    expect(body.cards.map((c: any) => c.intent).sort()).toEqual(['first of the batch', 'second of the batch']);
+    expect(body).toMatchObject({ source: 'agent-gates', event: 'approval-requested', count: 3 });
+    expect(body.cards.map((c: any) => c.intent).sort()).toEqual(['first of the batch', 'second of the batch', 'third of the batch']);
     const c = body.cards.find((x: any) => x.tier === 'DOUBLE_CONFIRM');
     expect(c).toMatchObject({ repo: 'repo', worktree: b.dir.replace(/\/repo\/\.\.\//, '/'), branch: expect.stringMatching(/^wt\d+$/), paths: [expect.stringMatching(/^\.github\/workflows\/w\d+\.yml$/)], diffstat: { files: 1, added: 2, removed: 0 }, asker: { kind: 'agent', id: 'agent-notify' } });
     expect(c.approve).toMatch(/^gate inbox approve [0-9a-f]{8}/);
@@ -109,11 +117,12 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
   });
 
   it('sends nothing below min_tier', async () => {
-    userConfig(`webhook: {url: "${url}"}\nmin_tier: DOUBLE_CONFIRM\nbatch_seconds: 3\n`);
+    userConfig(`webhook: {url: "${url}"}\nmin_tier: DOUBLE_CONFIRM\nbatch_seconds: 0\n`);
     explainIn('CONFIRM', 'below the line');
+    await until('the logged skip', () => (existsSync(join(cfgDir(), 'notify.log')) && readFileSync(join(cfgDir(), 'notify.log'), 'utf8').includes('not sent: below min_tier DOUBLE_CONFIRM')) || undefined);
     explainIn('DOUBLE_CONFIRM', 'above the line');
     const got = await until('the webhook request', () => received[0]);
-    await sleep(1000);
+    await sleep(500);
     expect(received).toHaveLength(1);
     expect(JSON.parse(got.body).cards.map((c: any) => c.intent)).toEqual(['above the line']);
     received.splice(0);

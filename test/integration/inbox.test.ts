@@ -4,9 +4,12 @@
  * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
  * (tmux), and --watch's redraw and bell.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
+import { openContext } from '../../src/app/context.js';
+import { inboxCard } from '../../src/app/inbox/list.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 
 const EXPLAIN = (intent: string) => ['explain', '--intent', intent, '--alternative', 'leave it', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
@@ -131,6 +134,40 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     const a = repo.gate(['inbox', 'approve', card.id, '--json'], { cwd: w2 });
     expect(a.code).toBe(1);
     expect(JSON.parse(a.stdout).error.message).toContain('was rejected');
+  });
+
+  it('inboxCard (the web page reads it in process): every explanation field, the raw diff, the config weakenings in plain words', async () => {
+    const w4 = join(repo.dir, '..', 'w4');
+    repo.gitOk('worktree', 'add', '-q', '-b', 'w4', w4);
+    const weaker = readFileSync(join(PKG_ROOT, 'templates', 'gates.yaml'), 'utf8').replace(/(name: agent-rules\n\s+paths: \[rules\/\*\*\]\n\s+tier: )CONFIRM/, '$1AUTO');
+    expect(weaker).toMatch(/name: agent-rules\n\s+paths: \[rules\/\*\*\]\n\s+tier: AUTO/);
+    repo.write('../w4/.agents/gates.yaml', weaker);
+    repo.write('../w4/rules/b.md', 'b\n<script>x</script>\n');
+    repo.gitOk('-C', w4, 'add', '.agents/gates.yaml', 'rules/b.md');
+    ok(EXPLAIN('w4: relax the rules'), w4, { GATE_SESSION: 'agent-w4' });
+    const ctx = openContext(repo.dir);
+    const id = list(repo.dir).cards.find((c) => c.intent === 'w4: relax the rules')!.id;
+    const d = await inboxCard(ctx, id.slice(0, 6));
+    expect(d.card).toMatchObject({ id, worktree: w4.replace(/\/repo\/\.\.\//, '/'), tier: 'DOUBLE_CONFIRM', current: true });
+    expect(d.explanation).toMatchObject({ intent: 'w4: relax the rules', alternatives: ['leave it'], risk: { blast_radius: 'agents reading rules/', reversibility: 'full', rollback: 'git revert' }, created_by: { kind: 'agent', id: 'agent-w4' } });
+    expect(d.explanation.digest).toMatch(/^[0-9a-f]{64}$/);
+    const b = d.diff.find((f) => f.path === 'rules/b.md')!;
+    expect(b.unified).toContain('+<script>x</script>');
+    expect(b.unified).toMatch(/^--- a\/rules\/b\.md/m);
+    expect(d.weakenings.join('\n')).toMatch(/agent-rules/);
+    // the same words gate approve prints after WEAKENS:
+    const t = tty(['approve'], w4);
+    try {
+      const first = await t.waitFor(/type ([A-Z0-9]{6})/);
+      t.type(/type ([A-Z0-9]{6})/.exec(first)![1]!);
+      t.enter();
+      const screen = await t.waitFor(/step 2 of 2\), type/);
+      t.keys('C-c');
+      expect(screen).toContain('WEAKENS:');
+      for (const w of d.weakenings) expect(screen.replace(/\n/g, ' ')).toContain(w.replace(/\n/g, ' ').slice(0, 60));
+    } finally {
+      t.kill();
+    }
   });
 
   it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {

@@ -97,6 +97,7 @@ describe('gate review on a fixture ledger and repository', () => {
       'question-silent-surface:cursor-rules',
       'question-silent-surface:policies',
       'question-silent-surface:agent-hooks',
+      'question-silent-surface:agent-tools',
       'question-silent-surface:ci-config',
       'recurring-rejections:rules/b.md',
     ]);

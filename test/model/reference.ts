@@ -122,6 +122,18 @@ export function changesOf(files: Files, parent: Files | undefined): Transition[]
   return out;
 }
 
+/** Where a link at `path` with text `text` points, inside the repository; null when it leaves it. */
+function linkTarget(path: string, text: string): string | null {
+  if (text === '' || text.startsWith('/')) return null;
+  const out = path.split('/').slice(0, -1);
+  for (const seg of text.split('/')) {
+    if (seg === '.' || seg === '') continue;
+    if (seg !== '..') out.push(seg);
+    else if (out.pop() === undefined) return null;
+  }
+  return out.length ? out.join('/') : null;
+}
+
 /** The model's verdict: the flagged (commit, path) pairs, as "commit:path". */
 export function referenceVerdict(input: ModelInput): Set<string> {
   const byId = new Map(input.commits.map((c) => [c.id, c]));
@@ -219,7 +231,7 @@ export function referenceVerdict(input: ModelInput): Set<string> {
     const carved =
       governed.length > 0 &&
       pol.docEnabled &&
-      governed.every((t) => tierOf(t.path) === 1 && t.path.endsWith('.md') && t.old.content !== null && t.new.content !== null && t.old.mode === t.new.mode) &&
+      governed.every((t) => tierOf(t.path) === 1 && t.path.endsWith('.md') && t.old.content !== null && t.new.content !== null && t.old.mode === t.new.mode && t.new.mode !== '120000') &&
       governed.reduce((n, t) => n + lineDistance(t.old.content!, t.new.content!), 0) <= pol.maxLines &&
       governed.reduce((n, t) => n + lineBytes(t.old.content!, t.new.content!), 0) <= pol.maxLines * 120 &&
       // typo-class edits only (issue 14; the judgement itself is unit-tested in carve-out.test.ts)
@@ -265,6 +277,11 @@ export function referenceVerdict(input: ModelInput): Set<string> {
     const chained = new Set(open.filter((t) => graph(t).fwd.has(vkey(t.new))).map((t) => t.path));
 
     for (const t of governed) {
+      // a link on a surface must point at ground governed at least as strictly, whatever the notes say
+      if (t.new.mode === '120000' && t.new.content !== null) {
+        const target = linkTarget(t.path, t.new.content);
+        if (target === null || tierOf(target) < tierOf(t.path)) flagged.add(`${c.id}:${t.path}`);
+      }
       const ok = direct(t) || chained.has(t.path);
       if (ok) {
         const l = approvedAt.get(t.path) ?? [];

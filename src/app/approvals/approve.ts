@@ -15,7 +15,7 @@ import { GateError } from '../../kernel/errors.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { sessionId, safeUser } from '../../adapters/identity.js';
-import { configAt, expiryOf, gatherLedgerFacts, ledgerRejections, loadSidecar, stagedFacts, verdictFor, type LoadedSidecar } from './facts.js';
+import { configAt, expiryOf, gatherLedgerFacts, ledgerRejections, loadSidecar, refuseLinkEscapes, stagedFacts, verdictFor, type LoadedSidecar } from './facts.js';
 import { approvalProblem, EXPLAIN_FIX } from '../../gates/approval.js';
 import { fileListChanges, requiredSteps, tierAtLeast, type MutationVerdict } from '../../gates/classify.js';
 import { ZERO_BLOB } from '../../kernel/ids.js';
@@ -338,6 +338,7 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
       next: verdict.carve_out.applied ? `git commit  (${verdict.carve_out.reason})` : 'git commit  (no gated files are staged; nothing to approve)',
     };
   }
+  refuseLinkEscapes(verdict);
   const loaded = await loadSidecar(ctx, facts.tree);
   const { sidecar, digest } = requireCurrent(loaded, facts.tree, verdict);
   const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree: facts.tree })).map((r) => r.reason)];

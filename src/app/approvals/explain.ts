@@ -9,7 +9,7 @@ import { GateError } from '../../kernel/errors.js';
 import { exists, readText, writeFileAtomic } from '../../adapters/files.js';
 import { listSidecars, removeSidecars } from '../../adapters/sidecar-files.js';
 import { parseDuration } from '../../schema/config/defaults.js';
-import { ledgerRejections, sidecarFile, stagedFacts, verdictFor } from './facts.js';
+import { ledgerRejections, refuseLinkEscapes, sidecarFile, stagedFacts, verdictFor } from './facts.js';
 import { SIDECAR_DIR } from '../../kernel/paths.js';
 import { toSidecarFiles } from '../../gates/approval.js';
 import type { MutationVerdict } from '../../gates/classify.js';
@@ -140,6 +140,7 @@ export async function explain(ctx: Ctx, input: ExplainInput): Promise<ExplainRes
       next: verdict.carve_out.applied ? 'git commit  (the doc-only carve-out applies; no approval needed)' : 'git commit  (no gated files are staged; nothing to explain)',
     };
   }
+  refuseLinkEscapes(verdict);
   const sameTree = prior.filter((r) => r.tree === facts.tree);
   if (sameTree.length) {
     throw new GateError('DENIED', `the staged tree ${facts.tree.slice(0, 12)} was already rejected, so it can never be approved.`, {

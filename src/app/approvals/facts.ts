@@ -12,6 +12,7 @@ import { CONFIG_PATH } from '../../adapters/config-file.js';
 import { classify, strictestConfig, type ContentsByPath, type FileContents, type MutationVerdict } from '../../gates/classify.js';
 import { evaluateApproval, type ApprovalFacts, type CitedLine, type LedgerFacts, type SidecarState } from '../../gates/approval.js';
 import type { Finding } from '../../kernel/findings.js';
+import { GateError } from '../../kernel/errors.js';
 import { defaultConfig, parseDuration, type GatesConfig } from '../../schema/config/defaults.js';
 import { linkHash } from '../../ledger/chain.js';
 import { nodeCrypto } from '../../kernel/builtins.js';
@@ -91,6 +92,19 @@ export async function verdictFor(ctx: Ctx, changes: readonly FileChange[], confi
     }
   }
   return v;
+}
+
+/**
+ * A symbolic link on a surface that points where the surface does not govern can never be
+ * approved (the approval would not cover its target's later edits): explain and approve refuse it.
+ */
+export function refuseLinkEscapes(verdict: MutationVerdict): void {
+  const e = verdict.link_escapes;
+  if (!e.length) return;
+  throw new GateError('DENIED', `${e.length === 1 ? 'a symbolic link' : `${e.length} symbolic links`} on a governed surface ${e.length === 1 ? 'points' : 'point'} where the surface's rules do not reach, so no approval can cover ${e.length === 1 ? 'it' : 'them'}.`, {
+    details: e.map((x) => x.message),
+    fix: `replace the link with the file itself (git rm --cached ${e[0]!.path}, then add the real file), or govern ${e[0]!.resolved ?? 'its target'} on a ${e[0]!.tier} surface`,
+  });
 }
 
 /** How far back `lastApprovedBlob` walks a path's history. */

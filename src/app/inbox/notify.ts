@@ -99,7 +99,10 @@ export async function notifySidecar(sidecarAbs: string, opts: { sleep?: (ms: num
   const card = (await listInbox(ctx, { all: true })).find((c) => c.worktree === wt && c.tree === m[1]);
   if (!card) return { queued: false, sender: false, skipped: 'no such card' };
   if (card.state !== 'pending' || !card.current) return { queued: false, sender: false, skipped: `card is ${card.current ? card.state : 'stale'}` };
-  if (TIER_RANK[card.tier] < TIER_RANK[config.min_tier]) return { queued: false, sender: false, skipped: `below min_tier ${config.min_tier}` };
+  if (TIER_RANK[card.tier] < TIER_RANK[config.min_tier]) {
+    logNotify(`card ${card.id} (${card.tier}) not sent: below min_tier ${config.min_tier}`);
+    return { queued: false, sender: false, skipped: `below min_tier ${config.min_tier}` };
+  }
   const main = ctx.git.worktrees()[0]?.path ?? ctx.paths.root;
   const sender = await enqueue(summarize(card, basename(main)));
   if (!sender) return { queued: true, sender: false };

@@ -109,6 +109,9 @@ export function defaultConfig(): GatesConfig {
       // The agent runtimes' hook settings (`gate init --agent`, issue 16) decide whether the agent
       // hooks run at all: they govern the gates, so a change to them is self-reinforcing.
       surface('agent-hooks', ['.cursor/hooks.json', '.gemini/settings.json', '.codex/hooks.json', '.codex/config.toml', '.aider.conf.yml'], 'DOUBLE_CONFIRM', true),
+      // The project's MCP server lists decide which tools an agent gets (`gate init --agent` adds
+      // `gate mcp` there): a change needs a person, like an agent rule.
+      surface('agent-tools', ['.mcp.json', '.cursor/mcp.json', '.vscode/mcp.json'], 'CONFIRM'),
       // CI configuration runs the range check; .gitattributes can route files through filters and
       // merge drivers: both govern the gates, so a change to them is self-reinforcing (issue 12)
       surface('ci-config', ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '.gitattributes'], 'DOUBLE_CONFIRM', true),
