@@ -24,6 +24,7 @@ import { TIER_RANK, type Tier } from '../schema/config/defaults.js';
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { SIGNATURE_FORMAT, parsePayload, type PayloadFile } from '../signing/payload.js';
 import { strengthOf } from '../signing/strength.js';
+import { webauthnProblem } from '../signing/webauthn.js';
 
 export const NOTE_VERSION = 2;
 const HEX = OBJECT_ID;
@@ -265,6 +266,11 @@ function readDocument(v: unknown, commit: string, deps: NoteDeps): NoteRead | st
     const ver = verifyOnce(s.signature, s.payload);
     if (!ver.ok) {
       warnings.push(`approval #${i + 1}: the signature does not verify (${ver.reason})`);
+      return;
+    }
+    const web = webauthnProblem(ver);
+    if (web) {
+      warnings.push(`approval #${i + 1}: ${web}`);
       return;
     }
     const p = parsePayload(s.payload);

@@ -18,6 +18,7 @@ import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { parsePayload, serializePayload, sortFiles, SIGNATURE_FORMAT, type ApprovalPayload, type PayloadFile, type PayloadStep } from '../signing/payload.js';
 import { STRENGTH_RANK, strengthOf } from '../signing/strength.js';
+import { webauthnProblem } from '../signing/webauthn.js';
 
 /** Clock skew tolerated for a signature time in the future. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
@@ -87,6 +88,8 @@ export function checkOneApproval(
   if (typeof s.payload !== 'string' || typeof s.signature !== 'string') return bad('SIG_MALFORMED', 'its signature record lacks the payload or the signature text');
   const v = verifySshsig({ signature: s.signature, message: Buffer.from(s.payload, 'utf8'), namespace: APPROVAL_NAMESPACE });
   if (!v.ok) return bad('SIG_INVALID', `the signature does not verify: ${v.reason}`);
+  const web = webauthnProblem(v);
+  if (web) return bad('SIG_STRENGTH', web);
   const p = parsePayload(s.payload);
   if (typeof p === 'string') return bad('SIG_PAYLOAD', p);
   // who: the key inside the signature must be listed for the principal the payload names

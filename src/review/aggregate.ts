@@ -303,7 +303,8 @@ export class ReviewAggregator {
         if (b) b.approvals += 1;
         const step = str(data.step) ?? 'unspecified';
         this.approvalsByStep.add(step);
-        this.approvalsByMethod.add(str(data.method) ?? 'unrecorded');
+        // where and how: a browser approval (issue 17) counts as "web + passkey" / "web + security-key"
+        this.approvalsByMethod.add(str(data.via) === 'web' ? `web + ${str(data.authenticator) ?? 'authenticator'}` : (str(data.method) ?? 'unrecorded'));
         const tree = str(subject.tree);
         const final = FINAL_STEPS.has(step) || step === 'unspecified';
         if (final) {

@@ -251,6 +251,19 @@ export function webauthnPolicyProblem(w: { origin: string; clientData: string },
   return undefined;
 }
 
+/**
+ * Why a verified signature that is a WebAuthn assertion still does not count, wherever it is
+ * checked (approveWithAssertion, pre-commit, `gate check --range`): a browser approval needs user
+ * presence and the rpId's own origin whatever the policy (docs/security.md, "Web approvals").
+ * Undefined for a non-WebAuthn signature or a good one.
+ */
+export function webauthnProblem(v: { userPresent: boolean; publicKey: SshPublicKey; webauthn?: { origin: string; clientData: string } }): string | undefined {
+  if (!v.webauthn) return undefined;
+  if (!v.userPresent) return 'a browser (WebAuthn) assertion without user presence never counts';
+  const p = webauthnPolicyProblem(v.webauthn, v.publicKey.application ?? '');
+  return p ? `a browser (WebAuthn) assertion is refused: ${p.reason}` : undefined;
+}
+
 /** Passkey (backup eligible: may sync between devices) or a device-bound security key. */
 export function authenticatorKind(flags: number): 'passkey' | 'security-key' {
   return flags & SK_FLAG_BACKUP_ELIGIBLE ? 'passkey' : 'security-key';

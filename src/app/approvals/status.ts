@@ -23,11 +23,21 @@ export interface StatusReport {
    * explanations written for other trees, which no longer match the staged content).
    */
   sidecar: { path?: string; state: 'not needed' | 'missing' | 'invalid' | 'ok'; problems?: string[]; digest?: string; others?: string[] };
-  approvals: { required: string[]; present: Array<{ step: string; approver: string; at: string; seq: number }>; rejections: string[] };
+  approvals: { required: string[]; present: Array<{ step: string; approver: string; at: string; seq: number; via: ApprovalVia }>; rejections: string[] };
   /** The ledger as this read found it: verifies, entries, deferred commit records still pending. */
   ledger: { ok: boolean; entries: number; pending: number; problem?: string };
   would_commit: boolean;
   findings: Finding[];
+}
+
+/** Where and how an approval was given: at a terminal, or in the browser with a passkey or a security key. */
+export type ApprovalVia = 'terminal' | 'web + passkey' | 'web + security-key';
+
+/** From the stored record (informational; the signature type is what the checks verify). */
+export function approvalVia(a: { signature?: unknown }): ApprovalVia {
+  const w = (a.signature as { webauthn?: { authenticator?: unknown } } | undefined)?.webauthn;
+  if (!w) return 'terminal';
+  return w.authenticator === 'passkey' ? 'web + passkey' : 'web + security-key';
 }
 
 export async function status(ctx: Ctx): Promise<StatusReport> {
@@ -45,7 +55,7 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
     else if (st.state === 'invalid') sidecar = { path: ev.sidecar.path, state: 'invalid', problems: st.problems };
     else {
       sidecar = { path: ev.sidecar.path, state: 'ok', digest: st.digest };
-      approvals.present = st.sidecar.approvals.map((a) => ({ step: a.step, approver: a.approver.email ?? a.approver.os_user, at: a.at, seq: a.ledger.seq }));
+      approvals.present = st.sidecar.approvals.map((a) => ({ step: a.step, approver: a.approver.email ?? a.approver.os_user, at: a.at, seq: a.ledger.seq, via: approvalVia(a) }));
       approvals.rejections = [...st.sidecar.rejections.map((r) => r.reason), ...(ev.ledger?.rejections ?? []).map((r) => r.reason)];
       approvals.rejections = [...new Set(approvals.rejections)];
     }

@@ -22,7 +22,7 @@ import { GateError } from '../../kernel/errors.js';
 import { listDir, makeDir, readTextIfAny, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import { APPROVAL_NAMESPACE, sshsigSignedData, verifySshsig, type SshPublicKey } from '../../signing/sshsig.js';
 import { matchPatternList, parseAllowedSigners, type AllowedSigner } from '../../signing/allowed-signers.js';
-import { serializePayload, SIGNATURE_FORMAT, type PayloadStep, type StoredSignature } from '../../signing/payload.js';
+import { parsePayload, serializePayload, SIGNATURE_FORMAT, type PayloadStep, type StoredSignature } from '../../signing/payload.js';
 import {
   assertionToSshsig,
   authenticatorKind,
@@ -69,6 +69,8 @@ export interface WebauthnRequestOptions {
   /** The allowed_signers principal to sign as (default: git user.email). */
   principal?: string;
   rpId?: string;
+  /** The staged tree the page shows (the card's): refused (WEBAUTHN_STALE) when the worktree moved on. */
+  tree?: string;
 }
 
 export interface WebauthnRequest {
@@ -111,7 +113,7 @@ function pendingPath(ctx: Ctx, challenge: Buffer): string {
 
 /** The staged change, its current explanation and the steps it still needs (the same checks as `gate approve`). */
 async function stagedState(ctx: Ctx) {
-  const [{ stagedFacts, verdictFor, loadSidecar, ledgerRejections, gatherLedgerFacts, expiryOf }, { requireCurrent }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
+  const [{ stagedFacts, verdictFor, loadSidecar, ledgerRejections, gatherLedgerFacts, expiryOf, refuseLinkEscapes }, { requireCurrent }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
     import('./facts.js'),
     import('./approve.js'),
     import('../../gates/approval.js'),
@@ -120,6 +122,7 @@ async function stagedState(ctx: Ctx) {
   const facts = await stagedFacts(ctx);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') refuse('WEBAUTHN_NOTHING_TO_APPROVE', `the staged tree ${facts.tree.slice(0, 12)} needs no approval (tier AUTO).`, 'git commit');
+  refuseLinkEscapes(verdict);
   const loaded = await loadSidecar(ctx, facts.tree);
   const { sidecar, digest } = requireCurrent(loaded, facts.tree, verdict);
   const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree: facts.tree })).map((r) => r.reason)];
@@ -168,6 +171,9 @@ function forPrincipal(web: readonly AllowedSigner[], principal: string): Allowed
 export async function webauthnRequest(ctx: Ctx, opts: WebauthnRequestOptions = {}): Promise<WebauthnRequest> {
   const rpId = opts.rpId ?? DEFAULT_RP_ID;
   const st = await stagedState(ctx);
+  if (opts.tree !== undefined && opts.tree !== st.facts.tree) {
+    refuse('WEBAUTHN_STALE', `the staged tree is now ${st.facts.tree.slice(0, 12)}, not the ${opts.tree.slice(0, 12)} shown; nothing was asked.`, 'reload the card and review the current change');
+  }
   if (st.needed.length === 0) refuse('WEBAUTHN_NOTHING_TO_APPROVE', `the staged tree ${st.facts.tree.slice(0, 12)} is already approved.`, 'git commit');
   const step = opts.step ?? st.needed[0]!;
   if (step !== st.needed[0]) {
@@ -234,6 +240,23 @@ export interface AssertionInput {
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
+/**
+ * A stored challenge record, trusting only what the signature will cover: step, tree, digest and
+ * principal come from the payload itself (an edited record can then only make verification fail).
+ */
+function readPending(text: string): Pending | undefined {
+  let raw: Partial<Pending>;
+  try {
+    raw = JSON.parse(text) as Partial<Pending>;
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || typeof raw.payload !== 'string' || typeof raw.expires !== 'number' || typeof raw.rpId !== 'string') return undefined;
+  const p = parsePayload(raw.payload);
+  if (typeof p === 'string') return undefined;
+  return { v: 1, payload: raw.payload, step: p.step, tree: p.tree, digest: p.digest, rpId: raw.rpId, principal: p.principal, expires: raw.expires };
+}
+
 function b64url(v: unknown, what: string): Buffer {
   if (typeof v !== 'string' || !B64URL.test(v) || v.length > 64 * 1024) refuse('WEBAUTHN_MALFORMED', `${what} is not base64url.`, 'send the assertion fields base64url-encoded', 'USAGE');
   return Buffer.from(v, 'base64url');
@@ -265,12 +288,8 @@ export async function approveWithAssertion(ctx: Ctx, input: AssertionInput): Pro
   if (text === undefined || !removeFile(path)) {
     refuse('WEBAUTHN_UNKNOWN_CHALLENGE', 'this assertion answers no open challenge: it was already used (a replay), it was never issued here, or it was for another clone.', 'request a new challenge (reload the card) and approve again');
   }
-  let pending: Pending;
-  try {
-    pending = JSON.parse(text) as Pending;
-  } catch {
-    return refuse('WEBAUTHN_UNKNOWN_CHALLENGE', 'the stored challenge record is unreadable.', 'request a new challenge and approve again');
-  }
+  const pending = readPending(text);
+  if (!pending) refuse('WEBAUTHN_UNKNOWN_CHALLENGE', 'the stored challenge record is unreadable.', 'request a new challenge and approve again');
   if (pending.expires < ctx.now().getTime()) refuse('WEBAUTHN_EXPIRED', `the challenge expired at ${new Date(pending.expires).toISOString()}.`, 'request a new challenge and approve again');
   if (pending.step !== input.step) refuse('WEBAUTHN_STEP', `the assertion signs the "${pending.step}" step, not "${input.step}".`, `request the "${input.step}" step`);
   // the change must still be exactly the one the challenge was issued for

@@ -79,9 +79,10 @@ export function webBackend(ctx: Ctx): InboxBackend {
       };
     },
     async approvalOptions(id, step) {
-      const { wctx } = await currentCard(id);
+      const { card, wctx } = await currentCard(id);
       const { webauthnRequest } = await import('../approvals/webauthn.js');
-      const r = await webauthnRequest(wctx, { step: step as 'confirm' | 'intent' | 'diff' });
+      // the tree the page shows: refused (WEBAUTHN_STALE) when the worktree moved on since the listing
+      const r = await webauthnRequest(wctx, { step: step as 'confirm' | 'intent' | 'diff', tree: card.tree });
       return { challenge: r.challenge, rpId: r.rpId, allowCredentials: r.allowCredentials, userVerification: r.userVerification, timeout: r.timeout, step: r.step, principal: r.principal, payloadDigest: r.payloadDigest };
     },
     async approve(id, step, assertion: AssertionJSON, origin) {

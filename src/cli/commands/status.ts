@@ -31,7 +31,7 @@ export const statusCommand: CommandGroup = {
             text.push(`explanation: ${state}${r.sidecar.path ? ` (${r.sidecar.path}${r.sidecar.state === 'missing' ? ' does not exist' : ''})` : ''}`);
             if (r.sidecar.others?.length) text.push(`  older explanations of other staged trees (the staged content changed since): ${r.sidecar.others.join(', ')}`);
             for (const p of r.sidecar.problems ?? []) text.push(`  - ${p}`);
-            text.push(`approvals required: ${r.approvals.required.join(', ')}; present: ${r.approvals.present.map((a) => `${a.step} by ${a.approver} (#${a.seq})`).join(', ') || 'none'}`);
+            text.push(`approvals required: ${r.approvals.required.join(', ')}; present: ${r.approvals.present.map((a) => `${a.step} by ${a.approver}${a.via === 'terminal' ? '' : ` (${a.via})`} (#${a.seq})`).join(', ') || 'none'}`);
             for (const x of r.approvals.rejections) text.push(`  rejected: ${x}`);
           }
           text.push(r.would_commit ? s.green('a commit now would pass Gate B') : s.red('a commit now would be blocked:'));
