@@ -16,7 +16,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
@@ -328,7 +328,9 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     // a valid assertion for another payload (the intent step's, posted for the diff step and for
     // another card); the policy's other cases are pinned in test/unit/inbox/web-policy.test.ts
     o = await pagePost(`/api/cards/${card.id}/options`, { step: 'intent' });
-    const forIntent = await assertionFor(o.json.publicKey as Record<string, unknown>);
+    // this one is made without user verification (a touch only, as a security key without a PIN):
+    // it approves, and the ledger says so
+    const forIntent = await assertionFor({ ...(o.json.publicKey as Record<string, unknown>), userVerification: 'discouraged' });
     const cardB = (await cardIds()).find((c) => c.worktree === wtB)!;
     expect((await pagePost(`/api/cards/${cardB.id}/approve`, { step: 'confirm', assertion: forIntent })).status).toBe(403);
     expect((await pagePost(`/api/cards/${card.id}/approve`, { step: 'diff', assertion: forIntent })).status).toBe(403);
@@ -348,6 +350,13 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     await page.locator('#approve').click();
     await page.locator('#approved').waitFor({ timeout: 15_000 });
 
+    // the ledger says where and how: the intent by a touch, the diff with user verification
+    const approvals = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"event":"approve"') && l.includes('webauthn'));
+    type Data = { step: string; signature?: { webauthn?: { user_verified: boolean } } };
+    expect(approvals.slice(-2).map((l) => (JSON.parse(l) as { data: Data }).data).map((d) => [d.step, d.signature?.webauthn?.user_verified])).toEqual([
+      ['intent', false],
+      ['diff', true],
+    ]);
     const c = repo.git('commit', '-q', '-m', 'docs(rules): review rule');
     expect(c.code, c.stderr + c.stdout).toBe(0);
     const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD')) as unknown;
@@ -384,8 +393,12 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     const j = run(process.execPath, [gateBin, 'inbox', '--web', '--json'], { cwd: repo.dir, env: repo.env, timeout: 20_000 });
     expect(j.code).toBe(2);
     expect(JSON.parse(j.stdout).error.code).toBe('USAGE');
-    const r = run(process.execPath, [gateBin, 'inbox', '--web', '--idle', '0.01'], { cwd: repo.dir, env: repo.env, timeout: 20_000 });
+    // --open hands the link to the platform's opener (here a stand-in xdg-open that records it)
+    const bin = makeTempDir('gate-opener-');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${join(bin, 'opened')}'\n`, { mode: 0o755 });
+    const r = run(process.execPath, [gateBin, 'inbox', '--web', '--open', '--idle', '0.01'], { cwd: repo.dir, env: { ...repo.env, PATH: `${bin}:${repo.env.PATH}` }, timeout: 20_000 });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(readFileSync(join(bin, 'opened'), 'utf8'));
     expect(r.stdout).toMatch(/gate inbox: open http:\/\/localhost:\d+\/#/);
     expect(r.stdout).toContain('stopped (no page connected');
   });
