@@ -4,6 +4,7 @@
  * Needs a terminal: the keys are read from stdin in raw mode.
  */
 import type { Ctx } from '../../app/context.js';
+import type { InboxListing } from '../../app/inbox/list.js';
 import type { Result } from '../io.js';
 import { usage } from '../io.js';
 import { styleOut } from '../fast/style.js';
@@ -22,17 +23,29 @@ export async function watchInboxView(ctx: Ctx, opts: { all: boolean }): Promise<
   const out = (t: string) => void process.stdout.write(t);
   const footer = s.dim('watching every worktree of this clone; q quits');
   let error: string | undefined;
+  let last: { listing: InboxListing; at: number } | undefined;
+  const draw = (listing: InboxListing, bell: boolean): void => {
+    const lines = inboxLines(listing, s, ctx.paths.root);
+    out(`${CLEAR}${lines.join('\n')}\n\n${error ? `${s.red(error)}\n` : ''}${footer}  ${s.dim(new Date().toISOString().slice(11, 19))}\n${bell ? BELL : ''}`);
+  };
   const w = await watchInbox(ctx, {
     all: opts.all,
     onUpdate: ({ listing, fresh }) => {
-      const lines = inboxLines(listing, s, ctx.paths.root);
-      out(`${CLEAR}${lines.join('\n')}\n\n${error ? `${s.red(error)}\n` : ''}${footer}  ${s.dim(new Date().toISOString().slice(11, 19))}\n${fresh.length ? BELL : ''}`);
+      error = undefined;
+      last = { listing, at: Date.now() };
+      draw(listing, fresh.length > 0);
     },
     onError: (e) => {
       error = `could not read the inbox: ${(e as Error).message}`;
       out(`${s.red(error)}\n`);
     },
   });
+  // the ages move on between changes: redraw them every 30 s (no bell)
+  const ages = setInterval(() => {
+    if (!last) return;
+    const dt = Math.floor((Date.now() - last.at) / 1000);
+    draw({ ...last.listing, cards: last.listing.cards.map((c) => ({ ...c, age_s: c.age_s + dt })) }, false);
+  }, 30_000);
   await new Promise<void>((resolve) => {
     stdin.setRawMode(true);
     stdin.resume();
@@ -51,6 +64,7 @@ export async function watchInboxView(ctx: Ctx, opts: { all: boolean }): Promise<
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
   });
+  clearInterval(ages);
   w.close();
   return { code: 0, json: {}, text: [] };
 }
