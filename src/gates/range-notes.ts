@@ -24,7 +24,7 @@ import { TIER_RANK, type Tier } from '../schema/config/defaults.js';
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { SIGNATURE_FORMAT, parsePayload, type PayloadFile } from '../signing/payload.js';
 import { strengthOf } from '../signing/strength.js';
-import { webauthnProblem } from '../signing/webauthn.js';
+import { webauthnProblem } from '../signing/webauthn-policy.js';
 
 export const NOTE_VERSION = 2;
 const HEX = OBJECT_ID;

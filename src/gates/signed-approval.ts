@@ -18,7 +18,7 @@ import { matchSigner, parseAllowedSigners, type AllowedSigner } from '../signing
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { parsePayload, serializePayload, sortFiles, SIGNATURE_FORMAT, type ApprovalPayload, type PayloadFile, type PayloadStep } from '../signing/payload.js';
 import { STRENGTH_RANK, strengthOf } from '../signing/strength.js';
-import { webauthnProblem } from '../signing/webauthn.js';
+import { webauthnProblem } from '../signing/webauthn-policy.js';
 
 /** Clock skew tolerated for a signature time in the future. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
