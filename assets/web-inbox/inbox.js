@@ -87,8 +87,11 @@
 
   async function refresh() {
     const r = await api('/api/cards');
+    // redraw the list only when a card changed (ages are computed on the page)
+    const key = (cs) => JSON.stringify(cs.map((c) => ({ ...c, age_s: 0 })));
+    const changed = key(r.cards) !== key(state.cards) || !$('cards').children.length;
     state.cards = r.cards;
-    renderCards();
+    if (changed) renderCards();
     if (state.selected) {
       if (state.cards.some((c) => c.id === state.selected)) await openCard(state.selected, true);
       else closeDetail('That change was withdrawn or committed.');

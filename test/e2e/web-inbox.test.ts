@@ -105,6 +105,20 @@ async function assertionFor(publicKey: Record<string, unknown>, allow?: string[]
   );
 }
 
+/** Click a card until its change is on screen (a live update may redraw the list under the click). */
+async function openCard(id: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await page.locator(`.card[data-id="${id}"]`).click();
+    try {
+      await page.locator(`#detail[data-id="${id}"] #reason`).waitFor({ timeout: 10_000 });
+      return;
+    } catch {
+      /* click again */
+    }
+  }
+  throw new Error(`card ${id} does not open`);
+}
+
 /** POST from inside the page (same origin, the session cookie rides along). */
 async function pagePost(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   return page.evaluate(
@@ -291,8 +305,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     await expect.poll(async () => page.locator('.card').count(), { timeout: 15_000 }).toBe(before + 1);
     const card = (await cardIds()).find((c) => c.worktree !== wtB && c.tier === 'DOUBLE_CONFIRM')!;
     expect(card).toBeDefined();
-    await page.locator(`.card[data-id="${card.id}"]`).click();
-    await page.locator(`#detail[data-id="${card.id}"] #approve`).waitFor();
+    await openCard(card.id);
     expect(await page.locator('#approve').innerText()).toContain('Approve the intent (step 1 of 2)');
     expect(await page.locator('#diff').count()).toBe(0); // step 1 is the intent alone
 
@@ -341,7 +354,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     expect(replay.status).toBe(403);
 
     // step 2 through the page's own button: the diff is shown now, then approved with the passkey
-    await page.locator(`.card[data-id="${card.id}"]`).click();
+    await openCard(card.id);
     await expect.poll(() => page.locator('#approve').innerText(), { timeout: 15_000 }).toContain('Approve this diff (step 2 of 2)');
     expect(await page.locator('#diff').innerText()).toContain('Every gated change needs a second reader.');
     // the config weakening in plain words, as gate approve prints it
@@ -372,8 +385,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
 
   it('rejects with a reason from the page; the change leaves the list', async () => {
     const cardB = (await cardIds()).find((c) => c.worktree === wtB)!;
-    await page.locator(`.card[data-id="${cardB.id}"]`).click();
-    await page.locator(`#detail[data-id="${cardB.id}"] #reason`).waitFor();
+    await openCard(cardB.id);
     await page.locator('#reason').fill('Split this into two changes, one rule each.');
     await page.locator('#reject').click();
     await expect.poll(async () => (await cardIds()).some((c) => c.id === cardB.id), { timeout: 15_000 }).toBe(false);

@@ -42,6 +42,12 @@ export async function startWebInbox(ctx: Ctx, opts: WebServeOptions = {}): Promi
   let finish: (why: 'idle' | 'interrupted' | 'closed') => void = () => {};
   const done = new Promise<'idle' | 'interrupted' | 'closed'>((resolve) => (finish = resolve));
   const backend = webBackend(ctx);
+  // declared before anything that can call stop(): the idle timer may fire while the watcher starts
+  let stopped = false;
+  let watcher: { close(): void } | undefined;
+  const onSigint = (): void => void stop('interrupted');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   const server = await startLoopbackServer({
     handle: (req) => inbox!.handle(req),
     idleMs: idleMinutes * 60_000,
@@ -51,20 +57,17 @@ export async function startWebInbox(ctx: Ctx, opts: WebServeOptions = {}): Promi
   inbox = createWebInbox({ backend, assets: { get: (n) => assets.get(n) }, port });
   // the inbox's own watcher (the same one `gate inbox --watch` redraws on): every change of the
   // listing becomes a `cards` event; the page fetches the cards again
-  const watcher = await watchInbox(ctx, { all: true, onUpdate: () => server.broadcast('cards', '{}'), onError: () => server.broadcast('cards', '{}'), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
-  let stopped = false;
-  const onSigint = (): void => void stop('interrupted');
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
+  watcher = await watchInbox(ctx, { all: true, onUpdate: () => server.broadcast('cards', '{}'), onError: () => server.broadcast('cards', '{}'), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
   async function stop(why: 'idle' | 'interrupted' | 'closed'): Promise<void> {
     if (stopped) return;
     stopped = true;
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    watcher.close();
+    watcher?.close();
     await server.close();
     finish(why);
   }
+  if (stopped) watcher.close(); // stopped while the watcher was starting
   if (opts.open) {
     const { openInBrowser } = await import('../../adapters/programs.js');
     await openInBrowser(inbox.url);
