@@ -7,6 +7,8 @@
  *
  *   node scripts/bench.mjs [--quick] [--runs N] [--only 1,4,6] [--keep]
  *
+ * --only takes row numbers; 4a and 4b (without 4c, the long contention run) may be named alone.
+ *
  * --quick: fewer runs, 10k/100k-entry ledgers instead of 100k/1M, 4×10 lock contenders: a sanity
  * check, not the figures to quote.
  */
@@ -114,7 +116,7 @@ async function main() {
   }
 
   // ---- 4: lock acquire / release, and 16 contenders ---------------------------------------
-  if (want('4')) await lockTargets();
+  if (want('4') || want('4a') || want('4b') || want('4c')) await lockTargets();
 
   // ---- 5: ledger verify and review -------------------------------------------------------
   if (want('5')) await ledgerTargets();
@@ -160,6 +162,7 @@ async function lockTargets() {
   row('4a', 'gate lock acquire vs node -e 0', pairedRatio(samples, base.name, acq.name), 1.3, '×', {}, pairedRatio(cpu, base.name, acq.name));
   row('4b', 'gate lock release vs node -e 0', pairedRatio(samples, base.name, rel.name), 1.3, '×', {}, pairedRatio(cpu, base.name, rel.name));
   void id4;
+  if (!want('4') && !want('4c')) return; // --only 4a,4b: the start-up rows without the long contention run
 
   // Correctness under contention: every contender loops acquire → critical section → release.
   // The critical section creates a marker file exclusively (O_EXCL): if two holders ever overlap,

@@ -7,7 +7,9 @@
 //  - dist/program.js (+ its lazily loaded chunks, next to it in dist/): ESM, every command,
 //    commander for argv; bin/gate.js imports it when the hot file's `run` does not take the command;
 //  - dist/vendor/{zod,yaml,diff}.cjs: the libraries, required by the hot file and imported by the
-//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them).
+//    ESM program (named exports listed explicitly, so node's CommonJS interop finds them);
+//  - dist/vendor/mcp-sdk.js: the MCP SDK (and ajv) for `gate mcp`, on the same zod (ADR 0025).
+// Third-party code ships without source maps; ours keeps them (ADR 0002).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +54,16 @@ const common = {
 };
 
 const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
+// zod's root export IS its v4 API (the same names, checked below): the MCP SDK's `zod/v4` and
+// `zod/v4-mini` imports (it uses object, safeParse, safeParseAsync and toJSONSchema from the
+// latter, which the root has too) take the one zod we ship instead of bundling a second copy.
+const ZOD_ALIASES = /^zod(?:\/v4|\/v4-mini)?$/;
+// The MCP SDK (and ajv, which it brings) is a vendored ESM file like the other libraries: no
+// source map (a map of a library's minified code names node_modules files nobody has), imported
+// lazily by `gate mcp`'s chunk only.
+const MCP_SDK = /^@modelcontextprotocol\/sdk\//;
+const MCP_VENDOR = './vendor/mcp-sdk.js';
+const MCP_MODULES = ['server/index.js', 'server/stdio.js', 'types.js'];
 // Chunks sit next to program.js so that './vendor/x.cjs' names the same file from every output.
 await build({
   ...common,
@@ -61,6 +73,30 @@ await build({
     name: 'vendor-externals',
     setup(b) {
       b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+      b.onResolve({ filter: MCP_SDK }, (args) => {
+        if (!MCP_MODULES.includes(args.path.slice('@modelcontextprotocol/sdk/'.length))) throw new Error(`build: add ${args.path} to MCP_MODULES in scripts/build.mjs`);
+        return { path: MCP_VENDOR, external: true };
+      });
+    },
+  }],
+});
+{
+  const [root, v4, mini] = await Promise.all(['zod', 'zod/v4', 'zod/v4-mini'].map((m) => import(m)));
+  const missing = [...Object.keys(v4).filter((n) => !(n in root)), ...['object', 'safeParse', 'safeParseAsync', 'toJSONSchema'].filter((n) => typeof mini[n] !== 'function' || typeof root[n] !== 'function')];
+  if (missing.length) throw new Error(`build: zod's root export lacks ${missing.join(', ')}: the MCP SDK's zod/v4 imports cannot share dist/vendor/zod.cjs`);
+}
+await build({
+  ...shared,
+  sourcemap: false,
+  legalComments: 'eof',
+  format: 'esm',
+  banner: common.banner,
+  stdin: { contents: MCP_MODULES.map((m) => `export * from '@modelcontextprotocol/sdk/${m}';`).join('\n'), resolveDir: root, loader: 'js', sourcefile: 'vendor-mcp-sdk.js' },
+  outfile: join(out, MCP_VENDOR),
+  plugins: [{
+    name: 'zod-once',
+    setup(b) {
+      b.onResolve({ filter: ZOD_ALIASES }, () => ({ path: './zod.cjs', external: true }));
     },
   }],
 });
@@ -91,6 +127,18 @@ const hookResult = await build({
     },
   }],
 });
+// zod's `locales` (every language's error messages: ~300 KB of its ~590 KB) reduced to the one it
+// uses by default, English: nothing here calls z.config(z.locales.xx()), so z.locales is { en }.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      return { path: join(args.resolveDir, dirname(args.path), 'en.js'), namespace: 'zod-locales' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
 for (const name of Object.keys(VENDOR)) {
   // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
   // that node's ESM interop cannot see, and the ESM program imports these files by name.
@@ -101,6 +149,7 @@ for (const name of Object.keys(VENDOR)) {
     stdin: { contents: `export { ${names.join(', ')} } from '${name}';`, resolveDir: root, loader: 'js', sourcefile: `vendor-${name}.js` },
     outfile: join(out, 'vendor', `${name}.cjs`),
     format: 'cjs',
+    plugins: [zodEnglishOnly],
   });
 }
 // The hot file must stay free of the libraries and of commander (they are what it avoids).

@@ -6,6 +6,12 @@
  *
  * - HEAD's and the index's blobs are read with ONE `git cat-file --batch`; each text is parsed
  *   through the content-addressed config cache (config-file.ts), and identical texts only once.
+ * - Without git at all (ADR 0025) in the common case, where the three are one text: the index
+ *   entry's blob id (read from the index file, git-files.ts) is the blob id HEAD's commit names
+ *   for the config, and that blob's text equals the working-tree file's bytes (content, never
+ *   stat data); both remembered from an earlier `cat-file`, keyed by the commit id, which fixes
+ *   them for good. Then the index's and HEAD's texts ARE the file's bytes. Any other case, or any
+ *   doubt, asks git.
  * - A working-tree file that is invalid fails closed (CONFIG_INVALID), as before; one that is
  *   missing contributes nothing (HEAD's and the index's still hold).
  * - A staged config that is invalid fails closed: it is what the commit would carry.
@@ -13,6 +19,9 @@
  * - No config anywhere: CONFIG_MISSING once `gate init` ran, else the defaults.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { OBJECT_ID } from '../kernel/ids.js';
+import { indexEntryFromFile } from './git-files.js';
+import { writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
 import { defaultConfig, type GatesConfig } from '../schema/config/defaults.js';
@@ -27,19 +36,76 @@ export interface ConfigSources {
   work?: Buffer;
 }
 
-/** The three texts of `.agents/gates.yaml` (absent ones undefined): one git process for two. */
-export function readConfigSources(git: Git, root: string): ConfigSources {
-  const specs = [`HEAD:${CONFIG_PATH}`, `:${CONFIG_PATH}`];
+/**
+ * `<state dir>/cache/head-config.json`: for a few recent commits (most recent first), the blob id
+ * of the config at that commit and that blob's text, as one `git cat-file` printed them for
+ * `<commit>:.agents/gates.yaml`. A commit id fixes its tree and so this answer for good (replace
+ * refs and grafts send readConfigSources to git), so an entry is never stale; a missing,
+ * unreadable or odd file is a miss. Holding the text lets the working-tree file be compared byte
+ * for byte instead of hashed (node:crypto costs a commit more than the git process it saves).
+ * Same trust boundary as the parse cache beside it (ADR 0006): the state dir belongs to the user.
+ */
+const HEAD_CACHE_ENTRIES = 8;
+interface HeadEntry {
+  commit: string;
+  blob: string;
+  text: string;
+}
+const headCachePath = (stateDir: string): string => join(stateDir, 'cache', 'head-config.json');
+
+function readHeadCache(stateDir: string): HeadEntry[] {
+  try {
+    const v: unknown = JSON.parse(readFileSync(headCachePath(stateDir), 'utf8'));
+    if (!Array.isArray(v)) return [];
+    return v.filter((e: Partial<HeadEntry> | null): e is HeadEntry => typeof e?.commit === 'string' && typeof e.blob === 'string' && typeof e.text === 'string' && OBJECT_ID.test(e.commit) && OBJECT_ID.test(e.blob));
+  } catch {
+    return [];
+  }
+}
+
+function rememberHead(stateDir: string, entry: HeadEntry): void {
+  const entries = readHeadCache(stateDir);
+  const first = entries[0];
+  if (first && first.commit === entry.commit && first.blob === entry.blob && first.text === entry.text) return;
+  const next = [entry, ...entries.filter((e) => e.commit !== entry.commit)].slice(0, HEAD_CACHE_ENTRIES);
+  try {
+    writeFileAtomic(headCachePath(stateDir), JSON.stringify(next), undefined, { fsync: false });
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
+}
+
+/**
+ * The three texts of `.agents/gates.yaml` (absent ones undefined): none or one git process for
+ * two. `stateDir` enables the no-git case (see the header); without it git is always asked.
+ */
+export function readConfigSources(git: Git, root: string, stateDir?: string): ConfigSources {
+  const path = join(root, CONFIG_PATH);
+  let work: Buffer | undefined;
+  if (existsSync(path)) work = readFileSync(path);
+  const files = stateDir !== undefined ? git.headAndIndexFromFiles() : undefined;
+  if (files && work && stateDir !== undefined && files.paths.root === root) {
+    const cached = readHeadCache(stateDir).find((e) => e.commit === files.head);
+    // HEAD's blob is the index entry's, and that blob's text is the file's bytes: one text, three places
+    if (cached && work.equals(Buffer.from(cached.text, 'utf8')) && indexEntryFromFile(files.indexFile, CONFIG_PATH)?.oid === cached.blob) {
+      return { head: work, index: work, work };
+    }
+  }
+  // HEAD by the commit id just read, when known: the blob remembered is then that commit's
+  const specs = [`${files?.head ?? 'HEAD'}:${CONFIG_PATH}`, `:${CONFIG_PATH}`];
   const objects = git.readObjects(specs);
   const blob = (s: string): Buffer | undefined => {
     const o = objects.get(s);
     return o && o.type === 'blob' ? o.body : undefined;
   };
-  const path = join(root, CONFIG_PATH);
-  let work: Buffer | undefined;
-  if (existsSync(path)) work = readFileSync(path);
   const head = blob(specs[0]!);
   const index = blob(specs[1]!);
+  if (files && head && stateDir !== undefined) {
+    const oid = objects.get(specs[0]!)!.oid;
+    const text = head.toString('utf8');
+    // only text that survives the round trip through JSON as UTF-8 (else: no entry, git each time)
+    if (OBJECT_ID.test(oid) && Buffer.from(text, 'utf8').equals(head)) rememberHead(stateDir, { commit: files.head, blob: oid, text });
+  }
   return { ...(head ? { head } : {}), ...(index ? { index } : {}), ...(work ? { work } : {}) };
 }
 
@@ -78,6 +144,7 @@ export async function configInForce(
 
 /** readConfigSources + configInForce: what `ctx.config()` returns. */
 export async function loadConfigInForce(git: Git, root: string, stateDir: string, initialised: boolean, opts: { cache?: boolean } = {}): Promise<LoadedConfig> {
-  const sources = readConfigSources(git, root); // git phase
+  // git phase (when git is asked); { cache: false } also skips the remembered HEAD blob ids
+  const sources = readConfigSources(git, root, opts.cache === false ? undefined : stateDir);
   return profiled('config', () => configInForce(sources, root, stateDir, initialised, opts));
 }

@@ -10,8 +10,8 @@
  * layout this reader does not know costs time, never a wrong answer.
  * test/integration/git-files.test.ts compares every answer with git's own.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RepoPaths } from '../kernel/changes.js';
 import { OBJECT_ID } from '../kernel/ids.js';
 
@@ -140,4 +140,142 @@ export function shortBranchFromFiles(paths: RepoPaths): string | undefined | nul
   const packed = read(join(paths.commonDir, 'packed-refs'));
   if (packed !== undefined && rivals.slice(1).some((r) => packed.includes(` ${r}\n`) || packed.endsWith(` ${r}`))) return null;
   return name;
+}
+
+/** A stage-0 index entry for a regular file: its blob id and mode (0o100644 or 0o100755). */
+export interface IndexEntry {
+  oid: string;
+  mode: number;
+}
+
+/**
+ * The entry of `path` in an index file, read without git (ADR 0025), or undefined on any doubt:
+ * a format other than versions 2 to 4 with SHA-1 ids, a truncated file, no entry or more than
+ * one (a conflict), extended flags (intent-to-add, skip-worktree), anything other than a regular
+ * file, or (when the walk reaches them) a required extension (`link`: split index, `sdir`: sparse
+ * index, or any other lower-case one). An index git would refuse to read (a wrong checksum,
+ * unsorted entries, an extension it does not know) never reaches a commit, so neither does an
+ * entry read from one.
+ */
+export function indexEntryFromFile(indexFile: string, path: string): IndexEntry | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(indexFile);
+  } catch {
+    return undefined;
+  }
+  return indexEntryFromBytes(buf, Buffer.from(path, 'utf8'));
+}
+
+const HASH = 20; // SHA-1 ids only: a sha256 repository's index is refused by its header size checks below
+
+/**
+ * indexEntryFromFile on the index's bytes. Every commit runs this, so the walk stops at the first
+ * name past the wanted one (the index is sorted) and allocates nothing per entry; version 4's
+ * prefix-compressed names are rebuilt in one scratch buffer. Only a walk that reaches the end
+ * reads the extensions; a split index (whose entries partly live in a shared index) is refused by
+ * headAndIndexFromFiles, which sees its shared index file.
+ */
+export function indexEntryFromBytes(buf: Buffer, want: Buffer): IndexEntry | undefined {
+  if (buf.length < 12 + HASH || buf.toString('latin1', 0, 4) !== 'DIRC' || want.length === 0) return undefined;
+  const version = buf.readUInt32BE(4);
+  if (version < 2 || version > 4) return undefined;
+  const count = buf.readUInt32BE(8);
+  const end = buf.length - HASH;
+  const wantLen = want.length;
+  const first = want[0]!;
+  let scratch = version === 4 ? Buffer.alloc(4096) : undefined;
+  let prevLen = 0;
+  let pos = 12;
+  let found: IndexEntry | undefined;
+  let matches = 0;
+  for (let i = 0; i < count; i++) {
+    const start = pos;
+    if (pos + 62 > end) return undefined;
+    const flags = (buf[pos + 60]! << 8) | buf[pos + 61]!;
+    const extended = (flags & 0x4000) !== 0;
+    if (extended && version < 3) return undefined;
+    pos += extended ? 64 : 62;
+    let order: number; // this entry's name against the wanted one
+    if (scratch !== undefined) {
+      // version 4: strip N bytes from the previous name, then a NUL-terminated suffix
+      let c = buf[pos++]!;
+      let strip = c & 127;
+      while (c & 128) {
+        if (pos >= end || strip > 0xffffff) return undefined;
+        c = buf[pos++]!;
+        strip = ((strip + 1) << 7) | (c & 127);
+      }
+      const nul = buf.indexOf(0, pos);
+      if (strip > prevLen || nul === -1 || nul >= end) return undefined;
+      const keep = prevLen - strip;
+      const len = keep + (nul - pos);
+      if (len > scratch.length) scratch = Buffer.concat([scratch, Buffer.alloc(len)]);
+      buf.copy(scratch, keep, pos, nul);
+      prevLen = len;
+      pos = nul + 1;
+      order = scratch[0] !== first ? scratch[0]! - first : scratch.compare(want, 0, wantLen, 0, len);
+    } else {
+      const len = flags & 0xfff;
+      const nul = len === 0xfff ? buf.indexOf(0, pos + len) : pos + len;
+      if (nul === -1 || nul >= end || buf[nul] !== 0) return undefined;
+      order = buf[pos] !== first ? buf[pos]! - first : buf.compare(want, 0, wantLen, pos, nul);
+      // 1 to 8 NUL bytes pad the entry to a multiple of 8
+      pos = start + ((nul - start + 8) & ~7);
+      if (pos > end) return undefined;
+    }
+    // entries are sorted by name (git refuses an index that is not), then by stage: past the
+    // wanted name, nothing later can be it
+    if (order > 0) return matches === 1 ? found : undefined;
+    if (order === 0) {
+      matches++;
+      const mode = buf.readUInt32BE(start + 24);
+      const stage = (flags >> 12) & 3;
+      if (stage === 0 && !extended && (mode === 0o100644 || mode === 0o100755)) found = { oid: buf.toString('hex', start + 40, start + 40 + HASH), mode };
+    }
+  }
+  // extensions: a 4-byte signature and a 32-bit size each, up to the checksum
+  while (pos < end) {
+    if (pos + 8 > end) return undefined;
+    const sig = buf[pos]!;
+    if (sig >= 0x61 && sig <= 0x7a) return undefined; // required (link, sdir, ...): git's view differs from the entries
+    pos += 8 + buf.readUInt32BE(pos + 4);
+  }
+  if (pos !== end) return undefined;
+  return matches === 1 ? found : undefined;
+}
+
+/**
+ * HEAD's commit and the active index file, for reading an index entry without git: the
+ * conditions of locateFromFiles, a born HEAD, SHA-1 objects, no split or sparse index, and no
+ * replace refs or grafts (which would change what `<commit>:<path>` names); else undefined.
+ */
+export function headAndIndexFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.env): { paths: RepoPaths; head: string; indexFile: string } | undefined {
+  if (env.GIT_REPLACE_REF_BASE !== undefined || env.GIT_INDEX_VERSION !== undefined) return undefined;
+  const loc = locateFromFiles(cwd, env);
+  if (!loc) return undefined;
+  const head = headCommitFromFiles(loc);
+  if (!head) return undefined;
+  const { commonDir, gitDir } = loc.paths;
+  const config = read(join(commonDir, 'config'));
+  if (config === undefined || /^\s*(?:objectformat|splitindex|sparse)\s*=/im.test(config)) return undefined;
+  if (existsSync(join(commonDir, 'info', 'grafts'))) return undefined;
+  try {
+    if (readdirSync(join(commonDir, 'refs', 'replace')).length > 0) return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+  }
+  const packed = read(join(commonDir, 'packed-refs'));
+  if (packed !== undefined && packed.includes(' refs/replace/')) return undefined;
+  const idx = env.GIT_INDEX_FILE;
+  const indexFile = idx ? resolve(cwd, idx) : join(gitDir, 'index');
+  // a split index keeps entries in `sharedindex.<id>` beside it (the file outlives
+  // --no-split-index for a while: git answers until then)
+  try {
+    if (readdirSync(dirname(indexFile)).some((n) => n.startsWith('sharedindex.'))) return undefined;
+    if (dirname(indexFile) !== gitDir && readdirSync(gitDir).some((n) => n.startsWith('sharedindex.'))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { paths: loc.paths, head, indexFile };
 }

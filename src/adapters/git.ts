@@ -9,7 +9,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { GateError } from '../kernel/errors.js';
 import { profiled } from '../kernel/profile.js';
-import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
+import { headAndIndexFromFiles, headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from './git-files.js';
 import type { ChangeStatus, FileChange, CommitInfo, RepoPaths } from '../kernel/changes.js';
 import { EMPTY_TREE } from '../kernel/ids.js';
 
@@ -176,6 +176,14 @@ export class Git {
     const out = new Map<string, Buffer>();
     for (const [id, o] of this.readObjects(ids)) if (o.type === 'blob') out.set(id, o.body);
     return out;
+  }
+
+  /**
+   * HEAD's commit and the active index file (GIT_INDEX_FILE honoured) from git's files, when they
+   * leave no doubt (adapters/git-files.ts); else undefined and the caller asks git.
+   */
+  headAndIndexFromFiles(): ReturnType<typeof headAndIndexFromFiles> {
+    return headAndIndexFromFiles(this.cwd, this.env);
   }
 
   /** Several objects (any type) with one `cat-file --batch`; missing ids are absent from the map. */
@@ -439,6 +447,8 @@ const DIFF_FLAGS = [
  */
 /** One object as `git cat-file --batch` prints it. */
 export interface GitObject {
+  /** The object's id as git printed it. */
+  oid: string;
   type: string;
   body: Buffer;
 }
@@ -455,7 +465,7 @@ export function parseCatFileBatch(buf: Buffer, ids: readonly string[]): Map<stri
     const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
     if (!m) continue; // "<id> missing"
     const size = Number(m[3]);
-    out.set(id, { type: m[2]!, body: buf.subarray(pos, pos + size) });
+    out.set(id, { oid: m[1]!, type: m[2]!, body: buf.subarray(pos, pos + size) });
     pos += size + 1;
   }
   return out;

@@ -6,7 +6,7 @@
  * documents, so falling back to the defaults would also show as a pass.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -25,7 +25,11 @@ surfaces:
 `;
 const WEAK = CONFIG.replace('tier: CONFIRM', 'tier: AUTO').replace("['**/progress.md', 'handoff/**']", '[]');
 
+// WEAK's handoff change at CONFIG's exact length: an edit a stat-data comparison could miss
+const WEAK_SAME_SIZE = CONFIG.replace("['**/progress.md', 'handoff/**']", '[]'.padEnd("['**/progress.md', 'handoff/**']".length));
+
 let repo: TempRepo;
+let base: string;
 
 function json(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: any; stderr: string } {
   const r = repo.gate([...args, '--json'], { env });
@@ -49,6 +53,7 @@ beforeAll(() => {
   repo.write('handoff/a.md', '# a\n');
   repo.gitOk('add', '-A');
   repo.gitOk('commit', '-q', '-m', 'base');
+  base = repo.gitOk('rev-parse', 'HEAD');
 });
 afterAll(() => repo.cleanup());
 beforeEach(() => {
@@ -142,5 +147,117 @@ describe('the index never weakens a gate either', () => {
     rmSync(join(repo.dir, '.git/hooks/pre-commit'));
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('tools/build.sh');
+  });
+});
+
+/**
+ * ADR 0025: in the common case (HEAD's, the index's and the working tree's config one text) the
+ * config in force is found without starting git: the index entry's blob id (read from the index
+ * file) and the file's own blob id (hashed) must equal the blob id remembered for HEAD's commit.
+ * Every attack below must leave HEAD's stricter config in force, with the remembered ids warm.
+ * `gate lock status --json` shows the handoff globs in force (WEAK empties them) and, under
+ * GATE_PROFILE=json, how many git processes ran.
+ */
+describe('the no-git path never lets a weaker config win (ADR 0025)', () => {
+  const status = (env: NodeJS.ProcessEnv = {}) => {
+    const r = repo.gate(['lock', 'status', '--json'], { env: { GATE_SESSION: 'agent-1', GATE_PROFILE: 'json', ...env } });
+    expect(r.code, r.stderr).toBe(0);
+    const profile = JSON.parse(r.stderr.trim().split('\n').pop()!).profile;
+    return { handoff: JSON.parse(r.stdout).handoff as string[], git: profile.git.calls as number };
+  };
+  const strict = (s: { handoff: string[] }) => expect(s.handoff).toContain('handoff/**');
+  const commitAs = (text: string, message: string) => {
+    repo.write('.agents/gates.yaml', text);
+    repo.gitOk('add', '.agents/gates.yaml');
+    repo.gitOk('commit', '-q', '-m', message); // no hooks installed in this repository
+  };
+  beforeEach(() => {
+    repo.gitOk('reset', '-q', '--hard', base);
+    status(); // remembers HEAD's blob id (if it was not already)
+  });
+
+  it('the common case starts no git process and HEAD\'s config is in force', () => {
+    const s = status();
+    expect(s.git).toBe(0);
+    strict(s);
+  });
+
+  it('a working-tree edit of the same size and modification time (racy git) is seen: content is compared, not stat data', () => {
+    const file = join(repo.dir, '.agents/gates.yaml');
+    const before = statSync(file);
+    writeFileSync(file, WEAK_SAME_SIZE);
+    utimesSync(file, before.atime, before.mtime);
+    expect(statSync(file).size).toBe(before.size);
+    const s = status();
+    strict(s);
+    expect(s.git).toBeGreaterThan(0);
+    // and after `git update-index --refresh` records the new stat data as clean for the old blob
+    repo.git('update-index', '--refresh');
+    strict(status());
+  });
+
+  it('a staged weakening (index and working tree one text, HEAD another) asks git and keeps HEAD\'s', () => {
+    repo.write('.agents/gates.yaml', WEAK);
+    repo.gitOk('add', '.agents/gates.yaml');
+    strict(status());
+    for (const v of ['4', '3', '2']) {
+      repo.gitOk('update-index', '--index-version', v);
+      strict(status());
+    }
+  });
+
+  it('a weaker config committed, then HEAD moved back (reset --soft): the remembered id of the new commit is not the old one\'s', () => {
+    commitAs(WEAK, 'weaken');
+    const weak = status(); // the weaker commit is HEAD now: in force, and remembered
+    expect(weak.handoff).toEqual([]);
+    expect(status().git).toBe(0);
+    repo.gitOk('reset', '-q', '--soft', base); // HEAD strict again, index and file still weak
+    strict(status());
+    repo.gitOk('checkout', '-q', '-B', 'main', base);
+    repo.gitOk('update-ref', 'refs/heads/main', repo.gitOk('rev-parse', 'HEAD@{1}')); // the branch at the weak commit, HEAD attached to it
+    repo.gitOk('reset', '-q', '--soft', base);
+    strict(status());
+  });
+
+  it('a temporary index (commit <path>, GIT_INDEX_FILE) holding HEAD~1\'s stricter config is the one read', () => {
+    commitAs(WEAK, 'weaken');
+    status(); // HEAD (weak) remembered; .git/index and the file are weak too
+    const tmpIndex = join(repo.dir, '.git', 'tmp-index');
+    repo.gitOk('read-tree', `--index-output=${tmpIndex}`, base);
+    strict(status({ GIT_INDEX_FILE: tmpIndex }));
+    strict(status({ GIT_INDEX_FILE: '.git/tmp-index' })); // relative, as git may pass it
+    rmSync(tmpIndex);
+  });
+
+  it('skip-worktree, a split index or a garbage cache file send the question to git', () => {
+    repo.gitOk('update-index', '--skip-worktree', '.agents/gates.yaml');
+    repo.write('.agents/gates.yaml', WEAK_SAME_SIZE);
+    strict(status());
+    repo.gitOk('update-index', '--no-skip-worktree', '.agents/gates.yaml');
+    repo.gitOk('checkout', '--', '.agents/gates.yaml');
+    repo.gitOk('update-index', '--split-index');
+    repo.write('.agents/gates.yaml', WEAK);
+    repo.gitOk('add', '.agents/gates.yaml');
+    strict(status());
+    repo.gitOk('checkout', 'HEAD', '--', '.agents/gates.yaml');
+    expect(status().git).toBeGreaterThan(0);
+    repo.gitOk('update-index', '--no-split-index');
+    for (const f of readdirSync(join(repo.dir, '.git')).filter((n) => n.startsWith('sharedindex.'))) rmSync(join(repo.dir, '.git', f));
+    const cache = join(repo.commonDir(), 'agent-gates', 'cache', 'head-config.json');
+    expect(readFileSync(cache, 'utf8')).toContain(base);
+    writeFileSync(cache, '{not json');
+    const s = status();
+    expect(s.git).toBeGreaterThan(0);
+    strict(s);
+    expect(status().git).toBe(0); // rewritten by the git answer
+  });
+
+  it('the pre-commit hook, warm, still refuses a gated file under a staged weakening', () => {
+    repo.write('.agents/gates.yaml', WEAK);
+    repo.write('tools/build.sh', 'echo pwned\n');
+    repo.gitOk('add', '.agents/gates.yaml', 'tools/build.sh');
+    const r = preCommit();
+    expect(r.code).toBe(1);
+    expect(codes(r)).toContain('B_NO_SIDECAR');
   });
 });

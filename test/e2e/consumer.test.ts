@@ -2,11 +2,11 @@
  * E2E: the packed tarball installed with real husky 9 and lint-staged 16 in fresh consumer
  * repositories, driven by real `git commit`s.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
-import { run } from '../helpers/repo.js';
+import { commitScaffold, makeConsumer, packTarball, type Consumer } from '../helpers/consumer.js';
+import { makeTempDir, run } from '../helpers/repo.js';
 
 const made: Consumer[] = [];
 const consumer = (...a: Parameters<typeof makeConsumer>) => {
@@ -255,5 +255,48 @@ describe('worktrees and broken hooks', () => {
     p = problemsOf();
     expect(p.code).toBe(1);
     expect(p.text).toContain('.husky/post-commit is missing');
+  });
+});
+
+describe('the packed tarball', () => {
+  it('ships each library once (zod, yaml, diff, commander, the MCP SDK, ajv) and stays within 3.0 MB unpacked (issue 15)', () => {
+    const dir = makeTempDir('gate-tarball-');
+    try {
+      expect(run('tar', ['-xzf', packTarball(), '-C', dir]).code).toBe(0);
+      const files: Array<{ path: string; size: number }> = [];
+      const walk = (d: string): void => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) walk(p);
+          else files.push({ path: relative(join(dir, 'package'), p), size: statSync(p).size });
+        }
+      };
+      walk(join(dir, 'package'));
+      const total = files.reduce((n, f) => n + f.size, 0);
+      expect(total, `${files.length} files, ${total} bytes`).toBeLessThanOrEqual(3_000_000);
+      // where each library's code is defined: exactly one shipped file each
+      const code = files.filter((f) => /\.(?:c?js)$/.test(f.path)).map((f) => ({ path: f.path, text: readFileSync(join(dir, 'package', f.path), 'utf8') }));
+      const signatures: Record<string, RegExp> = {
+        zod: /\$constructor\("\$ZodType"/,
+        yaml: /exports\d*\.LineCounter\s*=/,
+        diff: /function structuredPatch\(/,
+        commander: /CommanderError\d*\s*=\s*class extends Error/,
+        '@modelcontextprotocol/sdk': /StdioServerTransport already started/,
+        ajv: /schema with key or id/,
+      };
+      const where = Object.fromEntries(Object.entries(signatures).map(([lib, re]) => [lib, code.filter((c) => re.test(c.text)).map((c) => c.path)]));
+      expect(where).toEqual({
+        zod: ['dist/vendor/zod.cjs'],
+        yaml: ['dist/vendor/yaml.cjs'],
+        diff: ['dist/vendor/diff.cjs'],
+        commander: [expect.stringMatching(/^dist\/(?:chunk-\w+|program)\.js$/)],
+        '@modelcontextprotocol/sdk': ['dist/vendor/mcp-sdk.js'],
+        ajv: ['dist/vendor/mcp-sdk.js'],
+      });
+      // third-party code ships without source maps
+      expect(files.filter((f) => f.path.startsWith('dist/vendor/') && f.path.endsWith('.map'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
-import { headCommitFromFiles, locateFromFiles, shortBranchFromFiles } from '../../src/adapters/git-files.js';
+import { headAndIndexFromFiles, headCommitFromFiles, indexEntryFromFile, locateFromFiles, shortBranchFromFiles } from '../../src/adapters/git-files.js';
 import { Git } from '../../src/adapters/git.js';
 
 /**
@@ -149,5 +149,128 @@ describe('git-files: the repository from its files, checked against git', () => 
     const viaGit = new Git(r.dir, { ...r.env, GIT_CONFIG_COUNT: '0' }).pathsAndHead(); // forces git
     expect(viaFiles).toEqual(viaGit);
     expect(viaFiles.head).toBe(gitSays(r.dir, r.env).head);
+  });
+});
+
+/**
+ * An index entry read from the index file (ADR 0025) must be git's own `ls-files -s` answer, in
+ * every index version, and must step aside (undefined) for conflicts, intent-to-add and
+ * skip-worktree entries, split and sparse indexes, symlinks and absent paths.
+ */
+describe('git-files: an index entry from the index file, checked against git', () => {
+  const r = makeRepo({
+    files: {
+      '.agents/gates.yaml': 'version: 1\n',
+      'a b/ü n.txt': 'unicode\n',
+      // neighbours of the config in the index's sort order (the walk stops past the wanted name)
+      '!first': '!\n',
+      '.agents-x': 'x\n',
+      '.agents/gates.yam': 'short\n',
+      '.agents/gates.yaml.d/x': 'longer\n',
+      'tools/run.sh': 'echo run\n',
+      'z.txt': 'z\n',
+    },
+  });
+  const index = () => join(r.dir, '.git', 'index');
+  const gitSays = (path: string) => {
+    const out = r.gitOk('ls-files', '-s', '-z', '--', path).split('\0').filter(Boolean);
+    if (out.length !== 1) return undefined;
+    const m = /^(\d+) ([0-9a-f]+) 0\t/.exec(out[0]!);
+    return m ? { oid: m[2], mode: parseInt(m[1]!, 8) } : undefined;
+  };
+  // a name longer than 0xfff bytes (too long for the file system: staged only; the first test's reset drops it)
+  const long = Array.from({ length: 22 }, (_, i) => `${i}`.padEnd(200, 'x')).join('/');
+  r.gitOk('update-index', '--add', '--cacheinfo', `100644,${r.gitOk('hash-object', '-w', 'z.txt')},${long}`);
+  const paths = ['.agents/gates.yaml', '!first', '.agents-x', '.agents/gates.yam', '.agents/gates.yaml.d/x', 'a b/ü n.txt', long, 'tools/run.sh', 'z.txt'];
+  const same = (label: string) => {
+    for (const p of paths) expect(indexEntryFromFile(index(), p), `${label}: ${p.slice(0, 40)}`).toEqual(gitSays(p));
+  };
+
+  it('versions 2, 3 and 4 give ls-files\' answers; an absent path is undefined', () => {
+    r.gitOk('update-index', '--chmod=+x', 'tools/run.sh');
+    for (const v of ['2', '3', '4', '2']) {
+      r.gitOk('update-index', '--index-version', v);
+      same(`v${v}`);
+      expect(indexEntryFromFile(index(), 'nope.txt')).toBeUndefined();
+      expect(indexEntryFromFile(index(), '.agents')).toBeUndefined();
+    }
+    expect(indexEntryFromFile(index(), 'tools/run.sh')!.mode).toBe(0o100755);
+    r.write('.agents/gates.yaml', 'version: 1\n# staged\n');
+    r.gitOk('add', '.agents/gates.yaml');
+    for (const v of ['4', '3']) {
+      r.gitOk('update-index', '--index-version', v);
+      same(`staged v${v}`);
+    }
+    r.gitOk('reset', '-q', 'HEAD');
+    r.gitOk('checkout', '-q', '--', '.agents/gates.yaml');
+  });
+
+  it('steps aside for intent-to-add, skip-worktree, conflicts, symlinks, a split or sparse index, a bad file', () => {
+    r.write('new.txt', 'new\n');
+    r.gitOk('add', '-N', 'new.txt');
+    expect(indexEntryFromFile(index(), 'new.txt')).toBeUndefined();
+    r.gitOk('rm', '-q', '--cached', 'new.txt');
+    r.gitOk('update-index', '--skip-worktree', 'z.txt');
+    expect(indexEntryFromFile(index(), 'z.txt')).toBeUndefined();
+    expect(indexEntryFromFile(index(), 'tools/run.sh')).toEqual(gitSays('tools/run.sh')); // the rest still reads
+    r.gitOk('update-index', '--no-skip-worktree', 'z.txt');
+    // a conflict: three stages of z.txt
+    const oid = gitSays('z.txt')!.oid;
+    const info = `0 ${'0'.repeat(40)}\tz.txt\n100644 ${oid} 1\tz.txt\n100644 ${oid} 2\tz.txt\n100644 ${oid} 3\tz.txt\n`;
+    expect(run('git', ['update-index', '--index-info'], { cwd: r.dir, env: r.env, input: info }).code).toBe(0);
+    expect(indexEntryFromFile(index(), 'z.txt')).toBeUndefined();
+    r.gitOk('reset', '-q', '--hard');
+    expect(indexEntryFromFile(index(), 'z.txt')).toEqual(gitSays('z.txt'));
+    // a symlink staged where the config was
+    r.gitOk('rm', '-q', '--cached', 'z.txt');
+    symlinkSync('tools/run.sh', join(r.dir, 'link'));
+    r.gitOk('add', 'link');
+    expect(gitSays('link')!.mode).toBe(0o120000);
+    expect(indexEntryFromFile(index(), 'link')).toBeUndefined();
+    r.gitOk('reset', '-q', '--hard');
+    // split index: the entries live partly in a shared index (git answers while its file exists)
+    r.gitOk('update-index', '--split-index');
+    expect(indexEntryFromFile(index(), 'tools/run.sh')).toBeUndefined(); // no entries here, a `link` extension
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    r.gitOk('update-index', '--no-split-index');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    for (const f of readdirSync(join(r.dir, '.git')).filter((n) => n.startsWith('sharedindex.'))) rmSync(join(r.dir, '.git', f));
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeDefined();
+    expect(indexEntryFromFile(index(), 'tools/run.sh')).toEqual(gitSays('tools/run.sh'));
+    r.gitOk('config', 'index.sparse', 'true');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    r.gitOk('config', '--unset', 'index.sparse');
+    // not an index at all, a truncated one, a missing one
+    const bad = join(makeTempDir('gate-index-'), 'index');
+    writeFileSync(bad, readFileSync(index()).subarray(0, 100));
+    expect(indexEntryFromFile(bad, 'tools/run.sh')).toBeUndefined();
+    writeFileSync(bad, 'not an index');
+    expect(indexEntryFromFile(bad, 'tools/run.sh')).toBeUndefined();
+    expect(indexEntryFromFile(`${bad}-missing`, 'tools/run.sh')).toBeUndefined();
+  });
+
+  it('headAndIndexFromFiles: GIT_INDEX_FILE honoured; replace refs, grafts and sha256 send the question to git', () => {
+    const head = r.gitOk('rev-parse', 'HEAD');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toMatchObject({ head, indexFile: index() });
+    expect(headAndIndexFromFiles(r.dir, { ...r.env, GIT_INDEX_FILE: 'tmp-index' })!.indexFile).toBe(join(r.dir, 'tmp-index'));
+    r.gitOk('replace', head, r.gitOk('commit-tree', '-m', 'other', `${head}^{tree}`));
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    r.gitOk('pack-refs', '--all');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined(); // only in packed-refs now
+    r.gitOk('replace', '-d', head);
+    r.gitOk('pack-refs', '--all');
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeDefined();
+    mkdirSync(join(r.dir, '.git', 'info'), { recursive: true });
+    writeFileSync(join(r.dir, '.git', 'info', 'grafts'), `${head}\n`);
+    expect(headAndIndexFromFiles(r.dir, r.env)).toBeUndefined();
+    rmSync(join(r.dir, '.git', 'info', 'grafts'));
+    const sha256 = makeRepo({ init: false });
+    run('git', ['init', '-q', '--object-format=sha256', sha256.dir], { env: sha256.env });
+    writeFileSync(join(sha256.dir, 'a'), 'a\n');
+    sha256.gitOk('add', 'a');
+    sha256.gitOk('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', 'a');
+    expect(locateFromFiles(sha256.dir, sha256.env)).toBeDefined();
+    expect(headAndIndexFromFiles(sha256.dir, sha256.env)).toBeUndefined();
+    expect(indexEntryFromFile(join(sha256.dir, '.git', 'index'), 'a')).toBeUndefined();
   });
 });
