@@ -45,7 +45,7 @@ function packFingerprint(): string {
       h.update(rel).update('\0').update(readFileSync(p)).update('\0');
     }
   };
-  for (const f of ['package.json', 'bin', 'dist', 'rules', 'templates', 'schema', 'README.md', 'LICENSE']) walk(f);
+  for (const f of ['package.json', 'assets', 'bin', 'dist', 'rules', 'templates', 'schema', 'README.md', 'LICENSE']) walk(f);
   return h.digest('hex').slice(0, 16);
 }
 

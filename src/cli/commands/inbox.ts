@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { act, jsonOption, type Result } from '../io.js';
 import type { CommandGroup } from './index.js';
 import { styleErr, styleOut } from '../fast/style.js';
+import { addWebOptions, runWeb, type WebFlags } from './inbox-web.js';
 
 export const inboxCommands: CommandGroup = {
   register(program) {
@@ -13,10 +14,12 @@ export const inboxCommands: CommandGroup = {
         'List every pending explanation (.agents/gate-b/explain-<tree>.yaml) in every worktree of this clone (git worktree list), newest first: its id, who asks, the tier, the intent, the diff stat, the age, earlier rejections of the same paths (from the ledger), and whether it is still current (the worktree\'s staged tree is the explained one). `gate inbox approve <id>` and `gate inbox reject <id> --reason ...` decide on a card without changing directory, exactly as `gate approve` / `gate reject` in that worktree would. --watch redraws as explanations appear and go, and rings the terminal bell when a new one needs a person.',
       )
       .addOption(new Option('--all', 'also list explanations already approved (waiting for the commit) and rejected ones'))
-      .addOption(new Option('--watch', 'keep the list on screen, redraw on every change, ring the bell when a new card needs a person (q or Ctrl-C quits; needs a terminal)'))
+      .addOption(new Option('--watch', 'keep the list on screen, redraw on every change, ring the bell when a new card needs a person (q or Ctrl-C quits; needs a terminal)'));
+    addWebOptions(inbox)
       .addOption(jsonOption())
       .action(
-        act(async (opts: { all?: boolean; watch?: boolean; json?: boolean }): Promise<Result> => {
+        act(async (opts: { all?: boolean; watch?: boolean; json?: boolean } & WebFlags): Promise<Result> => {
+          if (opts.web) return runWeb(opts);
           const [{ openContext }, { inboxListing }, { inboxLines }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/list.js'), import('../views/inbox.js')]);
           const ctx = openContext();
           if (opts.watch) {
