@@ -218,6 +218,15 @@ describe("the team's ledger on a shared remote", () => {
     expect(body.cards).toHaveLength(1);
     expect(body.cards[0]).toMatchObject({ repoId: ids[2], tier: 'CONFIRM', intent: 'add rule a', asker: { session: 'agent-far' }, files: [{ path: 'rules/a.yaml' }] });
     expect(body.cards[0]!.diff).toContain('+a: 1');
+    // the person's inbox on another clone shows it beside the local cards, read-only
+    const inbox = clones[0]!.gate(['inbox', '--remote', '--json']);
+    expect(inbox.code, inbox.stderr).toBe(0);
+    const ib = JSON.parse(inbox.stdout) as { cards: unknown[]; remote: { name: string; cards: Array<{ repoId: string; intent: string }> } };
+    expect(ib.remote.name).toBe('origin');
+    expect(ib.remote.cards).toMatchObject([{ repoId: ids[2], intent: 'add rule a' }]);
+    const inboxText = clones[0]!.gate(['inbox', '--remote', 'origin']);
+    expect(inboxText.stdout).toContain('waiting on other clones');
+    expect(inboxText.stdout).toContain('add rule a');
     // the agent re-stages something else: the old card no longer waits and is withdrawn
     waiting.write('rules/a.yaml', 'a: 2\n');
     waiting.gitOk('add', 'rules/a.yaml');

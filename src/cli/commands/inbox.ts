@@ -14,11 +14,12 @@ export const inboxCommands: CommandGroup = {
         'List every pending explanation (.agents/gate-b/explain-<tree>.yaml) in every worktree of this clone (git worktree list), newest first: its id, who asks, the tier, the intent, the diff stat, the age, earlier rejections of the same paths (from the ledger), and whether it is still current (the worktree\'s staged tree is the explained one). `gate inbox approve <id>` and `gate inbox reject <id> --reason ...` decide on a card without changing directory, exactly as `gate approve` / `gate reject` in that worktree would. --watch redraws as explanations appear and go, and rings the terminal bell when a new one needs a person.',
       )
       .addOption(new Option('--all', 'also list explanations already approved (waiting for the commit) and rejected ones'))
+      .addOption(new Option('--remote [remote]', "also list what agents on other clones wait for, as published on the shared git remote (`gate ledger publish`, ADR 0024); read-only: approve on the waiting machine. Default remote: handoff.remote, else origin"))
       .addOption(new Option('--watch', 'keep the list on screen, redraw on every change, ring the bell when a new card needs a person (q or Ctrl-C quits; needs a terminal)'));
     addWebOptions(inbox)
       .addOption(jsonOption())
       .action(
-        act(async (opts: { all?: boolean; watch?: boolean; json?: boolean } & WebFlags): Promise<Result> => {
+        act(async (opts: { all?: boolean; watch?: boolean; json?: boolean; remote?: string | boolean } & WebFlags): Promise<Result> => {
           if (opts.web) return runWeb(opts);
           const [{ openContext }, { inboxListing }, { inboxLines }] = await Promise.all([import('../../app/context.js'), import('../../app/inbox/list.js'), import('../views/inbox.js')]);
           const ctx = openContext();
@@ -31,7 +32,11 @@ export const inboxCommands: CommandGroup = {
             return watchInboxView(ctx, { all: Boolean(opts.all) });
           }
           const r = await inboxListing(ctx, { all: Boolean(opts.all) });
-          return { code: 0, json: { ...r }, text: inboxLines(r, styleOut(), ctx.paths.root) };
+          const text = inboxLines(r, styleOut(), ctx.paths.root);
+          if (opts.remote === undefined) return { code: 0, json: { ...r }, text };
+          const [{ teamPending }, { remoteCardLines }] = await Promise.all([import('../../app/review/team.js'), import('../views/inbox.js')]);
+          const rc = await teamPending(ctx, typeof opts.remote === 'string' ? { remote: opts.remote } : {});
+          return { code: 0, json: { ...r, remote: { name: rc.remote, cards: rc.cards, problems: rc.problems } }, text: [...text, '', ...remoteCardLines(rc, styleOut())] };
         }),
       );
 

@@ -200,6 +200,14 @@ const payloads = {
     cards: z.array(inboxCard).describe('newest first; without --all only the pending ones (current or stale)'),
     problems: z.array(z.looseObject({ worktree: z.string(), sidecar: z.string(), problems: z.array(z.string()) })).describe('explanations that cannot be read (never approvable)'),
     worktrees: z.number().int().describe('worktrees of the clone looked at'),
+    remote: z
+      .looseObject({
+        name: z.string(),
+        cards: z.array(z.looseObject({ repoId: z.string(), id: z.string(), worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), ageS: z.number().int() })),
+        problems: z.array(z.looseObject({ ref: z.string(), problem: z.string() })),
+      })
+      .optional()
+      .describe('with --remote: cards other clones published on the shared remote (read-only)'),
   },
   'inbox approve': {
     id: z.string(),

@@ -72,7 +72,7 @@ describe('receipt and pending record', () => {
     const out = Buffer.from(`${C} commit ${Buffer.byteLength(body)}\n${body}\n${'d'.repeat(40)} missing\n${'e'.repeat(40)} blob ${blob.length}\n${blob}\n`);
     const m = parseCatFileBatch(out, [C, 'd'.repeat(40), 'e'.repeat(40)]);
     expect([...m.keys()]).toEqual([C, 'e'.repeat(40)]);
-    expect(m.get('e'.repeat(40))).toEqual({ type: 'blob', body: Buffer.from(blob) });
+    expect(m.get('e'.repeat(40))).toEqual({ type: 'blob', oid: 'e'.repeat(40), body: Buffer.from(blob) });
     expect(m.get(C)!.type).toBe('commit');
     expect(parseCommitObject(m.get(C)!.body.toString('utf8'))).toEqual({ tree: T, parents: [P], time: 1700000100 * 1000, committerEmail: 'b@x' });
     expect(parseCommitObject(blob)).toBeUndefined();
