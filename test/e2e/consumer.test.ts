@@ -30,7 +30,7 @@ const doctor = (c: Consumer, cwd?: string) => {
 
 describe('gate init in a consumer with husky and lint-staged', () => {
   it('scaffolds, sets up husky, and a normal commit passes through husky + lint-staged + gate', () => {
-    const c = consumer();
+    const c = consumer({ freshInstall: true, init: 'npx' }); // the README's recipe, whole: npm install of the tarball, then npx gate init
     expect(c.gitOk('config', 'core.hooksPath')).toBe('.husky/_');
     expect(existsSync(join(c.dir, '.husky', '_', 'h'))).toBe(true);
     const pkg = JSON.parse(c.read('package.json')) as { scripts?: Record<string, string> };

@@ -1,6 +1,8 @@
 /**
  * E2E helpers: pack this package (once per build, shared by every test file and worker), and
- * create consumer repositories that install the tarball with real husky and lint-staged.
+ * create consumer repositories that install the tarball with real husky and lint-staged. The
+ * install is one real `npm install` per build and kind of consumer, whose tree each consumer
+ * copies (a copy, not links: tests may edit node_modules); `freshInstall` runs npm in the repo.
  *
  *   const c = makeConsumer();                 // git repo + package.json + npm install + gate init
  *   c.write('a.txt', 'x'); c.gitOk('add', 'a.txt');
@@ -10,7 +12,7 @@
  * Gate A/B/ADR engineers: build on makeConsumer(); keep tests on real commits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, PKG_ROOT, run, type RunResult, type TempRepo } from './repo.js';
@@ -49,6 +51,7 @@ function packFingerprint(): string {
   return h.digest('hex').slice(0, 16);
 }
 
+let fingerprint: string | undefined;
 let tarballPath: string | undefined;
 /**
  * `npm pack` this package into a temp dir, once per distinct build: cached under
@@ -58,7 +61,7 @@ export function packTarball(): string {
   if (tarballPath && existsSync(tarballPath)) return tarballPath;
   if (!existsSync(join(PKG_ROOT, 'dist', 'program.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests (npm test does)');
   const base = join(tmpdir(), 'agent-gates-e2e-pack');
-  const dir = join(base, packFingerprint());
+  const dir = join(base, (fingerprint ??= packFingerprint()));
   const done = join(dir, 'tarball');
   if (existsSync(done)) return (tarballPath = readFileSync(done, 'utf8').trim());
   mkdirSync(base, { recursive: true });
@@ -73,6 +76,52 @@ export function packTarball(): string {
     rmSync(tmp, { recursive: true, force: true }); // another worker won the race: use its tarball
   }
   return (tarballPath = readFileSync(done, 'utf8').trim());
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The installed tree of one kind of consumer (the tarball, with or without husky and lint-staged,
+ * local or global), made by ONE real `npm install` per build and test run, shared by every test
+ * file and worker: $TMPDIR/agent-gates-e2e-<kind>-<fingerprint>/. `install(dir)` fills `dir`;
+ * the directory sits at the same depth below $TMPDIR as a makeRepo() base, so the relative
+ * `file:../../agent-gates-e2e-pack/...` specifier npm writes into package.json and the lock file
+ * stays right when the tree is copied into a consumer. Parallel workers wait for the first one.
+ */
+function installedTemplate(kind: string, install: (dir: string) => void): string {
+  packTarball();
+  const final = join(tmpdir(), `agent-gates-e2e-${kind}-${fingerprint!}`);
+  const ready = join(final, '.ready');
+  const lock = `${final}.lock`;
+  for (let waited = 0; !existsSync(ready); waited += 200) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // another worker is installing: wait for it (a lock older than 5 minutes is a dead worker's)
+      const stale = existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000;
+      if (stale) rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+      if (waited < 600_000) continue;
+      throw new Error(`waited 10 minutes for ${lock}`);
+    }
+    const tmp = makeTempDir(`agent-gates-e2e-${kind}-build-`);
+    try {
+      install(tmp);
+      writeFileSync(join(tmp, '.ready'), '');
+      renameSync(tmp, final);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(ready)) throw e; // else another worker finished first (after a stale lock)
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return final;
+}
+
+/** Copy an installed template's `from` into `to` (symlinks kept as written: npm's are relative). */
+function copyInstalled(template: string, from: string, to: string): void {
+  cpSync(join(template, from), to, { recursive: true, verbatimSymlinks: true });
 }
 
 /** A tiny formatter lint-staged runs: trims trailing whitespace and appends a final newline. */
@@ -92,8 +141,16 @@ export interface ConsumerOptions {
   husky?: boolean;
   /** Install lint-staged@16 and configure the formatter on *.txt (default true with packageJson). */
   lintStaged?: boolean;
-  /** Run `gate init` (default true). */
-  init?: boolean;
+  /**
+   * Run `gate init` (default true): with the installed binary, or 'npx' as the README says
+   * (`npx gate init`, through `npm exec`).
+   */
+  init?: boolean | 'npx';
+  /**
+   * Install afresh with npm (default false): copy the tree that ONE real `npm install` of the
+   * same packages made for this build (installedTemplate) instead.
+   */
+  freshInstall?: boolean;
 }
 
 export interface Consumer extends TempRepo {
@@ -127,12 +184,28 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     if (ls) repo.write('scripts/format.cjs', FORMATTER);
     repo.write('.gitignore', 'node_modules/\n');
     const deps = [tarball, ...(husky ? ['husky@9'] : []), ...(ls ? ['lint-staged@16'] : [])];
-    const r = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', ...deps]);
-    if (r.code !== 0) throw new Error(`npm install failed (${r.code}): ${r.stderr}`);
+    const install = (dir: string, cwd: string) => {
+      const r = run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', ...deps], { cwd, env: npmEnv(repo.home, env) });
+      if (r.code !== 0) throw new Error(`npm install failed (${r.code}) in ${dir}: ${r.stderr}`);
+    };
+    if (opts.freshInstall) install(repo.dir, repo.dir);
+    else {
+      const tpl = installedTemplate(`consumer${husky ? '-husky' : ''}${ls ? '-ls' : ''}`, (dir) => {
+        const at = join(dir, 'repo');
+        mkdirSync(at);
+        writeFileSync(join(at, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+        install(at, at);
+      });
+      for (const f of ['package.json', 'package-lock.json', 'node_modules']) copyInstalled(tpl, join('repo', f), join(repo.dir, f));
+    }
   } else {
     const prefix = join(repo.home, 'global');
-    const r = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--global', '--prefix', prefix, tarball], repo.home);
-    if (r.code !== 0) throw new Error(`npm install -g failed (${r.code}): ${r.stderr}`);
+    const install = (to: string) => {
+      const r = run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--global', '--prefix', to, tarball], { cwd: repo.home, env: npmEnv(repo.home, env) });
+      if (r.code !== 0) throw new Error(`npm install -g failed (${r.code}): ${r.stderr}`);
+    };
+    if (opts.freshInstall) install(prefix);
+    else copyInstalled(installedTemplate('global', (dir) => install(join(dir, 'global'))), 'global', prefix);
     globalBinDir = join(prefix, 'bin');
     env.PATH = `${globalBinDir}:${env.PATH ?? ''}`;
   }
@@ -150,7 +223,7 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     ...(globalBinDir ? { globalBinDir } : {}),
   };
   if (opts.init !== false) {
-    const r = withPkg ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : gateBin(['init', '--json']);
+    const r = withPkg && opts.init === 'npx' ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : gateBin(['init', '--json']);
     if (r.code !== 0) throw new Error(`gate init failed (${r.code}): ${r.stdout}${r.stderr}`);
   }
   return c;
