@@ -48,6 +48,20 @@ describe('CONTRIBUTING.md map of src/', () => {
     expect(missing).toEqual([]);
   });
 
+  it('names every file of src/ on its folder\'s entry (src/cli/commands/ is one file per command, by rule)', () => {
+    const text = new Map(entries.map((e) => [e.path, e.text]));
+    const unnamed = dirs('src')
+      .concat('src/')
+      .filter((d) => d !== 'src/cli/commands/')
+      .flatMap((d) =>
+        readdirSync(join(ROOT, d))
+          .filter((n) => !statSync(join(ROOT, d, n)).isDirectory())
+          .filter((n) => !new RegExp(`(?<![\\w/.-])${n.replace(/\./g, '\\.')}\\b`).test(text.get(d) ?? ''))
+          .map((n) => `${d}${n}`),
+      );
+    expect(unnamed).toEqual([]);
+  });
+
   it('points at nothing outside the repository', () => {
     expect(page.match(/\]\(\.\.\/[^)]*\)|`\.\.\/[^`]*`|\.\.\/shared\//g) ?? []).toEqual([]);
   });
