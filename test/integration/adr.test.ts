@@ -260,9 +260,7 @@ describe('gate adr check: history', () => {
     r.write('README.md', 'later\n');
     quietCommit(r, '-a', '-m', 'later work');
 
-    const res = r.gate(['adr', 'check', '--json']);
-    expect(res.code).toBe(1);
-    const out = json(res.stdout);
+    const out = await app.check(r);
     expect(out.ok).toBe(false);
     const f = out.findings.find((x: any) => x.code === 'ADR_CHANGED_AFTER_ACCEPT');
     expect(f).toMatchObject({ path, severity: 'block', data: { commit: sneaky, acceptedIn } });
