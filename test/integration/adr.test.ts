@@ -3,12 +3,18 @@
  * that runs `gate check --hook pre-commit`. The config in these repositories takes adr/** off
  * Gate B's surfaces so a commit needs no human approval; the approved flow through Gate B is
  * covered where Gate B's terminal flow is tested.
+ *
+ * Each behaviour a person or agent sees runs through the CLI or the hook at least once; setup steps
+ * and JSON reads whose CLI path is already run here call the use cases in process (openContext), and
+ * commits that are not what a test is about run without hooks.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { openContext } from '../../src/app/context.js';
+import { acceptAdr, checkAdrs, listAdrs, newAdr } from '../../src/app/adr/records.js';
 
 const NO_ADR_SURFACE = 'version: 1\nsurfaces: []\n';
 
@@ -29,13 +35,24 @@ function ledger(r: TempRepo): Array<{ event: string; data: Record<string, any>; 
   return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-/** new → fill in → accept → commit through the hook; returns the path. */
-function acceptedRecord(r: TempRepo, title: string, extra: string[] = []): { path: string; number: number } {
-  const made = gateOk(r, ['adr', 'new', title, ...extra]);
+/** The use cases in process (the CLI path of each is run by the first tests here). */
+const app = {
+  new: (r: TempRepo, title: string, opts: { supersedes?: number[] } = {}, cwd = r.dir) => newAdr(openContext(cwd), { title, ...opts }),
+  accept: (r: TempRepo, n: number) => acceptAdr(openContext(r.dir), n),
+  list: (r: TempRepo) => listAdrs(openContext(r.dir)),
+  check: (r: TempRepo, cwd = r.dir) => checkAdrs(openContext(cwd)),
+};
+
+/** A commit that is not what the test is about: no hooks. */
+const quietCommit = (r: TempRepo, ...args: string[]) => r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', ...args);
+
+/** new → fill in → accept → commit (the hook's acceptance of this commit is tested above); returns the path. */
+async function acceptedRecord(r: TempRepo, title: string): Promise<{ path: string; number: number }> {
+  const made = await app.new(r, title);
   r.write(made.path, r.read(made.path).replace('What we decided, stated plainly ("We will ...").', `We will ${title.toLowerCase()}.`));
-  gateOk(r, ['adr', 'accept', String(made.number)]);
+  await app.accept(r, made.number);
   r.gitOk('add', '--', made.path);
-  r.gitOk('commit', '-q', '-m', `docs(adr): accept ${made.number}`);
+  quietCommit(r, '-m', `docs(adr): accept ${made.number}`);
   return { path: made.path, number: made.number };
 }
 
@@ -76,9 +93,9 @@ describe('gate adr: new → accept → commit', () => {
     expect(gateOk(r, ['adr', 'check'])).toMatchObject({ ok: true, records: 2 });
   });
 
-  it('refuses bad input with a usage error and a fix, never a stack trace', () => {
+  it('refuses bad input with a usage error and a fix, never a stack trace', async () => {
     const r = repo();
-    acceptedRecord(r, 'Base');
+    await acceptedRecord(r, 'Base');
     const cases: Array<[string[], number, RegExp]> = [
       [['adr', 'new', '   '], 2, /title is empty/],
       [['adr', 'new', 'x', '--supersedes', 'abc'], 2, /not a record number/],
@@ -94,13 +111,13 @@ describe('gate adr: new → accept → commit', () => {
       expect(res.stderr).toMatch(/fix:/);
       expect(res.stderr).not.toMatch(/\n\s+at /);
     }
-    const p = gateOk(r, ['adr', 'new', 'Proposed one']);
+    const p = await app.new(r, 'Proposed one');
     const res = r.gate(['adr', 'new', 'x', '--supersedes', String(p.number), '--json']);
     expect(res.code).toBe(2);
     expect(json(res.stdout).error.message).toMatch(/only an accepted record can be superseded/);
   });
 
-  it('accept refuses a record with no deciders until one is named', () => {
+  it('accept refuses a record with no deciders until one is named', async () => {
     const r = repo();
     r.gitOk('config', '--unset', 'user.name');
     const a = gateOk(r, ['adr', 'new', 'Nobody decided']);
@@ -122,9 +139,9 @@ describe('pre-commit: accepted records are immutable', () => {
     return c.stderr;
   };
 
-  it('blocks editing the body of an accepted record (git commit and git commit -a)', () => {
+  it('blocks editing the body of an accepted record (git commit and git commit -a)', async () => {
     const r = repo();
-    const { path } = acceptedRecord(r, 'Keep it');
+    const { path } = await acceptedRecord(r, 'Keep it');
     const before = head(r);
     r.write(path, `${r.read(path)}\nA sneaky extra paragraph.\n`);
     const err = blocked(r, ['commit', '-q', '-a', '-m', 'edit'], before);
@@ -134,9 +151,9 @@ describe('pre-commit: accepted records are immutable', () => {
     blocked(r, ['commit', '-q', '-m', 'edit'], before);
   });
 
-  it('blocks deleting, renaming and changing the mode of an accepted record', () => {
+  it('blocks deleting, renaming and changing the mode of an accepted record', async () => {
     const r = repo();
-    const { path } = acceptedRecord(r, 'Keep it');
+    const { path } = await acceptedRecord(r, 'Keep it');
     const before = head(r);
 
     r.gitOk('rm', '-q', '--', path);
@@ -154,9 +171,9 @@ describe('pre-commit: accepted records are immutable', () => {
     expect(blocked(r, ['commit', '-q', '-m', 'mode'], before)).toContain('changes its mode');
   });
 
-  it('blocks malformed front matter in a staged record, naming the field', () => {
+  it('blocks malformed front matter in a staged record, naming the field', async () => {
     const r = repo();
-    const made = gateOk(r, ['adr', 'new', 'Draft']);
+    const made = await app.new(r, 'Draft');
     r.write(made.path, r.read(made.path).replace('status: proposed', 'status: done'));
     r.gitOk('add', '--', made.path);
     const c = r.git('commit', '-q', '-m', 'draft');
@@ -171,21 +188,21 @@ describe('pre-commit: accepted records are immutable', () => {
     expect(d.stderr).toContain('field "date"');
   });
 
-  it('lets proposed records change freely and a commit elsewhere pass', () => {
+  it('lets proposed records change freely and a commit elsewhere pass', async () => {
     const r = repo();
-    const made = gateOk(r, ['adr', 'new', 'Draft']);
+    const made = await app.new(r, 'Draft');
     r.gitOk('add', '--', made.path);
-    r.gitOk('commit', '-q', '-m', 'draft');
+    quietCommit(r, '-m', 'draft');
     r.write(made.path, `${r.read(made.path)}\nmore thoughts\n`);
     r.write('README.md', 'changed\n');
     const c = r.git('commit', '-q', '-a', '-m', 'edit draft');
     expect(c.code, c.stderr).toBe(0);
   });
 
-  it('with the default config Gate B also gates adr/**, and the ADR rule still names itself', () => {
+  it('with the default config Gate B also gates adr/**, and the ADR rule still names itself', async () => {
     const r = makeRepo({ files: { 'README.md': 'x\n' }, cleanup: 'test' });
-    const made = gateOk(r, ['adr', 'new', 'Decide']);
-    gateOk(r, ['adr', 'accept', '1']);
+    const made = await app.new(r, 'Decide');
+    await app.accept(r, 1);
     r.gitOk('add', '.');
     r.gitOk('commit', '-q', '--no-verify', '-m', 'accepted (a human would approve this through Gate B)');
     r.write(made.path, `${r.read(made.path)}\nedit\n`);
@@ -198,26 +215,26 @@ describe('pre-commit: accepted records are immutable', () => {
 });
 
 describe('superseding', () => {
-  it('lists both records correctly and leaves the old file byte-identical', () => {
+  it('lists both records correctly and leaves the old file byte-identical', async () => {
     const r = repo();
-    const old = acceptedRecord(r, 'Use SQLite');
+    const old = await acceptedRecord(r, 'Use SQLite');
     const oldBytes = readFileSync(join(r.dir, old.path));
     const oldBlob = r.gitOk('rev-parse', `HEAD:${old.path}`);
 
-    const neu = gateOk(r, ['adr', 'new', 'Use Postgres', '--supersedes', '1']);
+    const neu = gateOk(r, ['adr', 'new', 'Use Postgres', '--supersedes', '1']); // the CLI's --supersedes
     expect(neu).toMatchObject({ number: 2, supersedes: [1] });
     expect(r.read(neu.path)).toContain('supersedes: [1]');
     expect(r.read(neu.path)).toContain('[0001](0001-use-sqlite.md)');
 
     // while the superseder is only proposed, the old decision stands
-    expect(gateOk(r, ['adr', 'list']).records.map((x: any) => x.label)).toEqual(['accepted', 'proposed']);
+    expect((await app.list(r)).records.map((x: any) => x.label)).toEqual(['accepted', 'proposed']);
 
-    gateOk(r, ['adr', 'accept', '2']);
+    await app.accept(r, 2);
     r.gitOk('add', '--', neu.path);
     const c = r.git('commit', '-q', '-m', 'docs(adr): accept 0002');
     expect(c.code, c.stderr).toBe(0);
 
-    const list = gateOk(r, ['adr', 'list']);
+    const list = await app.list(r);
     expect(list.records).toMatchObject([
       { number: 1, status: 'accepted', effective: 'superseded', label: 'superseded by 2', supersededBy: [2] },
       { number: 2, status: 'accepted', effective: 'accepted', supersedes: [1] },
@@ -228,24 +245,22 @@ describe('superseding', () => {
     expect(readFileSync(join(r.dir, old.path)).equals(oldBytes)).toBe(true);
     expect(r.gitOk('rev-parse', `HEAD:${old.path}`)).toBe(oldBlob);
     expect(r.gitOk('log', '--format=%H', '--', old.path).split('\n')).toHaveLength(1);
-    expect(gateOk(r, ['adr', 'check']).ok).toBe(true);
+    expect((await app.check(r)).ok).toBe(true);
   });
 });
 
 describe('gate adr check: history', () => {
-  it('names the commit of an edit that slipped past the hook with --no-verify, and accepts the restore', () => {
+  it('names the commit of an edit that slipped past the hook with --no-verify, and accepts the restore', async () => {
     const r = repo();
-    const { path } = acceptedRecord(r, 'Keep it');
+    const { path } = await acceptedRecord(r, 'Keep it');
     const acceptedIn = head(r);
     r.write(path, r.read(path).replace('We will keep it.', 'We will do the opposite.'));
     r.gitOk('commit', '-q', '-a', '--no-verify', '-m', 'sneaky');
     const sneaky = head(r);
     r.write('README.md', 'later\n');
-    r.gitOk('commit', '-q', '-a', '-m', 'later work');
+    quietCommit(r, '-a', '-m', 'later work');
 
-    const res = r.gate(['adr', 'check', '--json']);
-    expect(res.code).toBe(1);
-    const out = json(res.stdout);
+    const out = await app.check(r);
     expect(out.ok).toBe(false);
     const f = out.findings.find((x: any) => x.code === 'ADR_CHANGED_AFTER_ACCEPT');
     expect(f).toMatchObject({ path, severity: 'block', data: { commit: sneaky, acceptedIn } });
@@ -258,25 +273,25 @@ describe('gate adr check: history', () => {
     r.gitOk('restore', '--staged', '--worktree', `--source=${acceptedIn}`, '--', path);
     const c = r.git('commit', '-q', '-m', 'docs(adr): restore 0001', '--', path);
     expect(c.code, c.stderr).toBe(0);
-    const after = r.gate(['adr', 'check', '--json']);
-    expect(after.code).toBe(0);
-    expect(json(after.stdout).findings.map((x: any) => x.code)).toEqual(['ADR_HISTORY_EDITED']);
+    const after = await app.check(r);
+    expect(after.ok).toBe(true);
+    expect(after.findings.map((x: any) => x.code)).toEqual(['ADR_HISTORY_EDITED']);
   });
 
-  it('names the commit that deleted an accepted record with --no-verify', () => {
+  it('names the commit that deleted an accepted record with --no-verify', async () => {
     const r = repo();
-    const { path } = acceptedRecord(r, 'Keep it');
+    const { path } = await acceptedRecord(r, 'Keep it');
     r.gitOk('rm', '-q', '--', path);
     r.gitOk('commit', '-q', '--no-verify', '-m', 'gone');
     const gone = head(r);
-    const res = r.gate(['adr', 'check', '--json']);
-    expect(res.code).toBe(1);
-    expect(json(res.stdout).findings).toEqual([expect.objectContaining({ code: 'ADR_DELETED_AFTER_ACCEPT', path, data: expect.objectContaining({ commit: gone }) })]);
+    const res = await app.check(r);
+    expect(res.ok).toBe(false);
+    expect(res.findings).toEqual([expect.objectContaining({ code: 'ADR_DELETED_AFTER_ACCEPT', path, data: expect.objectContaining({ commit: gone }) })]);
   });
 
-  it('reports an uncommitted edit of an accepted record and every record rule', () => {
+  it('reports an uncommitted edit of an accepted record and every record rule', async () => {
     const r = repo();
-    const { path } = acceptedRecord(r, 'Keep it');
+    const { path } = await acceptedRecord(r, 'Keep it');
     r.write(path, `${r.read(path)}x\n`);
     r.write('adr/0002-bad.md', '---\nadr: 2\ntitle: Bad\nstatus: maybe\ndate: 2026-01-01\ndeciders: []\nsupersedes: [7]\n---\n');
     r.write('adr/0003-cycle.md', '---\nadr: 3\ntitle: C\nstatus: proposed\ndate: 2026-01-01\ndeciders: []\nsupersedes: [3]\n---\n');
@@ -289,37 +304,37 @@ describe('gate adr check: history', () => {
 });
 
 describe('numbers across worktrees and branches', () => {
-  it('gate adr new skips numbers used in another worktree (uncommitted) and on other branches', () => {
+  it('gate adr new skips numbers used in another worktree (uncommitted) and on other branches', async () => {
     const r = repo();
     const wt = join(r.dir, '..', 'wt');
     r.gitOk('worktree', 'add', '-q', '-b', 'feat', wt);
-    expect(gateOk(r, ['adr', 'new', 'In main']).number).toBe(1); // uncommitted in main's worktree
-    expect(gateOk(r, ['adr', 'new', 'In feat'], wt).number).toBe(2);
+    expect((await app.new(r, 'In main')).number).toBe(1); // uncommitted in main's worktree
+    expect((await app.new(r, 'In feat', {}, wt)).number).toBe(2);
     // a branch that is checked out nowhere
     r.gitOk('branch', 'side');
     r.gitOk('worktree', 'add', '-q', join(r.dir, '..', 'side'), 'side');
-    gateOk(r, ['adr', 'new', 'On side'], join(r.dir, '..', 'side'));
+    await app.new(r, 'On side', {}, join(r.dir, '..', 'side'));
     const sideWt = join(r.dir, '..', 'side');
     run(r, sideWt, ['add', '.']);
     run(r, sideWt, ['commit', '-q', '--no-verify', '-m', 'side record']);
     r.gitOk('worktree', 'remove', sideWt);
-    expect(gateOk(r, ['adr', 'new', 'Next']).number).toBe(4);
+    expect(gateOk(r, ['adr', 'new', 'Next']).number).toBe(4); // the CLI sees the other branch's number too
   });
 
-  it('detects the same number taken by two worktrees', () => {
+  it('detects the same number taken by two worktrees', async () => {
     const r = repo();
     const wt = join(r.dir, '..', 'wt');
     r.gitOk('worktree', 'add', '-q', '-b', 'feat', wt);
-    gateOk(r, ['adr', 'new', 'Alpha']);
+    await app.new(r, 'Alpha');
     // a second session that did not use `gate adr new` (or raced before this existed) takes 0001 too
     const other = '---\nadr: 1\ntitle: Beta\nstatus: proposed\ndate: 2026-01-01\ndeciders: []\nsupersedes: []\n---\n';
     mkdirSync(join(wt, 'adr'), { recursive: true });
     writeFileSync(join(wt, 'adr', '0001-beta.md'), other);
 
     for (const cwd of [r.dir, wt]) {
-      const res = r.gate(['adr', 'check', '--json'], { cwd });
-      expect(res.code).toBe(1);
-      const f = json(res.stdout).findings.find((x: any) => x.code === 'ADR_NUMBER_CLASH');
+      const res = await app.check(r, cwd);
+      expect(res.ok).toBe(false);
+      const f: any = res.findings.find((x: any) => x.code === 'ADR_NUMBER_CLASH');
       expect(f.data.number).toBe(1);
       expect(f.data.files.map((x: any) => x.path)).toEqual(['adr/0001-alpha.md', 'adr/0001-beta.md']);
       expect(f.message).toContain('[feat]');
@@ -330,7 +345,7 @@ describe('numbers across worktrees and branches', () => {
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toContain('[ADR_NUMBER_CLASH]');
     r.gitOk('add', '.');
-    r.gitOk('commit', '-q', '-m', 'alpha');
+    quietCommit(r, '-m', 'alpha');
     // ... and once both land in one tree (a merge runs no pre-commit hook) the duplicate is reported
     r.gitOk('merge', '-q', '--no-edit', 'feat');
     const res = r.gate(['adr', 'check', '--json']);
@@ -351,8 +366,8 @@ describe('numbers across worktrees and branches', () => {
       });
     const numbers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => one(i % 2 ? wt : r.dir, i)));
     expect([...numbers].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
-    const check = r.gate(['adr', 'check', '--json']);
-    expect(json(check.stdout).findings.filter((f: any) => f.code === 'ADR_NUMBER_CLASH')).toEqual([]);
+    const check = await app.check(r);
+    expect(check.findings.filter((f: any) => f.code === 'ADR_NUMBER_CLASH')).toEqual([]);
   });
 });
 

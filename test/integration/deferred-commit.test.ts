@@ -2,9 +2,13 @@
  * Deferred commit records (ADR 0009), through real `git commit`s with the hook scripts `gate init`
  * writes (direct mode, gate on PATH). A `node` wrapper first on PATH logs every node start, so
  * "the post-commit did not start node" is observed, not assumed.
+ *
+ * `gate audit verify` runs through the CLI where its output is the point (the first test, the
+ * ledger that does not verify); elsewhere the same use case runs in process (openContext). The
+ * bootstrap commit runs no hooks unless a test counts its record (`bootstrap: 'hooked'`).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEntry } from '../helpers/bundle.js';
@@ -12,6 +16,7 @@ import { GATE_BIN, makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/rep
 import { openContext } from '../../src/app/context.js';
 import { gateB } from '../../src/app/approvals/hook.js';
 import { stagedFacts } from '../../src/app/approvals/facts.js';
+import { auditVerify } from '../../src/app/review/audit.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -19,20 +24,18 @@ afterEach(() => {
 });
 
 let appender = '';
+/** One repository after a real `gate init` (gate on PATH: direct mode); each test starts from a copy. */
+let template: TempRepo;
 beforeAll(async () => {
   appender = await bundleEntry('test/helpers/procs/ledger-append.ts');
+  template = makeRepo();
+  gateOnPath(template);
+  const init = template.gate(['init']);
+  if (init.code !== 0) throw new Error(init.stderr);
 });
 
-interface Repo {
-  r: TempRepo;
-  /** The node starts logged so far (one line each: its arguments). */
-  nodeRuns(): string[];
-}
-
-/** A repo after `gate init`; with `bootstrap`, everything committed once (--no-verify), so later commits have a parent. */
-function initialised(opts: { bootstrap?: boolean } = {}): Repo {
-  const r = makeRepo();
-  repos.push(r);
+/** gate on PATH, behind a `node` wrapper that logs every node start; returns the log's path. */
+function gateOnPath(r: TempRepo): string {
   const bin = join(r.home, 'bin');
   mkdirSync(bin, { recursive: true });
   symlinkSync(GATE_BIN, join(bin, 'gate'));
@@ -41,12 +44,29 @@ function initialised(opts: { bootstrap?: boolean } = {}): Repo {
   writeFileSync(join(bin, 'node'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`);
   chmodSync(join(bin, 'node'), 0o755);
   r.env.PATH = `${bin}:${r.env.PATH ?? ''}`;
-  const init = r.gate(['init']);
-  if (init.code !== 0) throw new Error(init.stderr);
+  return log;
+}
+
+interface Repo {
+  r: TempRepo;
+  /** The node starts logged so far (one line each: its arguments). */
+  nodeRuns(): string[];
+}
+
+/**
+ * A repo after `gate init`; with `bootstrap`, everything committed once, so later commits have a
+ * parent: without hooks, or with `'hooked'` as `--no-verify` (the post-commit records it on the node path).
+ */
+function initialised(opts: { bootstrap?: boolean | 'hooked' } = {}): Repo {
+  const r = makeRepo({ init: false });
+  repos.push(r);
+  cpSync(template.dir, r.dir, { recursive: true });
+  const log = gateOnPath(r);
   if (opts.bootstrap !== false) {
     r.write('README.md', '# p\n');
     r.gitOk('add', '-A');
-    r.gitOk('commit', '-q', '--no-verify', '-m', 'bootstrap');
+    if (opts.bootstrap === 'hooked') r.gitOk('commit', '-q', '--no-verify', '-m', 'bootstrap');
+    else r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'bootstrap');
   }
   return { r, nodeRuns: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
@@ -67,10 +87,13 @@ function commitFile(r: TempRepo, path: string, msg: string, extra: string[] = []
   if (c.code !== 0) throw new Error(c.stderr);
 }
 
-function verify(r: TempRepo): { ok: boolean; entries: number; folded?: number; pending?: number } {
+function verifyCli(r: TempRepo): { ok: boolean; entries: number; folded?: number; pending?: number } {
   const v = r.gate(['audit', 'verify', '--json']);
   return JSON.parse(v.stdout);
 }
+
+/** `gate audit verify`'s use case in process. */
+const verify = (r: TempRepo) => auditVerify(openContext(r.dir));
 
 describe('an ordinary commit takes the fast path', () => {
   it('post-commit starts no node: the receipt becomes pending/<commit>; the next fold records it as a deferred commit event', () => {
@@ -92,7 +115,7 @@ describe('an ordinary commit takes the fast path', () => {
     expect(line.startsWith(`${tree} ${parent}\t`)).toBe(true);
     expect(line.endsWith('\n')).toBe(true);
 
-    const v = verify(r);
+    const v = verifyCli(r);
     expect(v).toMatchObject({ ok: true, folded: 1 });
     expect(pending(r)).toEqual([]);
     const recs = commitsFor(r, head);
@@ -107,11 +130,11 @@ describe('an ordinary commit takes the fast path', () => {
     expect(v.entries).toBe(ledger(r).length);
     // a second verify has nothing to fold and changes nothing
     const after = ledgerText(r);
-    expect(verify(r)).toMatchObject({ ok: true });
+    expect(verifyCli(r)).toMatchObject({ ok: true });
     expect(ledgerText(r)).toBe(after);
   });
 
-  it('records what the node post-commit would, and node running for the same commit supersedes the pending record (one record)', () => {
+  it('records what the node post-commit would, and node running for the same commit supersedes the pending record (one record)', async () => {
     const { r } = initialised({ bootstrap: true });
     commitFile(r, 'b.txt', 'second');
     const head = r.gitOk('rev-parse', 'HEAD');
@@ -129,10 +152,10 @@ describe('an ordinary commit takes the fast path', () => {
     expect(deferred.actor).toBe('committer');
     expect(recs[0].actor).toEqual({ kind: 'human', id: `human:${r.gitOk('log', '-1', '--format=%ce')}` });
     expect(recs[0].subject.paths).toEqual(deferred.paths);
-    expect(verify(r)).toMatchObject({ ok: true });
+    expect(await verify(r)).toMatchObject({ ok: true });
   });
 
-  it('any ledger write folds the pending records in first, in commit order, then its own events', () => {
+  it('any ledger write folds the pending records in first, in commit order, then its own events', async () => {
     const { r } = initialised();
     commitFile(r, 'b.txt', 'second');
     const second = r.gitOk('rev-parse', 'HEAD');
@@ -148,11 +171,11 @@ describe('an ordinary commit takes the fast path', () => {
       ['lease.grant', undefined],
     ]);
     expect(pending(r)).toEqual([]);
-    expect(verify(r)).toMatchObject({ ok: true, entries: n + 3 });
+    expect(await verify(r)).toMatchObject({ ok: true, entries: n + 3 });
   });
 
   it('gate status and gate review fold them in too; doctor only counts them', () => {
-    const { r } = initialised();
+    const { r } = initialised({ bootstrap: 'hooked' });
     commitFile(r, 'b.txt', 'second');
     const d = JSON.parse(r.gate(['doctor', '--json']).stdout) as { checks: Array<{ id: string; message: string }> };
     expect(d.checks.find((c) => c.id === 'ledger')?.message).toContain('1 deferred commit record waiting');
@@ -208,11 +231,11 @@ describe('everything else takes the node path', () => {
     r.gitOk('checkout', '-q', '-b', 'side');
     r.write('m.txt', 'side\n');
     r.gitOk('add', 'm.txt');
-    r.gitOk('commit', '-q', '--no-verify', '-m', 'side');
+    r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'side');
     r.gitOk('checkout', '-q', 'main');
     r.write('m.txt', 'main\n');
     r.gitOk('add', 'm.txt');
-    r.gitOk('commit', '-q', '--no-verify', '-m', 'main');
+    r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'main');
     expect(r.git('merge', '-q', 'side').code).not.toBe(0); // conflict
     r.write('m.txt', 'both\n');
     r.gitOk('add', 'm.txt');
@@ -285,11 +308,11 @@ describe('which post-commits can be deferred', () => {
 });
 
 describe('worktrees', () => {
-  it('each worktree keeps its own receipt in its own git dir; pending records meet in the common dir', () => {
+  it('each worktree keeps its own receipt in its own git dir; pending records meet in the common dir', async () => {
     const { r } = initialised();
     r.write('.gitignore', '.agents/gate-b/\n');
     r.gitOk('add', '-A');
-    r.gitOk('commit', '-q', '--no-verify', '-m', 'hooks and config committed');
+    r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'hooks and config committed');
     const wt = join(r.home, 'wt');
     r.gitOk('worktree', 'add', '-q', '-b', 'other', wt);
     const wtGitDir = run('git', ['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: wt, env: r.env }).stdout.trim();
@@ -312,14 +335,14 @@ describe('worktrees', () => {
     expect(pending(r)).toEqual([a, b].sort());
     expect(existsSync(receipt(r))).toBe(false);
     expect(existsSync(receipt(r, wtGitDir))).toBe(false);
-    expect(verify(r)).toMatchObject({ ok: true, folded: 2 });
+    expect(await verify(r)).toMatchObject({ ok: true, folded: 2 });
     expect(commitsFor(r, a)[0].subject.paths).toEqual(['main.txt']);
     expect(commitsFor(r, b)[0].subject.paths).toEqual(['wt.txt']);
   });
 });
 
 describe('pending records that do not validate are recorded, never dropped', () => {
-  it('garbage, a forged tree, an unknown commit, a bad name and a directory each become a commit.pending-invalid event', () => {
+  it('garbage, a forged tree, an unknown commit, a bad name and a directory each become a commit.pending-invalid event', async () => {
     const { r } = initialised();
     commitFile(r, 'b.txt', 'second');
     const good = r.gitOk('rev-parse', 'HEAD');
@@ -337,7 +360,7 @@ describe('pending records that do not validate are recorded, never dropped', () 
     // a temp file the post-commit may be writing right now is not a record yet
     writeFileSync(join(pendingDir(r), '.tmp-in-flight'), 'x');
 
-    const v = verify(r);
+    const v = await verify(r);
     expect(v).toMatchObject({ ok: true, folded: 6 });
     expect(pending(r)).toEqual(['.tmp-in-flight']);
     const invalid = ledger(r).filter((e) => e.event === 'commit.pending-invalid');
@@ -388,15 +411,20 @@ describe('concurrent folds', () => {
       made.push(r.gitOk('rev-parse', 'HEAD'));
     }
     // more commits, made with no hooks at all, each given a pending record as the post-commit writes
-    // one (the receipt line, renamed into place)
+    // one (the receipt line, renamed into place); built in one `git fast-import` (no hooks), then checked out
+    const tip = r.gitOk('rev-parse', 'HEAD');
+    const data = (t: string) => `data ${Buffer.byteLength(t)}\n${t}\n`;
+    const stream = Array.from({ length: 8 }, (_, i) =>
+      [`commit refs/heads/main\ncommitter Test Human <human@example.com> now\n${data(`quiet ${i}`)}`, i === 0 ? `from ${tip}\n` : '', `M 100644 inline g${i}.txt\n${data(`${i}\n`)}`].join(''),
+    ).join('');
+    const fi = run('git', ['fast-import', '--quiet', '--date-format=now'], { cwd: r.dir, env: r.env, input: stream });
+    expect(fi.code, fi.stderr).toBe(0);
+    r.gitOk('reset', '-q', '--hard');
+    const history = r.gitOk('log', '--reverse', '-8', '--format=%H %T %P').split('\n').map((l) => l.split(' ') as [string, string, string]);
+    expect(history[0]![2]).toBe(tip);
     const quiet: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      r.write(`g${i}.txt`, `${i}\n`);
-      r.gitOk('add', `g${i}.txt`);
-      r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', `quiet ${i}`);
-      const c = r.gitOk('rev-parse', 'HEAD');
+    for (const [i, [c, tree, parent]] of history.entries()) {
       quiet.push(c);
-      const [tree, parent] = r.gitOk('rev-parse', `${c}^{tree}`, `${c}^`).split('\n');
       const rec = { actor: { kind: 'human', id: 'human:human@example.com' }, paths: [`g${i}.txt`], data: { files: 1, gate_b: { tier: 'AUTO', classified_tier: 'AUTO' } } };
       writeFileSync(join(pendingDir(r), `.tmp-${c}`), `${tree} ${parent}\t${JSON.stringify(rec)}\n`);
       expect(run('mv', [join(pendingDir(r), `.tmp-${c}`), join(pendingDir(r), c)]).code).toBe(0);
@@ -418,7 +446,7 @@ describe('concurrent folds', () => {
     expect(entries).toHaveLength(base + all.length + 6 * 15);
     for (const c of all) expect(commitsFor(r, c), c).toHaveLength(1);
     expect(entries.filter((e) => e.event === 'commit.pending-invalid')).toEqual([]);
-    expect(verify(r)).toMatchObject({ ok: true, entries: base + all.length + 90 });
+    expect(await verify(r)).toMatchObject({ ok: true, entries: base + all.length + 90 });
   });
 });
 
