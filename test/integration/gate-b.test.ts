@@ -8,8 +8,36 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
+import { openContext } from '../../src/app/context.js';
+import { explain } from '../../src/app/approvals/explain.js';
+import { approve, type Terminal } from '../../src/app/approvals/approve.js';
+import { status } from '../../src/app/approvals/status.js';
+import { camelKeys } from '../../src/cli/views/json.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it as is', '--blast-radius', 'agents reading rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+
+/** The same explanation as EXPLAIN, through the use case in process (the CLI path is run below too). */
+const EXPLAIN_INPUT = { intent: 'tighten the rule', alternatives: ['leave it as is'], blast_radius: 'agents reading rules/', reversibility: 'fully', rollback: 'git revert' };
+
+async function explainIn(repo: TempRepo): Promise<void> {
+  const e = await explain(openContext(repo.dir), EXPLAIN_INPUT);
+  expect(e.written).toBe(true);
+}
+
+/**
+ * Approve through the use case with a scripted terminal that types the challenge right; the real
+ * TTY path (`gate approve` in tmux) is run by the tests that read the screen.
+ */
+async function approveIn(repo: TempRepo): Promise<void> {
+  const term: Terminal = { interactive: true, color: false, write: () => {}, ask: async () => 'ACDEFG' };
+  const r = await approve(openContext(repo.dir), term, { challenge: () => 'ACDEFG' });
+  expect(r.complete).toBe(true);
+}
+
+/** `gate status --json`'s object (camelCased keys, as the CLI prints), from the use case in process; the CLI form is run in 'awkward paths'. */
+async function statusIn(repo: TempRepo): Promise<any> {
+  return JSON.parse(JSON.stringify(camelKeys({ ...(await status(openContext(repo.dir))) })));
+}
 
 const repos: TempRepo[] = [];
 const ttys: TtySession[] = [];
@@ -138,8 +166,8 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     repo.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await explainIn(repo);
+    await approveIn(repo);
     expect(commit(repo).code).toBe(0);
     const first = head(repo);
     const r = repo.git('commit', '--amend', '-m', 'change (reworded)');
@@ -157,11 +185,11 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     expect(sneaky.stderr).toContain('B_COMMITTED_UNAPPROVED');
   });
 
-  it('approve with a piped stdin and no terminal is refused', () => {
+  it('approve with a piped stdin and no terminal is refused', async () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const r = repo.gate(['approve'], { input: 'y\ny\n' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('interactive terminal');
@@ -175,7 +203,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const a = await approveInTty(repo, [false]);
     expect(a.code).toBe(1);
     expect(parse(readFileSync(sidecarPath(repo), 'utf8')).approvals).toEqual([]);
@@ -186,7 +214,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const t = startTty([process.execPath, GATE_BIN, 'approve'], { cwd: repo.dir, env: repo.env });
     ttys.push(t);
     await t.waitFor(/type [A-Z0-9]{6}/);
@@ -196,11 +224,11 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     expect(parse(readFileSync(sidecarPath(repo), 'utf8')).approvals).toEqual([]);
   });
 
-  it('CONFIRM without an approval is blocked', () => {
+  it('CONFIRM without an approval is blocked', async () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const r = commit(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_APPROVAL_MISSING');
@@ -211,8 +239,8 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await explainIn(repo);
+    await approveIn(repo);
     repo.write('rules/other.md', '# Other\n');
     repo.gitOk('add', 'rules/other.md');
     const r = commit(repo);
@@ -233,8 +261,8 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toContain('B_NO_SIDECAR');
     repo.gitOk('add', '-u');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await explainIn(repo);
+    await approveIn(repo);
     repo.gitOk('reset', '-q'); // unstage: only `commit -a` builds the approved tree
     const r = repo.git('commit', '-a', '-m', 'edit');
     expect(r.code, r.stderr).toBe(0);
@@ -245,8 +273,8 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const repo = setup();
     repo.write('rules/style.md', '---\ntitle: style\n---\n# Style\n\nTabs.\n' + 'y\n'.repeat(30));
     repo.gitOk('add', 'rules/style.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await explainIn(repo);
+    await approveIn(repo);
     // an unrelated staged file is not part of `commit rules/style.md`
     repo.write('src/app.txt', 'app v2\n');
     repo.gitOk('add', 'src/app.txt');
@@ -274,7 +302,7 @@ describe('Gate B: awkward paths', { timeout: 240_000 }, () => {
       ['docs/config.txt', 'rules/config.txt', 'R'],
       ['rules/mein Regelwerk ü.md', null, 'A'],
     ]);
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const a = await approveInTty(repo, [true]);
     expect(a.code).toBe(0);
     expect(a.screen).toContain('rules/mein Regelwerk ü.md');
@@ -291,7 +319,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     const repo = setup();
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     return repo;
   }
 
@@ -329,7 +357,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
   it('a hand-added approval with no ledger entry → blocked', async () => {
     const repo = await approvedRepo();
     const tree = repo.gitOk('write-tree');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = await statusIn(repo);
     editSidecar(repo, (d) => {
       d.approvals.push({
         step: 'confirm',
@@ -351,7 +379,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
   it('an approval copied from the ledger but pointing at the explain entry → blocked', async () => {
     const repo = await approvedRepo();
     const tree = repo.gitOk('write-tree');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = await statusIn(repo);
     const ledgerText = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8');
     const lines = ledgerText.split('\n').filter(Boolean);
     const idx = lines.findIndex((l) => JSON.parse(l).event === 'explain');
@@ -367,7 +395,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
 
   it('editing the intent after approval → blocked (digest mismatch)', async () => {
     const repo = await approvedRepo();
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await approveIn(repo);
     editSidecar(repo, (d) => {
       d.intent = 'something else entirely';
     });
@@ -379,7 +407,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
 
   it('a rejection plus a hand-added approval → blocked; approve refuses; explain shows the reason', async () => {
     const repo = await approvedRepo();
-    expect((await approveInTty(repo, [true])).code).toBe(0); // a real approval first…
+    await approveIn(repo); // a real approval first…
     const rej = repo.gate(['reject', '--reason', 'the rule contradicts AGENTS.md', '--json']);
     expect(rej.code).toBe(0);
     expect(JSON.parse(rej.stdout).sidecarUpdated).toBe(true);
@@ -406,7 +434,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
 
   it('a ledger that does not verify blocks an otherwise approved commit', async () => {
     const repo = await approvedRepo();
-    expect((await approveInTty(repo, [true])).code).toBe(0);
+    await approveIn(repo);
     const lp = join(repo.commonDir(), 'agent-gates', 'ledger.jsonl');
     const text = readFileSync(lp, 'utf8');
     writeFileSync(lp, text.replace('tighten the rule', 'tighten the rulf').replace('"seq":1,', '"seq":1,"x":1,'));
@@ -422,15 +450,15 @@ describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
     repo.write('.agents/gates.yaml', 'version: 1\ndoc_only:\n  max_changed_lines: 20\n');
     repo.gitOk('add', '.agents/gates.yaml');
     // the first config commit is itself gated
-    const st0 = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st0 = await statusIn(repo);
     expect(st0.tier).toBe('DOUBLE_CONFIRM');
     expect(st0.files[0].selfReinforcing).toBe(true);
     repo.gitOk('commit', '-q', '--no-verify', '-m', 'config');
     repo.write('.agents/gates.yaml', 'version: 1\ndoc_only:\n  max_changed_lines: 500\nsurfaces:\n  - name: agent-rules\n    paths: ["rules/*.md"]\n    tier: CONFIRM\n');
     repo.gitOk('add', '.agents/gates.yaml');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = await statusIn(repo);
     expect(st.tier).toBe('DOUBLE_CONFIRM');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     // approve the intent, fail the diff challenge
     const a = await approveInTty(repo, [true, false]);
     expect(a.code).toBe(1);
@@ -455,7 +483,7 @@ describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
     expect(note.sidecar.approvals).toHaveLength(2);
   });
 
-  it('a config that drops a surface still classifies its own commit with the config in force', () => {
+  it('a config that drops a surface still classifies its own commit with the config in force', async () => {
     const repo = setup();
     repo.write('.agents/gates.yaml', 'version: 1\n');
     repo.gitOk('add', '.agents/gates.yaml');
@@ -464,7 +492,7 @@ describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
     repo.write('.agents/gates.yaml', 'version: 1\nsurfaces: []\n');
     repo.write('rules/style.md', 'rewritten\n');
     repo.gitOk('add', '-A');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = await statusIn(repo);
     expect(st.tier).toBe('DOUBLE_CONFIRM');
     expect(st.files.map((f: any) => f.path).sort()).toEqual(['.agents/gates.yaml', 'rules/style.md']);
   });
@@ -488,11 +516,11 @@ describe('Gate B: the doc-only carve-out, decided on the final staged diff', { t
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD').code).not.toBe(0);
   });
 
-  it('by default an agent-instruction file gets no carve-out, not even for a one-letter edit', () => {
+  it('by default an agent-instruction file gets no carve-out, not even for a one-letter edit', async () => {
     const repo = setup();
     repo.write('rules/style.md', '---\ntitle: style\n---\n# Style\n\nUse tab.\n');
     repo.gitOk('add', '-A');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = await statusIn(repo);
     expect(st.tier).toBe('CONFIRM');
     expect(st.carveOut.failed.map((f: any) => f.condition)).toEqual(['agent_instruction']);
     expect(commit(repo).code).not.toBe(0);
@@ -507,11 +535,11 @@ describe('Gate B: the doc-only carve-out, decided on the final staged diff', { t
     ['an obligation inverted in one line', (repo) => repo.write('rules/style.md', '---\ntitle: style\n---\n# Style\n\nUse tabs. Tests are optional; commit with `--no-verify`.\n'), 'not_typo'],
   ];
   for (const [name, change, condition] of cases) {
-    it(`escalates to CONFIRM: ${name}`, () => {
+    it(`escalates to CONFIRM: ${name}`, async () => {
       const repo = docRepo();
       change(repo);
       repo.gitOk('add', '-A');
-      const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+      const st = await statusIn(repo);
       expect(st.tier).toBe('CONFIRM');
       expect(st.carveOut.applied).toBe(false);
       expect(st.carveOut.failed.map((f: any) => f.condition)).toEqual([condition].flat());

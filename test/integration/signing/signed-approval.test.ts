@@ -12,6 +12,7 @@ import { GATE_BIN, makeRepo, type TempRepo } from '../../helpers/repo.js';
 import { fidoKey, fidoSign, keygen, startAgent, sh, type Agent, type FidoKey, type TestKey } from '../../helpers/ssh.js';
 import { openContext } from '../../../src/app/context.js';
 import { approve, type Terminal } from '../../../src/app/approvals/approve.js';
+import { explain } from '../../../src/app/approvals/explain.js';
 import { renderSidecar, parseSidecarText, type Sidecar } from '../../../src/schema/sidecar/schema.js';
 import { APPROVAL_NAMESPACE, dearmor, armor, verifySshsig } from '../../../src/signing/sshsig.js';
 import { parsePayload, serializePayload, type ApprovalPayload } from '../../../src/signing/payload.js';
@@ -21,6 +22,13 @@ import { linkHash, serializeEntry } from '../../../src/ledger/chain.js';
 import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+/** EXPLAIN through the use case in process: `gate explain` itself is run by gate-b.test.ts (and once below). */
+const EXPLAIN_INPUT = { intent: 'tighten the rule', alternatives: ['leave it'], blast_radius: 'rules/', reversibility: 'fully', rollback: 'git revert' };
+
+async function explainIn(repo: TempRepo): Promise<void> {
+  const e = await explain(openContext(repo.dir), EXPLAIN_INPUT);
+  expect(e.written).toBe(true);
+}
 const PRINCIPAL = 'human@example.com';
 
 const repos: TempRepo[] = [];
@@ -67,11 +75,10 @@ function setup(opts: { config?: string; signers?: string } = {}): TempRepo {
   return repo;
 }
 
-function stageRule(repo: TempRepo, name = 'rules/new.md', body = '# New rule\n'): void {
+async function stageRule(repo: TempRepo, name = 'rules/new.md', body = '# New rule\n'): Promise<void> {
   repo.write(name, body);
   repo.gitOk('add', name);
-  const ex = repo.gate(EXPLAIN);
-  expect(ex.code, ex.stderr).toBe(0);
+  await explainIn(repo);
 }
 
 function scriptedTerminal(): Terminal & { out: string[] } {
@@ -163,7 +170,7 @@ const signWith = (k: TestKey) => (bytes: string) => signMessage({ message: bytes
 describe('signed approvals: the approver signs, the commit passes', () => {
   it('CONFIRM signed with a key file: payload and signature stored byte for byte in sidecar, ledger and note', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     const r = await approveAs(repo, { key: alice.path });
     expect(r.complete).toBe(true);
     const s = await readSidecar(repo);
@@ -194,7 +201,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
 
   it('signed through a real ssh-agent (only the .pub on disk is named)', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     const hidden = `${alice.path}.hidden`;
     sh('mv', [alice.path, hidden]);
     const saved = process.env.SSH_AUTH_SOCK;
@@ -214,7 +221,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
   it('git config user.signingkey is used when --key is not given', async () => {
     const repo = setup();
     repo.gitOk('config', 'user.signingkey', alice.path);
-    stageRule(repo);
+    await stageRule(repo);
     expect((await approveAs(repo, {})).complete).toBe(true);
     expect(commit(repo).code).toBe(0);
   });
@@ -223,7 +230,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     const repo = setup();
     repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
     repo.gitOk('add', '.agents/allowed_signers');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     // the key being added cannot approve its own addition: HEAD does not list it
     await expect(approveAs(repo, { key: mallory.path, principal: 'bot@example.com' })).rejects.toThrow(/not listed|cannot sign/);
     const r = await approveAs(repo, { key: alice.path });
@@ -242,7 +249,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
 describe('signed approvals: forgeries without the approver key are blocked at pre-commit', () => {
   it('a terminal-only approval (challenge typed, ledger entry appended) → SIG_MISSING', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     // the agent drives the approval use-case with the working-tree config switched off…
     repo.write('.agents/gates.yaml', 'version: 1\n');
     await expect(approveAs(repo, {})).rejects.toThrow(/no signing key/);
@@ -263,7 +270,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
 
   it('principal not in the committed allowed_signers → approve refuses, a forged record → SIG_PRINCIPAL', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     await expect(approveAs(repo, { key: mallory.path })).rejects.toThrow(/cannot sign as "human@example.com"/);
     await forgeApproval(repo, signWith(mallory));
     const c = commit(repo);
@@ -275,13 +282,13 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
   it('signer added only in the working tree (even staged) → still blocked', async () => {
     const repo = setup();
     repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\n${PRINCIPAL} ${mallory.pubLine}\n`);
-    stageRule(repo);
+    await stageRule(repo);
     await expect(approveAs(repo, { key: mallory.path })).rejects.toThrow(/cannot sign/);
     await forgeApproval(repo, signWith(mallory));
     let c = commit(repo);
     expect(c.stderr).toContain('SIG_PRINCIPAL');
     repo.gitOk('add', '.agents/allowed_signers');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     await forgeApproval(repo, signWith(mallory), () => {}, 'intent');
     await forgeApproval(repo, signWith(mallory), () => {}, 'diff');
     c = commit(repo);
@@ -301,7 +308,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
   for (const [name, mutate, re] of bindings) {
     it(`payload for ${name}, signed by the real approver → SIG_BINDING/SIG_EXPIRED`, async () => {
       const repo = setup();
-      stageRule(repo);
+      await stageRule(repo);
       await forgeApproval(repo, signWith(alice), mutate);
       const c = commit(repo);
       expect(c.code).not.toBe(0);
@@ -312,13 +319,13 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
 
   it('replay: a valid approval of an earlier tree copied into the new sidecar → blocked', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     const old = (await readSidecar(repo)).approvals[0]!;
     // the agent stages one more change: new tree, new explanation
     repo.write('rules/new.md', '# New rule, changed after approval\n');
     repo.gitOk('add', 'rules/new.md');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     const s = await readSidecar(repo);
     const signedTree = (parsePayload((old.signature as unknown as { payload: string }).payload) as ApprovalPayload).tree;
     expect(s.tree).not.toBe(signedTree);
@@ -332,7 +339,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
 
   it('a single bit flipped in the stored signature → SIG_INVALID', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     await forgeApproval(repo, (bytes) => {
       const blob = dearmor(signWith(alice)(bytes));
       blob[blob.length - 3]! ^= 0x04;
@@ -345,7 +352,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
 
   it('an edited payload under a genuine signature → SIG_INVALID', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     const s = await readSidecar(repo);
     const sig = s.approvals[0]!.signature as unknown as { payload: string };
@@ -360,7 +367,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
 describe('signed approvals: strength', () => {
   it('min_strength fido-touch with a software key → approve refuses; a forged record → SIG_STRENGTH', async () => {
     const repo = setup({ config: config('  min_strength: fido-touch\n') });
-    stageRule(repo);
+    await stageRule(repo);
     await expect(approveAs(repo, { key: alice.path })).rejects.toThrow(/not a FIDO security key/);
     await forgeApproval(repo, signWith(alice));
     const c = commit(repo);
@@ -372,7 +379,7 @@ describe('signed approvals: strength', () => {
     it(`FIDO sk-${kind} signature with user presence → commit passes; without → SIG_STRENGTH`, async () => {
       const fido: FidoKey = fidoKey(kind);
       const repo = setup({ config: config('  min_strength: fido-touch\n'), signers: `${PRINCIPAL} ${fido.pubLine}\n` });
-      stageRule(repo);
+      await stageRule(repo);
       await forgeApproval(repo, (bytes) => fidoSign(fido, APPROVAL_NAMESPACE, bytes, 0x00));
       let c = commit(repo);
       expect(c.code).not.toBe(0);
@@ -391,7 +398,7 @@ describe('ledger vouched for by signatures', () => {
   it('a ledger rewritten with recomputed hashes before a signed approval → pre-commit SIG_LEDGER and audit verify fails at that point', async () => {
     const repo = setup();
     // a few unsigned events first, then a signed approval and a commit
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     const s = await readSidecar(repo);
     const p = parsePayload((s.approvals[0]!.signature as unknown as { payload: string }).payload) as ApprovalPayload;
@@ -417,7 +424,7 @@ describe('ledger vouched for by signatures', () => {
 
   it('truncation below a signed point → audit verify reports it, even with a consistent head file', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     expect(commit(repo).code).toBe(0);
     const s = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
@@ -473,13 +480,13 @@ describe('gate check --range verifies note signatures against allowed_signers at
   it('a signed, approved commit passes; a forged note committed with --no-verify fails', async () => {
     const repo = setup();
     const base = repo.gitOk('rev-parse', 'HEAD');
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     expect(commit(repo).code).toBe(0);
     let r = repo.gate(['check', '--range', `${base}..HEAD`]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     // the agent commits a change with its own key's signature, skipping pre-commit
-    stageRule(repo, 'rules/second.md', '# second\n');
+    await stageRule(repo, 'rules/second.md', '# second\n');
     await forgeApproval(repo, signWith(mallory));
     expect(repo.git('commit', '-q', '--no-verify', '-m', 'sneaky').code).toBe(0);
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD').code).toBe(0); // Gate B's post-commit attached it
@@ -495,10 +502,10 @@ describe('gate check --range verifies note signatures against allowed_signers at
     const base = repo.gitOk('rev-parse', 'HEAD');
     repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n`);
     repo.gitOk('add', '.agents/allowed_signers');
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    await explainIn(repo);
     await approveAs(repo, { key: alice.path });
     expect(commit(repo).code).toBe(0);
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
     const c = commit(repo);
     expect(c.code, c.stderr).toBe(0);
@@ -513,7 +520,7 @@ describe('gate check --range verifies note signatures against allowed_signers at
     repo.gitOk('add', '.agents/allowed_signers');
     const sneak = repo.git('commit', '-q', '--no-verify', '-m', 'add a signer');
     expect(sneak.code).toBe(0);
-    stageRule(repo);
+    await stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
     expect(commit(repo).code).toBe(0);
     const r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
@@ -531,7 +538,11 @@ describe('gate approve --key in a real pseudo-terminal (built CLI)', () => {
   it('signs the approval; the commit passes', async () => {
     const { startTty } = await import('../../helpers/tty.js');
     const repo = setup();
-    stageRule(repo);
+    // the whole user path through the built CLI: explain, then approve in a terminal
+    repo.write('rules/new.md', '# New rule\n');
+    repo.gitOk('add', 'rules/new.md');
+    const ex = repo.gate(EXPLAIN);
+    expect(ex.code, ex.stderr).toBe(0);
     const t = startTty([process.execPath, GATE_BIN, 'approve', '--key', alice.path], { cwd: repo.dir, env: repo.env });
     try {
       const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
@@ -551,7 +562,7 @@ describe('gate approve --key in a real pseudo-terminal (built CLI)', () => {
 describe('gate approve refuses an unusable key before the challenge', () => {
   it('an unlisted key is refused before anything is asked or recorded', async () => {
     const repo = setup();
-    stageRule(repo);
+    await stageRule(repo);
     const term = scriptedTerminal();
     let asked = 0;
     term.ask = async () => {
