@@ -1,7 +1,8 @@
 /**
  * Gate A across clones (handoff.remote, ADR 0023) against real bare remotes on this machine: a
- * path, file:// and git:// (git daemon on the loopback interface). One remote and three clones per
- * file; each test leases its own document. The contention run is small by default
+ * path, file://, git:// (git daemon on the loopback interface) and http:// (git http-backend, the
+ * smart HTTP protocol, behind a small CGI server on the loopback interface). One remote and four
+ * clones per file; each test leases its own document. The contention run is small by default
  * (3 clones × 2 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,7 +27,68 @@ let seed: TempRepo;
 let bare: string;
 let daemon: ChildProcess | undefined;
 let port = 0;
+let httpServer: ChildProcess | undefined;
 const clones: TempRepo[] = [];
+
+/**
+ * git http-backend as a CGI program behind node:http on 127.0.0.1 (what a smart HTTP host runs), in
+ * its own process: the tests call git synchronously, which would stall a server in this one.
+ */
+const HTTP_BACKEND = `
+import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+const root = process.argv[2];
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const cgi = spawn('git', ['http-backend'], {
+    env: {
+      ...process.env,
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      REQUEST_METHOD: req.method ?? 'GET',
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      REMOTE_ADDR: '127.0.0.1',
+    },
+  });
+  req.pipe(cgi.stdin);
+  const chunks = [];
+  cgi.stdout.on('data', (c) => chunks.push(c));
+  cgi.on('close', () => {
+    const out = Buffer.concat(chunks);
+    const end = out.indexOf('\\r\\n\\r\\n');
+    let status = 200;
+    for (const h of out.subarray(0, end).toString('latin1').split('\\r\\n')) {
+      const i = h.indexOf(':');
+      const k = h.slice(0, i).trim();
+      const v = h.slice(i + 1).trim();
+      if (k.toLowerCase() === 'status') status = Number.parseInt(v, 10);
+      else if (k) res.setHeader(k, v);
+    }
+    res.writeHead(status);
+    res.end(out.subarray(end + 4));
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+async function startHttpBackend(root: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const file = join(root, 'http-backend.mjs');
+  writeFileSync(file, HTTP_BACKEND);
+  const child = spawn(process.execPath, [file, root], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  httpServer = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(Number.parseInt(out, 10));
+    });
+    child.on('exit', (code) => reject(new Error(`the HTTP backend exited (${code})`)));
+  });
+}
 
 function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
   const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');
@@ -88,21 +150,25 @@ beforeAll(async () => {
     if (run('git', ['ls-remote', `git://127.0.0.1:${port}/remote.git`], { env: seed.env }).code === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  clones.push(cloneOf(bare), cloneOf(`file://${bare}`), cloneOf(`git://127.0.0.1:${port}/remote.git`));
+  // smart HTTP pushes need http.receivepack on the repository (no authenticated user here)
+  run('git', ['config', 'http.receivepack', 'true'], { cwd: bare });
+  const httpPort = await startHttpBackend(seed.home, seed.env);
+  clones.push(cloneOf(bare), cloneOf(`file://${bare}`), cloneOf(`git://127.0.0.1:${port}/remote.git`), cloneOf(`http://127.0.0.1:${httpPort}/remote.git`));
 }, 60_000);
 
 afterAll(() => {
   daemon?.kill('SIGKILL');
+  httpServer?.kill('SIGKILL');
 });
 
 describe('remote leases (handoff.remote)', () => {
-  it('two clones never both hold a lease, whatever the transport: a path, file://, git://', () => {
-    const [a, b, c] = clones as [TempRepo, TempRepo, TempRepo];
+  it('two clones never both hold a lease, whatever the transport: a path, file://, git://, http:// (smart HTTP)', () => {
+    const [a, b, c, h] = clones as [TempRepo, TempRepo, TempRepo, TempRepo];
     const doc = '.agents/status/basic.md';
     const g = a.gate(['lock', 'acquire', doc, '--owner', 'agent-a', '--json']);
     expect(g.code, g.stderr).toBe(0);
     expect(json(g.stdout)).toMatchObject({ remote: 'origin', granted: [{ kind: 'grant', token: 1 }] });
-    for (const other of [b, c]) {
+    for (const other of [b, c, h]) {
       const d = other.gate(['lock', 'acquire', doc, '--owner', 'agent-b', '--json']);
       expect(d.code, d.stderr).toBe(1);
       expect(json(d.stdout).denied[0]).toMatchObject({ owner: 'agent-a', path: doc });
@@ -282,7 +348,9 @@ for (let i = 0; i < Number(cycles); i++) {
 }
 `,
     );
-    const procs = clones.flatMap((c, ci) =>
+    // three racing clones: over a path, git:// and smart HTTP
+    const racers = [clones[0]!, clones[2]!, clones[3]!];
+    const procs = racers.flatMap((c, ci) =>
       Array.from({ length: PROCS }, (_, pi) =>
         new Promise<{ code: number | null; err: string }>((resolve) => {
           const p = spawn(process.execPath, [worker, `${ci}-${pi}`, String(CYCLES)], { cwd: c.dir, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -294,7 +362,7 @@ for (let i = 0; i < Number(cycles); i++) {
     );
     const codes = await Promise.all(procs);
     expect(codes.filter((c) => c.code !== 0)).toEqual([]);
-    const total = clones.length * PROCS * CYCLES;
+    const total = racers.length * PROCS * CYCLES;
     expect(readFileSync(counter, 'utf8')).toBe(`${total}\n`);
     // sections never overlap, and their tokens strictly increase in the order they happened
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
@@ -308,7 +376,7 @@ for (let i = 0; i < Number(cycles); i++) {
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]!);
     // the remote's fencing history holds exactly these grants; every one is in some clone's ledger
     expect(fenceTokens(doc).slice(-total)).toEqual(tokens);
-    const granted = clones.flatMap((c) => ledger(c).filter((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc && e.data.remote === 'origin').map((e) => e.data.token as number));
+    const granted = racers.flatMap((c) => ledger(c).filter((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc && e.data.remote === 'origin').map((e) => e.data.token as number));
     expect(granted.filter((t) => tokens.includes(t)).sort((x, y) => x - y)).toEqual([...tokens].sort((x, y) => x - y));
   }, 1_800_000);
 });
