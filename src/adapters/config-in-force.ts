@@ -15,7 +15,8 @@
  * - A working-tree file that is invalid fails closed (CONFIG_INVALID), as before; one that is
  *   missing contributes nothing (HEAD's and the index's still hold).
  * - A staged config that is invalid fails closed: it is what the commit would carry.
- * - HEAD's config, when invalid, counts as the built-in defaults (the floor configAt uses).
+ * - HEAD's config, when invalid, counts as the built-in defaults (the floor configAt uses), but
+ *   the same invalid text staged or in the working tree still fails closed.
  * - No config anywhere: CONFIG_MISSING once `gate init` ran, else the defaults.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -117,14 +118,18 @@ export async function configInForce(
   opts: { cache?: boolean } = {},
 ): Promise<LoadedConfig> {
   const path = join(root, CONFIG_PATH);
-  const parsed: Array<{ bytes: Buffer; config: GatesConfig }> = [];
+  const parsed: Array<{ bytes: Buffer; config: GatesConfig; invalid?: true }> = [];
   const parse = async (bytes: Buffer | undefined, label: string, onInvalid: 'throw' | 'defaults'): Promise<void> => {
-    if (!bytes || parsed.some((p) => p.bytes.equals(bytes))) return;
+    if (!bytes) return;
+    // identical texts are parsed once, except that HEAD's invalid text standing in as the defaults
+    // never excuses the same invalid text staged or in the working tree: that fails closed
+    const seen = parsed.find((p) => p.bytes.equals(bytes));
+    if (seen && !(seen.invalid && onInvalid === 'throw')) return;
     try {
       parsed.push({ bytes, config: (await parseConfigCached(bytes, stateDir, label, opts)).config });
     } catch (e) {
       if (onInvalid === 'throw' || !(e instanceof GateError)) throw e;
-      parsed.push({ bytes, config: defaultConfig() });
+      parsed.push({ bytes, config: defaultConfig(), invalid: true });
     }
   };
   // order matters only for what cannot be merged: HEAD's first, then the index's, then the file's

@@ -107,6 +107,27 @@ describe('the working tree never weakens a gate', () => {
     expect(r.code).toBe(3);
   });
 
+  it('an invalid config committed at HEAD, the same bytes staged and in the working tree, fails closed (exit 3), never the defaults', () => {
+    // committed past the hooks (plumbing): HEAD's invalid config counts as the defaults only while
+    // a valid staged or working-tree config is also in force; the same invalid bytes there must fail
+    const bad = 'version: 1\nsurfaces: [\n';
+    repo.write('.agents/gates.yaml', bad);
+    repo.gitOk('add', '.agents/gates.yaml');
+    const tree = repo.gitOk('write-tree');
+    const commit = repo.gitOk('commit-tree', tree, '-p', 'HEAD', '-m', 'invalid config, hooks skipped');
+    repo.gitOk('update-ref', 'HEAD', commit);
+    try {
+      const lock = json(['lock', 'acquire', 'handoff/a.md', '--owner', 'agent']);
+      expect(lock.code, lock.stderr).toBe(3);
+      expect(lock.out.error.code).toBe('CONFIG_INVALID');
+      repo.write('tools/build.sh', 'echo pwned\n');
+      repo.gitOk('add', 'tools/build.sh');
+      expect(preCommit().code).toBe(3);
+    } finally {
+      repo.gitOk('update-ref', 'HEAD', base);
+    }
+  });
+
   it('a stricter working-tree config adds its gates at once', () => {
     repo.write('.agents/gates.yaml', CONFIG + '  - name: docs\n    paths: [docs/**]\n    tier: CONFIRM\n    self_reinforcing: false\n');
     repo.write('docs/x.md', '# x\n');
