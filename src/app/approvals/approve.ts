@@ -73,6 +73,29 @@ function humanActor(p: Person) {
   return { kind: 'human' as const, id: humanId(p.email, p.os_user) };
 }
 
+/**
+ * What every approval path checks before it records anything (the terminal's `gate approve` and the
+ * browser's approveWithAssertion): no symbolic link escapes its surface, the sidecar describes
+ * exactly the staged tree, the tree was never rejected, and the ledger verifies.
+ */
+export async function approvalPreconditions(ctx: Ctx, tree: string, verdict: MutationVerdict) {
+  refuseLinkEscapes(verdict);
+  const loaded = await loadSidecar(ctx, tree);
+  const { sidecar, digest } = requireCurrent(loaded, tree, verdict);
+  const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree })).map((r) => r.reason)];
+  if (rejected.length) {
+    throw new GateError('DENIED', `the staged tree ${tree.slice(0, 12)} was rejected, and a rejected tree can never be approved.`, {
+      details: [...new Set(rejected)],
+      fix: 'the agent changes the staged files to address the rejection and explains again',
+    });
+  }
+  const ledger = await gatherLedgerFacts(ctx, tree, { state: 'ok', sidecar, digest });
+  if (!ledger.ok) {
+    throw new GateError('LEDGER_CORRUPT', `the ledger does not verify (${ledger.problem}), so an approval cannot be recorded in it.`, { fix: 'gate audit verify' });
+  }
+  return { loaded, sidecar, digest, ledger };
+}
+
 /** Refuse unless the sidecar describes exactly the staged gated files; say what changed. */
 export function requireCurrent(loaded: LoadedSidecar, tree: string, verdict: MutationVerdict): { sidecar: Sidecar; digest: string } {
   const st = loaded.state;
@@ -338,20 +361,7 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
       next: verdict.carve_out.applied ? `git commit  (${verdict.carve_out.reason})` : 'git commit  (no gated files are staged; nothing to approve)',
     };
   }
-  refuseLinkEscapes(verdict);
-  const loaded = await loadSidecar(ctx, facts.tree);
-  const { sidecar, digest } = requireCurrent(loaded, facts.tree, verdict);
-  const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree: facts.tree })).map((r) => r.reason)];
-  if (rejected.length) {
-    throw new GateError('DENIED', `the staged tree ${facts.tree.slice(0, 12)} was rejected, and a rejected tree can never be approved.`, {
-      details: [...new Set(rejected)],
-      fix: 'the agent changes the staged files to address the rejection and explains again',
-    });
-  }
-  const ledger = await gatherLedgerFacts(ctx, facts.tree, { state: 'ok', sidecar, digest });
-  if (!ledger.ok) {
-    throw new GateError('LEDGER_CORRUPT', `the ledger does not verify (${ledger.problem}), so an approval cannot be recorded in it.`, { fix: 'gate audit verify' });
-  }
+  const { loaded, sidecar, digest, ledger } = await approvalPreconditions(ctx, facts.tree, verdict);
   const tier = verdict.tier;
   const already = new Set<Step>();
   for (const a of sidecar.approvals) {

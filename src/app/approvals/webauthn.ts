@@ -113,7 +113,7 @@ function pendingPath(ctx: Ctx, challenge: Buffer): string {
 
 /** The staged change, its current explanation and the steps it still needs (the same checks as `gate approve`). */
 async function stagedState(ctx: Ctx) {
-  const [{ stagedFacts, verdictFor, loadSidecar, ledgerRejections, gatherLedgerFacts, expiryOf, refuseLinkEscapes }, { requireCurrent }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
+  const [{ stagedFacts, verdictFor, expiryOf }, { approvalPreconditions }, { approvalProblem }, { requiredSteps, tierAtLeast }] = await Promise.all([
     import('./facts.js'),
     import('./approve.js'),
     import('../../gates/approval.js'),
@@ -122,18 +122,7 @@ async function stagedState(ctx: Ctx) {
   const facts = await stagedFacts(ctx);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   if (verdict.tier === 'AUTO') refuse('WEBAUTHN_NOTHING_TO_APPROVE', `the staged tree ${facts.tree.slice(0, 12)} needs no approval (tier AUTO).`, 'git commit');
-  refuseLinkEscapes(verdict);
-  const loaded = await loadSidecar(ctx, facts.tree);
-  const { sidecar, digest } = requireCurrent(loaded, facts.tree, verdict);
-  const rejected = [...sidecar.rejections.map((r) => r.reason), ...(await ledgerRejections(ctx, { tree: facts.tree })).map((r) => r.reason)];
-  if (rejected.length) {
-    throw new GateError('DENIED', `the staged tree ${facts.tree.slice(0, 12)} was rejected, and a rejected tree can never be approved.`, {
-      details: [...new Set(rejected)],
-      fix: 'the agent changes the staged files to address the rejection and explains again',
-    });
-  }
-  const ledger = await gatherLedgerFacts(ctx, facts.tree, { state: 'ok', sidecar, digest });
-  if (!ledger.ok) throw new GateError('LEDGER_CORRUPT', `the ledger does not verify (${ledger.problem}), so an approval cannot be recorded in it.`, { fix: 'gate audit verify' });
+  const { loaded, sidecar, digest, ledger } = await approvalPreconditions(ctx, facts.tree, verdict);
   const tier = verdict.tier;
   const already = new Set<Step>();
   for (const a of sidecar.approvals) {
