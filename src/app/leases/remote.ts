@@ -2,9 +2,10 @@
  * Gate A across clones (handoff.remote, ADR 0023): acquire, renew, release, status and break as
  * compare-and-swap pushes of refs/agent-gates/leases/<path-id> (+ the fencing ref) on the remote.
  *
- * Each operation decides from what this clone last saw of the remote (its tracking refs) when that
- * decision is the action asked for (the push's compare-and-swap proves the guess right or wrong),
- * and from a fresh fetch otherwise. A lost race is re-read and decided again, with jittered backoff,
+ * Each operation decides from what this clone last saw of the remote (versions.json, else its
+ * tracking refs) when that decision is the action asked for (the push's compare-and-swap proves the
+ * guess right or wrong), and from a fresh read otherwise (an ls-remote of the path's refs, plus a
+ * fetch only for a version this clone has not seen; remote-lease-store.ts). A lost race is re-read and decided again, with jittered backoff,
  * a bounded number of times. The remote is the commit point: the ledger line follows a won push (it
  * names the remote's lease version), and the local lease directory is written through as the cache
  * `--offline` reads. A remote that cannot be reached is REMOTE_UNREACHABLE (exit 3), never "free".
@@ -56,6 +57,16 @@ function backoff(losses: number): Promise<void> {
   return sleep(1 + Math.random() * cap);
 }
 
+/**
+ * How long a waiter sleeps before its next look at a held lease: 40 ms growing ×1.5 per look at the
+ * same version up to 1 s, half of it jittered. A release is seen within ~1/(waiters) s on average,
+ * while a long hold costs each waiter about one ls-remote a second.
+ */
+export function waitPollMs(polls: number): number {
+  const cap = Math.min(1000, 40 * 1.5 ** Math.min(polls, 10));
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
 /** Write-through to the local lease directory (the cache `--offline` reads); a failure here never undoes the remote. */
 function cacheWrite(ctx: Ctx, recs: readonly LeaseRecord[], removed: readonly string[] = []): void {
   try {
@@ -84,6 +95,8 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
   let attempts = 0;
   let losses = 0;
   let fresh = false;
+  let polls = 0;
+  let heldVersion = '';
   for (;;) {
     attempts += 1;
     const now = ctx.now();
@@ -105,7 +118,13 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
         await ctx.record({ event: 'lease.deny', actor: a.actor, subject: { paths: a.paths }, data: { held: denied, waited_ms: a.waitMs, attempts, reason: a.reason, remote } });
         return { ok: false, owner: a.owner, granted: [], denied, attempts, remote };
       }
-      await sleep(Math.min(250 + Math.random() * 250, Math.max(1, deadline - ctx.now().getTime())));
+      // the next fresh read is one ls-remote, and a fetch only when the holder's version changed
+      const version = a.paths.map((p) => states.get(p)!.lease?.oid ?? '-').join(' ');
+      if (version !== heldVersion) {
+        heldVersion = version;
+        polls = 0;
+      }
+      await sleep(Math.min(waitPollMs(polls++), Math.max(1, deadline - ctx.now().getTime())));
       continue;
     }
     const iso = now.toISOString();
