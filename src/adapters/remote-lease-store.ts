@@ -250,7 +250,9 @@ export class RemoteLeaseStore {
     const target = looseObjectTarget(this.commonDir, process.env);
     const format = target && (this.oidLength === 64 ? 'sha256' : this.oidLength === 40 ? 'sha1' : target.format);
     if (target && format === target.format && identOk(rec.owner)) {
-      const oid = writeLooseCommit(target.objects, format, leaseCommitBody(format === 'sha256' ? EMPTY_TREE_SHA256 : EMPTY_TREE, parent, rec.owner, Math.floor(Date.now() / 1000), message));
+      // the empty tree too (git only pretends it exists; written, `git fsck` finds every version whole)
+      const tree = writeLooseObject(target.objects, format, 'tree', Buffer.alloc(0));
+      const oid = writeLooseCommit(target.objects, format, leaseCommitBody(tree, parent, rec.owner, Math.floor(Date.now() / 1000), message));
       this.written.set(oid, message);
       return oid;
     }
@@ -313,12 +315,16 @@ export function leaseCommitBody(tree: string, parent: string | undefined, owner:
   return `tree ${tree}\n${parent ? `parent ${parent}\n` : ''}author ${owner} <lease@agent-gates> ${secs} +0000\ncommitter agent-gates <lease@agent-gates> ${secs} +0000\n\n${message}`;
 }
 
-/** Write a commit as a loose object (zlib of "commit <size>\0<body>", named by its hash); returns its id. */
+/** Write a commit as a loose object; returns its id. */
 export function writeLooseCommit(objects: string, format: 'sha1' | 'sha256', body: string): string {
+  return writeLooseObject(objects, format, 'commit', Buffer.from(body, 'utf8'));
+}
+
+/** Write a loose object (zlib of "<type> <size>\0<data>", named by its hash) unless it exists; returns its id. */
+export function writeLooseObject(objects: string, format: 'sha1' | 'sha256', type: 'commit' | 'tree', data: Buffer): string {
   const { createHash } = process.getBuiltinModule('node:crypto');
   const { deflateSync } = process.getBuiltinModule('node:zlib');
-  const data = Buffer.from(body, 'utf8');
-  const raw = Buffer.concat([Buffer.from(`commit ${data.length}\0`), data]);
+  const raw = Buffer.concat([Buffer.from(`${type} ${data.length}\0`), data]);
   const oid = createHash(format).update(raw).digest('hex');
   const dir = join(objects, oid.slice(0, 2));
   const file = join(dir, oid.slice(2));

@@ -17,7 +17,10 @@
  */
 import { GateError } from '../kernel/errors.js';
 import { isObjectId } from '../kernel/ids.js';
+import { join } from 'node:path';
 import type { Git, GitResult } from './git.js';
+import { readTextIfAny } from './files.js';
+import { locateFromFiles } from './git-files.js';
 
 /** gate's namespace on a remote. */
 export const REMOTE_NS = 'refs/agent-gates/';
@@ -96,13 +99,25 @@ export class RemoteRefs {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
   }
 
-  /** Environment for network git: no prompt may wait for a person. */
+  private netEnv: NodeJS.ProcessEnv | undefined;
+
+  /**
+   * Environment for network git: no prompt may wait for a person. ssh runs in BatchMode unless the
+   * person chose the ssh command (GIT_SSH_COMMAND, GIT_SSH, or core.sshCommand in a config file
+   * git reads: a deploy key's command must not be replaced); the timeout still kills a prompt.
+   */
   private env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
+    if (this.netEnv) return this.netEnv;
+    const e = process.env;
+    const home = e.HOME ?? '';
+    const own = locateFromFiles(this.git.cwd)?.paths.commonDir;
+    const files = [own && join(own, 'config'), home && join(home, '.gitconfig'), join(e.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'), '/etc/gitconfig'];
+    const chosen = e.GIT_SSH_COMMAND !== undefined || e.GIT_SSH !== undefined || files.some((f) => f && /^\s*sshcommand\s*=/im.test(readTextIfAny(f) ?? ''));
+    return (this.netEnv = {
+      ...e,
       GIT_TERMINAL_PROMPT: '0',
-      GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? `ssh -o BatchMode=yes -o ConnectTimeout=${Math.max(1, Math.ceil(this.timeoutMs / 1000))}`,
-    };
+      ...(chosen ? {} : { GIT_SSH_COMMAND: `ssh -o BatchMode=yes -o ConnectTimeout=${Math.max(1, Math.ceil(this.timeoutMs / 1000))}` }),
+    });
   }
 
   private netExec(args: string[]): GitResult {

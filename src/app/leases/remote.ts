@@ -58,12 +58,12 @@ function backoff(losses: number): Promise<void> {
 }
 
 /**
- * How long a waiter sleeps before its next look at a held lease: 40 ms growing ×1.5 per look at the
- * same version up to 1 s, half of it jittered. A release is seen within ~1/(waiters) s on average,
- * while a long hold costs each waiter about one ls-remote a second.
+ * How long a waiter sleeps before its next look at a held lease: 50–100 ms, growing ×1.5 per look
+ * at the same version up to 0.5–1 s (the upper half jittered). A long hold costs each waiter about
+ * one ls-remote a second (over ssh each look is a connection: polling faster starves the holder).
  */
 export function waitPollMs(polls: number): number {
-  const cap = Math.min(1000, 40 * 1.5 ** Math.min(polls, 10));
+  const cap = Math.min(1000, 100 * 1.5 ** Math.min(polls, 10));
   return cap / 2 + Math.random() * (cap / 2);
 }
 
