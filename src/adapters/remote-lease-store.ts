@@ -69,8 +69,6 @@ export class RemoteLeaseStore {
   private readonly written = new Map<string, string>();
   /** Length of the object ids seen (40: SHA-1, 64: SHA-256), to name the empty tree without asking git. */
   private oidLength: number | undefined;
-  /** How many git processes each kind of step started (tests and the bench read it). */
-  readonly counts = { peek: 0, fetch: 0, tracked: 0, commitTree: 0, push: 0 };
 
   constructor(git: Git, stateDir: string, remote: string, opts: { timeoutMs?: number } = {}) {
     this.git = git;
@@ -85,27 +83,21 @@ export class RemoteLeaseStore {
   }
 
   /**
-   * The state of each path: from the remote (`fresh`, one fetch of just these refs) or from the
-   * tracking refs this clone last saw. A record that cannot be parsed is LEASE_CORRUPT.
+   * The state of each path: from the remote (`fresh`: one ls-remote of just these refs, plus a fetch
+   * when it names a version this clone has not seen) or from what this clone last saw (versions.json,
+   * else the tracking refs). A record that cannot be parsed is LEASE_CORRUPT.
    */
   read(paths: readonly string[], fresh: boolean, nowMs: number): Map<string, RemoteLeaseState> {
     const prefixes = paths.flatMap((p) => [`leases/${remotePathId(p)}`, `fence/${remotePathId(p)}`]);
     const names = paths.flatMap((p) => [leaseRefOf(p), fenceRefOf(p)]);
     let tips: Map<string, Tip> | undefined;
     if (fresh) {
-      this.counts.peek += 1;
       const remote = this.refs.peek(names);
       tips = this.known(names, (ref) => remote.get(ref) ?? null);
-      if (!tips) {
-        this.counts.fetch += 1;
-        tips = this.refs.fetchMessages(prefixes);
-      }
+      tips ??= this.refs.fetchMessages(prefixes);
     } else {
       tips = this.known(names, (ref) => this.loadVersions().refs[ref]);
-      if (!tips) {
-        this.counts.tracked += 1;
-        tips = this.refs.trackedMessages(prefixes);
-      }
+      tips ??= this.refs.trackedMessages(prefixes);
     }
     this.remember(names, tips);
     const out = new Map<string, RemoteLeaseState>();
@@ -259,7 +251,6 @@ export class RemoteLeaseStore {
     const empty = this.oidLength === 40 ? EMPTY_TREE : this.oidLength === 64 ? EMPTY_TREE_SHA256 : this.git.emptyTree();
     const args = ['commit-tree', empty, ...(parent ? ['-p', parent] : []), '-F', '-'];
     const who = { GIT_AUTHOR_NAME: rec.owner, GIT_AUTHOR_EMAIL: 'lease@agent-gates', GIT_COMMITTER_NAME: 'agent-gates', GIT_COMMITTER_EMAIL: 'lease@agent-gates' };
-    this.counts.commitTree += 1;
     const r = this.git.exec(args, { input: message, env: who });
     if (r.code !== 0) throw new GateError('GIT_FAILED', `git commit-tree failed (exit ${r.code}): ${r.stderr.trim()}`);
     const oid = r.stdout.toString('utf8').trim();
@@ -269,7 +260,6 @@ export class RemoteLeaseStore {
 
   /** The compare-and-swap push; when won, versions.json learns the new values (one process in all). */
   cas(updates: readonly RefUpdate[]): CasResult {
-    this.counts.push += 1;
     const r = this.refs.casPush(updates);
     if (r.ok) {
       // every new id comes from writeVersion in this process; one that did not stays a stale guess

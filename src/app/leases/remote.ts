@@ -71,7 +71,7 @@ export function waitPollMs(polls: number): number {
 function cacheWrite(ctx: Ctx, recs: readonly LeaseRecord[], removed: readonly string[] = []): void {
   try {
     const local = new LeaseStore(ctx.stateDir);
-    for (const r of recs) local.write(r);
+    for (const r of recs) local.write(r, { fsync: false }); // the remote holds the truth: no flush
     for (const p of removed) local.remove(p);
   } catch {
     /* the cache is best effort */
