@@ -93,8 +93,14 @@ export class RemoteLeaseStore {
     let tips: Map<string, Tip> | undefined;
     if (fresh) {
       const remote = this.refs.peek(names);
-      tips = this.known(names, (ref) => remote.get(ref) ?? null);
-      tips ??= this.refs.fetchMessages(prefixes);
+      const valueOf = (ref: string) => remote.get(ref) ?? null;
+      tips = this.known(names, valueOf);
+      if (!tips) {
+        // a version not seen yet: fetch it (a few objects arrive as loose objects, read here without
+        // git); had the ref moved on meanwhile and the version not come along, the tracking refs say what is there now
+        this.refs.fetchOnly(prefixes);
+        tips = this.known(names, valueOf) ?? this.refs.trackedMessages(prefixes);
+      }
     } else {
       tips = this.known(names, (ref) => this.loadVersions().refs[ref]);
       tips ??= this.refs.trackedMessages(prefixes);
@@ -133,7 +139,9 @@ export class RemoteLeaseStore {
 
   /**
    * The tips of `names` when every value (`valueOf`: an id, null for absent, undefined for not
-   * known) is one whose message versions.json holds; else undefined (the caller asks git).
+   * known) is a version whose message is at hand: in versions.json, written by this process, or a
+   * loose commit in this repository's object store (checked against its id); else undefined (the
+   * caller asks git).
    */
   private known(names: readonly string[], valueOf: (ref: string) => string | null | undefined): Map<string, Tip> | undefined {
     const v = this.loadVersions();
@@ -142,11 +150,22 @@ export class RemoteLeaseStore {
       const oid = valueOf(ref);
       if (oid === undefined) return undefined;
       if (oid === null) continue;
-      const message = v.messages[oid] ?? this.written.get(oid);
-      if (message === undefined || !isObjectId(oid)) return undefined;
+      if (!isObjectId(oid)) return undefined;
+      const message = v.messages[oid] ?? this.written.get(oid) ?? this.looseMessage(oid);
+      if (message === undefined) return undefined;
       out.set(ref, { oid, message });
     }
     return out;
+  }
+
+  private target: ReturnType<typeof looseObjectTarget> | null = null;
+
+  /** The message of a loose commit `oid` in this repository, or undefined (packed, absent, another kind of repository). */
+  private looseMessage(oid: string): string | undefined {
+    if (this.target === null) this.target = looseObjectTarget(this.commonDir, process.env);
+    const t = this.target;
+    if (!t || oid.length !== (t.format === 'sha256' ? 64 : 40)) return undefined;
+    return readLooseCommitMessage(t.objects, t.format, oid);
   }
 
   private loadVersions(): Versions {
@@ -239,7 +258,8 @@ export class RemoteLeaseStore {
   /** A new lease version (a commit on the empty tree; the record in its message). */
   writeVersion(op: RemoteLeaseOp, rec: LeaseRecord, parent: string | undefined): string {
     const message = formatLeaseCommitMessage(op, rec);
-    const target = looseObjectTarget(this.commonDir, process.env);
+    if (this.target === null) this.target = looseObjectTarget(this.commonDir, process.env);
+    const target = this.target;
     const format = target && (this.oidLength === 64 ? 'sha256' : this.oidLength === 40 ? 'sha1' : target.format);
     if (target && format === target.format && identOk(rec.owner)) {
       // the empty tree too (git only pretends it exists; written, `git fsck` finds every version whole)
@@ -303,6 +323,26 @@ export function identOk(name: string): boolean {
 /** The body `git commit-tree <tree> [-p parent] -F -` writes with the lease identities, at `secs` in UTC. */
 export function leaseCommitBody(tree: string, parent: string | undefined, owner: string, secs: number, message: string): string {
   return `tree ${tree}\n${parent ? `parent ${parent}\n` : ''}author ${owner} <lease@agent-gates> ${secs} +0000\ncommitter agent-gates <lease@agent-gates> ${secs} +0000\n\n${message}`;
+}
+
+/**
+ * The message of the loose commit `oid` (inflated, its hash checked against the id, its header
+ * checked), or undefined when it is not a loose object here or not a sound commit.
+ */
+export function readLooseCommitMessage(objects: string, format: 'sha1' | 'sha256', oid: string): string | undefined {
+  let raw: Buffer;
+  try {
+    raw = process.getBuiltinModule('node:zlib').inflateSync(readFileSync(join(objects, oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return undefined;
+  }
+  if (process.getBuiltinModule('node:crypto').createHash(format).update(raw).digest('hex') !== oid) return undefined;
+  const nul = raw.indexOf(0);
+  const m = /^commit (\d+)$/.exec(raw.subarray(0, nul).toString('latin1'));
+  if (nul < 0 || !m || Number(m[1]) !== raw.length - nul - 1) return undefined;
+  const body = raw.subarray(nul + 1).toString('utf8');
+  const at = body.indexOf('\n\n');
+  return at < 0 ? '' : body.slice(at + 2);
 }
 
 /** Write a commit as a loose object; returns its id. */

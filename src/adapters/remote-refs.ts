@@ -184,7 +184,8 @@ export class RemoteRefs {
     return this.tracked(prefixes);
   }
 
-  private fetchOnly(prefixes: readonly string[]): void {
+  /** Fetch into the tracking refs (objects included, pruned) without reading anything back. */
+  fetchOnly(prefixes: readonly string[]): void {
     const track = trackingPrefix(this.remote);
     const specs = prefixes.map((p) => `+${REMOTE_NS}${p}*:${track}${p}*`);
     const args = ['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs];
