@@ -8,6 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openContext } from '../../src/app/context.js';
+import { checkRange, rangeSummaryLines } from '../../src/app/review/range.js';
 import { gateHookScript, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 
 const BASE_CONFIG = 'version: 1\n';
@@ -61,6 +63,11 @@ function check(r: TempRepo, range: string): { code: number; out: Record<string, 
   const x = r.gate(['check', '--range', range, '--json']);
   return { code: x.code, out: x.stdout.trim() ? json(x.stdout) : {}, stderr: x.stderr };
 }
+/** The same check in this process (the CLI path is run above and in the exit-3 case): what the agent-written notes vary. */
+async function checkIn(r: TempRepo, range: string): Promise<{ code: number; out: Record<string, any>; stderr: string }> {
+  const rep = await checkRange(openContext(r.dir), range);
+  return { code: rep.ok ? 0 : 1, out: JSON.parse(JSON.stringify(rep)), stderr: '' };
+}
 const codes = (out: Record<string, any>): string[] => (out.violations ?? []).map((v: { code: string }) => v.code);
 
 beforeAll(() => {
@@ -77,7 +84,7 @@ beforeAll(() => {
 }, 30_000);
 
 describe('gate check --range against the remote lease history (handoff.remote at the base)', () => {
-  it('a handoff change made under a remote lease carries its evidence in the note, and the range check confirms it', () => {
+  it('a handoff change made under a remote lease carries its evidence in the note, and the range check confirms it', async () => {
     expect(a.gate(['lock', 'acquire', DOC, '--owner', 'human:a@example.com']).code).toBe(0);
     const made = commitDoc(a, 'a1\n');
     expect(made.code, made.stderr).toBe(0);
@@ -92,10 +99,10 @@ describe('gate check --range against the remote lease history (handoff.remote at
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.leases).toMatchObject({ remote: 'origin', required: 1, fetched: true, checked: [{ commit: c1, path: DOC, token: 1, owner: 'human:a@example.com' }] });
     // the text output says so too
-    expect(a.gate(['check', '--range', `${base1}..${c1}`]).stdout).toContain('leases: 1 handoff change checked against the lease history on "origin" (1 confirmed)');
+    expect(rangeSummaryLines(await checkRange(openContext(a.dir), `${base1}..${c1}`))).toContain('  leases: 1 handoff change checked against the lease history on "origin" (1 confirmed)');
   });
 
-  it('attacks on the evidence: a removed note, another path\'s version, another remote, a forged version outside the fence history, a wrong token or owner', () => {
+  it('attacks on the evidence: a removed note, another path\'s version, another remote, a forged version outside the fence history, a wrong token or owner', async () => {
     // a lease on another handoff document: its version is a real grant, on the wrong path
     expect(a.gate(['lock', 'acquire', 'todos.md', '--owner', 'human:a@example.com']).code).toBe(0);
     const other = run('git', ['ls-remote', bare, 'refs/agent-gates/fence/*'], { env: a.env }).stdout.trim().split('\n').map((l) => l.split('\t')[0]!).find((o) => o !== evidenceOf(note1).version)!;
@@ -116,7 +123,7 @@ describe('gate check --range against the remote lease history (handoff.remote at
     for (const [what, body, code] of cases) {
       if (body === undefined) a.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'remove', c1);
       else setNote(a, c1, body);
-      const r = check(a, `${base1}..${c1}`);
+      const r = await checkIn(a, `${base1}..${c1}`);
       expect(r.code, `${what}: ${r.stderr}`).toBe(1);
       expect(codes(r.out), what).toEqual([code]);
       expect(r.out.violations[0]).toMatchObject({ commit: c1, path: DOC });
@@ -124,25 +131,25 @@ describe('gate check --range against the remote lease history (handoff.remote at
     }
     // positive only: a bad entry beside the good one changes nothing
     setNote(a, c1, `${note1}\n${leaseDoc([{ ...good, version: forged }])}`);
-    expect(check(a, `${base1}..${c1}`).code).toBe(0);
+    expect((await checkIn(a, `${base1}..${c1}`)).code).toBe(0);
     setNote(a, c1, note1);
     expect(a.gate(['lock', 'release', 'todos.md', '--owner', 'human:a@example.com']).code).toBe(0);
   });
 
-  it('a token replayed on a commit by another person is not that person\'s lease', () => {
+  it('a token replayed on a commit by another person is not that person\'s lease', async () => {
     a.write(DOC, 'b-replay\n');
     a.gitOk('add', DOC);
     a.gitOk('-c', 'user.email=b@example.com', 'commit', '-q', '--no-verify', '-m', 'b reuses a\'s lease');
     const c = a.gitOk('rev-parse', 'HEAD');
     setNote(a, c, note1);
-    const r = check(a, `${base1}..${c}`);
+    const r = await checkIn(a, `${base1}..${c}`);
     expect(r.code).toBe(1);
     expect(r.out.violations).toMatchObject([{ code: 'C_LEASE_MISMATCH', commit: c, path: DOC }]);
     expect(r.out.violations[0].missing).toContain('but the commit was made by human:b@example.com');
     a.gitOk('reset', '-q', '--hard', c1);
   });
 
-  it('a writer fenced off by a newer grant cannot land its change after it: tokens never go backwards along the range', () => {
+  it('a writer fenced off by a newer grant cannot land its change after it: tokens never go backwards along the range', async () => {
     a.gitOk('push', '-q', 'origin', 'main', 'refs/notes/agent-gates');
     expect(a.gate(['lock', 'release', DOC, '--owner', 'human:a@example.com']).code).toBe(0);
     b.gitOk('pull', '-q', '--ff-only', 'origin', 'main');
@@ -159,22 +166,22 @@ describe('gate check --range against the remote lease history (handoff.remote at
     // a, no longer holding the lease, writes anyway (no hooks) and reuses its old, genuine evidence
     const c3 = commitDoc(a, 'a3\n', { verify: false });
     setNote(a, c3.head, note1);
-    const r = check(a, `${base1}..${c3.head}`);
+    const r = await checkIn(a, `${base1}..${c3.head}`);
     expect(r.code).toBe(1);
     expect(r.out.violations).toMatchObject([{ code: 'C_LEASE_TOKEN_BACKWARDS', commit: c3.head, path: DOC }]);
     expect(r.out.leases.checked.map((x: { token: number }) => x.token)).toEqual([1, 2, 1]);
     // the range up to b's commit is fine, seen from either clone
-    expect(check(b, `${base1}..${c2.head}`).code).toBe(0);
+    expect((await checkIn(b, `${base1}..${c2.head}`)).code).toBe(0);
     a.gitOk('reset', '-q', '--hard', c2.head);
   });
 
-  it('the base decides: a head that drops handoff.remote is still checked; a base without it makes no network call; an unreachable remote is exit 3', () => {
+  it('the base decides: a head that drops handoff.remote is still checked; a base without it makes no network call; an unreachable remote is exit 3', async () => {
     a.write('.agents/gates.yaml', BASE_CONFIG);
     a.write(DOC, 'dropped\n');
     a.gitOk('add', '-A');
     a.gitOk('commit', '-q', '--no-verify', '-m', 'drop the remote and edit');
     const c = a.gitOk('rev-parse', 'HEAD');
-    const r = check(a, `${base1}..${c}`);
+    const r = await checkIn(a, `${base1}..${c}`);
     expect(r.code).toBe(1);
     expect(codes(r.out)).toContain('C_LEASE_MISSING');
     a.gitOk('remote', 'set-url', 'origin', join(seed.home, 'nowhere.git'));
@@ -183,7 +190,7 @@ describe('gate check --range against the remote lease history (handoff.remote at
       expect(down.code, down.stderr).toBe(3);
       expect(down.out.error?.code ?? down.stderr).toMatch(/REMOTE_UNREACHABLE/);
       // from a base without handoff.remote, leases are not judged and the remote is not asked
-      const none = check(a, `${base0}..${c}`);
+      const none = await checkIn(a, `${base0}..${c}`);
       expect(none.code).toBe(1); // the config change itself is unapproved (Gate B), nothing more
       expect(none.out.leases).toBeUndefined();
       expect(codes(none.out).filter((x) => x.startsWith('C_LEASE_'))).toEqual([]);
