@@ -14,7 +14,6 @@ import { evaluateLeaseRange, readLeaseEvidence, type FenceVersion, type LeaseChe
 import type { RangeCommitFacts, RangeViolation } from '../../gates/range.js';
 import type { GatesConfig } from '../../schema/config/defaults.js';
 import type { Ctx } from '../context.js';
-import { approvalNoteRefs } from './range.js';
 import { remoteTimeoutMs } from '../leases/remote.js';
 
 export interface RangeLeaseReport {
@@ -40,10 +39,10 @@ function handoffPaths(f: RangeCommitFacts, isHandoff: (p: string) => boolean): s
   return [...out].sort();
 }
 
-/** Every note body on each of `commits` (this clone's approval notes ref and the fetched copies). */
-function noteBodies(ctx: Ctx, commits: ReadonlySet<string>): Map<string, string[]> {
+/** Every note body on each of `commits` under the approval notes refs (this clone's and the fetched copies). */
+function noteBodies(ctx: Ctx, noteRefs: readonly string[], commits: ReadonlySet<string>): Map<string, string[]> {
   const blobsOf = new Map<string, Set<string>>();
-  for (const ref of approvalNoteRefs(ctx)) {
+  for (const ref of noteRefs) {
     for (const [commit, blob] of ctx.git.notesMap(ref)) {
       if (!commits.has(commit)) continue;
       let s = blobsOf.get(commit);
@@ -107,7 +106,7 @@ function fenceHistories(ctx: Ctx, tips: ReadonlyMap<string, string>): Map<string
 }
 
 /** The lease part of `gate check --range`; undefined when the base's config has no handoff.remote (no network). */
-export function checkRangeLeases(ctx: Ctx, base: GatesConfig, facts: readonly RangeCommitFacts[]): RangeLeaseReport | undefined {
+export function checkRangeLeases(ctx: Ctx, base: GatesConfig, facts: readonly RangeCommitFacts[], noteRefs: readonly string[]): RangeLeaseReport | undefined {
   const remote = base.handoff.remote;
   if (remote === undefined) return undefined;
   const isHandoff = compileGlobs(base.handoff.paths);
@@ -126,7 +125,7 @@ export function checkRangeLeases(ctx: Ctx, base: GatesConfig, facts: readonly Ra
   }
   const histories = fenceHistories(ctx, tips);
   const ids = needs.map((x) => x.f.commit);
-  const notes = noteBodies(ctx, new Set(ids));
+  const notes = noteBodies(ctx, noteRefs, new Set(ids));
   const emails = committerEmails(ctx, ids);
   const pathsOf = new Map(needs.map((x) => [x.f.commit, x.paths]));
   const commits: LeaseRangeCommit[] = facts.map((f) => {

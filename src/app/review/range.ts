@@ -282,7 +282,7 @@ export async function checkCommits(
   if (opts.leases) {
     // Gate A across clones (ADR 0026): the base's handoff.remote decides; no remote, no network
     const { checkRangeLeases } = await import('./range-leases.js');
-    const leases = checkRangeLeases(ctx, config, facts);
+    const leases = checkRangeLeases(ctx, config, facts, approvalNoteRefs(ctx));
     if (leases) {
       const { violations, ...rest } = leases;
       report.leases = rest;
