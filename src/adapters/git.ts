@@ -240,6 +240,11 @@ export class Git {
     this.run(['notes', '--ref', ref, 'add', '-f', '-F', '-', commit], { input: body });
   }
 
+  /** Append a document to a commit's note (a blank line between; the note readers split documents). */
+  appendNote(commit: string, body: string, ref = NOTES_REF): void {
+    this.run(['notes', '--ref', ref, 'append', '-F', '-', commit], { input: body });
+  }
+
   readNote(commit: string, ref = NOTES_REF): string | undefined {
     const r = this.exec(['notes', '--ref', ref, 'show', commit]);
     return r.code === 0 ? r.stdout.toString('utf8') : undefined;
