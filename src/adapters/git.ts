@@ -47,7 +47,9 @@ export class Git {
 
   constructor(cwd: string, env: NodeJS.ProcessEnv = gitEnv()) {
     this.cwd = cwd;
-    this.env = env;
+    // git's real objects, never a `git replace` substitute: a replace ref is one local command away
+    // for an agent, and would let it show gate a different commit, tree or allowed_signers
+    this.env = { ...env, GIT_NO_REPLACE_OBJECTS: '1' };
   }
 
   /** Run git; never throws on a non-zero exit (see `run` for the checked form). */

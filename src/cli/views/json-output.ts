@@ -242,7 +242,7 @@ const payloads = {
     tip: z.string().optional(),
     warnings: z.array(z.string()).optional().describe('absent with --team (each clone has its own)'),
     head: z.looseObject({ seq: z.number().int(), hash: z.string() }).optional(),
-    signed: z.looseObject({ ok: z.boolean() }).optional(),
+    signed: z.looseObject({ ok: z.boolean(), untrusted: z.array(z.string()).describe('signed points dropped: their key is not in the trusted allowed_signers (each with why)'), trusted_by: z.string().optional().describe('the allowed_signers path and the revision trusted ("HEAD" or --trust\'s)') }).optional(),
     problem: z.looseObject({ message: z.string() }).optional(),
     folded: z.number().int().optional(),
     pending: z.number().int().optional(),
