@@ -35,13 +35,13 @@ import { checkpointVerifiers } from './checkpoint.js';
 import { evaluateSignedPoints, type SignedPoint } from '../../signing/signed-points.js';
 import type { AllowedSigner } from '../../signing/allowed-signers.js';
 import { parsePayload } from '../../signing/payload.js';
-import { pointFromSignature } from './signed-points.js';
+import { noteSignatures, pointFromSignature, trustedSigners, type TrustOptions } from './signed-points.js';
 
 export const REPO_ID = /^[0-9a-f-]{36}$/;
 /** Published versions whose heads are checked against the newest (the rest are covered by the seen refs). */
 const HISTORY_LIMIT = 1000;
 
-export interface TeamOptions {
+export interface TeamOptions extends TrustOptions {
   /** The remote (default: handoff.remote in the config, else "origin"). */
   remote?: string;
   /** Progress lines for long fetches and verifications. */
@@ -219,7 +219,7 @@ export async function collectTeam(ctx: Ctx, opts: TeamOptions = {}): Promise<{ r
   const seen = localRefs(ctx.git, seenPrefix(remote));
   const localId = ctx.ledger.repoId(false);
   const ids = [...new Set([...fetched.keys(), ...seen.keys(), ...(localId ? [localId] : [])])].sort();
-  const signers = await trustedSigners(ctx);
+  const signers = await trustedSigners(ctx, opts);
   const notePoints = signers.ok ? notesPointsByClone(ctx, signers.signers) : new Map<string, { points: SignedPoint[]; untrusted: string[] }>();
   const ledgers: Loaded[] = [];
   let i = 0;
@@ -340,25 +340,6 @@ function publishedHeads(ctx: Ctx, tip: string): Array<{ commit: string; head: { 
 // -------------------------------------------------------------------------------------------
 // signed points per clone
 
-async function trustedSigners(ctx: Ctx): Promise<{ ok: true; signers: AllowedSigner[] } | { ok: false; note: string }> {
-  const { committedAllowedSigners, signingPolicy } = await import('../approvals/signed.js');
-  const { parseAllowedSigners } = await import('../../signing/allowed-signers.js');
-  let cfg;
-  try {
-    cfg = (await ctx.config()).config;
-  } catch {
-    const { defaultConfig } = await import('../../schema/config/defaults.js');
-    cfg = defaultConfig();
-  }
-  const head = ctx.git.head();
-  const policy = await signingPolicy(ctx, cfg, head);
-  const text = committedAllowedSigners(ctx, head, policy.signersPath);
-  if (text === undefined) return { ok: false, note: `${policy.signersPath} is not committed at HEAD: no signed point is checked` };
-  const parsed = parseAllowedSigners(text);
-  if (!parsed.ok) return { ok: false, note: `${policy.signersPath} at HEAD cannot be parsed (${parsed.problems.join('; ')})` };
-  return { ok: true, signers: parsed.signers };
-}
-
 function signedPointsOf(ctx: Ctx, id: string, bytes: Buffer, signers: readonly AllowedSigner[]): { points: SignedPoint[]; untrusted: string[] } {
   const points: SignedPoint[] = [];
   const untrusted: string[] = [];
@@ -393,26 +374,6 @@ function notesPointsByClone(ctx: Ctx, signers: readonly AllowedSigner[]): Map<st
     out.set(id, slot);
   }
   return out;
-}
-
-function* noteSignatures(ctx: Ctx): Generator<{ sig: unknown; source: string }> {
-  let notes = new Map<string, string>();
-  try {
-    notes = ctx.git.notesMap();
-  } catch {
-    return;
-  }
-  for (const [commit, blob] of notes) {
-    const raw = ctx.git.readBlob(blob);
-    if (!raw) continue;
-    let doc: { sidecar?: { approvals?: Array<{ signature?: unknown }> } };
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch {
-      continue;
-    }
-    for (const a of doc.sidecar?.approvals ?? []) if (a && a.signature !== undefined) yield { sig: a.signature, source: `note on ${commit.slice(0, 12)}` };
-  }
 }
 
 /** The entries of a ledger held in memory (lenient: the chain verifier judges the lines). */
