@@ -5,7 +5,7 @@
  * process; the records themselves are the leases. Unreadable or malformed records are
  * LEASE_CORRUPT (CANNOT_EVALUATE), never "free".
  */
-import { nodeCrypto } from '../kernel/builtins.js';
+import { sha256Hex } from '../kernel/sha256.js';
 import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
@@ -17,7 +17,7 @@ export const LEASE_FILE_RE = /^[0-9a-f]{32}-[A-Za-z0-9._-]{0,40}\.json$/;
 
 /** Safe, stable file name for a repository path. */
 export function leaseFileName(path: string): string {
-  const hex = nodeCrypto().createHash('sha256').update(path, 'utf8').digest('hex').slice(0, 32);
+  const hex = sha256Hex(path).slice(0, 32);
   const base = path.split('/').slice(-2).join('_').replace(/[^A-Za-z0-9._-]/g, '_').slice(-40);
   return `${hex}-${base}.json`;
 }
