@@ -205,7 +205,7 @@ export class LedgerFile {
           const id = this.repoId(false);
           if (!id) throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, { fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it' });
           const genesis = genesisHash(id);
-          const r = rollForward(fd, this.path, size, { seq: 0, hash: genesis, size: 0 }, genesis);
+          const r = rollForward(fd, this.path, size, { seq: 0, hash: genesis, size: 0 }, () => genesis);
           writeFileAtomic(this.headPath, `${JSON.stringify({ seq: r.seq, hash: r.hash, size })}\n`);
           headRebuilt = r.seq;
         }
@@ -341,7 +341,7 @@ export class LedgerFile {
             fix: 'run `gate audit repair` (it rebuilds the head when the whole chain verifies, and records that it did)',
           });
         }
-        const r = rollForward(fd, this.path, size, head, genesisHash(repoId));
+        const r = rollForward(fd, this.path, size, head, () => genesisHash(repoId));
         tip = r.hash;
         seq = r.seq;
       }
@@ -664,7 +664,7 @@ const RECOVER_AFTER_MS = 30_000;
  * before it could rename the head. Throws LEDGER_CORRUPT when they do not chain, when the head
  * does not match its own line, or when the head is ahead of the file (truncation).
  */
-function rollForward(fd: number, path: string, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
+function rollForward(fd: number, path: string, size: number, head: LedgerHead, genesis: () => string): { seq: number; hash: string } {
   const corrupt = (why: string) =>
     new GateError('LEDGER_CORRUPT', `the ledger does not match its head (seq ${head.seq}): ${why}; it was truncated, edited or rewritten.`, {
       fix: 'run `gate audit verify` for details; restore the ledger from a backup',
@@ -682,7 +682,7 @@ function rollForward(fd: number, path: string, size: number, head: LedgerHead, g
     if (seq === head.seq) return { seq: head.seq, hash: head.hash };
   }
   if (head.size > size) throw corrupt(`the head records ${head.size} bytes but the file has ${size}`);
-  let hash = genesis;
+  let hash: string;
   if (head.seq > 0 || head.size > 0) {
     if (head.size < 2) throw corrupt('the head names no line');
     const hl = readLastLine(fd, head.size);
@@ -696,8 +696,9 @@ function rollForward(fd: number, path: string, size: number, head: LedgerHead, g
       throw corrupt('the head line is not valid JSON');
     }
     if (at !== head.seq) throw corrupt(`the head line is entry ${String(at)}`);
-  } else if (head.hash !== genesis) {
-    throw corrupt('an empty head does not name the genesis');
+  } else {
+    hash = genesis();
+    if (head.hash !== hash) throw corrupt('an empty head does not name the genesis');
   }
   let seq = head.seq;
   if (head.size === size) return { seq, hash };

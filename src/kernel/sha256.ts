@@ -29,14 +29,21 @@ export function sha256HexJs(bytes: Uint8Array): string {
   const m = new Uint8Array(total);
   m.set(bytes);
   m[n] = 0x80;
-  const bits = n * 8;
-  const dv = new DataView(m.buffer);
-  dv.setUint32(total - 8, Math.floor(bits / 0x100000000));
-  dv.setUint32(total - 4, bits >>> 0);
+  // the length in bits, big-endian in the last 8 bytes (high word: n / 2^29)
+  const hi = Math.floor(n / 0x20000000);
+  const lo = (n * 8) >>> 0;
+  m[total - 8] = hi >>> 24;
+  m[total - 7] = hi >>> 16;
+  m[total - 6] = hi >>> 8;
+  m[total - 5] = hi;
+  m[total - 4] = lo >>> 24;
+  m[total - 3] = lo >>> 16;
+  m[total - 2] = lo >>> 8;
+  m[total - 1] = lo;
   let h0 = 0x6a09e667 | 0, h1 = 0xbb67ae85 | 0, h2 = 0x3c6ef372 | 0, h3 = 0xa54ff53a | 0;
   let h4 = 0x510e527f | 0, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab | 0, h7 = 0x5be0cd19 | 0;
   for (let off = 0; off < total; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = dv.getInt32(off + i * 4);
+    for (let i = 0, j = off; i < 16; i++, j += 4) W[i] = (m[j]! << 24) | (m[j + 1]! << 16) | (m[j + 2]! << 8) | m[j + 3]!;
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15]!;
       const b = W[i - 2]!;
