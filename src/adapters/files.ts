@@ -129,9 +129,11 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode?: numb
  * journal once for them instead of once per file), then renamed in the order given. Each file is
  * still whole-or-nothing and flushed before its rename; a failure before the renames leaves every
  * file as it was (temp files removed). One file: writeFileAtomic itself.
+ * `{ alsoFlush: fd }` flushes that open file in the same round, and renames nothing unless its flush
+ * succeeded too (the ledger: its new lines must be durable before the head that names them).
  */
-export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data: string | Buffer }>): Promise<void> {
-  if (files.length <= 1) {
+export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data: string | Buffer }>, opts: { alsoFlush?: number } = {}): Promise<void> {
+  if (files.length <= 1 && opts.alsoFlush === undefined) {
     for (const f of files) writeFileAtomic(f.path, f.data);
     return;
   }
@@ -154,7 +156,8 @@ export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data
       writeSync(fd, typeof f.data === 'string' ? Buffer.from(f.data) : f.data);
     }
     // every flush settles before any descriptor is closed
-    const flushed = await Promise.allSettled(open.map((o) => new Promise<void>((resolve, reject) => fsync(o.fd, (e) => (e ? reject(e) : resolve())))));
+    const fds = [...(opts.alsoFlush === undefined ? [] : [opts.alsoFlush]), ...open.map((o) => o.fd)];
+    const flushed = await Promise.allSettled(fds.map((fd) => new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())))));
     const failed = flushed.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (e) {
