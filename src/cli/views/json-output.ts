@@ -152,6 +152,15 @@ const payloads = {
     violations: z.array(violation).optional(),
     warnings: z.array(z.string()).optional(),
     signaturesRequired: z.boolean().optional(),
+    leases: z
+      .looseObject({
+        remote: z.string().describe("handoff.remote in the base's config"),
+        required: z.number().int().describe('handoff changes (commit, path) in the range that needed lease evidence'),
+        fetched: z.boolean().describe("whether the remote's refs/agent-gates/fence/* were fetched (only when some change needed evidence)"),
+        checked: z.array(z.looseObject({ commit: sha, path: z.string(), version: sha.describe('the grant on the fence ref'), token: z.number().int(), owner: z.string() })).describe('the evidence that held'),
+      })
+      .optional()
+      .describe("with --range and handoff.remote at the base: handoff changes checked against the remote's lease history (ADR 0026)"),
     findings: z.array(finding),
   },
   status: {
