@@ -275,7 +275,7 @@ describe('the packed tarball', () => {
       const total = files.reduce((n, f) => n + f.size, 0);
       // issue 15 brought the package from 6.0 MB to 2.95 MB; the inbox, its page and passkey approvals
       // (issue 17) and the shared remote (issue 18) added about 0.37 MB; line-grained source maps
-      // (scripts/build.mjs) took 0.7 MB off (2.63 MB). Issue 15 asks for at most half of the 6.0 MB:
+      // (scripts/build.mjs) took 0.7 MB off (2.69 MB with what came after). Issue 15 asks for at most half of the 6.0 MB:
       // new code fits this budget or says why in the CHANGELOG.
       expect(total, `${files.length} files, ${total} bytes`).toBeLessThanOrEqual(3_000_000);
       // where each library's code is defined: exactly one shipped file each
