@@ -109,6 +109,16 @@ const inboxCard = z.looseObject({
   approve: z.string(),
 });
 
+/** `gate inbox approve|reject <id> --remote`: the signed decision published for another clone (ADR 0026). */
+const remoteDecision = {
+  decision: z.enum(['approve', 'reject']).optional().describe('--remote: the decision published'),
+  repoId: z.string().optional().describe("--remote: the waiting clone's repository id"),
+  remote: z.string().optional().describe('--remote: where it was published'),
+  ref: z.string().optional().describe('--remote: refs/agent-gates/approvals/<repo-id>/<card id>'),
+  commit: sha.optional().describe("--remote: the decision's commit (absent when aborted)"),
+  steps: z.array(z.string()).optional().describe('--remote: the steps signed (confirm, or intent and diff)'),
+};
+
 /** Payloads (without the envelope), by command path. */
 const payloads = {
   init: {
@@ -189,10 +199,17 @@ const payloads = {
     tree: sha,
     tier: z.string(),
     path: z.string().optional(),
-    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
-    already: z.array(z.string()),
-    complete: z.boolean(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int(), principal: z.string().optional().describe('--fetch: who signed'), key: z.string().optional().describe('--fetch: the signing key fingerprint') })),
+    already: z.array(z.string()).optional().describe('absent with --fetch'),
+    complete: z.boolean().optional().describe('absent with --fetch'),
     aborted: z.string().optional(),
+    status: z.enum(['approved', 'rejected', 'already', 'waiting', 'nothing']).optional().describe('--fetch: what the decision on the remote did (exit 1 for waiting and rejected)'),
+    remote: z.string().optional().describe('--fetch: the remote the decision was fetched from'),
+    id: z.string().optional().describe("--fetch: this staged tree's card id"),
+    ref: z.string().optional().describe('--fetch: refs/agent-gates/approvals/<repo-id>/<card id>'),
+    commit: sha.optional().describe("--fetch: the decision's commit on the remote"),
+    reason: z.string().optional().describe('--fetch: the reason of a rejection'),
+    rejecter: z.string().optional().describe('--fetch: the principal who signed the rejection'),
     next: z.string(),
   },
   reject: { tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
@@ -203,11 +220,11 @@ const payloads = {
     remote: z
       .looseObject({
         name: z.string(),
-        cards: z.array(z.looseObject({ repoId: z.string(), id: z.string(), worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), ageS: z.number().int() })),
+        cards: z.array(z.looseObject({ repoId: z.string(), id: z.string(), worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), ageS: z.number().int(), decision: z.enum(['approve', 'reject', 'unreadable']).optional().describe('a decision given on another clone waits on the remote for `gate approve --fetch` on the waiting clone') })),
         problems: z.array(z.looseObject({ ref: z.string(), problem: z.string() })),
       })
       .optional()
-      .describe('with --remote: cards other clones published on the shared remote (read-only)'),
+      .describe('with --remote: cards other clones published on the shared remote (decide them with gate inbox approve|reject <id> --remote)'),
   },
   'inbox approve': {
     id: z.string(),
@@ -216,13 +233,14 @@ const payloads = {
     tree: sha,
     tier: z.string(),
     path: z.string().optional(),
-    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
-    already: z.array(z.string()),
-    complete: z.boolean(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })).optional().describe('absent with --remote'),
+    already: z.array(z.string()).optional().describe('absent with --remote'),
+    complete: z.boolean().optional().describe('absent with --remote'),
     aborted: z.string().optional(),
+    ...remoteDecision,
     next: z.string(),
   },
-  'inbox reject': { id: z.string(), worktree: z.string(), branch: z.string().optional(), tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
+  'inbox reject': { id: z.string(), worktree: z.string(), branch: z.string().optional(), tree: sha, tier: z.string(), seq: z.number().int().optional().describe('absent with --remote'), sidecarUpdated: z.boolean().optional().describe('absent with --remote'), path: z.string().optional(), ...remoteDecision, next: z.string() },
   'audit verify': {
     path: z.string().optional().describe('absent with --team'),
     entries: z.number().int(),
