@@ -22,6 +22,7 @@ import { fetchDecision, remoteDecide } from '../../src/app/approvals/remote-deci
 import { buildApprovalPayload } from '../../src/app/approvals/signed.js';
 import type { Terminal } from '../../src/app/approvals/approve.js';
 import { loadSidecar, stagedFacts } from '../../src/app/approvals/facts.js';
+import { status } from '../../src/app/approvals/status.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 import { serializePayload } from '../../src/signing/payload.js';
 import { GateError } from '../../src/kernel/errors.js';
@@ -201,6 +202,7 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     expect(f.code, f.stderr).toBe(0);
     expect(JSON.parse(f.stdout)).toMatchObject({ status: 'approved', recorded: [{ step: 'confirm', principal: PRINCIPAL }] });
     expect(ledgerText()).toContain('"via":"remote"');
+    expect((await status(openContext(W.dir))).approvals.present).toMatchObject([{ step: 'confirm', approver: PRINCIPAL, via: 'remote + ssh-signature' }]);
     expect(await fetchDecision(openContext(W.dir), { remote: 'origin' })).toMatchObject({ status: 'already' });
     const c = W.git('commit', '-q', '-m', 'rule c');
     expect(c.code, c.stderr).toBe(0);

@@ -173,7 +173,7 @@ const payloads = {
     files: z.array(fileVerdict),
     carveOut,
     sidecar: z.looseObject({ state: z.enum(['not needed', 'missing', 'invalid', 'ok']).describe("the explanation of THIS staged tree ('missing': its file does not exist)"), path: z.string().optional(), problems: z.array(z.string()).optional(), digest: z.string().optional(), others: z.array(z.string()).optional().describe('explanations written for other staged trees (the content changed since)') }),
-    approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int(), via: z.enum(['terminal', 'web + passkey', 'web + security-key']).describe('where and how the approval was given') })), rejections: z.array(z.string()) }),
+    approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int(), via: z.enum(['terminal', 'web + passkey', 'web + security-key', 'remote + ssh-signature']).describe('where and how the approval was given') })), rejections: z.array(z.string()) }),
     wouldCommit: z.boolean(),
     findings: z.array(finding),
     ledger: z.looseObject({ ok: z.boolean(), entries: z.number().int(), pending: z.number().int().describe('deferred commit records not yet folded in'), problem: z.string().optional() }),
