@@ -161,7 +161,7 @@ export async function remoteDecide(
   const signed = await import('./signed.js');
   const ready = (await signed.preflightSigning(ctx, opts.signing ?? {}, { head: card.parent ?? undefined, policy: ch.policy, command }))!;
   const { signMessage } = await import('../../adapters/ssh-keygen.js');
-  const { approverNow, personApproves, newChallenge } = await import('./approve.js');
+  const { approverNow, personApproves, newChallenge, visible } = await import('./approve.js');
   const sign = (bytes: string, what: string): StoredSignature => {
     if (ready.pub.fido) term.write(`signing the ${what} with ${ready.pub.type} ${ready.pub.fingerprint}: touch your security key when it blinks\n`);
     const r = signMessage({ message: bytes, namespace: APPROVAL_NAMESPACE, key: ready.key, cwd: ctx.paths.root, ...(term.interactive ? { interactive: true } : {}) });
@@ -184,7 +184,8 @@ export async function remoteDecide(
     if (tier === 'AUTO') return { ...base, steps: [], next: 'nothing to approve: the change is AUTO on that clone' };
     const { requiredSteps } = await import('../../gates/classify.js');
     const steps: DecisionStep[] = [];
-    if (term.interactive) term.write(`card ${card.id} of clone ${card.repoId} (${remote}): ${card.worktree}${card.branch ? ` (${card.branch})` : ''}\n`);
+    // the worktree and branch are the other clone's words: shown with every control character escaped
+    if (term.interactive) term.write(`card ${card.id} of clone ${card.repoId} (${remote}): ${visible(card.worktree).text}${card.branch ? ` (${visible(card.branch).text})` : ''}\n`);
     const run = await personApproves(ctx, term, {
       sidecar: ch.sidecar,
       tree: card.tree,
@@ -258,6 +259,15 @@ export interface FetchDecisionResult {
   next: string;
 }
 
+/** The approver as decision.json names them: strings only, bounded (positive evidence; the signature decides). */
+function personOf(v: unknown): Person {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const str = (x: unknown, fallback?: string) => (typeof x === 'string' && x.length > 0 ? x.slice(0, 200) : fallback);
+  const name = str(o.name);
+  const email = str(o.email);
+  return { ...(name ? { name } : {}), ...(email ? { email } : {}), os_user: str(o.os_user, 'unknown')!, host: str(o.host, 'unknown')! };
+}
+
 function refused(code: string, message: string, fix: string, extra: Record<string, unknown> = {}): GateError {
   return new GateError('DENIED', message, { fix, details: [code], data: { code, ...extra } });
 }
@@ -304,7 +314,7 @@ export async function fetchDecision(ctx: Ctx, opts: { remote?: string } = {}): P
   const signers = parseAllowedSigners(signersText);
   if (!signers.ok) throw refused('SIG_SIGNERS_INVALID', `${policy.signersPath} at HEAD cannot be parsed.`, `fix ${policy.signersPath} and commit it`);
   const { approvalPreconditions, recordApproval, reject } = await import('./approve.js');
-  const approver = (typeof d.approver === 'object' && d.approver !== null ? d.approver : { os_user: 'unknown', host: 'unknown' }) as Person;
+  const approver = personOf(d.approver);
 
   if (d.decision === 'reject') {
     const s = d.signature as Partial<StoredSignature> | undefined;
@@ -321,13 +331,13 @@ export async function fetchDecision(ctx: Ctx, opts: { remote?: string } = {}): P
     const repo = st.repo as { id?: unknown; root?: unknown } | undefined;
     const expectRepo = repoIdentity(ctx, facts.head, false);
     if (st.type !== REJECTION_TYPE || s.payload !== canonicalJson(st)) throw refused('SIG_PAYLOAD', 'the rejection statement is not one in canonical form.', ask);
-    if (repo?.id !== expectRepo.id || repo?.root !== expectRepo.root || st.parent !== (facts.head ?? null) || st.tree !== facts.tree || st.reason !== reason) {
-      throw refused('SIG_BINDING', 'the rejection was signed for another clone, parent, tree or reason; nothing was recorded.', ask);
+    const { loadSidecar } = await import('./facts.js');
+    const cur = (await loadSidecar(ctx, facts.tree)).state;
+    if (repo?.id !== expectRepo.id || repo?.root !== expectRepo.root || st.parent !== (facts.head ?? null) || st.tree !== facts.tree || st.reason !== reason || (cur.state === 'ok' && st.digest !== cur.digest)) {
+      throw refused('SIG_BINDING', 'the rejection was signed for another clone, parent, tree, explanation or reason; nothing was recorded.', ask);
     }
     const m = matchSigner(signers.signers, { principal: String(st.principal), key: v.publicKey, namespace: APPROVAL_NAMESPACE, at: new Date(String(st.at)) });
     if (!m.ok) throw refused('SIG_PRINCIPAL', `the rejection's signer "${String(st.principal)}" (${v.publicKey.fingerprint}) is not allowed: ${m.reason}.`, ask);
-    const { loadSidecar } = await import('./facts.js');
-    const cur = (await loadSidecar(ctx, facts.tree)).state;
     if (cur.state === 'ok' && cur.sidecar.rejections.some((x) => x.reason === reason)) return { ...base, status: 'already', id, ref, commit, reason, rejecter: String(st.principal), next: 'the agent changes the staged files to address the rejection, then runs gate explain again' };
     const r = await reject(ctx, reason, { rejecter: approver, via: { via: 'remote', remote, decision: commit, key: v.publicKey.fingerprint, principal: String(st.principal) } });
     return { ...base, status: 'rejected', id, ref, commit, reason, rejecter: String(st.principal), next: r.next };
