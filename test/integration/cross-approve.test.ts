@@ -191,6 +191,23 @@ describe('attacks on decisions across clones (nothing is recorded)', () => {
   });
 });
 
+describe('attacks on the approver (nothing is signed or published)', () => {
+  it('a card whose commit carries another tree than the one explained is refused before anything is shown', async () => {
+    const { id } = await waitingCard({ 'rules/g.md': '# G\n' });
+    const pref = `refs/agent-gates/pending/${repoId()}/${id}`;
+    const genuine = W.gitOk('ls-remote', 'origin', pref).split(/\s+/)[0]!;
+    W.gitOk('fetch', '-q', 'origin', pref);
+    // the same card.json and explanation, but the diff the approver would read is HEAD's own tree
+    const entries = W.gitOk('ls-tree', genuine).split('\n').map((l) => (l.endsWith('\tstaged') ? l.replace(/tree [0-9a-f]+/, `tree ${W.gitOk('rev-parse', 'HEAD^{tree}')}`) : l));
+    const tree = run('git', ['mktree'], { cwd: W.dir, input: `${entries.join('\n')}\n` }).stdout.trim();
+    W.gitOk('push', '-q', '--force', 'origin', `${W.gitOk('commit-tree', tree, '-p', 'HEAD', '-m', 'swapped')}:${pref}`);
+    const r = await refusedWith(decideOnA(id));
+    expect(r.code).toBe('DENIED');
+    expect(r.message).toContain('does not carry the explained tree');
+    expect(run('git', ['for-each-ref', `refs/agent-gates/approvals/${repoId()}/${id}`], { cwd: bare }).stdout).toBe('');
+  });
+});
+
 describe('a decision given on another clone reaches the waiting clone', () => {
   it('approve on A, `gate inbox --remote` shows it waiting, `gate approve --fetch` records it signed, the hooks let the commit through', async () => {
     const { id } = await waitingCard({ 'rules/c.md': '# C\n' });
