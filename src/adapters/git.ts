@@ -597,14 +597,34 @@ export function parseWorktreeList(buf: Buffer): WorktreeInfo[] {
  * Convenience for callers that want a Git rooted at the repository top level. With
  * `{ head: true }` it also returns HEAD's commit as read in the same git process (a snapshot).
  */
-export function openGit(cwd: string = process.cwd(), opts: { head?: boolean } = {}): { git: Git; paths: RepoPaths; head?: { commit: string | undefined } } {
-  const probe = new Git(cwd);
+/**
+ * The variables that tie git to one repository (`git rev-parse --local-env-vars`, git 2.39). A
+ * process started inside a hook, or by an agent's shell, may carry them for ITS worktree; reading
+ * another worktree of the clone with them would read this worktree's index or git dir instead.
+ */
+const LOCAL_REPO_ENV = [
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_OBJECT_DIRECTORY',
+  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_GRAFT_FILE', 'GIT_INDEX_FILE', 'GIT_NO_REPLACE_OBJECTS',
+  'GIT_REPLACE_REF_BASE', 'GIT_PREFIX', 'GIT_INTERNAL_SUPER_PREFIX', 'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
+] as const;
+
+/** This process's environment without the variables that point git at one repository (for another worktree). */
+export function otherWorktreeEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const k of LOCAL_REPO_ENV) delete env[k];
+  for (const k of Object.keys(env)) if (/^GIT_CONFIG_(?:KEY|VALUE)_\d+$/.test(k)) delete env[k];
+  return env;
+}
+
+export function openGit(cwd: string = process.cwd(), opts: { head?: boolean; env?: NodeJS.ProcessEnv } = {}): { git: Git; paths: RepoPaths; head?: { commit: string | undefined } } {
+  const probe = new Git(cwd, opts.env);
+  const at = (root: string): Git => (root === cwd ? probe : new Git(root, opts.env));
   if (opts.head) {
     const { paths, head } = probe.pathsAndHead();
-    return { git: paths.root === cwd ? probe : new Git(paths.root), paths, head: { commit: head } };
+    return { git: at(paths.root), paths, head: { commit: head } };
   }
   const paths = probe.paths();
-  return { git: paths.root === cwd ? probe : new Git(paths.root), paths };
+  return { git: at(paths.root), paths };
 }
 
 /** One record of `diffTreeBatch`: the commit the line named and its raw changes with line counts. */

@@ -3,7 +3,7 @@
  * The only place that decides where state lives.
  */
 import { join } from 'node:path';
-import { openGit, type Git } from '../adapters/git.js';
+import { openGit, otherWorktreeEnv, type Git } from '../adapters/git.js';
 import { type RepoPaths } from '../kernel/changes.js';
 import { LedgerFile } from '../adapters/ledger-store.js';
 import { parseCommitObject, type CommitObject } from '../ledger/pending.js';
@@ -33,8 +33,9 @@ export interface Ctx {
   openedHead?: { commit: string | undefined };
 }
 
-export function openContext(cwd: string = process.cwd(), opts: { now?: () => Date; configCache?: boolean; head?: boolean } = {}): Ctx {
-  const { git, paths, head } = openGit(cwd, { head: opts.head === true });
+export function openContext(cwd: string = process.cwd(), opts: { now?: () => Date; configCache?: boolean; head?: boolean; otherWorktree?: boolean } = {}): Ctx {
+  // another worktree of this clone is read without the GIT_DIR / GIT_INDEX_FILE this process inherited
+  const { git, paths, head } = openGit(cwd, { head: opts.head === true, ...(opts.otherWorktree ? { env: otherWorktreeEnv() } : {}) });
   const stateDir = join(paths.commonDir, 'agent-gates');
   const now = opts.now ?? (() => new Date());
   // pending commit records (ADR 0009) are checked against git before they are folded in

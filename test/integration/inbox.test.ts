@@ -87,6 +87,14 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     expect(text).not.toContain(`gate inbox approve ${c2.id}`);
   });
 
+  it('reads every other worktree with its own index and git dir, not with the GIT_INDEX_FILE / GIT_DIR this process inherited (as inside a hook)', () => {
+    const plain = list(repo.dir).cards.map((c) => [c.id, c.current]);
+    const gitDir = join(repo.dir, '.git');
+    const r = repo.gate(['inbox', '--json'], { cwd: repo.dir, env: { GIT_INDEX_FILE: join(gitDir, 'index'), GIT_DIR: gitDir, GIT_WORK_TREE: repo.dir } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { cards: any[] }).cards.map((c) => [c.id, c.current])).toEqual(plain);
+  });
+
   it('refuses a stale card with STALE, what changed and the fix; an unknown id is DENIED; a bad one USAGE', () => {
     const stale = list(repo.dir).cards.find((c) => !c.current)!;
     for (const verb of [['approve'], ['reject', '--reason', 'x']]) {

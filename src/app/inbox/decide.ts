@@ -30,7 +30,7 @@ async function usableCard(ctx: Ctx, id: string, verb: 'approve' | 'reject'): Pro
       fix: 'the agent changes the staged files to address the rejection and explains again',
     });
   }
-  const wctx = realPath(ctx.paths.root) === card.worktree ? ctx : openContext(card.worktree, { now: ctx.now });
+  const wctx = realPath(ctx.paths.root) === card.worktree ? ctx : openContext(card.worktree, { now: ctx.now, otherWorktree: true });
   return { card, wctx, expect: { tree: card.tree, stale: (staged) => staleError(card, ['the staged tree changed after the card was listed'], staged) } };
 }
 

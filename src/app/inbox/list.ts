@@ -157,7 +157,7 @@ async function gather(ctx: Ctx): Promise<{ raws: Raw[]; wts: number }> {
   for (const wt of wts) {
     const files = listSidecars(wt.path);
     if (files.length === 0) continue;
-    const wctx = realPath(ctx.paths.root) === wt.path ? ctx : openContext(wt.path);
+    const wctx = realPath(ctx.paths.root) === wt.path ? ctx : openContext(wt.path, { otherWorktree: true });
     let staged: Raw['staged'];
     try {
       const f = await stagedFacts(wctx);
@@ -339,7 +339,7 @@ export async function findCard(ctx: Ctx, id: string): Promise<InboxCard> {
 /** One card with everything a reader needs to decide: the explanation, the diff, the config weakenings. */
 export async function inboxCard(ctx: Ctx, id: string): Promise<InboxCardDetail> {
   const card = await findCard(ctx, id);
-  const wctx = realPath(ctx.paths.root) === card.worktree ? ctx : openContext(card.worktree);
+  const wctx = realPath(ctx.paths.root) === card.worktree ? ctx : openContext(card.worktree, { otherWorktree: true });
   const loaded = await loadSidecar(wctx, card.tree);
   if (loaded.state.state !== 'ok') throw new GateError('DENIED', `the explanation of card ${card.id} changed or vanished while it was read.`, { fix: 'gate inbox' });
   const s = loaded.state.sidecar;

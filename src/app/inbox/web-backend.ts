@@ -40,7 +40,7 @@ export function webBackend(ctx: Ctx): InboxBackend {
         fix: 'the agent explains the current staged tree again; the page updates when it does',
       });
     }
-    return { card, wctx: openContext(card.worktree, { now: ctx.now }) };
+    return { card, wctx: openContext(card.worktree, { now: ctx.now, otherWorktree: true }) };
   };
   return {
     async cards() {

@@ -62,23 +62,7 @@ export async function collectSignedPoints(ctx: Ctx): Promise<{ points: SignedPoi
     if (entry.event === 'approve' && entry.data && typeof entry.data === 'object' && 'signature' in entry.data) add(entry.data.signature, `ledger #${entry.seq} (approve)`);
   }
   // 2. approval notes on commits (they travel with push and fetch)
-  let notes = new Map<string, string>();
-  try {
-    notes = ctx.git.notesMap(NOTES_REF);
-  } catch {
-    /* no notes ref */
-  }
-  for (const [commit, blob] of notes) {
-    const raw = ctx.git.readBlob(blob);
-    if (!raw) continue;
-    let doc: { sidecar?: { approvals?: Array<{ signature?: unknown }> } };
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch {
-      continue;
-    }
-    for (const a of doc.sidecar?.approvals ?? []) if (a && a.signature !== undefined) add(a.signature, `note on ${commit.slice(0, 12)}`);
-  }
+  for (const { sig, source } of noteSignatures(ctx)) add(sig, source);
   // 3. checkpoints seen by this clone (verified against the SSH keys in allowed_signers)
   const { CheckpointStore } = await import('../../adapters/checkpoint-store.js');
   const { verifyCheckpoint, ledgerOrigin } = await import('../../signing/checkpoint.js');
@@ -110,4 +94,25 @@ export async function signedPointsReport(ctx: Ctx): Promise<SignedPointsReport> 
   const { points, untrusted, note } = await collectSignedPoints(ctx);
   const hashes = await ledgerHashesAt(ctx, points.map((p) => p.size));
   return { ...evaluateSignedPoints(points, hashes), untrusted, ...(note ? { note } : {}) };
+}
+
+/** Every signature in the approval notes on commits (they travel with push and fetch), with where it was found. */
+export function* noteSignatures(ctx: Ctx): Generator<{ sig: unknown; source: string }> {
+  let notes = new Map<string, string>();
+  try {
+    notes = ctx.git.notesMap(NOTES_REF);
+  } catch {
+    return; // no notes ref: no signatures from notes (positive evidence only)
+  }
+  for (const [commit, blob] of notes) {
+    const raw = ctx.git.readBlob(blob);
+    if (!raw) continue;
+    let doc: { sidecar?: { approvals?: Array<{ signature?: unknown }> } };
+    try {
+      doc = JSON.parse(raw.toString('utf8'));
+    } catch {
+      continue;
+    }
+    for (const a of doc.sidecar?.approvals ?? []) if (a && a.signature !== undefined) yield { sig: a.signature, source: `note on ${commit.slice(0, 12)}` };
+  }
 }

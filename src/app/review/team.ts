@@ -35,7 +35,7 @@ import { checkpointVerifiers } from './checkpoint.js';
 import { evaluateSignedPoints, type SignedPoint } from '../../signing/signed-points.js';
 import type { AllowedSigner } from '../../signing/allowed-signers.js';
 import { parsePayload } from '../../signing/payload.js';
-import { pointFromSignature } from './signed-points.js';
+import { noteSignatures, pointFromSignature } from './signed-points.js';
 
 export const REPO_ID = /^[0-9a-f-]{36}$/;
 /** Published versions whose heads are checked against the newest (the rest are covered by the seen refs). */
@@ -393,26 +393,6 @@ function notesPointsByClone(ctx: Ctx, signers: readonly AllowedSigner[]): Map<st
     out.set(id, slot);
   }
   return out;
-}
-
-function* noteSignatures(ctx: Ctx): Generator<{ sig: unknown; source: string }> {
-  let notes = new Map<string, string>();
-  try {
-    notes = ctx.git.notesMap();
-  } catch {
-    return;
-  }
-  for (const [commit, blob] of notes) {
-    const raw = ctx.git.readBlob(blob);
-    if (!raw) continue;
-    let doc: { sidecar?: { approvals?: Array<{ signature?: unknown }> } };
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch {
-      continue;
-    }
-    for (const a of doc.sidecar?.approvals ?? []) if (a && a.signature !== undefined) yield { sig: a.signature, source: `note on ${commit.slice(0, 12)}` };
-  }
 }
 
 /** The entries of a ledger held in memory (lenient: the chain verifier judges the lines). */
