@@ -26,6 +26,15 @@ import { status } from '../../src/app/approvals/status.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 import { serializePayload } from '../../src/signing/payload.js';
 import { GateError } from '../../src/kernel/errors.js';
+import { JSON_OUTPUTS } from '../../src/cli/views/json-output.js';
+
+/** The --json document matches its documented schema (schema/json/<command>.schema.json). */
+function documented(cmd: string, stdout: string): Record<string, unknown> {
+  const doc = JSON.parse(stdout) as Record<string, unknown>;
+  const v = JSON_OUTPUTS[cmd]!.safeParse(doc);
+  expect(v.success, JSON.stringify(v.error?.issues)).toBe(true);
+  return doc;
+}
 
 const PRINCIPAL = 'human@example.com';
 const CONFIG = `version: 1
@@ -213,11 +222,11 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     const { id } = await waitingCard({ 'rules/c.md': '# C\n' });
     const r = await decideOnA(id);
     expect(r).toMatchObject({ decision: 'approve', steps: ['confirm'], tier: 'CONFIRM' });
-    const after = JSON.parse(A.gate(['inbox', '--remote', 'origin', '--json']).stdout) as { remote: { cards: Array<{ id: string; decision?: string }> } };
+    const after = documented('inbox', A.gate(['inbox', '--remote', 'origin', '--json']).stdout) as { remote: { cards: Array<{ id: string; decision?: string }> } };
     expect(after.remote.cards.find((c) => c.id === id)?.decision).toBe('approve');
     const f = W.gate(['approve', '--fetch', 'origin', '--json']);
     expect(f.code, f.stderr).toBe(0);
-    expect(JSON.parse(f.stdout)).toMatchObject({ status: 'approved', recorded: [{ step: 'confirm', principal: PRINCIPAL }] });
+    expect(documented('approve', f.stdout)).toMatchObject({ status: 'approved', recorded: [{ step: 'confirm', principal: PRINCIPAL }] });
     expect(ledgerText()).toContain('"via":"remote"');
     expect((await status(openContext(W.dir))).approvals.present).toMatchObject([{ step: 'confirm', approver: PRINCIPAL, via: 'remote + ssh-signature' }]);
     expect(await fetchDecision(openContext(W.dir), { remote: 'origin' })).toMatchObject({ status: 'already' });
@@ -232,10 +241,13 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     W.gitOk('add', 'rules/d.md');
     expect(await refusedWith(fetchDecision(openContext(W.dir), { remote: 'origin' }))).toMatchObject({ code: 'STALE' });
     const next = await waitingCard({ 'rules/d.md': '# D, changed after the approval\n' });
-    expect((await decideOnA(next.id, { reject: 'name the rule after what it checks' })).decision).toBe('reject');
+    // the rejection through the CLI (no terminal needed to reject; still signed)
+    const rj = A.gate(['inbox', 'reject', next.id, '--remote', 'origin', '--key', alice.path, '--reason', 'name the rule after what it checks', '--json']);
+    expect(rj.code, rj.stderr).toBe(0);
+    expect(documented('inbox reject', rj.stdout)).toMatchObject({ decision: 'reject', id: next.id, ref: ref(next.id) });
     const f = W.gate(['approve', '--fetch', '--json']);
     expect(f.code).toBe(1);
-    expect(JSON.parse(f.stdout)).toMatchObject({ status: 'rejected', reason: 'name the rule after what it checks', rejecter: PRINCIPAL });
+    expect(documented('approve', f.stdout)).toMatchObject({ status: 'rejected', reason: 'name the rule after what it checks', rejecter: PRINCIPAL });
     expect(ledgerText()).toMatch(/"event":"reject".*"via":"remote"/);
   });
 
