@@ -9,8 +9,9 @@
  *    wait (committed, re-staged, or abandoned).
  *  - `remotePendingCards`: the source the inbox calls for other machines' cards (and
  *    `gate ledger pending`). A published card is positive evidence only: it shows what waits, it
- *    approves nothing. An approval given on another machine reaching the waiting clone is not
- *    built yet (ADR 0024 says how: a signed approval published beside the card).
+ *    approves nothing. A decision on it is a signed commit beside it (remote-decision.ts, ADR
+ *    0026); the card says whether one waits. The card's commit carries the staged tree (entry
+ *    `staged`) and has the clone's HEAD as its parent, so the approver reads the diff from objects.
  */
 import type { Ctx } from '../context.js';
 import { nodeCrypto } from '../../kernel/builtins.js';

@@ -14,7 +14,7 @@ export const inboxCommands: CommandGroup = {
         'List every pending explanation (.agents/gate-b/explain-<tree>.yaml) in every worktree of this clone (git worktree list), newest first: its id, who asks, the tier, the intent, the diff stat, the age, earlier rejections of the same paths (from the ledger), and whether it is still current (the worktree\'s staged tree is the explained one). `gate inbox approve <id>` and `gate inbox reject <id> --reason ...` decide on a card without changing directory, exactly as `gate approve` / `gate reject` in that worktree would. --watch redraws as explanations appear and go, and rings the terminal bell when a new one needs a person.',
       )
       .addOption(new Option('--all', 'also list explanations already approved (waiting for the commit) and rejected ones'))
-      .addOption(new Option('--remote [remote]', "also list what agents on other clones wait for, as published on the shared git remote (`gate ledger publish`, ADR 0024); read-only: approve on the waiting machine. Default remote: handoff.remote, else origin"))
+      .addOption(new Option('--remote [remote]', "also list what agents on other clones wait for, as published on the shared git remote (`gate ledger publish`, ADR 0024), and which of them a decision waits on; decide one with gate inbox approve|reject <id> --remote (ADR 0026). Default remote: handoff.remote, else origin"))
       .addOption(new Option('--watch', 'keep the list on screen, redraw on every change, ring the bell when a new card needs a person (q or Ctrl-C quits; needs a terminal)'));
     addWebOptions(inbox)
       .addOption(jsonOption())
