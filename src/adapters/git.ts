@@ -47,7 +47,9 @@ export class Git {
 
   constructor(cwd: string, env: NodeJS.ProcessEnv = gitEnv()) {
     this.cwd = cwd;
-    this.env = env;
+    // git's real objects, never a `git replace` substitute: a replace ref is one local command away
+    // for an agent, and would let it show gate a different commit, tree or allowed_signers
+    this.env = { ...env, GIT_NO_REPLACE_OBJECTS: '1' };
   }
 
   /** Run git; never throws on a non-zero exit (see `run` for the checked form). */
@@ -238,6 +240,11 @@ export class Git {
   /** Attach (replace) a note on a commit under refs/notes/agent-gates. */
   addNote(commit: string, body: string, ref = NOTES_REF): void {
     this.run(['notes', '--ref', ref, 'add', '-f', '-F', '-', commit], { input: body });
+  }
+
+  /** Append a document to a commit's note (a blank line between; the note readers split documents). */
+  appendNote(commit: string, body: string, ref = NOTES_REF): void {
+    this.run(['notes', '--ref', ref, 'append', '-F', '-', commit], { input: body });
   }
 
   readNote(commit: string, ref = NOTES_REF): string | undefined {

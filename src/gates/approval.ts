@@ -187,6 +187,24 @@ export function evaluateApproval(f: ApprovalFacts): Finding[] {
 }
 
 /**
+ * The JSON documents of a note: the whole body, or (a note git concatenated, or the approval with
+ * Gate A's lease evidence appended, ADR 0026) each document that starts a line. Unparsable parts are skipped.
+ */
+function noteDocuments(body: string): unknown[] {
+  try {
+    return [JSON.parse(body)];
+  } catch {
+    return body.split(/\n(?=\{)/).flatMap((d) => {
+      try {
+        return [JSON.parse(d)];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+/**
  * Whether earlier approval notes already cover every gated file of a commit: the same path with
  * the same blob, approved at a tier at least as high. Used after `commit --amend` or a rebase,
  * where git copies the note (notes.rewriteRef) only after the post-commit hook ran. Returns the
@@ -198,19 +216,15 @@ export function noteCoverage(
 ): string[] | undefined {
   const approved = new Map<string, { tier: FileVerdict['tier']; commit: string }>();
   for (const n of notes) {
-    let v: unknown;
-    try {
-      v = JSON.parse(n.body);
-    } catch {
-      continue;
-    }
-    const o = v as { agent_gates?: unknown; files?: unknown };
-    if ((o?.agent_gates !== 1 && o?.agent_gates !== 2) || !Array.isArray(o.files)) continue;
-    for (const f of o.files as Array<{ path?: unknown; blob?: unknown; tier?: unknown }>) {
-      if (typeof f?.path !== 'string' || typeof f.blob !== 'string' || (f.tier !== 'CONFIRM' && f.tier !== 'DOUBLE_CONFIRM')) continue;
-      const key = `${f.path}\0${f.blob}`;
-      const have = approved.get(key);
-      if (!have || tierAtLeast(f.tier, have.tier)) approved.set(key, { tier: f.tier, commit: n.commit });
+    for (const v of noteDocuments(n.body)) {
+      const o = v as { agent_gates?: unknown; files?: unknown };
+      if ((o?.agent_gates !== 1 && o?.agent_gates !== 2) || !Array.isArray(o.files)) continue;
+      for (const f of o.files as Array<{ path?: unknown; blob?: unknown; tier?: unknown }>) {
+        if (typeof f?.path !== 'string' || typeof f.blob !== 'string' || (f.tier !== 'CONFIRM' && f.tier !== 'DOUBLE_CONFIRM')) continue;
+        const key = `${f.path}\0${f.blob}`;
+        const have = approved.get(key);
+        if (!have || tierAtLeast(f.tier, have.tier)) approved.set(key, { tier: f.tier, commit: n.commit });
+      }
     }
   }
   const by = new Set<string>();

@@ -98,17 +98,24 @@ export interface LinkEscape {
 
 /**
  * The repository path a link at `path` with text `target` points at, normalised lexically;
- * null when it is absolute or leaves the repository (or is empty).
+ * null when it is absolute, leaves the repository, is empty, or names a folder and then `..`.
+ * Leading `..` segments pop the link's own folders, which git tracks as real folders; a `..`
+ * after a named folder is resolved by the OS after following that folder, which a later commit
+ * that touches nothing governed can turn into a link, so its text says nothing reliable.
  */
 export function resolveLinkTarget(path: string, target: string): string | null {
   if (target === '' || target.startsWith('/') || /^[A-Za-z]:[\\/]/.test(target) || target.startsWith('\\')) return null;
   const parts = path.split('/').slice(0, -1);
+  let named = false;
   for (const seg of target.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (parts.length === 0) return null;
+      if (parts.length === 0 || named) return null;
       parts.pop();
-    } else parts.push(seg);
+    } else {
+      parts.push(seg);
+      named = true;
+    }
   }
   return parts.length ? parts.join('/') : null;
 }

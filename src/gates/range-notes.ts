@@ -20,6 +20,7 @@
  */
 import { ABSENT_MODE, transitionKey, type Approval, type SignedStep, type Transition } from './range.js';
 import { ZERO_BLOB, OBJECT_ID } from '../kernel/ids.js';
+import { isLeaseNoteDocument } from './range-leases.js';
 import { TIER_RANK, type Tier } from '../schema/config/defaults.js';
 import { APPROVAL_NAMESPACE, verifySshsig } from '../signing/sshsig.js';
 import { SIGNATURE_FORMAT, parsePayload, type PayloadFile } from '../signing/payload.js';
@@ -196,6 +197,8 @@ export function readNote(body: string, commit: string, deps: NoteDeps): NoteRead
 function readDocument(v: unknown, commit: string, deps: NoteDeps): NoteRead | string {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'it is not a JSON object';
   const n = v as Record<string, unknown>;
+  // Gate A's lease evidence (gates/range-leases.ts) shares the note; it approves nothing
+  if (isLeaseNoteDocument(n)) return { approvals: [], warnings: [] };
   if (n.agent_gates !== 1 && n.agent_gates !== 2) return `agent_gates: expected 1 or 2 (got ${JSON.stringify(n.agent_gates)})`;
   if (typeof n.tier !== 'string' || !TIERS.has(n.tier)) return 'tier: expected AUTO, CONFIRM or DOUBLE_CONFIRM';
   if (!Array.isArray(n.files)) return 'files: expected a list';

@@ -154,6 +154,10 @@ export type RangeViolationCode =
   | 'C_CARVE_OUT_EXCEEDED'
   | 'C_NOTE_INVALID'
   | 'C_LINK_ESCAPE'
+  | 'C_LEASE_MISSING'
+  | 'C_LEASE_UNKNOWN'
+  | 'C_LEASE_MISMATCH'
+  | 'C_LEASE_TOKEN_BACKWARDS'
   | `ADR_${string}`;
 
 export interface RangeViolation {

@@ -2,7 +2,9 @@
  * Attack: approve a symbolic link once, then edit its target freely. `rules/style.md ->
  * ../notes/style.md` on a CONFIRM surface; notes/ is on no surface. Every gate refuses the link
  * itself: `gate explain`, the pre-commit, and `gate check --range` on a commit that skipped the
- * hooks. A link that stays inside governed ground passes as an ordinary gated change.
+ * hooks. A target that names a folder and then `..` is refused too (the folder may be made a link
+ * later, in a commit that touches nothing governed). A link that stays inside governed ground passes
+ * as an ordinary gated change.
  */
 import { describe, expect, it } from 'vitest';
 import { symlinkSync } from 'node:fs';
@@ -45,6 +47,19 @@ describe('a symbolic link on a surface pointing at ungoverned content', () => {
     expect(r.code).toBe(1);
     const codes = JSON.parse(r.stdout).violations.map((v: { code: string }) => v.code);
     expect(codes).toContain('C_LINK_ESCAPE');
+    repo.gitOk('reset', '-q', '--hard', base);
+  });
+
+  it("a target through a plain folder and back (`../tmp/../rules/a.md`) is refused too: the agent can later turn tmp/ into a link in an ungoverned commit", () => {
+    symlinkSync('../tmp/../rules/a.md', join(repo.dir, 'rules', 'via.md'));
+    repo.write('tmp/.keep', '');
+    repo.gitOk('add', 'rules/via.md', 'tmp/.keep');
+    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    expect(st.findings.map((f: { code: string }) => f.code)).toContain('B_LINK_ESCAPE');
+    repo.gitOk('commit', '-q', '--no-verify', '-m', 'bypass via a plain folder');
+    const r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).violations.map((v: { code: string }) => v.code)).toContain('C_LINK_ESCAPE');
     repo.gitOk('reset', '-q', '--hard', base);
   });
 

@@ -41,6 +41,42 @@ describe('Gate A from the packed tarball', () => {
     expect(c.gateBin(['audit', 'verify']).code).toBe(0);
   });
 
+  it('with handoff.remote, the lease a commit was made under travels in its note and gate check --range in a fresh clone confirms it (ADR 0026)', () => {
+    const c = consumer();
+    // adopt remote leases (a setup step: the config change itself would need a person's approval)
+    c.write('.agents/gates.yaml', c.read('.agents/gates.yaml').replace('handoff:\n', 'handoff:\n  remote: origin\n  remote_timeout: 5s\n'));
+    c.gitOk('commit', '--no-verify', '-q', '-am', 'chore: leases on the remote');
+    const base = c.gitOk('rev-parse', 'HEAD');
+    const bare = join(c.home, 'remote.git');
+    c.gitOk('init', '-q', '--bare', '-b', 'main', bare);
+    c.gitOk('remote', 'add', 'origin', bare);
+    c.gitOk('push', '-q', 'origin', 'main');
+    const env = { ...c.env, GATE_SESSION: 'agent-1' };
+    expect(c.gateBin(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 'agent-1' } }).code).toBe(0);
+    c.write('progress.md', '# progress\n- under the remote lease\n');
+    c.gitOk('add', 'progress.md');
+    const ok = run('git', ['commit', '-q', '-m', 'docs: progress'], { cwd: c.dir, env, input: '' });
+    expect(ok.code, ok.stderr).toBe(0);
+    // the shipped post-commit hook recorded the lease; the shipped pre-push hook pushes the note
+    expect(c.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD')).toContain('"agent_gates_leases": 1');
+    // around the hooks: a second edit without the lease's evidence
+    c.write('progress.md', '# progress\n- no hooks\n');
+    c.gitOk('commit', '--no-verify', '-q', '-am', 'docs: progress, around the hooks');
+    const push = run('git', ['push', '-q', 'origin', 'main'], { cwd: c.dir, env, input: '' });
+    expect(push.code, push.stderr).toBe(0);
+    // CI: a fresh clone, the notes fetched as data (docs/gate-c.md), the checker fetches the fence refs itself
+    const ci = join(c.home, 'ci');
+    c.gitOk('clone', '-q', bare, ci);
+    expect(run('git', ['fetch', '--no-tags', 'origin', '+refs/notes/agent-gates:refs/notes/agent-gates'], { cwd: ci, env: c.env }).code).toBe(0);
+    const good = c.gateBin(['check', '--range', `${base}..origin/main~1`, '--json'], { cwd: ci });
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout).leases).toMatchObject({ remote: 'origin', required: 1, fetched: true, checked: [{ path: 'progress.md', token: 1, owner: 'agent-1' }] });
+    const bad = c.gateBin(['check', '--range', `${base}..origin/main`, '--json'], { cwd: ci });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).violations).toMatchObject([{ code: 'C_LEASE_MISSING', path: 'progress.md' }]);
+    expect(c.gateBin(['lock', 'release', 'progress.md'], { env: { GATE_SESSION: 'agent-1' } }).code).toBe(0);
+  });
+
   it('gate task start creates a worktree in which a blocked commit really is blocked', () => {
     const c = consumer();
     const s = c.gateBin(['task', 'start', '7', '--owner', 'agent-1', '--json']);

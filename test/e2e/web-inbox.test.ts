@@ -337,6 +337,10 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     expect(r.status).toBe(403);
     tampered.push(String(r.json.reason));
     expect(tampered.every((x) => x.startsWith('WEBAUTHN_')), tampered.join()).toBe(true);
+    // a field that is not base64url is a usage error before any verification
+    r = await pagePost(`/api/cards/${card.id}/approve`, { step: 'intent', assertion: { ...good, clientDataJSON: `${good.clientDataJSON}+/=` } });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.json)).toContain('assertion.clientDataJSON is not base64url');
 
     // a valid assertion for another payload (the intent step's, posted for the diff step and for
     // another card); the policy's other cases are pinned in test/unit/inbox/web-policy.test.ts

@@ -77,12 +77,22 @@ describe('gate init --agent all', () => {
     ]);
     r.write('.aider.conf.yml', 'model: sonnet\n');
     r.write('.codex/hooks.json', '{}');
+    // the MCP registration is part of each runtime's row: gone from .mcp.json, another server only in .cursor/mcp.json
+    r.write('.mcp.json', '{"mcpServers": {}}');
+    r.write('.cursor/mcp.json', '{"mcpServers": {"other": {"command": "x"}}}');
     const bad = JSON.parse(r.gate(['doctor', '--json']).stdout).checks.filter((c: any) => c.status !== 'ok' && c.id.startsWith('agent-'));
     expect(bad.map((c: any) => [c.id, c.status, c.fix])).toEqual([
+      ['agent-claude', 'warn', 'gate init --agent claude'],
+      ['agent-cursor', 'warn', 'gate init --agent cursor'],
       ['agent-codex', 'warn', 'gate init --agent codex'],
       ['agent-aider', 'problem', 'gate init --agent aider'],
     ]);
-    r.gate(['init', '--agent', 'codex,aider']);
+    expect(bad[0].message).toBe('`gate mcp` is not registered in .mcp.json (the agent cannot ask the gates over MCP)');
+    expect(bad[2].message).toContain('does not run `gate hook codex`');
+    r.gate(['init', '--agent', 'claude,cursor,codex,aider']);
+    expect(JSON.parse(r.read('.cursor/mcp.json')).mcpServers).toEqual({ other: { command: 'x' }, 'agent-gates': { command: 'npx', args: ['--no-install', 'gate', 'mcp'] } });
+    const fixed = JSON.parse(r.gate(['doctor', '--json']).stdout).checks.filter((c: any) => c.id.startsWith('agent-'));
+    expect(fixed.every((c: any) => c.status === 'ok'), JSON.stringify(fixed)).toBe(true);
   });
 
   it('refuses to rewrite a settings file it cannot parse, and an unknown runtime is a usage error', () => {

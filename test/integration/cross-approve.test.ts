@@ -1,5 +1,5 @@
 /**
- * Decisions across clones (ADR 0026, issue 18), against a real bare remote and two clones: W (an
+ * Decisions across clones (ADR 0027, issue 18), against a real bare remote and two clones: W (an
  * agent waits there) and A (the person decides there). A decides W's published card with
  * `gate inbox approve|reject <id> --remote` (the use-case in process with a scripted terminal, and
  * once through tmux); W takes it with `gate approve --fetch` and commits through the real hooks.

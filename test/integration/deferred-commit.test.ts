@@ -303,7 +303,20 @@ describe('which post-commits can be deferred', () => {
     const { HOOK_GATES } = await import('../../src/app/hooks/registry.js');
     const gates = await Promise.all(HOOK_GATES.map((l) => l()));
     expect(gates.filter((g) => !g.deferPostCommit).map((g) => g.name)).toEqual([]);
-    expect(gates.filter((g) => g.postCommit).map((g) => g.name)).toEqual(['gate-b']);
+    // gate-a: only for a commit of handoff documents with handoff.remote (it records the lease in the note, ADR 0026)
+    expect(gates.filter((g) => g.postCommit).map((g) => g.name)).toEqual(['gate-b', 'gate-a']);
+    const gateA = gates.find((g) => g.name === 'gate-a')!;
+    const { defaultConfig } = await import('../../src/schema/config/defaults.js');
+    const change = { path: 'progress.md', status: 'M', oldMode: '100644', newMode: '100644', oldBlob: 'a'.repeat(40), newBlob: 'b'.repeat(40) } as never;
+    const staged = (remote: string | undefined, path: string) => {
+      const config = defaultConfig();
+      if (remote) config.handoff.remote = remote;
+      return { tree: 'c'.repeat(40), head: undefined, changes: [{ ...(change as object), path }], config } as never;
+    };
+    const ctx = {} as never;
+    expect(await gateA.deferPostCommit!(ctx, staged(undefined, 'progress.md'))).toEqual({ deferrable: true });
+    expect(await gateA.deferPostCommit!(ctx, staged('origin', 'src/a.ts'))).toEqual({ deferrable: true });
+    expect(await gateA.deferPostCommit!(ctx, staged('origin', 'progress.md'))).toMatchObject({ deferrable: false });
   });
 });
 

@@ -125,6 +125,10 @@ describe("the team's ledger on a shared remote", () => {
     const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--json']);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: n(0) + n(1) + 2 + n(2), problems: [] });
+    // trust is read at the revision named, never a silent fallback to HEAD
+    const t = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--trust', 'HEAD', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--trust', 'no-such-base']).code).toBe(2);
   });
 
   it('a forced push that rewrites a published ledger is named by `gate audit verify --team` (clone and line)', async () => {

@@ -81,7 +81,13 @@ const B_LINES = Array.from({ length: 8 }, (_, i) => `line ${i}`);
 function valueFor(path: string, n: number, prev: FileValue | undefined): FileValue | null {
   switch (path) {
     case 'rules/a.yaml':
-      return { mode: (['100644', '100644', '100755', '120000'] as const)[n % 4]!, content: `checks: a${(n >> 2) % 3}\n` };
+    {
+      const mode = (['100644', '100644', '100755', '120000'] as const)[n % 4]!;
+      // a link's text: a governed sibling, a detour through a named folder (refused: the folder may
+      // become a link), or a file on no surface (refused)
+      if (mode === '120000') return { mode, content: (['b.md', '../tmp/../rules/b.md', '../src/free.txt'] as const)[(n >> 2) % 3]! };
+      return { mode, content: `checks: a${(n >> 2) % 3}\n` };
+    }
     case 'rules/b.md': {
       if (n % 9 === 8) return null;
       const lines = (prev?.content ?? `${B_LINES.join('\n')}\n`).replace(/\n$/, '').split('\n');

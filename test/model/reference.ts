@@ -122,15 +122,19 @@ export function changesOf(files: Files, parent: Files | undefined): Transition[]
   return out;
 }
 
-/** Where a link at `path` with text `text` points, inside the repository; null when it leaves it. */
+/**
+ * Where a link at `path` with text `text` points, inside the repository; null when it leaves it,
+ * or when a `..` comes after a folder the text names (that folder may be a link by the time the OS
+ * follows it).
+ */
 function linkTarget(path: string, text: string): string | null {
   if (text === '' || text.startsWith('/')) return null;
-  const out = path.split('/').slice(0, -1);
-  for (const seg of text.split('/')) {
-    if (seg === '.' || seg === '') continue;
-    if (seg !== '..') out.push(seg);
-    else if (out.pop() === undefined) return null;
-  }
+  const own = path.split('/').slice(0, -1);
+  const segs = text.split('/').filter((s) => s !== '.' && s !== '');
+  const ups = segs.findIndex((s) => s !== '..');
+  const lead = ups === -1 ? segs.length : ups;
+  if (segs.slice(lead).includes('..') || lead > own.length) return null;
+  const out = [...own.slice(0, own.length - lead), ...segs.slice(lead)];
   return out.length ? out.join('/') : null;
 }
 

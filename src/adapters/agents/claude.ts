@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { shellQuote } from '../../gates/leases.js';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { appendLine, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, registerMcpJson, writeJson, readSettingsForCheck } from './settings.js';
+import { appendLine, ensureHookGroup, hasHookGroup, mcpInJson, objectAt, readJsonObject, registerMcpJson, withMcpCheck, writeJson, readSettingsForCheck } from './settings.js';
 
 export const EDIT_TOOLS = ['Edit', 'Write', 'MultiEdit', 'NotebookEdit'] as const;
 
@@ -113,7 +113,8 @@ export function checkClaude(root: string): ConfigCheck | undefined {
     ['PreToolUse', CLAUDE_SHELL_MATCHER],
     ['SessionStart', undefined],
   ].filter(([ev, m]) => !hasHookGroup(settings, ev!, 'gate hook claude', m)).map(([ev, m]) => (m ? `${ev}(${m})` : ev!));
-  return missing.length
+  const hooks: ConfigCheck = missing.length
     ? { runtime: 'claude', status: 'warn', message: `.claude/settings.json does not run \`gate hook claude\` on ${missing.join(', ')}`, fix: 'gate init --agent claude' }
-    : { runtime: 'claude', status: 'ok', message: '.claude/settings.json runs `gate hook claude` (edits, Bash, SessionStart)' };
+    : { runtime: 'claude', status: 'ok', message: '.claude/settings.json runs `gate hook claude` (edits, Bash, SessionStart); .mcp.json registers `gate mcp`' };
+  return withMcpCheck(hooks, mcpInJson(join(root, '.mcp.json')), '.mcp.json');
 }

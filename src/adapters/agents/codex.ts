@@ -11,7 +11,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { MCP_NAME, MCP_SERVER, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, readText, writeJson, writeText, readSettingsForCheck } from './settings.js';
+import { MCP_NAME, MCP_SERVER, ensureHookGroup, hasHookGroup, objectAt, readJsonObject, readText, withMcpCheck, writeJson, writeText, readSettingsForCheck } from './settings.js';
 
 export const CODEX_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook codex || exit 2';
 export const CODEX_TOOL_MATCHER = 'Bash|apply_patch|Edit|Write';
@@ -63,13 +63,15 @@ function render(event: AgentEvent | undefined, d: AgentDecision): HookOutcome {
 
 export const codexAdapter: HookAdapter = { runtime: 'codex', toEvent, render };
 
+/** The header of gate's MCP table in .codex/config.toml (bare or quoted name). */
+const CODEX_MCP_HEADER = new RegExp(`^\\s*\\[\\s*mcp_servers\\s*\\.\\s*(?:"${MCP_NAME}"|${MCP_NAME})\\s*\\]`, 'm');
+
 /** `[mcp_servers.agent-gates]` appended to .codex/config.toml unless a table of that name exists. */
 function registerCodexMcp(root: string): InstallReport {
   const path = join(root, '.codex', 'config.toml');
   const text = readText(path);
   const base = { runtime: 'codex' as const, path, notes: [] };
-  const header = new RegExp(`^\\s*\\[\\s*mcp_servers\\s*\\.\\s*(?:"${MCP_NAME}"|${MCP_NAME})\\s*\\]`, 'm');
-  if (text !== undefined && header.test(text)) return { ...base, status: 'already present', added: [] };
+  if (text !== undefined && CODEX_MCP_HEADER.test(text)) return { ...base, status: 'already present', added: [] };
   const table = `[mcp_servers.${MCP_NAME}]\ncommand = ${JSON.stringify(MCP_SERVER.command)}\nargs = [${MCP_SERVER.args.map((a) => JSON.stringify(a)).join(', ')}]\n`;
   writeText(path, text === undefined ? table : `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\n${table}`);
   return { ...base, status: text === undefined ? 'created' : 'updated', added: [`mcp_servers.${MCP_NAME}`] };
@@ -102,7 +104,8 @@ export function checkCodex(root: string): ConfigCheck | undefined {
     hasHookGroup(settings, 'PreToolUse', 'gate hook codex', CODEX_TOOL_MATCHER) ? undefined : 'PreToolUse',
     hasHookGroup(settings, 'SessionStart', 'gate hook codex') ? undefined : 'SessionStart',
   ].filter(Boolean);
-  return missing.length
+  const hooks: ConfigCheck = missing.length
     ? { runtime: 'codex', status: 'warn', message: `.codex/hooks.json does not run \`gate hook codex\` on ${missing.join(', ')}`, fix: 'gate init --agent codex' }
-    : { runtime: 'codex', status: 'ok', message: '.codex/hooks.json runs `gate hook codex` (shell commands, apply_patch, SessionStart)' };
+    : { runtime: 'codex', status: 'ok', message: '.codex/hooks.json runs `gate hook codex` (shell commands, apply_patch, SessionStart); .codex/config.toml registers `gate mcp`' };
+  return withMcpCheck(hooks, CODEX_MCP_HEADER.test(readText(join(root, '.codex', 'config.toml')) ?? ''), '.codex/config.toml');
 }

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { listAt, objectAt, readJsonObject, registerMcpJson, writeJson, readSettingsForCheck } from './settings.js';
+import { listAt, mcpInJson, objectAt, readJsonObject, registerMcpJson, withMcpCheck, writeJson, readSettingsForCheck } from './settings.js';
 
 export const CURSOR_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook cursor || exit 2';
 /** Cursor's file-writing tools (preToolUse matcher). */
@@ -107,7 +107,8 @@ export function checkCursor(root: string): ConfigCheck | undefined {
     has(h.beforeShellExecution, 'gate hook cursor') ? undefined : 'beforeShellExecution',
     has(h.preToolUse, 'gate hook cursor', CURSOR_EDIT_MATCHER) ? undefined : 'preToolUse',
   ].filter(Boolean);
-  return missing.length
+  const hooks: ConfigCheck = missing.length
     ? { runtime: 'cursor', status: 'warn', message: `.cursor/hooks.json does not run \`gate hook cursor\` on ${missing.join(', ')}`, fix: 'gate init --agent cursor' }
-    : { runtime: 'cursor', status: 'ok', message: '.cursor/hooks.json runs `gate hook cursor` (shell commands, file edits)' };
+    : { runtime: 'cursor', status: 'ok', message: '.cursor/hooks.json runs `gate hook cursor` (shell commands, file edits); .cursor/mcp.json registers `gate mcp`' };
+  return withMcpCheck(hooks, mcpInJson(join(root, '.cursor', 'mcp.json')), '.cursor/mcp.json');
 }

@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { PREFIX, str, type AgentDecision, type AgentEvent, type ConfigCheck, type HookAdapter, type HookOutcome, type InstallReport } from './contract.js';
-import { ensureHookGroup, ensureMcpServer, hasHookGroup, objectAt, readJsonObject, writeJson, readSettingsForCheck } from './settings.js';
+import { ensureHookGroup, ensureMcpServer, hasHookGroup, mcpInJson, objectAt, readJsonObject, withMcpCheck, writeJson, readSettingsForCheck } from './settings.js';
 
 export const GEMINI_HOOK_COMMAND = '"$(git rev-parse --show-toplevel)"/node_modules/.bin/gate hook gemini || exit 2';
 export const GEMINI_TOOL_MATCHER = 'write_file|replace|edit|run_shell_command';
@@ -85,7 +85,8 @@ export function checkGemini(root: string): ConfigCheck | undefined {
   if (settings.hooksConfig?.enabled === false) {
     return { runtime: 'gemini', status: 'warn', message: '.gemini/settings.json sets hooksConfig.enabled: false, so no hook runs (the git hooks and CI still do)', fix: 'remove hooksConfig.enabled: false from .gemini/settings.json' };
   }
-  return missing.length
+  const hooks: ConfigCheck = missing.length
     ? { runtime: 'gemini', status: 'warn', message: `.gemini/settings.json does not run \`gate hook gemini\` on ${missing.join(', ')}`, fix: 'gate init --agent gemini' }
-    : { runtime: 'gemini', status: 'ok', message: '.gemini/settings.json runs `gate hook gemini` (file edits, shell commands, SessionStart)' };
+    : { runtime: 'gemini', status: 'ok', message: '.gemini/settings.json runs `gate hook gemini` (file edits, shell commands, SessionStart) and registers `gate mcp`' };
+  return withMcpCheck(hooks, mcpInJson(path), '.gemini/settings.json (mcpServers)');
 }

@@ -132,3 +132,26 @@ export function registerMcpJson(path: string): { status: 'created' | 'updated' |
   writeJson(path, value);
   return { status: existed ? 'updated' : 'created', added: [`mcpServers.${MCP_NAME}`] };
 }
+
+/** Whether the JSON file at `path` registers gate's MCP server (`mcpServers.agent-gates`); unreadable counts as not. */
+export function mcpInJson(path: string): boolean {
+  try {
+    const { value } = readJsonObject(path);
+    const servers = value.mcpServers;
+    return typeof servers === 'object' && servers !== null && !Array.isArray(servers) && (servers as JsonObject)[MCP_NAME] !== undefined;
+  } catch {
+    return false; // the file is not JSON: not registered (gate init says what to fix before writing)
+  }
+}
+
+/**
+ * A runtime's doctor row with its MCP registration folded in: the hooks row as it is when
+ * `gate mcp` is registered where the runtime reads MCP servers, else a warning naming the file.
+ */
+export function withMcpCheck(check: ConfigCheck, registered: boolean, where: string): ConfigCheck {
+  if (registered || check.status === 'fail') return check;
+  const missing = `\`gate mcp\` is not registered in ${where} (the agent cannot ask the gates over MCP)`;
+  return check.status === 'ok'
+    ? { runtime: check.runtime, status: 'warn', message: missing, fix: `gate init --agent ${check.runtime}` }
+    : { ...check, message: `${check.message}; ${missing}` };
+}

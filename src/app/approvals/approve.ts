@@ -294,7 +294,7 @@ export interface WebApproval {
 }
 
 /**
- * An approval given on another clone and delivered through the shared remote (ADR 0026): its
+ * An approval given on another clone and delivered through the shared remote (ADR 0027): its
  * signature was verified against this clone's committed allowed_signers before this call.
  */
 export interface RemoteApproval {

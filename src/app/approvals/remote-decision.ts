@@ -1,5 +1,5 @@
 /**
- * Decisions across clones (ADR 0026, issue 18): a person on one clone approves or rejects a card
+ * Decisions across clones (ADR 0027, issue 18): a person on one clone approves or rejects a card
  * another clone published (remote-pending.ts), and the waiting clone fetches the decision.
  *
  *  - `remoteDecide` (the approver's clone, `gate inbox approve|reject <id> --remote`): reads the

@@ -10,7 +10,7 @@
  *  - `remotePendingCards`: the source the inbox calls for other machines' cards (and
  *    `gate ledger pending`). A published card is positive evidence only: it shows what waits, it
  *    approves nothing. A decision on it is a signed commit beside it (remote-decision.ts, ADR
- *    0026); the card says whether one waits. The card's commit carries the staged tree (entry
+ *    0027); the card says whether one waits. The card's commit carries the staged tree (entry
  *    `staged`) and has the clone's HEAD as its parent, so the approver reads the diff from objects.
  */
 import type { Ctx } from '../context.js';
@@ -47,7 +47,7 @@ export interface RemoteCard {
   /** The staged diff as published (cut at 1 MiB: `diffCut`). */
   diff?: string;
   diffCut?: boolean;
-  /** The waiting clone's HEAD, its first-parent root and a ledger point (ADR 0026; absent on cards published before). */
+  /** The waiting clone's HEAD, its first-parent root and a ledger point (ADR 0027; absent on cards published before). */
   parent?: string | null;
   root?: string | null;
   ledger?: { size: number; head: string };
@@ -84,7 +84,7 @@ export async function publishPending(ctx: Ctx, rr: RemoteRefs, repoId: string): 
       const head = ctx.git.head();
       const d = ctx.git.exec(['diff', '--cached', '--no-color', '--no-ext-diff', '--no-renames', head ?? ctx.git.emptyTree()]);
       const diff = d.code === 0 ? d.stdout : Buffer.from('');
-      // what an approver on another clone signs for this clone (ADR 0026): the parent, the
+      // what an approver on another clone signs for this clone (ADR 0027): the parent, the
       // repository's first-parent root and a point of this clone's ledger; the commit carries the
       // staged tree and has HEAD as its parent, so a fetch brings every object the diff is read from
       const { ledgerPoint } = await import('./signed.js');
@@ -132,7 +132,7 @@ export async function publishPending(ctx: Ctx, rr: RemoteRefs, repoId: string): 
   return { published: updates.filter((u) => u.newOid).map((u) => u.ref), withdrawn: updates.filter((u) => !u.newOid).map((u) => u.ref) };
 }
 
-/** Where the decisions on cards live (ADR 0026): refs/agent-gates/approvals/<repo-id>/<card id>. */
+/** Where the decisions on cards live (ADR 0027): refs/agent-gates/approvals/<repo-id>/<card id>. */
 export const DECISIONS_NS = 'approvals/';
 
 function isLedgerPoint(v: unknown): v is { size: number; head: string } {

@@ -157,7 +157,7 @@ export async function preflightSigning(
   ctx: Ctx,
   opts: SigningOptions = {},
   /**
-   * Another clone's change (ADR 0026): check against allowed_signers committed at `head` (that
+   * Another clone's change (ADR 0027): check against allowed_signers committed at `head` (that
    * clone's HEAD, fetched) under `policy`, and require a signature whatever the policy says.
    */
   other?: { head: string | undefined; policy: SigningPolicy; command: string },

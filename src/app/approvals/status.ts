@@ -30,7 +30,7 @@ export interface StatusReport {
   findings: Finding[];
 }
 
-/** Where and how an approval was given: at a terminal, in the browser with a passkey or a security key, or signed on another clone (ADR 0026). */
+/** Where and how an approval was given: at a terminal, in the browser with a passkey or a security key, or signed on another clone (ADR 0027). */
 export type ApprovalVia = 'terminal' | 'web + passkey' | 'web + security-key' | 'remote + ssh-signature';
 
 /**

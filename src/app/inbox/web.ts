@@ -176,33 +176,35 @@ function optStr(v: unknown, what: string): string | undefined {
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
+/** The object as read from the page, once every string field is checked to be base64url. */
+function base64urlFields<T extends object>(out: T, what: string): T {
+  for (const [k, x] of Object.entries(out)) if (typeof x === 'string' && !B64URL.test(x)) throw new GateError('USAGE', `${what}.${k} is not base64url.`);
+  return out;
+}
+
 function assertionOf(v: unknown): AssertionJSON {
   if (!v || typeof v !== 'object') throw new GateError('USAGE', 'the assertion is missing.');
   const o = v as Record<string, unknown>;
-  const out: AssertionJSON = {
+  return base64urlFields<AssertionJSON>({
     id: str(o.id, 'assertion.id', 1024),
     clientDataJSON: str(o.clientDataJSON, 'assertion.clientDataJSON'),
     authenticatorData: str(o.authenticatorData, 'assertion.authenticatorData'),
     signature: str(o.signature, 'assertion.signature', 1024),
     ...(typeof o.userHandle === 'string' ? { userHandle: o.userHandle } : {}),
-  };
-  for (const [k, x] of Object.entries(out)) if (typeof x === 'string' && !B64URL.test(x)) throw new GateError('USAGE', `assertion.${k} is not base64url.`);
-  return out;
+  }, 'assertion');
 }
 
 function registrationOf(v: unknown): RegistrationJSON {
   if (!v || typeof v !== 'object') throw new GateError('USAGE', 'the credential is missing.');
   const o = v as Record<string, unknown>;
-  const out: RegistrationJSON = {
+  return base64urlFields<RegistrationJSON>({
     id: str(o.id, 'credential.id', 1024),
     clientDataJSON: str(o.clientDataJSON, 'credential.clientDataJSON'),
     attestationObject: str(o.attestationObject, 'credential.attestationObject'),
     ...(typeof o.publicKey === 'string' ? { publicKey: o.publicKey } : {}),
     ...(typeof o.publicKeyAlgorithm === 'number' ? { publicKeyAlgorithm: o.publicKeyAlgorithm } : {}),
     ...(typeof o.authenticatorData === 'string' ? { authenticatorData: o.authenticatorData } : {}),
-  };
-  for (const [k, x] of Object.entries(out)) if (typeof x === 'string' && !B64URL.test(x)) throw new GateError('USAGE', `credential.${k} is not base64url.`);
-  return out;
+  }, 'credential');
 }
 
 export interface WebInbox {

@@ -21,6 +21,7 @@ import type { Ctx } from '../context.js';
 import { parseDuration, type GatesConfig } from '../../schema/config/defaults.js';
 import type { AcquireResult, Granted, LeaseView, ReleaseResult, RenewResult } from './lease.js';
 import { acquireCommand } from '../../gates/leases.js';
+import type { LeaseEvidence } from '../../gates/range-leases.js';
 
 /**
  * How many compare-and-swaps in a row one operation may lose while every fresh read says "go ahead"
@@ -231,4 +232,20 @@ export function remoteView(s: RemoteLeaseState, store: RemoteLeaseStore, nowMs: 
   const state = remoteLeaseState(rec, seen, nowMs);
   const until = (seen ?? nowMs) + leaseTtlMs(rec);
   return { ...v, state, expired: state === 'expired', expiresInSeconds: Math.round((until - nowMs) / 1000), next: state === 'expired' ? acquireCommand([s.path], me) : `${acquireCommand([s.path], me)} --wait 10m   (held by ${rec.owner}; free here at the latest ${new Date(until).toISOString()} by this clone's clock)` };
+}
+
+/**
+ * The lease evidence of a commit just made (ADR 0026), from what the pre-commit's fetch left in the
+ * tracking refs (no network): per path, the grant on the fence ref of the lease the committing
+ * identity holds. Paths without such a lease are left out (the range check then reports them).
+ */
+export function leaseEvidence(ctx: Ctx, remote: string, paths: readonly string[], owner: string): LeaseEvidence[] {
+  const states = remoteStore(ctx, remote, LOCK_REMOTE_TIMEOUT_MS).read(paths, false, ctx.now().getTime());
+  const out: LeaseEvidence[] = [];
+  for (const p of paths) {
+    const s = states.get(p);
+    if (!s?.lease || !s.fence || s.lease.rec.owner !== owner || s.fence.token !== s.lease.rec.token) continue;
+    out.push({ path: p, remote, version: s.fence.oid, token: s.fence.token, owner });
+  }
+  return out;
 }

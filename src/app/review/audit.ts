@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import type { TrustOptions } from './signed-points.js';
 import type { VerifyResult, LedgerHead } from '../../ledger/chain.js';
 
 export interface AuditVerifyReport extends VerifyResult {
@@ -13,7 +14,7 @@ export interface AuditVerifyReport extends VerifyResult {
   pending?: number;
 }
 
-export async function auditVerify(ctx: Ctx, onProgress?: (done: number, total: number) => void): Promise<AuditVerifyReport> {
+export async function auditVerify(ctx: Ctx, onProgress?: (done: number, total: number) => void, trust: TrustOptions = {}): Promise<AuditVerifyReport> {
   // the read API folds the deferred commit records (ADR 0009) into a ledger that verifies
   const { fold, ...r } = await ctx.ledger.verify({ ...(onProgress ? { onProgress } : {}) });
   const { folded, pending, foldError } = fold;
@@ -21,7 +22,7 @@ export async function auditVerify(ctx: Ctx, onProgress?: (done: number, total: n
   if (foldError) report.warnings = [...report.warnings, `the pending commit records were not folded in: ${foldError}`];
   // signed points (issue 7): catch a rewrite with recomputed hashes, or a truncation, before a signed point
   const { signedPointsReport } = await import('./signed-points.js');
-  report.signed = await signedPointsReport(ctx);
+  report.signed = await signedPointsReport(ctx, trust);
   if (report.ok && report.signed.problem) {
     const { point: _p, holdsUpTo: _h, ...problem } = report.signed.problem;
     report.ok = false;

@@ -14,6 +14,7 @@ import { evaluateRange, rangeFindings, type Approval, type CommitVerdict, type P
 import type { SidecarCheck } from '../../gates/range-notes.js';
 import type { Finding } from '../../kernel/findings.js';
 import type { Ctx } from '../context.js';
+import type { RangeLeaseReport } from './range-leases.js';
 
 export interface RangeReport {
   range: string;
@@ -26,6 +27,8 @@ export interface RangeReport {
   warnings: string[];
   /** Whether approvals had to be signed for some commit of the range. */
   signaturesRequired: boolean;
+  /** With handoff.remote at the base (`gate check --range` only): the handoff changes checked against the remote's lease history. */
+  leases?: Omit<RangeLeaseReport, 'violations'>;
   ok: boolean;
 }
 
@@ -260,7 +263,7 @@ export async function checkRange(ctx: Ctx, spec: string): Promise<RangeReport> {
   const baseId = resolveCommit(ctx, base, spec);
   const headId = resolveCommit(ctx, head, spec);
   const commits = ctx.git.commitInfos([`${baseId}..${headId}`], ['--topo-order', '--reverse']);
-  return checkCommits(ctx, commits, { range: spec, base: baseId, head: headId });
+  return checkCommits(ctx, commits, { range: spec, base: baseId, head: headId }, { leases: true });
 }
 
 /**
@@ -272,10 +275,25 @@ export async function checkCommits(
   ctx: Ctx,
   commits: readonly CommitInfo[],
   meta: { range: string; base: string; head: string },
-  opts: { onlyInRange?: boolean } = {},
+  opts: { onlyInRange?: boolean; leases?: boolean } = {},
 ): Promise<RangeReport> {
-  const report = await evaluateCommits(ctx, commits, meta);
+  const { report, facts, config } = await evaluateCommitsWithFacts(ctx, commits, meta);
   const inRange = new Set(commits.map((c) => c.commit));
+  if (opts.leases) {
+    // Gate A across clones (ADR 0026): the base's handoff.remote decides; no remote, no network
+    const { checkRangeLeases } = await import('./range-leases.js');
+    const leases = checkRangeLeases(ctx, config, facts, approvalNoteRefs(ctx));
+    if (leases) {
+      const { violations, ...rest } = leases;
+      report.leases = rest;
+      if (violations.length) {
+        report.violations.push(...violations);
+        report.findings.push(...rangeFindings({ violations }));
+        for (const v of violations) report.commits.find((c) => c.commit === v.commit)?.violations.push(v);
+        report.ok = false;
+      }
+    }
+  }
   const adr = (await adrViolations(ctx, meta.base, meta.head, inRange)).filter((v) => !opts.onlyInRange || inRange.has(v.commit));
   if (adr.length) {
     report.violations.push(...adr);
@@ -288,6 +306,10 @@ export async function checkCommits(
 
 /** The approval check over given commits (parents before children); also used by `gate review`. */
 export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], meta: { range: string; base: string; head: string }): Promise<RangeReport> {
+  return (await evaluateCommitsWithFacts(ctx, commits, meta)).report;
+}
+
+async function evaluateCommitsWithFacts(ctx: Ctx, commits: readonly CommitInfo[], meta: { range: string; base: string; head: string }): Promise<{ report: RangeReport; facts: RangeCommitFacts[]; config: GatesConfig }> {
   const { facts, warnings, otherApprovals } = await gatherRangeFacts(ctx, commits);
   const base = meta.base;
   const config = base ? await baseConfig(ctx, base) : defaultConfig();
@@ -312,7 +334,7 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
   const noted = new Set(facts.filter((f) => f.hasNote).map((f) => f.commit));
   const { strictestPolicy } = await import('../../gates/range.js');
   const signaturesRequired = strictestPolicy([config, ...facts.flatMap((f) => (f.config ? [f.config] : []))]).require;
-  return {
+  const report: RangeReport = {
     ...meta,
     commits: result.commits.map((v) => ({ ...v, hasNote: noted.has(v.commit) })),
     violations: result.violations,
@@ -321,6 +343,7 @@ export async function evaluateCommits(ctx: Ctx, commits: readonly CommitInfo[], 
     signaturesRequired,
     ok: result.violations.length === 0,
   };
+  return { report, facts, config };
 }
 
 /**
@@ -341,6 +364,10 @@ function headAgainstMergeBase(ctx: Ctx, base: string, head: string): { commit: s
 /** One line per commit for the text output. */
 export function rangeSummaryLines(r: RangeReport): string[] {
   const out = [`range ${r.range}: ${r.commits.length} commit${r.commits.length === 1 ? '' : 's'} checked, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`];
+  if (r.leases) {
+    const bad = r.violations.filter((v) => v.code.startsWith('C_LEASE_')).length;
+    out.push(`  leases: ${r.leases.required} handoff change${r.leases.required === 1 ? '' : 's'} checked against the lease history on "${r.leases.remote}" (${r.leases.checked.length} confirmed${bad ? `, ${bad} not` : ''})`);
+  }
   for (const c of r.commits) {
     const status = c.violations.length ? 'FAIL' : 'ok  ';
     const by: Record<string, string> = { note: 'its note', range: 'approvals in the notes', chain: 'a chain of approved changes',  merge: 'taken from an approved or base version', 'carve-out': 'doc-only carve-out' };

@@ -20,6 +20,43 @@ export interface SignedPointsReport extends SignedPointsVerdict {
   untrusted: string[];
   /** Why no point could be checked (no allowed_signers committed, …). */
   note?: string;
+  /** Whose keys were trusted: the allowed_signers path and the revision it was read at ("HEAD", or --trust's). */
+  trusted_by?: string;
+}
+
+/** Which commit's allowed_signers decides trust: HEAD, or the revision CI names with `--trust` (its base). */
+export interface TrustOptions {
+  trust?: string;
+}
+
+/**
+ * The keys a signed point must be signed by: allowed_signers as committed at `--trust <rev>` (CI
+ * passes the base it trusts) or at HEAD, which is the agent's to move (so locally it is a
+ * convenience, not an anchor). An unknown `--trust` is a usage error, never a fallback to HEAD.
+ */
+export async function trustedSigners(ctx: Ctx, opts: TrustOptions = {}): Promise<{ ok: true; signers: AllowedSigner[]; by: string } | { ok: false; note: string }> {
+  const at = opts.trust ?? 'HEAD';
+  let rev: string | undefined;
+  if (opts.trust !== undefined) {
+    rev = opts.trust.startsWith('-') ? undefined : ctx.git.revParse(`${opts.trust}^{commit}`);
+    if (!rev) {
+      const { GateError } = await import('../../kernel/errors.js');
+      throw new GateError('USAGE', `--trust ${opts.trust} names no commit in this repository.`, { fix: 'fetch the commit you trust (CI: the base of the range), then: gate audit verify --trust <its commit id>' });
+    }
+  } else rev = ctx.git.head();
+  let cfg;
+  try {
+    cfg = (await ctx.config()).config;
+  } catch {
+    const { defaultConfig } = await import('../../schema/config/defaults.js');
+    cfg = defaultConfig();
+  }
+  const policy = await signingPolicy(ctx, cfg, rev);
+  const text = committedAllowedSigners(ctx, rev, policy.signersPath);
+  if (text === undefined) return { ok: false, note: `${policy.signersPath} is not committed at ${at}: no signature can be trusted, so no signed point is checked` };
+  const parsed = parseAllowedSigners(text);
+  if (!parsed.ok) return { ok: false, note: `${policy.signersPath} at ${at} cannot be parsed (${parsed.problems.join('; ')})` };
+  return { ok: true, signers: parsed.signers, by: `${policy.signersPath} at ${at}` };
 }
 
 export function pointFromSignature(sig: unknown, signers: readonly AllowedSigner[], repoId: string | undefined, source: string): SignedPoint | string {
@@ -35,21 +72,10 @@ export function pointFromSignature(sig: unknown, signers: readonly AllowedSigner
   return { size: p.ledger.size, head: p.ledger.head, source, principal: p.principal, at: p.at };
 }
 
-export async function collectSignedPoints(ctx: Ctx): Promise<{ points: SignedPoint[]; untrusted: string[]; note?: string }> {
+export async function collectSignedPoints(ctx: Ctx, opts: TrustOptions = {}): Promise<{ points: SignedPoint[]; untrusted: string[]; note?: string; by?: string }> {
   const untrusted: string[] = [];
-  const head = ctx.git.head();
-  let cfg;
-  try {
-    cfg = (await ctx.config()).config;
-  } catch {
-    const { defaultConfig } = await import('../../schema/config/defaults.js');
-    cfg = defaultConfig();
-  }
-  const policy = await signingPolicy(ctx, cfg, head);
-  const text = committedAllowedSigners(ctx, head, policy.signersPath);
-  if (text === undefined) return { points: [], untrusted, note: `${policy.signersPath} is not committed at HEAD: no signature can be trusted, so no signed point is checked` };
-  const parsed = parseAllowedSigners(text);
-  if (!parsed.ok) return { points: [], untrusted, note: `${policy.signersPath} at HEAD cannot be parsed (${parsed.problems.join('; ')})` };
+  const parsed = await trustedSigners(ctx, opts);
+  if (!parsed.ok) return { points: [], untrusted, note: parsed.note };
   const repoId = ctx.ledger.repoId(false);
   const points: SignedPoint[] = [];
   const add = (sig: unknown, source: string) => {
@@ -87,13 +113,13 @@ export async function collectSignedPoints(ctx: Ctx): Promise<{ points: SignedPoi
     seen.add(k);
     return true;
   });
-  return { points: unique, untrusted };
+  return { points: unique, untrusted, by: parsed.by };
 }
 
-export async function signedPointsReport(ctx: Ctx): Promise<SignedPointsReport> {
-  const { points, untrusted, note } = await collectSignedPoints(ctx);
+export async function signedPointsReport(ctx: Ctx, opts: TrustOptions = {}): Promise<SignedPointsReport> {
+  const { points, untrusted, note, by } = await collectSignedPoints(ctx, opts);
   const hashes = await ledgerHashesAt(ctx, points.map((p) => p.size));
-  return { ...evaluateSignedPoints(points, hashes), untrusted, ...(note ? { note } : {}) };
+  return { ...evaluateSignedPoints(points, hashes), untrusted, ...(note ? { note } : {}), ...(by ? { trusted_by: by } : {}) };
 }
 
 /** Every signature in the approval notes on commits (they travel with push and fetch), with where it was found. */

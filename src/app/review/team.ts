@@ -35,13 +35,13 @@ import { checkpointVerifiers } from './checkpoint.js';
 import { evaluateSignedPoints, type SignedPoint } from '../../signing/signed-points.js';
 import type { AllowedSigner } from '../../signing/allowed-signers.js';
 import { parsePayload } from '../../signing/payload.js';
-import { noteSignatures, pointFromSignature } from './signed-points.js';
+import { noteSignatures, pointFromSignature, trustedSigners, type TrustOptions } from './signed-points.js';
 
 export const REPO_ID = /^[0-9a-f-]{36}$/;
 /** Published versions whose heads are checked against the newest (the rest are covered by the seen refs). */
 const HISTORY_LIMIT = 1000;
 
-export interface TeamOptions {
+export interface TeamOptions extends TrustOptions {
   /** The remote (default: handoff.remote in the config, else "origin"). */
   remote?: string;
   /** Progress lines for long fetches and verifications. */
@@ -219,7 +219,7 @@ export async function collectTeam(ctx: Ctx, opts: TeamOptions = {}): Promise<{ r
   const seen = localRefs(ctx.git, seenPrefix(remote));
   const localId = ctx.ledger.repoId(false);
   const ids = [...new Set([...fetched.keys(), ...seen.keys(), ...(localId ? [localId] : [])])].sort();
-  const signers = await trustedSigners(ctx);
+  const signers = await trustedSigners(ctx, opts);
   const notePoints = signers.ok ? notesPointsByClone(ctx, signers.signers) : new Map<string, { points: SignedPoint[]; untrusted: string[] }>();
   const ledgers: Loaded[] = [];
   let i = 0;
@@ -339,25 +339,6 @@ function publishedHeads(ctx: Ctx, tip: string): Array<{ commit: string; head: { 
 
 // -------------------------------------------------------------------------------------------
 // signed points per clone
-
-async function trustedSigners(ctx: Ctx): Promise<{ ok: true; signers: AllowedSigner[] } | { ok: false; note: string }> {
-  const { committedAllowedSigners, signingPolicy } = await import('../approvals/signed.js');
-  const { parseAllowedSigners } = await import('../../signing/allowed-signers.js');
-  let cfg;
-  try {
-    cfg = (await ctx.config()).config;
-  } catch {
-    const { defaultConfig } = await import('../../schema/config/defaults.js');
-    cfg = defaultConfig();
-  }
-  const head = ctx.git.head();
-  const policy = await signingPolicy(ctx, cfg, head);
-  const text = committedAllowedSigners(ctx, head, policy.signersPath);
-  if (text === undefined) return { ok: false, note: `${policy.signersPath} is not committed at HEAD: no signed point is checked` };
-  const parsed = parseAllowedSigners(text);
-  if (!parsed.ok) return { ok: false, note: `${policy.signersPath} at HEAD cannot be parsed (${parsed.problems.join('; ')})` };
-  return { ok: true, signers: parsed.signers };
-}
 
 function signedPointsOf(ctx: Ctx, id: string, bytes: Buffer, signers: readonly AllowedSigner[]): { points: SignedPoint[]; untrusted: string[] } {
   const points: SignedPoint[] = [];

@@ -15,7 +15,7 @@ export const approveCommand: CommandGroup = {
       .addOption(new Option('--key <file>', 'SSH key to sign each approval step with (private key file, or .pub with the key in ssh-agent); default: git config user.signingkey'))
       .addOption(new Option('--principal <name>', 'allowed_signers principal to sign as (default: git config user.email)'))
       .addOption(new Option('--pager', 'show the diff preview in $PAGER (default: less -R), to scroll a long change before approving it'))
-      .addOption(new Option('--fetch [remote]', "fetch a decision given on another clone (gate inbox approve|reject <id> --remote) for this staged tree, verify its signatures against allowed_signers committed at HEAD and record it (ADR 0026); no terminal needed. Default remote: handoff.remote, else origin"))
+      .addOption(new Option('--fetch [remote]', "fetch a decision given on another clone (gate inbox approve|reject <id> --remote) for this staged tree, verify its signatures against allowed_signers committed at HEAD and record it (ADR 0027); no terminal needed. Default remote: handoff.remote, else origin"))
       .addOption(jsonOption())
       .action(
         act(async (opts: { json?: boolean; key?: string; principal?: string; pager?: boolean; fetch?: string | boolean }): Promise<Result> => {

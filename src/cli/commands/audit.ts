@@ -13,13 +13,15 @@ export const auditCommands: CommandGroup = {
       .description('Check the whole ledger chain and name the first bad line and why. Changes nothing, except that a ledger that verifies first takes in the deferred commit records waiting in pending/ (ADR 0009), and is then verified again.\n--team fetches every clone\'s published ledger from the remote and names the clone and line of any tamper (ADR 0024).')
       .option('--team', "verify every clone's ledger published on the shared remote (refs/agent-gates/ledger/*)")
       .addOption(remoteOption())
+      .addOption(new Option('--trust <rev>', "trust the keys in allowed_signers as committed at <rev> (default HEAD, which an agent can move; in CI pass the range's base)"))
       .addOption(jsonOption())
       .action(
-        act(async (opts: { json?: boolean; team?: boolean; remote?: string }) => {
+        act(async (opts: { json?: boolean; team?: boolean; remote?: string; trust?: string }) => {
+          const trust = opts.trust !== undefined ? { trust: opts.trust } : {};
           if (opts.team) {
             const [{ openContext }, { teamAuditVerify }, { teamProgress, teamVerifyLines }] = await Promise.all([import('../../app/context.js'), import('../../app/review/team.js'), import('./ledger.js')]);
             const progress = teamProgress(opts.json);
-            const r = await teamAuditVerify(openContext(), { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}) });
+            const r = await teamAuditVerify(openContext(), { ...trust, ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}) });
             if (progress) process.stderr.write('\r\u001b[K');
             return { code: r.ok ? 0 : 3, json: { ...r }, ...teamVerifyLines(r) };
           }
@@ -30,7 +32,7 @@ export const auditCommands: CommandGroup = {
           const r = await auditVerify(openContext(), showProgress ? (done, total) => {
             const pct = Math.floor((done / Math.max(total, 1)) * 100);
             if (pct !== last) { last = pct; process.stderr.write(`\rverifying ledger… ${pct}%`); }
-          } : undefined);
+          } : undefined, trust);
           if (showProgress) process.stderr.write('\r\u001b[K');
           const so = styleOut();
           const se = styleErr();
@@ -41,6 +43,7 @@ export const auditCommands: CommandGroup = {
               text: [
                 `${so.green('ledger verifies')}: ${r.entries} entries, ${r.size} bytes, head ${r.tip.slice(0, 12)}`,
                 r.signed?.newest ? `newest signed point: ${r.signed.newest.size} entries, head ${r.signed.newest.head.slice(0, 12)}, signed by ${r.signed.newest.principal} (${r.signed.newest.source})` : `no signed point${r.signed?.note ? `: ${r.signed.note}` : ' (no signed approval or checkpoint yet): a full rewrite with recomputed hashes would go unnoticed'}`,
+                ...untrustedLines(r.signed),
                 ...r.warnings.map((w) => `warning: ${w}`),
                 ...(r.folded ? [`folded ${r.folded} deferred commit record${r.folded === 1 ? '' : 's'} into the ledger first`] : []),
                 ...(r.pending ? [`warning: ${r.pending} pending commit record${r.pending === 1 ? ' is' : 's are'} not in the ledger yet (${join(r.path, '..', 'pending')})`] : []),
@@ -108,3 +111,13 @@ export const auditCommands: CommandGroup = {
       );
   },
 };
+
+/** "N signed points are not trusted by <signers> at <rev>", with the first reason: dropped points are said, never silent. */
+function untrustedLines(signed: { untrusted: string[]; trusted_by?: string } | undefined): string[] {
+  const n = signed?.untrusted.length ?? 0;
+  if (!signed || n === 0) return [];
+  return [
+    `warning: ${n} signed point${n === 1 ? ' is' : 's are'} not trusted by ${signed.trusted_by ?? 'the committed allowed_signers'} and ${n === 1 ? 'was' : 'were'} not checked (first: ${signed.untrusted[0]})`,
+    '  if the keys changed since, verify against the commit you trust: gate audit verify --trust <rev>',
+  ];
+}

@@ -53,7 +53,7 @@ export function inboxLines(r: InboxListing, s: Style, cwd?: string): string[] {
   return out;
 }
 
-/** `gate inbox --remote`: what agents on other clones wait for, and whether a decision on it waits there (ADR 0026). */
+/** `gate inbox --remote`: what agents on other clones wait for, and whether a decision on it waits there (ADR 0027). */
 export function remoteCardLines(
   r: { remote: string; cards: ReadonlyArray<{ repoId: string; id: string; worktree: string; branch?: string; tier: string; intent: string; asker: { id: string; session?: string }; files: ReadonlyArray<{ path: string; status: string }>; age_s: number; decision?: string }>; problems: ReadonlyArray<{ ref: string; problem: string }> },
   s: Style,

@@ -109,7 +109,7 @@ const inboxCard = z.looseObject({
   approve: z.string(),
 });
 
-/** `gate inbox approve|reject <id> --remote`: the signed decision published for another clone (ADR 0026). */
+/** `gate inbox approve|reject <id> --remote`: the signed decision published for another clone (ADR 0027). */
 const remoteDecision = {
   decision: z.enum(['approve', 'reject']).optional().describe('--remote: the decision published'),
   repoId: z.string().optional().describe("--remote: the waiting clone's repository id"),
@@ -162,6 +162,15 @@ const payloads = {
     violations: z.array(violation).optional(),
     warnings: z.array(z.string()).optional(),
     signaturesRequired: z.boolean().optional(),
+    leases: z
+      .looseObject({
+        remote: z.string().describe("handoff.remote in the base's config"),
+        required: z.number().int().describe('handoff changes (commit, path) in the range that needed lease evidence'),
+        fetched: z.boolean().describe("whether the remote's refs/agent-gates/fence/* were fetched (only when some change needed evidence)"),
+        checked: z.array(z.looseObject({ commit: sha, path: z.string(), version: sha.describe('the grant on the fence ref'), token: z.number().int(), owner: z.string() })).describe('the evidence that held'),
+      })
+      .optional()
+      .describe("with --range and handoff.remote at the base: handoff changes checked against the remote's lease history (ADR 0026)"),
     findings: z.array(finding),
   },
   status: {
@@ -251,7 +260,7 @@ const payloads = {
     tip: z.string().optional(),
     warnings: z.array(z.string()).optional().describe('absent with --team (each clone has its own)'),
     head: z.looseObject({ seq: z.number().int(), hash: z.string() }).optional(),
-    signed: z.looseObject({ ok: z.boolean() }).optional(),
+    signed: z.looseObject({ ok: z.boolean(), untrusted: z.array(z.string()).describe('signed points dropped: their key is not in the trusted allowed_signers (each with why)'), trusted_by: z.string().optional().describe('the allowed_signers path and the revision trusted ("HEAD" or --trust\'s)') }).optional(),
     problem: z.looseObject({ message: z.string() }).optional(),
     folded: z.number().int().optional(),
     pending: z.number().int().optional(),

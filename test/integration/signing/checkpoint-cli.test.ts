@@ -105,5 +105,35 @@ describe('gate audit checkpoint', () => {
     const j = JSON.parse(v.stdout);
     expect(j.problem).toMatchObject({ line: cp.size, reason: 'edited' });
     expect(j.signed.problem.point.source).toMatch(/^checkpoint/);
+
+    // the agent hides the checkpoint's key: a replacement HEAD (`git replace`) whose allowed_signers
+    // lists only its own key. gate reads git's real objects, so the rewrite is still caught.
+    const mallory = keygen(join(repo.home, '.ssh'), 'mallory', 'ed25519', undefined, repo.env);
+    const head = repo.gitOk('rev-parse', 'HEAD');
+    repo.write('.agents/allowed_signers', `human@example.com ${mallory.pubLine}\n`);
+    repo.gitOk('add', '.agents/allowed_signers');
+    const parents = repo.gitOk('rev-list', '--parents', '-n', '1', 'HEAD').split(' ').slice(1);
+    const forged = repo.gitOk('commit-tree', repo.gitOk('write-tree'), ...parents.flatMap((x) => ['-p', x]), '-m', 'init');
+    repo.gitOk('reset', '-q', '--hard', 'HEAD');
+    repo.gitOk('replace', head, forged);
+    expect(repo.gitOk('show', 'HEAD:.agents/allowed_signers')).toContain(mallory.pubLine.split(' ')[1]);
+    const replaced = repo.gate(['audit', 'verify', '--json']);
+    expect(replaced.code, replaced.stdout).toBe(3);
+    expect(JSON.parse(replaced.stdout).problem).toMatchObject({ line: cp.size, reason: 'edited' });
+    repo.gitOk('replace', '-d', head);
+
+    // …or a real commit (made with --no-verify) that swaps the key: HEAD's signers no longer trust the
+    // checkpoint, and the text says so; CI passes the base it trusts with --trust and the rewrite is caught
+    repo.write('.agents/allowed_signers', `human@example.com ${mallory.pubLine}\n`);
+    repo.gitOk('commit', '-q', '--no-verify', '-am', 'rotate keys');
+    const local = repo.gate(['audit', 'verify']);
+    expect(local.code).toBe(0);
+    expect(local.stdout).toContain('1 signed point is not trusted by .agents/allowed_signers at HEAD');
+    const trusted = repo.gate(['audit', 'verify', '--trust', head, '--json']);
+    expect(trusted.code, trusted.stdout).toBe(3);
+    expect(JSON.parse(trusted.stdout).problem).toMatchObject({ line: cp.size, reason: 'edited' });
+    const bad = repo.gate(['audit', 'verify', '--trust', 'no-such-rev']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--trust');
   });
 });

@@ -192,6 +192,12 @@ describe('noteCoverage (amend and rebase: earlier notes approving the same blobs
     expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' }]) }])).toBeUndefined();
     expect(noteCoverage(files, [{ commit: 'c', body: 'not json' }, { commit: 'd', body: '{"agent_gates":2,"files":[]}' }])).toBeUndefined();
   });
+  it('reads an approval with lease evidence appended to its note (ADR 0026), which itself approves nothing', () => {
+    const files = [{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' as const }];
+    const lease = `${JSON.stringify({ agent_gates_leases: 1, leases: [{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' }] }, null, 2)}\n`;
+    expect(noteCoverage(files, [{ commit: 'c1', body: `${JSON.stringify({ agent_gates: 1, files: [{ path: 'rules/a.md', blob: B, tier: 'CONFIRM' }] }, null, 2)}\n\n${lease}` }])).toEqual(['c1']);
+    expect(noteCoverage(files, [{ commit: 'c1', body: lease }])).toBeUndefined();
+  });
   it('needs every file covered', () => {
     const files = [{ path: 'a', blob: B, tier: 'CONFIRM' as const }, { path: 'b', blob: B, tier: 'CONFIRM' as const }];
     expect(noteCoverage(files, [{ commit: 'c', body: note([{ path: 'a', blob: B, tier: 'CONFIRM' }]) }])).toBeUndefined();
