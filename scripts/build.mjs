@@ -190,6 +190,94 @@ for (const name of Object.keys(VENDOR)) {
   }
 }
 
+// Our source maps, made line-grained (issue 15: the package's size). esbuild maps nearly every token
+// of the minified output, which made the maps a quarter of the tarball; a stack trace needs the file
+// and the line. Within each generated line, a segment that names the same source file and line as the
+// segment kept before it is dropped (its column is the only thing lost), and a segment that carries a
+// name is always kept. So every position still maps to the src/ file and line it came from (the
+// column is that of the first mapped token of the line's run); test/integration/source-maps.test.ts
+// checks that against the functions of dist/hook.cjs. docs/performance.md says what this costs.
+{
+  const { readdirSync } = await import('node:fs');
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const DIGIT = new Map([...B64].map((c, i) => [c, i]));
+  const decode = (seg) => {
+    const out = [];
+    let v = 0;
+    let shift = 0;
+    for (const c of seg) {
+      const d = DIGIT.get(c);
+      if (d === undefined) throw new Error(`build: a source map segment has ${JSON.stringify(c)}`);
+      v += (d & 31) * 2 ** shift;
+      if (d & 32) shift += 5;
+      else {
+        out.push(v % 2 ? -Math.floor(v / 2) : Math.floor(v / 2));
+        v = 0;
+        shift = 0;
+      }
+    }
+    return out;
+  };
+  const encode = (n) => {
+    let v = n < 0 ? -n * 2 + 1 : n * 2;
+    let s = '';
+    do {
+      let d = v & 31;
+      v = Math.floor(v / 32);
+      if (v) d |= 32;
+      s += B64[d];
+    } while (v);
+    return s;
+  };
+  const coarsen = (mappings) => {
+    // absolute values as decoded (source, original line, original column, name carry across lines)
+    let src = 0, line = 0, col = 0, name = 0;
+    // what the kept segments last encoded (the deltas are against those)
+    let kSrc = 0, kLine = 0, kCol = 0, kName = 0;
+    return mappings.split(';').map((gen) => {
+      let gcol = 0;
+      let kGcol = 0;
+      let last;
+      const kept = [];
+      for (const seg of gen ? gen.split(',') : []) {
+        const f = decode(seg);
+        gcol += f[0];
+        if (f.length < 4) {
+          // an unmapped stretch stays unmapped, and the run after it starts afresh
+          kept.push(encode(gcol - kGcol));
+          kGcol = gcol;
+          last = undefined;
+          continue;
+        }
+        src += f[1];
+        line += f[2];
+        col += f[3];
+        if (f.length > 4) name += f[4];
+        const key = `${src}:${line}`;
+        if (key === last && f.length < 5) continue;
+        last = key;
+        let out = encode(gcol - kGcol) + encode(src - kSrc) + encode(line - kLine) + encode(col - kCol);
+        if (f.length > 4) {
+          out += encode(name - kName);
+          kName = name;
+        }
+        kGcol = gcol;
+        kSrc = src;
+        kLine = line;
+        kCol = col;
+        kept.push(out);
+      }
+      return kept.join(',');
+    }).join(';');
+  };
+  for (const f of readdirSync(join(root, out)).filter((n) => n.endsWith('.map'))) {
+    const file = join(root, out, f);
+    const map = JSON.parse(readFileSync(file, 'utf8'));
+    if (map.sourcesContent) throw new Error(`build: ${f} carries sourcesContent`);
+    writeFileSync(file, JSON.stringify({ ...map, mappings: coarsen(map.mappings) }));
+  }
+}
+
 // JSON Schema for editors, generated from the zod schema (the single source of truth).
 const schemaBundle = join(root, out, '.schema-gen.mjs');
 await build({

@@ -2,7 +2,7 @@
  * Adapter: plain file operations for app/ (ADR 0002: only adapters touch the world), named for
  * what the use cases do with them, and the one atomic write.
  */
-import { closeSync, cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, fsync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** True when something exists at `path` (following symbolic links). */
@@ -120,6 +120,67 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode?: numb
       /* ignore */
     }
     throw e;
+  }
+}
+
+/**
+ * writeFileAtomic for several files that must each be durable, no order among them: every temp file
+ * is written, then all are flushed side by side (on the thread pool: the filesystem commits its
+ * journal once for them instead of once per file), then renamed in the order given. Each file is
+ * still whole-or-nothing and flushed before its rename; a failure before the renames leaves every
+ * file as it was (temp files removed). One file: writeFileAtomic itself.
+ * `{ alsoFlush: fd }` flushes that open file in the same round, and renames nothing unless its flush
+ * succeeded too (the ledger: its new lines must be durable before the head that names them).
+ */
+export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data: string | Buffer }>, opts: { alsoFlush?: number } = {}): Promise<void> {
+  if (files.length <= 1 && opts.alsoFlush === undefined) {
+    for (const f of files) writeFileAtomic(f.path, f.data);
+    return;
+  }
+  const open: { fd: number; tmp: string; path: string }[] = [];
+  const discard = (from: number): void => {
+    for (const o of open.slice(from)) {
+      try {
+        unlinkSync(o.tmp);
+      } catch {
+        /* ignore */
+      }
+    }
+  };
+  try {
+    for (const f of files) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      const tmp = `${f.path}.tmp-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+      const fd = openSync(tmp, 'wx');
+      open.push({ fd, tmp, path: f.path });
+      writeSync(fd, typeof f.data === 'string' ? Buffer.from(f.data) : f.data);
+    }
+    // every flush settles before any descriptor is closed
+    const fds = [...(opts.alsoFlush === undefined ? [] : [opts.alsoFlush]), ...open.map((o) => o.fd)];
+    const flushed = await Promise.allSettled(fds.map((fd) => new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())))));
+    const failed = flushed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (e) {
+    for (const o of open) closeQuietly(o.fd);
+    discard(0);
+    throw e;
+  }
+  for (const o of open) closeSync(o.fd);
+  for (let i = 0; i < open.length; i++) {
+    try {
+      renameSync(open[i]!.tmp, open[i]!.path);
+    } catch (e) {
+      discard(i);
+      throw e;
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* ignore */
   }
 }
 

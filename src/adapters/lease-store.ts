@@ -5,22 +5,25 @@
  * process; the records themselves are the leases. Unreadable or malformed records are
  * LEASE_CORRUPT (CANNOT_EVALUATE), never "free".
  */
-import { nodeCrypto } from '../kernel/builtins.js';
+import { sha256Hex } from '../kernel/sha256.js';
 import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GateError } from '../kernel/errors.js';
 import { fenceProblem, leaseProblem, LEASE_FORMAT, type FenceCounter, type LeaseRecord } from '../schema/lease/schema.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic, writeFilesAtomic } from './files.js';
 import { withMutex } from './mutex.js';
 
 export const LEASE_FILE_RE = /^[0-9a-f]{32}-[A-Za-z0-9._-]{0,40}\.json$/;
 
 /** Safe, stable file name for a repository path. */
 export function leaseFileName(path: string): string {
-  const hex = nodeCrypto().createHash('sha256').update(path, 'utf8').digest('hex').slice(0, 32);
+  const hex = sha256Hex(path).slice(0, 32);
   const base = path.split('/').slice(-2).join('_').replace(/[^A-Za-z0-9._-]/g, '_').slice(-40);
   return `${hex}-${base}.json`;
 }
+
+const recordText = (rec: LeaseRecord): string => `${JSON.stringify(rec, null, 2)}\n`;
+const fenceText = (last: number): string => `${JSON.stringify({ v: LEASE_FORMAT, last } satisfies FenceCounter)}\n`;
 
 function breakFix(path: string | undefined, file: string): string {
   return path
@@ -118,7 +121,7 @@ export class LeaseStore {
 
   /** `{ fsync: false }`: a copy whose loss in a crash costs nothing (the remote leases' write-through). */
   write(rec: LeaseRecord, opts: { fsync?: boolean } = {}): void {
-    writeFileAtomic(this.fileFor(rec.path), `${JSON.stringify(rec, null, 2)}\n`, undefined, opts);
+    writeFileAtomic(this.fileFor(rec.path), recordText(rec), undefined, opts);
   }
 
   remove(path: string): void {
@@ -163,8 +166,14 @@ export class LeaseStore {
     return (v as FenceCounter).last;
   }
 
-  writeFence(last: number): void {
-    const c: FenceCounter = { v: LEASE_FORMAT, last };
-    writeFileAtomic(this.fencePath, `${JSON.stringify(c)}\n`);
+  /**
+   * The records of a grant or renewal, after its ledger entry, and the fencing counter when it
+   * moved: each temp + fsync + rename, flushed side by side (files.ts writeFilesAtomic).
+   */
+  async writeRecords(recs: readonly LeaseRecord[], fence?: number): Promise<void> {
+    await writeFilesAtomic([
+      ...(fence === undefined ? [] : [{ path: this.fencePath, data: fenceText(fence) }]),
+      ...recs.map((rec) => ({ path: this.fileFor(rec.path), data: recordText(rec) })),
+    ]);
   }
 }

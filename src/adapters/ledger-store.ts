@@ -20,7 +20,7 @@ import { profiled } from '../kernel/profile.js';
 import { genesisHash, linkHash, serializeEntry, type LedgerHead } from '../ledger/chain.js';
 import type { LedgerEntry, LedgerEventInput } from '../schema/ledger/schema.js';
 import { withMutex } from './mutex.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic, writeFilesAtomic } from './files.js';
 import { fsBoundary } from './fs-errors.js';
 import { PENDING_DIR, PENDING_MAX_BYTES, pendingEvent, type CommitObject, type PendingFile } from '../ledger/pending.js';
 import { isObjectId } from '../kernel/ids.js';
@@ -96,7 +96,7 @@ export class LedgerFile {
    */
   async foldPending(): Promise<number> {
     if (!this.lookupCommits || this.pendingNames().length === 0) return 0;
-    return withMutex(this.lockPath, () => this.appendLocked([]).folded, { what: 'the ledger' });
+    return withMutex(this.lockPath, async () => (await this.appendLocked([])).folded, { what: 'the ledger' });
   }
 
   exists(): boolean {
@@ -205,7 +205,7 @@ export class LedgerFile {
           const id = this.repoId(false);
           if (!id) throw new GateError('LEDGER_CORRUPT', `the ledger exists but its repository id (${this.idPath}) is missing.`, { fix: 'restore the repo-id file from a backup; the ledger cannot be verified without it' });
           const genesis = genesisHash(id);
-          const r = rollForward(fd, this.path, size, { seq: 0, hash: genesis, size: 0 }, genesis);
+          const r = rollForward(fd, this.path, size, { seq: 0, hash: genesis, size: 0 }, () => genesis);
           writeFileAtomic(this.headPath, `${JSON.stringify({ seq: r.seq, hash: r.hash, size })}\n`);
           headRebuilt = r.seq;
         }
@@ -237,7 +237,7 @@ export class LedgerFile {
   /** Append events as one atomic batch. */
   async append(events: readonly LedgerEventInput[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    return profiled('ledger', () => withMutex(this.lockPath, () => this.appendLocked(events).out, { what: 'the ledger' }));
+    return profiled('ledger', () => withMutex(this.lockPath, async () => (await this.appendLocked(events)).out, { what: 'the ledger' }));
   }
 
   /**
@@ -295,7 +295,7 @@ export class LedgerFile {
     return { fold: made.map((m) => m.ev), remove: [...remove, ...made.map((m) => m.name)] };
   }
 
-  private appendLocked(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
+  private appendLocked(events: readonly LedgerEventInput[]): Promise<{ out: AppendedEntry[]; folded: number }> {
     return fsBoundary('the ledger', () => this.appendLockedRaw(events), this.path);
   }
 
@@ -308,7 +308,7 @@ export class LedgerFile {
    * cut and the cut recorded (`ledger.repair`) in the same write. A head AHEAD of the file, or one
    * that does not match its line, is tampering or media loss: LEDGER_CORRUPT.
    */
-  private appendLockedRaw(events: readonly LedgerEventInput[]): { out: AppendedEntry[]; folded: number } {
+  private async appendLockedRaw(events: readonly LedgerEventInput[]): Promise<{ out: AppendedEntry[]; folded: number }> {
     const repoId = this.repoId(true)!;
     const fd = openSync(this.path, 'a+');
     try {
@@ -341,7 +341,7 @@ export class LedgerFile {
             fix: 'run `gate audit repair` (it rebuilds the head when the whole chain verifies, and records that it did)',
           });
         }
-        const r = rollForward(fd, this.path, size, head, genesisHash(repoId));
+        const r = rollForward(fd, this.path, size, head, () => genesisHash(repoId));
         tip = r.hash;
         seq = r.seq;
       }
@@ -378,12 +378,16 @@ export class LedgerFile {
         tip = hash;
       }
       const data = Buffer.from(chunks.join(''));
+      head = { seq, hash: tip, size: offset };
       try {
         let done = 0;
         while (done < data.length) done += writeSync(fd, data, done, data.length - done, size + done);
-        fsyncSync(fd);
+        // the lines and the next head are flushed side by side; the head is renamed into place only
+        // once both flushes returned, so it is never ahead of the durable file (step 5 of ADR 0011)
+        await writeFilesAtomic([{ path: this.headPath, data: `${JSON.stringify(head)}\n` }], { alsoFlush: fd });
       } catch (e) {
-        // a short write (ENOSPC) must not leave a torn line behind: roll the file back
+        // a short write (ENOSPC) or a failed flush must not leave a line behind that was never
+        // acknowledged: roll the file back
         try {
           ftruncateSync(fd, size);
           fsyncSync(fd);
@@ -392,8 +396,6 @@ export class LedgerFile {
         }
         throw e;
       }
-      head = { seq, hash: tip, size: offset };
-      writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`);
       this.lastFold = undefined; // this write folded what was pending: a later read looks again
       // durable: the folded (and superseded) records can go
       this.removePending(pending.remove);
@@ -664,7 +666,7 @@ const RECOVER_AFTER_MS = 30_000;
  * before it could rename the head. Throws LEDGER_CORRUPT when they do not chain, when the head
  * does not match its own line, or when the head is ahead of the file (truncation).
  */
-function rollForward(fd: number, path: string, size: number, head: LedgerHead, genesis: string): { seq: number; hash: string } {
+function rollForward(fd: number, path: string, size: number, head: LedgerHead, genesis: () => string): { seq: number; hash: string } {
   const corrupt = (why: string) =>
     new GateError('LEDGER_CORRUPT', `the ledger does not match its head (seq ${head.seq}): ${why}; it was truncated, edited or rewritten.`, {
       fix: 'run `gate audit verify` for details; restore the ledger from a backup',
@@ -682,7 +684,7 @@ function rollForward(fd: number, path: string, size: number, head: LedgerHead, g
     if (seq === head.seq) return { seq: head.seq, hash: head.hash };
   }
   if (head.size > size) throw corrupt(`the head records ${head.size} bytes but the file has ${size}`);
-  let hash = genesis;
+  let hash: string;
   if (head.seq > 0 || head.size > 0) {
     if (head.size < 2) throw corrupt('the head names no line');
     const hl = readLastLine(fd, head.size);
@@ -696,8 +698,9 @@ function rollForward(fd: number, path: string, size: number, head: LedgerHead, g
       throw corrupt('the head line is not valid JSON');
     }
     if (at !== head.seq) throw corrupt(`the head line is entry ${String(at)}`);
-  } else if (head.hash !== genesis) {
-    throw corrupt('an empty head does not name the genesis');
+  } else {
+    hash = genesis();
+    if (head.hash !== hash) throw corrupt('an empty head does not name the genesis');
   }
   let seq = head.seq;
   if (head.size === size) return { seq, hash };

@@ -144,7 +144,8 @@ function readOwner(dir: string): Owner | undefined {
 
 /** What a waiter saw of an ownerless lock: its mtime, and since when (monotonic ms) unchanged. */
 const seen = new Map<string, { mtimeMs: number; since: number }>();
-const mono = (): number => performance.now();
+// process.hrtime, not performance.now(): the `performance` global loads node:perf_hooks (~1 ms) on every lease call
+const mono = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function removeStale(dir: string, judged: Owner | undefined): void {
   // re-read just before removing: another waiter may have taken it over meanwhile

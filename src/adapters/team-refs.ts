@@ -48,11 +48,19 @@ export function readPrefix(path: string, size: number): Buffer {
   }
 }
 
-/** Write a commit whose tree holds `files` (name → bytes), with `parent` when given. */
-export function writeFilesCommit(git: Git, files: ReadonlyMap<string, Buffer>, parent: string | undefined, message: string, when: Date): string {
+/**
+ * Write a commit whose tree holds `files` (name → bytes), with `parent` when given. `trees`: tree
+ * entries (name → tree id) carried beside the files, so a fetch of the commit brings their objects.
+ */
+export function writeFilesCommit(git: Git, files: ReadonlyMap<string, Buffer>, parent: string | undefined, message: string, when: Date, trees: ReadonlyMap<string, string> = new Map()): string {
   const entries: string[] = [];
-  for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const blob = git.text(['hash-object', '-w', '--stdin'], { input: bytes });
+  const all: Array<[string, Buffer | string]> = [...files, ...trees];
+  for (const [name, v] of all.sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (typeof v === 'string') {
+      entries.push(`040000 tree ${v}\t${name}`);
+      continue;
+    }
+    const blob = git.text(['hash-object', '-w', '--stdin'], { input: v });
     entries.push(`100644 blob ${blob}\t${name}`);
   }
   const tree = git.text(['mktree'], { input: `${entries.join('\n')}\n` });

@@ -7,6 +7,7 @@
  * value `H("agent-gates/ledger/v1\0genesis\0" || repository id)`.
  */
 import { nodeCrypto } from '../kernel/builtins.js';
+import { sha256Hex } from '../kernel/sha256.js';
 import type { LedgerEntry } from '../schema/ledger/schema.js';
 import { entryProblem } from '../schema/ledger/schema.js';
 
@@ -14,12 +15,15 @@ export const LEDGER_DOMAIN = 'agent-gates/ledger/v1';
 const LINE_PREFIX = Buffer.from(`${LEDGER_DOMAIN}\0line\0`);
 
 export function genesisHash(repoId: string): string {
-  return nodeCrypto().createHash('sha256').update(`${LEDGER_DOMAIN}\0genesis\0${repoId}`).digest('hex');
+  return sha256Hex(`${LEDGER_DOMAIN}\0genesis\0${repoId}`);
 }
 
-/** The value the next entry's `prev` must carry after this line. */
+/**
+ * The value the next entry's `prev` must carry after this line. One line at a time (an append, a
+ * head check): short lines are hashed without loading node:crypto (kernel/sha256.ts).
+ */
 export function linkHash(line: Buffer | string): string {
-  return nodeCrypto().createHash('sha256').update(LINE_PREFIX).update(line).digest('hex');
+  return sha256Hex(LINE_PREFIX, line);
 }
 
 // The verifier hashes every line of the ledger: a one-shot hash of prefix+line copied into a

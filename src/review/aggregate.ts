@@ -304,7 +304,7 @@ export class ReviewAggregator {
         const step = str(data.step) ?? 'unspecified';
         this.approvalsByStep.add(step);
         // where and how: a browser approval (issue 17) counts as "web + passkey" / "web + security-key"
-        this.approvalsByMethod.add(str(data.via) === 'web' ? `web + ${str(data.authenticator) ?? 'authenticator'}` : (str(data.method) ?? 'unrecorded'));
+        this.approvalsByMethod.add(str(data.via) === 'web' ? `web + ${str(data.authenticator) ?? 'authenticator'}` : str(data.via) === 'remote' ? 'remote + ssh-signature' : (str(data.method) ?? 'unrecorded'));
         const tree = str(subject.tree);
         const final = FINAL_STEPS.has(step) || step === 'unspecified';
         if (final) {

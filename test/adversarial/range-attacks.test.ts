@@ -2,9 +2,11 @@
  * Issue 12, end to end as an attacker would try it: an agent that can commit anything (plumbing,
  * --no-verify, any parents, any dates) and push any note, but never gets the approver's key (its
  * passphrase lives only in the approver's askpass script). The CI side is a fresh clone of a bare
- * origin that fetches refs/notes/agent-gates and runs the PACKED tool (installed once from the
- * tarball). Every attack must be refused with its coded finding naming commit and path; the
- * honest flows must pass.
+ * origin that fetches refs/notes/agent-gates. Every attack must be refused with its coded finding
+ * naming commit and path; the honest flows must pass. The range use-case judges each branch in
+ * process (test/helpers/range.ts: the same report the CLI prints with --json); the PACKED tool
+ * (installed once from the tarball) runs once per exit-code class: an honest branch (0, its JSON
+ * equal to the in-process report) and a refused one (1, its text output).
  *
  * Base (origin/main = m2): m0 root (config without signatures, rules, an accepted ADR, a long
  * rule file), m1 (config: signatures required, a `policy` surface on tools/policy/**; signed
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeTempDir, run } from '../helpers/repo.js';
 import { History, noteV2, type Change } from '../helpers/history.js';
+import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 
 const PRINCIPAL = 'approver@example.com';
@@ -95,7 +98,8 @@ function branch(name: string, tip: string): void {
   branches.set(name, tip);
 }
 
-function check(name: string): { code: number; json: any; stderr: string } {
+/** The packed binary: `gate check --range origin/main..origin/<name> --json` in the CI clone. */
+function checkCli(name: string): RangeRun {
   const r = run(gateBin, ['check', '--range', `origin/main..origin/${name}`, '--json'], { cwd: ci, env: c.env, input: '' });
   let json: any;
   try {
@@ -106,7 +110,10 @@ function check(name: string): { code: number; json: any; stderr: string } {
   return { code: r.code, json, stderr: r.stderr };
 }
 
-const found = (r: { json: any }) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]);
+/** The same check in process (the range use-case through the composition root). */
+const check = (name: string): Promise<RangeRun> => checkRangeInProcess(ci, `origin/main..origin/${name}`, c.env);
+
+const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]);
 
 beforeAll(() => {
   c = makeConsumer({ packageJson: false, init: false });
@@ -262,83 +269,89 @@ beforeAll(() => {
 
 afterAll(() => c?.cleanup());
 
-describe('honest work passes the packed range check in a fresh CI clone', () => {
-  it.each(['honest-approved', 'honest-rebased', 'honest-merge', 'honest-v1-payload'])('%s', (name) => {
-    const r = check(name);
+describe('honest work passes the range check in a fresh CI clone', () => {
+  it.each(['honest-approved', 'honest-rebased', 'honest-merge', 'honest-v1-payload'])('%s', async (name) => {
+    const r = await check(name);
     expect(r.code, JSON.stringify(r.json?.violations ?? r.stderr)).toBe(0);
     expect(r.json.signaturesRequired).toBe(true);
   });
 
-  it('12: a junk note on an unrelated commit is a warning, and a union notes merge keeps the genuine approval', () => {
-    const r = check('a12-junk-and-notes-merge');
+  it('12: a junk note on an unrelated commit is a warning, and a union notes merge keeps the genuine approval', async () => {
+    const r = await check('a12-junk-and-notes-merge');
     expect(r.code, JSON.stringify(r.json.violations)).toBe(0);
     expect(r.json.warnings.join('\n')).toMatch(/is ignored: the note is not JSON/);
+  });
+
+  it('the packed binary says the same: exit 0 and the JSON report the in-process check returns', async () => {
+    const cli = checkCli('honest-approved');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.json).toEqual((await check('honest-approved')).json);
   });
 });
 
 describe('issue 12 attacks are refused with a coded finding naming commit and path', () => {
-  it('1: an unsigned note (even one naming the exact change) does not count when signatures are required', () => {
-    expect(found(check('a01-unsigned-note'))).toEqual([['C_UNSIGNED', m.a1b, 'rules/checks.yaml']]);
+  it('1: an unsigned note (even one naming the exact change) does not count when signatures are required', async () => {
+    expect(found(await check('a01-unsigned-note'))).toEqual([['C_UNSIGNED', m.a1b, 'rules/checks.yaml']]);
   });
 
-  it('2: a genuine signed note with its unsigned fields rewritten is ignored and reported', () => {
-    const r = check('a02-rewritten-note');
+  it('2: a genuine signed note with its unsigned fields rewritten is ignored and reported', async () => {
+    const r = await check('a02-rewritten-note');
     expect(found(r)).toEqual([['C_UNAPPROVED', m.a2, 'rules/checks.yaml']]);
     expect(r.json.warnings.join('\n')).toMatch(/disagree/);
   });
 
-  it('3: a genuine note replayed onto another parent with an old tree does not cover the rollback', () => {
-    expect(found(check('a03-replayed-note'))).toEqual([['C_UNAPPROVED', m.a3, 'rules/checks.yaml']]);
+  it('3: a genuine note replayed onto another parent with an old tree does not cover the rollback', async () => {
+    expect(found(await check('a03-replayed-note'))).toEqual([['C_UNAPPROVED', m.a3, 'rules/checks.yaml']]);
   });
 
-  it('4: an evil merge with an old commit of main is asked about everything it rolls back, and the rollback governs nothing', () => {
-    expect(found(check('a04-evil-merge'))).toEqual([
+  it('4: an evil merge with an old commit of main is asked about everything it rolls back, and the rollback governs nothing', async () => {
+    expect(found(await check('a04-evil-merge'))).toEqual([
       ['C_MERGE_UNAPPROVED', m.a4, '.agents/gates.yaml'],
       ['C_MERGE_UNAPPROVED', m.a4, 'rules/checks.yaml'],
       ['C_UNAPPROVED', m.a4b, 'tools/policy/a.json'],
     ]);
   });
 
-  it('5: an orphan root commit is judged under the base config, and a merge cannot take its file', () => {
-    expect(found(check('a05-orphan-root'))).toEqual([
+  it('5: an orphan root commit is judged under the base config, and a merge cannot take its file', async () => {
+    expect(found(await check('a05-orphan-root'))).toEqual([
       ['C_UNAPPROVED', m.root, 'tools/policy/a.json'],
       ['C_MERGE_UNAPPROVED', m.a5, 'tools/policy/a.json'],
     ]);
   });
 
-  it('8: max_age runs from the signed approval time to the clock of the check (never the committer date); a future signature is refused', () => {
-    expect(found(check('a08-expired'))).toEqual([['C_APPROVAL_EXPIRED', m.a8, 'rules/checks.yaml']]);
-    expect(found(check('a08-future'))).toEqual([['C_APPROVAL_FUTURE', m.a8f, 'rules/checks.yaml']]);
+  it('8: max_age runs from the signed approval time to the clock of the check (never the committer date); a future signature is refused', async () => {
+    expect(found(await check('a08-expired'))).toEqual([['C_APPROVAL_EXPIRED', m.a8, 'rules/checks.yaml']]);
+    expect(found(await check('a08-future'))).toEqual([['C_APPROVAL_FUTURE', m.a8f, 'rules/checks.yaml']]);
   });
 
-  it('10: the doc-only carve-out is judged on the cumulative change of the path', () => {
-    const r = check('a10-carve-out-slices');
+  it('10: the doc-only carve-out is judged on the cumulative change of the path', async () => {
+    const r = await check('a10-carve-out-slices');
     expect(found(r)).toEqual([['C_CARVE_OUT_EXCEEDED', m.s2, 'rules/long.md']]);
     expect(r.json.commits.find((x: any) => x.commit === m.s1)).toMatchObject({ carveOut: 'doc-only', violations: [] });
   });
 
-  it('an octopus merge taking an old ancestor\'s version is refused', () => {
-    expect(found(check('a-octopus'))).toEqual([['C_MERGE_UNAPPROVED', m.oct, 'rules/checks.yaml']]);
+  it('an octopus merge taking an old ancestor\'s version is refused', async () => {
+    expect(found(await check('a-octopus'))).toEqual([['C_MERGE_UNAPPROVED', m.oct, 'rules/checks.yaml']]);
   });
 
-  it('a branch forked before signatures were required is judged under the base (the target tip), not its fork point', () => {
-    expect(found(check('a-old-fork-point'))).toEqual([['C_UNSIGNED', m.fork, 'rules/checks.yaml']]);
+  it('a branch forked before signatures were required is judged under the base (the target tip), not its fork point', async () => {
+    expect(found(await check('a-old-fork-point'))).toEqual([['C_UNSIGNED', m.fork, 'rules/checks.yaml']]);
   });
 
-  it('already refused and staying so: replays, low tiers, foreign keys, modes, types, renames, gitlinks, ADR edits', () => {
-    expect(found(check('a-dc-replayed-on-confirm'))).toEqual([['C_UNAPPROVED', m.dc, 'rules/checks.yaml']]);
-    expect(found(check('a-confirm-on-double'))).toEqual([['C_TIER_TOO_LOW', m.low, '.husky/pre-commit']]);
-    expect(found(check('a-agent-key'))).toEqual([['C_UNTRUSTED_SIGNER', m.own, 'rules/checks.yaml']]);
-    expect(found(check('a-mode-only'))).toEqual([['C_UNAPPROVED', m.mode, 'rules/checks.yaml']]);
+  it('already refused and staying so: replays, low tiers, foreign keys, modes, types, renames, gitlinks, ADR edits', async () => {
+    expect(found(await check('a-dc-replayed-on-confirm'))).toEqual([['C_UNAPPROVED', m.dc, 'rules/checks.yaml']]);
+    expect(found(await check('a-confirm-on-double'))).toEqual([['C_TIER_TOO_LOW', m.low, '.husky/pre-commit']]);
+    expect(found(await check('a-agent-key'))).toEqual([['C_UNTRUSTED_SIGNER', m.own, 'rules/checks.yaml']]);
+    expect(found(await check('a-mode-only'))).toEqual([['C_UNAPPROVED', m.mode, 'rules/checks.yaml']]);
     // a v1 payload names regular files: its signature does not cover the symlink; only the note's unsigned record does
     // a link to ungoverned README.md: refused as an escape, and its v1 approval cannot cover a link anyway
-    expect(found(check('a-symlink-v1-approval'))).toEqual([
+    expect(found(await check('a-symlink-v1-approval'))).toEqual([
       ['C_LINK_ESCAPE', m.link, 'rules/checks.yaml'],
       ['C_UNSIGNED', m.link, 'rules/checks.yaml'],
     ]);
-    expect(found(check('a-rename-out'))).toEqual([['C_UNAPPROVED', m.rename, 'rules/checks.yaml']]);
-    expect(found(check('a-gitlink'))).toEqual([['C_UNAPPROVED', m.gitlink, 'rules/vendor']]);
-    const adr = check('a-adr-edit');
+    expect(found(await check('a-rename-out'))).toEqual([['C_UNAPPROVED', m.rename, 'rules/checks.yaml']]);
+    expect(found(await check('a-gitlink'))).toEqual([['C_UNAPPROVED', m.gitlink, 'rules/vendor']]);
+    const adr = await check('a-adr-edit');
     expect(adr.code).toBe(1);
     expect(adr.json.violations.map((v: any) => [v.code, v.path])).toEqual([['ADR_CHANGED_AFTER_ACCEPT', 'adr/0001-layout.md']]);
     // every refusal names its commit, path and the exact transition in the text output too

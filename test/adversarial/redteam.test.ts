@@ -1,8 +1,10 @@
 /**
  * The red team's breaks of the range check (and of `gate approve`'s preview), each reproduced as an
  * attacker would: an agent that commits anything through plumbing and pushes any note, never the
- * approver's key. CI is a fresh clone of a bare origin that fetched refs/notes/agent-gates and runs
- * the PACKED tool. One tarball install, one approver key; histories through plumbing (History).
+ * approver's key. CI is a fresh clone of a bare origin that fetched refs/notes/agent-gates; the range
+ * use-case judges each range in process (test/helpers/range.ts: the report the CLI prints with
+ * --json) and the PACKED tool runs once per exit-code class, its JSON checked equal. One tarball
+ * install, one approver key; histories through plumbing (History).
  *
  * Base (origin/main = m5): m0 root (config without signatures), m1 (signatures required, a `policy`
  * surface; DOUBLE_CONFIRM), m2 rules/checks.yaml P→Q, m3 tools/policy/a.json added (v1), m4
@@ -15,6 +17,7 @@ import { makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeTempDir, run } from '../helpers/repo.js';
 import { History, noteV2, type Change } from '../helpers/history.js';
 import { hasTmux, startTty } from '../helpers/tty.js';
+import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 import { classify } from '../../src/gates/classify.js';
 import { parseConfigText } from '../../src/adapters/config-file.js';
@@ -53,7 +56,8 @@ function approve(commit: string, tier: 'CONFIRM' | 'DOUBLE_CONFIRM', changes?: C
   h.addNote(commit, noteV2({ tier, changes: changes ?? h.changes(commit), tree: h.tree(commit), root: m.m0!, sign, principal: PRINCIPAL }));
 }
 
-function check(range: string): { code: number; json: any; stderr: string } {
+/** The packed binary: `gate check --range <range> --json` in the CI clone. */
+function checkCli(range: string): RangeRun {
   const r = run(gateBin, ['check', '--range', range, '--json'], { cwd: ci, env: c.env, input: '' });
   let json: any;
   try {
@@ -63,7 +67,10 @@ function check(range: string): { code: number; json: any; stderr: string } {
   }
   return { code: r.code, json, stderr: r.stderr };
 }
-const found = (r: { json: any }) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
+
+/** The same check in process (the range use-case through the composition root). */
+const check = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
 
 beforeAll(() => {
   c = makeConsumer({ packageJson: false, init: false });
@@ -158,29 +165,37 @@ beforeAll(() => {
 
 afterAll(() => c?.cleanup());
 
-describe('red-team breaks of the range check, refused by the packed tool in a fresh CI clone', () => {
-  it('1: a -s ours merge from an old fork point cannot roll main back (the head is compared with the base)', () => {
-    const r = check('origin/main..origin/b1-merge-ours');
+describe('red-team breaks of the range check, refused in a fresh CI clone', () => {
+  it('the packed binary says the same: exit 1 for the -s ours merge, exit 0 for the honest merge, each with the in-process JSON', async () => {
+    for (const [b, code] of [['b1-merge-ours', 1], ['b1-honest-merge', 0]] as const) {
+      const cli = checkCli(`origin/main..origin/${b}`);
+      expect(cli.code, `${b}: ${cli.stderr}`).toBe(code);
+      expect(cli.json, b).toEqual((await check(`origin/main..origin/${b}`)).json);
+    }
+  });
+
+  it('1: a -s ours merge from an old fork point cannot roll main back (the head is compared with the base)', async () => {
+    const r = await check('origin/main..origin/b1-merge-ours');
     expect(r.code).toBe(1);
     expect(found(r)).toEqual([
       ['C_HEAD_UNAPPROVED', m.ours, '.agents/gates.yaml'],
       ['C_HEAD_UNAPPROVED', m.ours, 'rules/checks.yaml'],
       ['C_HEAD_UNAPPROVED', m.ours, 'tools/policy/a.json'],
     ]);
-    const honest = check('origin/main..origin/b1-honest-merge');
+    const honest = await check('origin/main..origin/b1-honest-merge');
     expect(honest.code, JSON.stringify(honest.json?.violations)).toBe(0);
   });
 
-  it('2: a merge cannot take an older approved version (replayed note), nor one from an orphan root', () => {
+  it('2: a merge cannot take an older approved version (replayed note), nor one from an orphan root', async () => {
     // approvals are looked up in every note: b7-whole's approval names this very change (audit → test)
     // together with rules/nightly.yaml, which the merge does not make, so it is named as partial
-    expect(found(check('origin/main..origin/b2-merge-replayed'))).toEqual([['C_PARTIAL_APPROVAL', m.merge2, 'rules/checks.yaml']]);
-    expect(found(check('origin/main..origin/b2-merge-root'))).toEqual([['C_MERGE_UNAPPROVED', m.mergeRoot, 'tools/policy/a.json']]);
+    expect(found(await check('origin/main..origin/b2-merge-replayed'))).toEqual([['C_PARTIAL_APPROVAL', m.merge2, 'rules/checks.yaml']]);
+    expect(found(await check('origin/main..origin/b2-merge-root'))).toEqual([['C_MERGE_UNAPPROVED', m.mergeRoot, 'tools/policy/a.json']]);
   });
 
-  it('5: the carve-out counts every line break and caps bytes (CI and pre-commit)', () => {
-    expect(found(check('origin/main..origin/b5-cr-line'))).toEqual([['C_UNAPPROVED', m.cr, 'rules/review.md']]);
-    expect(check('origin/main..origin/b5-honest-typo').code).toBe(0);
+  it('5: the carve-out counts every line break and caps bytes (CI and pre-commit)', async () => {
+    expect(found(await check('origin/main..origin/b5-cr-line'))).toEqual([['C_UNAPPROVED', m.cr, 'rules/review.md']]);
+    expect((await check('origin/main..origin/b5-honest-typo')).code).toBe(0);
     // the pre-commit's classification: git's numstat says 1 line; the content says otherwise
     const old = '# Review\n\nBe kind.\n';
     const ch = (added: number) => [{ status: 'M' as const, path: 'rules/review.md', oldMode: '100644', newMode: '100644', oldBlob: 'a'.repeat(40), newBlob: 'b'.repeat(40), added, deleted: 0 }];
@@ -193,7 +208,7 @@ describe('red-team breaks of the range check, refused by the packed tool in a fr
   });
 
   it('6: allowed_signers is governed at its normalised path (range and pre-commit); unusable spellings are refused', async () => {
-    expect(found(check(`origin/b6-base..origin/b6-add-signer`))).toEqual([['C_UNAPPROVED', m.a6, '.agents/allowed_signers']]);
+    expect(found(await check(`origin/b6-base..origin/b6-add-signer`))).toEqual([['C_UNAPPROVED', m.a6, '.agents/allowed_signers']]);
     const cfg = await parseConfigText(config(true, './keys//signers'));
     expect(cfg.approval.allowed_signers).toBe('keys/signers');
     const v = classify([{ status: 'M', path: 'keys/signers', oldMode: '100644', newMode: '100644', oldBlob: 'a'.repeat(40), newBlob: 'b'.repeat(40), added: 1, deleted: 0 }], cfg);
@@ -204,16 +219,16 @@ describe('red-team breaks of the range check, refused by the packed tool in a fr
     }
   });
 
-  it('7: an approval counts only when all of its governed transitions land', () => {
-    expect(check('origin/main..origin/b7-whole').code).toBe(0);
-    expect(found(check('origin/main..origin/b7-half'))).toEqual([['C_PARTIAL_APPROVAL', m.half, 'rules/checks.yaml']]);
+  it('7: an approval counts only when all of its governed transitions land', async () => {
+    expect((await check('origin/main..origin/b7-whole')).code).toBe(0);
+    expect(found(await check('origin/main..origin/b7-half'))).toEqual([['C_PARTIAL_APPROVAL', m.half, 'rules/checks.yaml']]);
   });
 
-  it('9: a 1 MiB junk note is ignored with a warning; a junk note never fails the check', () => {
-    const big = check('origin/main..origin/b9-big-junk');
+  it('9: a 1 MiB junk note is ignored with a warning; a junk note never fails the check', async () => {
+    const big = await check('origin/main..origin/b9-big-junk');
     expect(big.code).toBe(0);
     expect(big.json.warnings.join('\n')).toMatch(/is ignored: the note is larger than/);
-    const junk = check('origin/main..origin/b9-junk');
+    const junk = await check('origin/main..origin/b9-junk');
     expect(junk.code).toBe(0);
     expect(junk.json.warnings.join('\n')).toMatch(/is ignored: the note is not JSON/);
     // a junk brace before genuine documents (a union merge) does not swallow them

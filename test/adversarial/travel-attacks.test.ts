@@ -3,8 +3,10 @@
  * approve in ANY note under the approval refs (refs/notes/agent-gates and the remote-tracking
  * copies refs/notes/remotes/<remote>/agent-gates), and accepts a chain of approved changes of one
  * path old → mid → new for a squash. Each attack an agent could try on that widening is built here
- * as a real history (plumbing, any note, never the approver's key) and refused by the PACKED tool in
- * a fresh CI clone; the honest hosting merges (squash, rebase, merge, a fork's notes) pass.
+ * as a real history (plumbing, any note, never the approver's key) and refused in a fresh CI clone;
+ * the honest hosting merges (squash, rebase, merge, a fork's notes) pass. The range use-case judges
+ * each range in process (test/helpers/range.ts: the report the CLI prints with --json); the PACKED
+ * tool (installed once from the tarball) runs once per exit-code class, its JSON checked equal.
  *
  * Base (origin/main = m1): m0 root (rules/**, tools/policy/** governed, signatures required,
  * .agents/gates.yaml and allowed_signers self-reinforcing), m1 an unrelated edit. Every branch
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeTempDir, run } from '../helpers/repo.js';
 import { History, noteV2 } from '../helpers/history.js';
+import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 
 const PRINCIPAL = 'approver@example.com';
@@ -63,7 +66,8 @@ function approve(commit: string, o: Opts = {}): void {
   h.addNote(commit, body);
 }
 
-function check(range: string): { code: number; json: any; stderr: string } {
+/** The packed binary: `gate check --range <range> --json` in the CI clone. */
+function checkCli(range: string): RangeRun {
   const r = run(gateBin, ['check', '--range', range, '--json'], { cwd: ci, env: c.env, input: '' });
   let json: any;
   try {
@@ -73,7 +77,10 @@ function check(range: string): { code: number; json: any; stderr: string } {
   }
   return { code: r.code, json, stderr: r.stderr };
 }
-const found = (r: { json: any }) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
+
+/** The same check in process (the range use-case through the composition root). */
+const check = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
 
 beforeAll(() => {
   c = makeConsumer({ packageJson: false, init: false });
@@ -196,43 +203,51 @@ beforeAll(() => {
 afterAll(() => c?.cleanup());
 
 describe('approvals travel: the hosting merge buttons pass, a widening nobody approved does not', () => {
-  it('squash, rebase and merge of approved steps pass; the squash is covered by a chain of approved changes', () => {
+  it('squash, rebase and merge of approved steps pass; the squash is covered by a chain of approved changes', async () => {
     for (const b of ['w-steps', 's-steps', 'r-steps', 'g-steps', 's-multi', 's-dc']) {
-      const r = check(`origin/main..origin/${b}`);
+      const r = await check(`origin/main..origin/${b}`);
       expect(r.code, `${b}: ${JSON.stringify(r.json?.violations)}`).toBe(0);
     }
-    expect(check('origin/main..origin/s-steps').json.commits[0].coveredBy).toBe('chain');
-    expect(check('origin/main..origin/r-steps').json.commits.map((x: any) => x.coveredBy)).toEqual(['range', 'range']);
+    expect((await check('origin/main..origin/s-steps')).json.commits[0].coveredBy).toBe('chain');
+    expect((await check('origin/main..origin/r-steps')).json.commits.map((x: any) => x.coveredBy)).toEqual(['range', 'range']);
   });
 
-  it('an approval of A→B never covers A→D, nor a chain with a gap, nor a step of another path', () => {
-    const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
-    for (const b of ['s-other-end', 's-gap', 's-splice']) expect(found(check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
+  it('the packed binary says the same: exit 0 for the squashed chain, exit 1 for a chain with a gap, each with the in-process JSON', async () => {
+    for (const [b, code] of [['s-steps', 0], ['s-gap', 1]] as const) {
+      const cli = checkCli(`origin/main..origin/${b}`);
+      expect(cli.code, `${b}: ${cli.stderr}`).toBe(code);
+      expect(cli.json, b).toEqual((await check(`origin/main..origin/${b}`)).json);
+    }
   });
 
-  it('a chain step signed by an untrusted key, rejected, expired, or walked backwards counts for nothing', () => {
+  it('an approval of A→B never covers A→D, nor a chain with a gap, nor a step of another path', async () => {
     const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
-    for (const b of ['s-agent-key', 's-rejected', 's-expired', 's-backwards']) expect(found(check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
+    for (const b of ['s-other-end', 's-gap', 's-splice']) expect(found(await check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
+  });
+
+  it('a chain step signed by an untrusted key, rejected, expired, or walked backwards counts for nothing', async () => {
+    const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
+    for (const b of ['s-agent-key', 's-rejected', 's-expired', 's-backwards']) expect(found(await check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
     // the rejected approval does not count on its own commit either, and says why
-    const rej = check('origin/main..origin/w-rejected');
+    const rej = await check('origin/main..origin/w-rejected');
     expect(found(rej)).toEqual([['C_UNAPPROVED', m.j2, 'rules/a.yaml']]);
     expect(rej.json.warnings.join('\n')).toMatch(/rejection/);
   });
 
-  it('each step of a chain needs the tier of the path, and half of a multi-path approval never lands', () => {
+  it('each step of a chain needs the tier of the path, and half of a multi-path approval never lands', async () => {
     const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
-    expect(found(check('origin/main..origin/s-low-tier'))).toEqual([['C_UNAPPROVED', tip('s-low-tier'), '.agents/gates.yaml']]);
-    expect(found(check('origin/main..origin/s-multi-half'))).toEqual([['C_UNAPPROVED', tip('s-multi-half'), 'rules/a.yaml']]);
+    expect(found(await check('origin/main..origin/s-low-tier'))).toEqual([['C_UNAPPROVED', tip('s-low-tier'), '.agents/gates.yaml']]);
+    expect(found(await check('origin/main..origin/s-multi-half'))).toEqual([['C_UNAPPROVED', tip('s-multi-half'), 'rules/a.yaml']]);
   });
 
-  it("a fork's notes count once fetched from the head repository, and only where they verify", () => {
-    expect(found(check('origin/main..origin/pr-fork'))).toEqual([['C_UNAPPROVED', m.f1, 'rules/b.yaml']]);
+  it("a fork's notes count once fetched from the head repository, and only where they verify", async () => {
+    expect(found(await check('origin/main..origin/pr-fork'))).toEqual([['C_UNAPPROVED', m.f1, 'rules/b.yaml']]);
     // the documented CI step for a pull request from a fork: the head repository's notes, as data
     const f = run('git', ['fetch', '-q', forkUrl, '+refs/notes/agent-gates:refs/notes/remotes/head/agent-gates'], { cwd: ci, env: c.env });
     expect(f.code, f.stderr).toBe(0);
-    const r = check('origin/main..origin/pr-fork');
+    const r = await check('origin/main..origin/pr-fork');
     expect(r.code, JSON.stringify(r.json?.violations)).toBe(0);
     // a fork can push any note: a hand-written one names its change and still counts for nothing
-    expect(found(check('origin/main..origin/pr-fork-forged'))).toEqual([['C_UNSIGNED', m.f2, 'tools/policy/x.json']]);
+    expect(found(await check('origin/main..origin/pr-fork-forged'))).toEqual([['C_UNSIGNED', m.f2, 'tools/policy/x.json']]);
   });
 });

@@ -259,7 +259,7 @@ describe('worktrees and broken hooks', () => {
 });
 
 describe('the packed tarball', () => {
-  it('ships each library once (zod, yaml, diff, commander, the MCP SDK, ajv) and stays within 3.4 MB unpacked (issues 15, 17, 18)', () => {
+  it('ships each library once (zod, yaml, diff, commander, the MCP SDK, ajv) and stays within 3.0 MB unpacked (issues 15, 17, 18)', () => {
     const dir = makeTempDir('gate-tarball-');
     try {
       expect(run('tar', ['-xzf', packTarball(), '-C', dir]).code).toBe(0);
@@ -274,9 +274,10 @@ describe('the packed tarball', () => {
       walk(join(dir, 'package'));
       const total = files.reduce((n, f) => n + f.size, 0);
       // issue 15 brought the package from 6.0 MB to 2.95 MB; the inbox, its page and passkey approvals
-      // (issue 17) and the shared remote (issue 18) added about 0.37 MB. New code fits this budget or
-      // says why in the CHANGELOG.
-      expect(total, `${files.length} files, ${total} bytes`).toBeLessThanOrEqual(3_400_000);
+      // (issue 17) and the shared remote (issue 18) added about 0.37 MB; line-grained source maps
+      // (scripts/build.mjs) took 0.7 MB off (2.69 MB with what came after). Issue 15 asks for at most half of the 6.0 MB:
+      // new code fits this budget or says why in the CHANGELOG.
+      expect(total, `${files.length} files, ${total} bytes`).toBeLessThanOrEqual(3_000_000);
       // where each library's code is defined: exactly one shipped file each
       const code = files.filter((f) => /\.(?:c?js)$/.test(f.path)).map((f) => ({ path: f.path, text: readFileSync(join(dir, 'package', f.path), 'utf8') }));
       const signatures: Record<string, RegExp> = {

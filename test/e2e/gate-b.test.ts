@@ -6,10 +6,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
-import { run } from '../helpers/repo.js';
+import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
+import { keygen } from '../helpers/ssh.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 
-const made: Consumer[] = [];
+const made: Array<Consumer | TempRepo> = [];
 const ttys: TtySession[] = [];
 afterEach(() => {
   for (const t of ttys.splice(0)) t.kill();
@@ -32,6 +33,9 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
   it('blocks, explains, approves in a terminal, validates the final (reformatted) tree, and notes the commit', async () => {
     const c = makeConsumer();
     made.push(c);
+    // an approver's key committed at the base (used by step 6; nothing requires signatures)
+    const key = keygen(join(c.home, '.ssh'), 'approver', 'ed25519');
+    c.write('.agents/allowed_signers', `human@example.com ${key.pubLine}\n`);
     commitScaffold(c);
     c.write('rules/policy.txt', 'be kind   \n');
     c.gitOk('add', 'rules/policy.txt');
@@ -93,5 +97,42 @@ describe('Gate B through husky + lint-staged from the packed tarball', { timeout
     expect(await w.exitCode()).toBe(0);
     expect(c.gateBin(['inbox', 'reject', card.id, '--reason', 'on second thought']).code).toBe(0);
     expect(JSON.parse(c.gateBin(['inbox', '--all', '--json']).stdout).cards[0]).toMatchObject({ id: card.id, state: 'rejected' });
+
+    // 6. docs/inbox.md "Deciding for another clone": a person on another clone approves, this clone
+    // fetches the signed decision and commits
+    {
+      c.gitOk('reset', '-q', '--hard');
+      const bare = join(makeTempDir('gate-e2e-shared-'), 'shared.git');
+      run('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+      c.gitOk('remote', 'add', 'origin', bare);
+      c.gitOk('push', '-q', 'origin', 'HEAD:refs/heads/main');
+      const a = makeRepo({ init: false });
+      made.push(a);
+      expect(run('git', ['clone', '-q', bare, '.'], { cwd: a.dir, env: a.env }).code).toBe(0);
+      a.gitOk('config', 'user.email', 'human@example.com');
+      // the agent on the waiting clone explains and publishes its card
+      c.write('rules/remote.txt', 'decided elsewhere\n');
+      c.gitOk('add', 'rules/remote.txt');
+      expect(c.gateBin(EXPLAIN).code).toBe(0);
+      expect(c.gateBin(['ledger', 'publish']).code).toBe(0);
+      // the person, on the other clone, with the same installed binary
+      const gate = join(c.dir, 'node_modules', '.bin', 'gate');
+      const listed = run(gate, ['inbox', '--remote', '--json'], { cwd: a.dir, env: a.env });
+      expect(listed.code, listed.stderr).toBe(0);
+      const [card] = JSON.parse(listed.stdout).remote.cards;
+      const t = startTty([gate, 'inbox', 'approve', card.id, '--remote', '--key', key.path], { cwd: a.dir, env: a.env });
+      ttys.push(t);
+      const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+      expect(screen).toContain('+decided elsewhere');
+      t.type(/type ([A-Z0-9]{6})/.exec(screen)![1]!);
+      t.enter();
+      expect(await t.exitCode()).toBe(0);
+      // the waiting clone takes the decision and commits through its hooks
+      const f = c.gateBin(['approve', '--fetch', '--json']);
+      expect(f.code, f.stderr).toBe(0);
+      expect(JSON.parse(f.stdout)).toMatchObject({ status: 'approved', recorded: [{ step: 'confirm', principal: 'human@example.com' }] });
+      const done = c.commit('-m', 'feat: a rule decided on another clone');
+      expect(done.code, done.stderr).toBe(0);
+    }
   });
 });

@@ -7,6 +7,8 @@
  * `git merge --squash` + commit, rebase = replay with a new committer, merge = a merge commit),
  * each pass the recipe run on the push to the target branch; a squash that slips in an unapproved
  * edit does not. A pull request from a fork passes once the recipe fetches the fork's notes.
+ * Every base here pins the checker with one package-lock.json: the first run of each recipe runs its
+ * `npm ci`, later runs copy that install after comparing the lockfiles (test/helpers/ci.ts `reuse`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { makeTempDir, run, type RunResult } from '../helpers/repo.js';
 import { startTty } from '../helpers/tty.js';
-import { runGithubJob, runGitlabJob } from '../helpers/ci.js';
+import { runGithubJob, runGitlabJob, type GithubEvent } from '../helpers/ci.js';
 
 let c: Consumer;
 let origin: string;
@@ -23,6 +25,18 @@ let ciEnv: NodeJS.ProcessEnv;
 let main0: string;
 /** The teammate's clone (made by the second test). */
 let teammate = '';
+/** Where each recipe's first run ran `npm ci` (test/helpers/ci.ts `reuse`). */
+const installed: { github?: string; gitlab?: string } = {};
+const github = (ev: GithubEvent, wf = workflow('.github/workflows/agent-gates.yml')): RunResult => {
+  const r = runGithubJob(wf, origin, ev, ciEnv, installed.github);
+  if (r.code === 0 || r.code === 1) installed.github ??= r.installDir;
+  return r;
+};
+const gitlab = (vars: Record<string, string>): RunResult => {
+  const r = runGitlabJob(workflow('.gitlab-ci.yml'), vars, ciEnv, installed.gitlab);
+  if (r.code === 0 || r.code === 1) installed.gitlab ??= r.installDir;
+  return r;
+};
 const EXPLAIN = ['explain', '--intent', 'tighten the review rule', '--alternative', 'leave it', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
 
 async function approve(dir: string): Promise<void> {
@@ -124,7 +138,7 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
     expect(pushed.code, pushed.stderr).toBe(0);
     const head = gitOk(b, 'rev-parse', 'HEAD');
     gitOk(origin, 'update-ref', 'refs/pull/2/head', head);
-    const r = runGithubJob(workflow('.github/workflows/agent-gates.yml'), origin, { kind: 'pull_request', base: gitOk(b, 'rev-parse', 'origin/main'), head, number: 2, headRepo: origin }, ciEnv);
+    const r = github({ kind: 'pull_request', base: gitOk(b, 'rev-parse', 'origin/main'), head, number: 2, headRepo: origin });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/2 commits checked, 0 violations/);
   });
@@ -138,7 +152,7 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
       make();
       hostGit(h, 'push', '-q', 'origin', `${branch}:refs/heads/${branch}`);
       const after = gitOk(h, 'rev-parse', 'HEAD');
-      return runGithubJob(workflow('.github/workflows/agent-gates.yml'), origin, { kind: 'push', before, sha: after, ref: `refs/heads/${branch}` }, ciEnv);
+      return github({ kind: 'push', before, sha: after, ref: `refs/heads/${branch}` });
     };
     const squash = land('main-squash', () => {
       hostGit(h, 'merge', '-q', '--squash', 'origin/feature');
@@ -160,11 +174,7 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
     expect(sneaky.code).toBe(1);
     expect(sneaky.stderr).toContain('C_UNAPPROVED');
     // GitLab's recipe on the push of the squash
-    const gl = runGitlabJob(
-      workflow('.gitlab-ci.yml'),
-      { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BEFORE_SHA: before, CI_COMMIT_SHA: gitOk(origin, 'rev-parse', 'main-squash'), CI_COMMIT_BRANCH: 'main-squash', CI_REPOSITORY_URL: origin },
-      ciEnv,
-    );
+    const gl = gitlab({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BEFORE_SHA: before, CI_COMMIT_SHA: gitOk(origin, 'rev-parse', 'main-squash'), CI_COMMIT_BRANCH: 'main-squash', CI_REPOSITORY_URL: origin });
     expect(gl.code, gl.stdout + gl.stderr).toBe(0);
   });
 
@@ -181,17 +191,13 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
     expect(gitOk(origin, 'notes', '--ref', 'agent-gates', 'list')).not.toContain(commit);
     const base = gitOk(origin, 'rev-parse', 'main');
     const wf = workflow('.github/workflows/agent-gates.yml');
-    const withFork = runGithubJob(wf, origin, { kind: 'pull_request', base, head: commit, number: 3, headRepo: fork }, ciEnv);
+    const withFork = github({ kind: 'pull_request', base, head: commit, number: 3, headRepo: fork }, wf);
     expect(withFork.code, withFork.stdout + withFork.stderr).toBe(0);
-    const without = runGithubJob(wf, origin, { kind: 'pull_request', base, head: commit, number: 3, headRepo: '' }, ciEnv);
+    const without = github({ kind: 'pull_request', base, head: commit, number: 3, headRepo: '' }, wf);
     expect(without.code).toBe(1);
     // GitLab: the merge request's source project
     gitOk(origin, 'update-ref', 'refs/merge-requests/3/head', commit);
-    const gl2 = runGitlabJob(
-      workflow('.gitlab-ci.yml'),
-      { CI_PIPELINE_SOURCE: 'merge_request_event', CI_MERGE_REQUEST_DIFF_BASE_SHA: base, CI_COMMIT_SHA: commit, CI_MERGE_REQUEST_IID: '3', CI_REPOSITORY_URL: origin, CI_MERGE_REQUEST_SOURCE_PROJECT_URL: fork },
-      ciEnv,
-    );
+    const gl2 = gitlab({ CI_PIPELINE_SOURCE: 'merge_request_event', CI_MERGE_REQUEST_DIFF_BASE_SHA: base, CI_COMMIT_SHA: commit, CI_MERGE_REQUEST_IID: '3', CI_REPOSITORY_URL: origin, CI_MERGE_REQUEST_SOURCE_PROJECT_URL: fork });
     expect(gl2.code, gl2.stdout + gl2.stderr).toBe(0);
   });
 

@@ -110,7 +110,7 @@ async function openCard(id: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await page.locator(`.card[data-id="${id}"]`).click();
     try {
-      await page.locator(`#detail[data-id="${id}"] #reason`).waitFor({ timeout: 10_000 });
+      await page.locator(`#detail[data-id="${id}"] #reason`).waitFor({ timeout: 45_000 });
       return;
     } catch {
       /* click again */
@@ -230,7 +230,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     expect(page.url()).toBe(`http://localhost:${port}/`); // the token left the address bar
     const spent = await raw('POST', '/api/session', { origin: `http://localhost:${port}`, 'content-type': 'application/json' }, JSON.stringify({ token: url.split('#')[1] }));
     expect(spent.status).toBe(403);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 15_000 }).toBe('live');
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 45_000 }).toBe('live');
     await page.locator('.card').first().click();
     await page.locator('#diff table').waitFor();
     const diff = await page.locator('#diff').innerText();
@@ -302,7 +302,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     const before = (await cardIds()).length;
     agentExplains(repo.dir, { 'rules/gate-review.md': '# Review\n\nEvery gated change needs a second reader.\n', '.agents/gates.yaml': 'approval:\n  max_age: 30d\n' }, 'Add a review rule for gated changes; keep approvals for a month.');
     // the watcher tells the page; no reload
-    await expect.poll(async () => page.locator('.card').count(), { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(async () => page.locator('.card').count(), { timeout: 45_000 }).toBe(before + 1);
     const card = (await cardIds()).find((c) => c.worktree !== wtB && c.tier === 'DOUBLE_CONFIRM')!;
     expect(card).toBeDefined();
     await openCard(card.id);
@@ -359,13 +359,13 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
 
     // step 2 through the page's own button: the diff is shown now, then approved with the passkey
     await openCard(card.id);
-    await expect.poll(() => page.locator('#approve').innerText(), { timeout: 15_000 }).toContain('Approve this diff (step 2 of 2)');
+    await expect.poll(() => page.locator('#approve').innerText(), { timeout: 45_000 }).toContain('Approve this diff (step 2 of 2)');
     expect(await page.locator('#diff').innerText()).toContain('Every gated change needs a second reader.');
     // the config weakening in plain words, as gate approve prints it
     expect(await page.locator('#weakenings').innerText()).toContain('approvals stay valid longer: max_age 7d → 30d');
     await page.screenshot({ path: join(ARTIFACTS, 'double-confirm-step-2.png') });
     await page.locator('#approve').click();
-    await page.locator('#approved').waitFor({ timeout: 15_000 });
+    await page.locator('#approved').waitFor({ timeout: 45_000 });
 
     // the ledger says where and how: the intent by a touch, the diff with user verification
     const approvals = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"event":"approve"') && l.includes('webauthn'));
@@ -392,7 +392,7 @@ describe('gate inbox --web in headless chromium', { timeout: 180_000 }, () => {
     await openCard(cardB.id);
     await page.locator('#reason').fill('Split this into two changes, one rule each.');
     await page.locator('#reject').click();
-    await expect.poll(async () => (await cardIds()).some((c) => c.id === cardB.id), { timeout: 15_000 }).toBe(false);
+    await expect.poll(async () => (await cardIds()).some((c) => c.id === cardB.id), { timeout: 45_000 }).toBe(false);
     const ledger = readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8');
     expect(ledger).toContain('"event":"reject"');
     expect(ledger).toContain('Split this into two changes, one rule each.');

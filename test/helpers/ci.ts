@@ -1,10 +1,30 @@
 /**
  * Running the CI recipes `gate init --ci github|gitlab` writes, as the hosts would: the workflow's
  * run steps executed as one shell script with the variables the host sets for an event.
+ *
+ * A test that runs the same recipe many times against bases with one package-lock.json may pass
+ * `reuse`, the `installDir` of an earlier run: that run's `npm ci` is then the only line replaced,
+ * by a copy of its node_modules after `cmp` found the base's lockfile byte-identical (so the checker
+ * is still the one the base pins). The first run of each recipe in a file runs `npm ci` for real.
  */
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { makeTempDir, run, type RunResult } from './repo.js';
+
+export interface CiRun extends RunResult {
+  /** The directory the recipe ran `npm ci` in (its package-lock.json and node_modules): `reuse` for a later run. */
+  installDir: string;
+}
+
+const NPM_CI = /^([ \t]*)npm ci --ignore-scripts --no-audit --no-fund$/m;
+
+/** The script with its one `npm ci` line replaced by a copy of `reuse`'s install (lockfiles compared first). */
+function reusingInstall(script: string, reuse: string | undefined): string {
+  if (reuse === undefined) return script;
+  if (script.match(new RegExp(NPM_CI.source, 'gm'))?.length !== 1) throw new Error('the recipe no longer has exactly one `npm ci --ignore-scripts --no-audit --no-fund` line');
+  const q = (p: string) => `'${p.replaceAll("'", "'\\''")}'`;
+  return script.replace(NPM_CI, (_m, indent: string) => `${indent}cmp package-lock.json ${q(join(reuse, 'package-lock.json'))} && cp -R ${q(join(reuse, 'node_modules'))} node_modules`);
+}
 
 export type GithubEvent = { kind: 'pull_request'; base: string; head: string; number: number; headRepo: string } | { kind: 'push'; before: string; sha: string; ref: string };
 
@@ -35,19 +55,21 @@ export function githubJobEnv(job: { env: Record<string, string> }, ev: GithubEve
  * The GitHub job `workflow` (YAML text, as committed at the base) for one event, against `origin`:
  * actions/checkout of the base (fetch-depth 0), then every run step in order. Returns the script's result.
  */
-export function runGithubJob(workflow: string, origin: string, ev: GithubEvent, env: NodeJS.ProcessEnv): RunResult {
+export function runGithubJob(workflow: string, origin: string, ev: GithubEvent, env: NodeJS.ProcessEnv, reuse?: string): CiRun {
   const job = parse(workflow).jobs['range-check'];
   const base = ev.kind === 'pull_request' ? ev.base : ev.before;
   const dir = join(makeTempDir('gate-ci-gh-'), 'checkout');
   run('git', ['clone', '-q', origin, dir], { env });
   run('git', ['checkout', '-q', '--detach', base], { cwd: dir, env });
   const steps = job.steps as Array<{ run?: string }>;
-  const script = steps.filter((s) => s.run).map((s) => `(\n${s.run}\n) || exit $?`).join('\n');
-  return run('sh', ['-c', script], { cwd: dir, env: { ...env, ...githubJobEnv(job, ev) } });
+  const script = reusingInstall(steps.filter((s) => s.run).map((s) => `(\n${s.run}\n) || exit $?`).join('\n'), reuse);
+  return { ...run('sh', ['-c', script], { cwd: dir, env: { ...env, ...githubJobEnv(job, ev) } }), installDir: dir };
 }
 
 /** The GitLab job (YAML text, as the protected project holds it) with the variables of one pipeline. */
-export function runGitlabJob(ciYaml: string, vars: Record<string, string>, env: NodeJS.ProcessEnv): RunResult {
+export function runGitlabJob(ciYaml: string, vars: Record<string, string>, env: NodeJS.ProcessEnv, reuse?: string): CiRun {
   const job = parse(ciYaml)['agent-gates'];
-  return run('sh', ['-c', (job.script as string[]).join('\n')], { cwd: makeTempDir('gate-ci-gl-'), env: { ...env, ...vars } });
+  const cwd = makeTempDir('gate-ci-gl-');
+  const script = reusingInstall((job.script as string[]).join('\n'), reuse);
+  return { ...run('sh', ['-c', script], { cwd, env: { ...env, ...vars } }), installDir: join(cwd, 'agent-gates-base') };
 }

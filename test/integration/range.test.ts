@@ -1,15 +1,20 @@
 /**
- * `gate check --range`: real git, real notes, the built CLI. Default config (no .agents/gates.yaml):
- * rules/** is CONFIRM, adr/** is DOUBLE_CONFIRM, .husky/** is DOUBLE_CONFIRM (self-reinforcing).
+ * `gate check --range`: real git, real notes. Default config (no .agents/gates.yaml): rules/** is
+ * CONFIRM, adr/** is DOUBLE_CONFIRM, .husky/** is DOUBLE_CONFIRM (self-reinforcing). The built CLI
+ * runs once per exit code (0, 1 with its JSON and text, 2, 3), its JSON checked equal to the
+ * in-process report; the other verdicts come from the range use-case in process
+ * (test/helpers/range.ts: the report the CLI prints with --json).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
+import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
 
 let repo: TempRepo;
 let base: string;
 
-function range(spec: string): { code: number; json: any; stderr: string } {
+/** The built CLI: `gate check --range <spec> --json`. */
+function rangeCli(spec: string): RangeRun {
   const r = repo.gate(['check', '--range', spec, '--json']);
   let json: any;
   try {
@@ -19,6 +24,9 @@ function range(spec: string): { code: number; json: any; stderr: string } {
   }
   return { code: r.code, json, stderr: r.stderr };
 }
+
+/** The same check in process (the range use-case through the composition root). */
+const range = (spec: string): Promise<RangeRun> => checkRangeInProcess(repo.dir, spec, repo.env);
 
 beforeEach(() => {
   repo = makeRepo();
@@ -32,27 +40,29 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 describe('gate check --range', () => {
-  it('an empty range passes with 0 commits', () => {
-    const r = range(`${base}..HEAD`);
+  it('an empty range passes with 0 commits', async () => {
+    const r = rangeCli(`${base}..HEAD`);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ ok: true, exitCode: 0, commits: [], violations: [] });
+    expect(r.json).toEqual((await range(`${base}..HEAD`)).json);
   });
 
-  it('ungated commits pass without notes', () => {
+  it('ungated commits pass without notes', async () => {
     repo.write('src/a.ts', 'export const a = 1;\n');
     repo.gitOk('add', '-A');
     commit(repo, 'code');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(0);
     expect(r.json.commits).toHaveLength(1);
     expect(r.json.commits[0]).toMatchObject({ tier: 'AUTO', gated: 0, violations: [] });
   });
 
-  it('a --no-verify commit of a gated file (no note) is caught, naming commit, path, tier and what is missing', () => {
+  it('a --no-verify commit of a gated file (no note) is caught, naming commit, path, tier and what is missing', async () => {
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'sneak a rule in');
-    const r = range(`${base}..HEAD`);
+    const r = rangeCli(`${base}..HEAD`);
+    expect(r.json).toEqual((await range(`${base}..HEAD`)).json);
     expect(r.code).toBe(1);
     expect(r.json.ok).toBe(false);
     expect(r.json.violations).toEqual([
@@ -66,28 +76,28 @@ describe('gate check --range', () => {
     expect(text.stderr).toContain('fix:');
   });
 
-  it('an approved commit (note on its tree) passes', () => {
+  it('an approved commit (note on its tree) passes', async () => {
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'approved rule');
     addNote(repo, c, 'CONFIRM');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(0);
     expect(r.json.commits[0]).toMatchObject({ commit: c, tier: 'CONFIRM', gated: 1, coveredBy: 'note', hasNote: true });
   });
 
-  it('a small edit of an agent-instruction file is not carved out by default; a typo fix is not either (issue 14)', () => {
+  it('a small edit of an agent-instruction file is not carved out by default; a typo fix is not either (issue 14)', async () => {
     repo.write('rules/review.md', '# Review rules\n\nBe kind and precise.\n');
     repo.gitOk('add', '-A');
     commit(repo, 'small edit');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.commits[0]).toMatchObject({ tier: 'CONFIRM', gated: 1 });
     expect(r.json.commits[0].carveOut).toBeUndefined();
     repo.gitOk('reset', '-q', '--hard', 'HEAD~1');
   });
 
-  it('a rebased approved commit keeps its approval (same gated blobs, note carried by notes.rewriteRef)', () => {
+  it('a rebased approved commit keeps its approval (same gated blobs, note carried by notes.rewriteRef)', async () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
@@ -101,13 +111,13 @@ describe('gate check --range', () => {
     repo.gitOk('rebase', '-q', 'main');
     const rebased = repo.gitOk('rev-parse', 'HEAD');
     expect(rebased).not.toBe(c);
-    const r = range(`${main2}..feature`);
+    const r = await range(`${main2}..feature`);
     expect(r.code).toBe(0);
     expect(r.json.commits).toHaveLength(1);
     expect(r.json.commits[0]).toMatchObject({ commit: rebased, coveredBy: 'note', hasNote: true });
   });
 
-  it('a rebase whose note was not carried over passes: the original commit\'s note names the same change (issue 14)', () => {
+  it('a rebase whose note was not carried over passes: the original commit\'s note names the same change (issue 14)', async () => {
     repo.gitOk('config', '--unset', 'notes.rewriteRef');
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
@@ -119,18 +129,18 @@ describe('gate check --range', () => {
     const main2 = commit(repo, 'main moves on');
     repo.gitOk('checkout', '-q', 'feature');
     repo.gitOk('rebase', '-q', 'main');
-    const r = range(`${main2}..feature`);
+    const r = await range(`${main2}..feature`);
     expect(r.code, JSON.stringify(r.json.violations)).toBe(0);
     expect(r.json.commits[0]).toMatchObject({ coveredBy: 'range', hasNote: false });
     // without that note anywhere (not fetched, or never written) it is caught
     repo.gitOk('update-ref', '-d', 'refs/notes/agent-gates');
-    const none = range(`${main2}..feature`);
+    const none = await range(`${main2}..feature`);
     expect(none.code).toBe(1);
     expect(none.json.violations).toHaveLength(1);
     expect(none.json.violations[0]).toMatchObject({ code: 'C_UNAPPROVED', path: 'rules/new-rule.md' });
   });
 
-  it('a merge of an approved branch passes', () => {
+  it('a merge of an approved branch passes', async () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
@@ -142,7 +152,7 @@ describe('gate check --range', () => {
     commit(repo, 'main moves on');
     repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge feature', 'feature');
     const merge = repo.gitOk('rev-parse', 'HEAD');
-    const r = range(`${base}..main`);
+    const r = await range(`${base}..main`);
     expect(r.code).toBe(0);
     expect(r.json.commits.map((x: any) => x.commit)).toContain(merge);
     const m = r.json.commits.find((x: any) => x.commit === merge);
@@ -151,7 +161,7 @@ describe('gate check --range', () => {
     expect(r.json.commits).toHaveLength(3);
   });
 
-  it('a merge that brings in an unapproved gated change is caught on the branch commit that made it, and on the merge', () => {
+  it('a merge that brings in an unapproved gated change is caught on the branch commit that made it, and on the merge', async () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
@@ -159,7 +169,7 @@ describe('gate check --range', () => {
     repo.gitOk('checkout', '-q', 'main');
     repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge feature', 'feature');
     const merge = repo.gitOk('rev-parse', 'HEAD');
-    const r = range(`${base}..main`);
+    const r = await range(`${base}..main`);
     expect(r.code).toBe(1);
     expect(r.json.violations.map((v: any) => [v.code, v.commit, v.path])).toEqual([
       ['C_UNAPPROVED', c, 'rules/new-rule.md'],
@@ -167,7 +177,7 @@ describe('gate check --range', () => {
     ]);
   });
 
-  it('merging main (with approved gated work whose notes are before the range) into a branch passes', () => {
+  it('merging main (with approved gated work whose notes are before the range) into a branch passes', async () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('src/f.ts', 'f\n');
     repo.gitOk('add', '-A');
@@ -179,13 +189,13 @@ describe('gate check --range', () => {
     const mainTip = repo.gitOk('rev-parse', 'HEAD');
     repo.gitOk('checkout', '-q', 'feature');
     repo.gitOk('merge', '-q', '--no-ff', '--no-verify', '-m', 'merge main into feature', 'main');
-    const r = range(`${mainTip}..feature`);
+    const r = await range(`${mainTip}..feature`);
     expect(r.code).toBe(0);
     expect(r.json.commits.map((x: any) => x.commit)).toContain(f);
     expect(r.json.commits).toHaveLength(2);
   });
 
-  it('an "evil merge" that adds gated content no parent had is caught on the merge', () => {
+  it('an "evil merge" that adds gated content no parent had is caught on the merge', async () => {
     repo.gitOk('checkout', '-q', '-b', 'feature');
     repo.write('src/f.ts', 'f\n');
     repo.gitOk('add', '-A');
@@ -196,12 +206,12 @@ describe('gate check --range', () => {
     repo.gitOk('add', '-A');
     const merge = commit(repo, 'merge feature');
     expect(repo.gitOk('rev-list', '--parents', '-n1', merge).split(' ')).toHaveLength(3);
-    const r = range(`${base}..main`);
+    const r = await range(`${base}..main`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_MERGE_UNAPPROVED', commit: merge, path: 'rules/evil.md' })]);
   });
 
-  it('approved, then amended gated content (--no-verify) is caught even though the note was carried over', () => {
+  it('approved, then amended gated content (--no-verify) is caught even though the note was carried over', async () => {
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'approved rule');
@@ -210,73 +220,73 @@ describe('gate check --range', () => {
     repo.gitOk('add', '-A');
     const amended = commit(repo, 'approved rule', '--amend');
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', amended).code).toBe(0);
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', commit: amended, path: 'rules/new-rule.md', requiredTier: 'CONFIRM' })]);
     expect(r.json.violations[0].missing).toMatch(/no approval in the notes names this exact change/);
   });
 
-  it('a deletion of a gated file without approval is caught', () => {
+  it('a deletion of a gated file without approval is caught', async () => {
     repo.gitOk('rm', '-q', 'rules/review.md');
     const c = commit(repo, 'drop the rules');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ commit: c, path: 'rules/review.md', requiredTier: 'CONFIRM' })]);
     expect(r.json.violations[0].missing).toMatch(/→ \(absent\)/);
   });
 
-  it('a DOUBLE_CONFIRM note with only the intent step does not count', () => {
+  it('a DOUBLE_CONFIRM note with only the intent step does not count', async () => {
     repo.write('.husky/pre-commit', 'exit 0\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'disable the hook');
     addNote(repo, c, 'DOUBLE_CONFIRM', { steps: ['intent'] });
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', path: '.husky/pre-commit', requiredTier: 'DOUBLE_CONFIRM' })]);
     expect(r.json.warnings.join('\n')).toMatch(/"diff" approval step/);
   });
 
-  it('a note whose approvals do not match the explanation digest does not count', () => {
+  it('a note whose approvals do not match the explanation digest does not count', async () => {
     repo.write('rules/new-rule.md', '# New\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'rule');
     addNote(repo, c, 'CONFIRM', { staleDigest: true });
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations[0]).toMatchObject({ code: 'C_UNAPPROVED', commit: c });
     expect(r.json.warnings.join('\n')).toMatch(/unsigned approval does not count/);
   });
 
-  it('a CONFIRM note on a DOUBLE_CONFIRM commit is too low', () => {
+  it('a CONFIRM note on a DOUBLE_CONFIRM commit is too low', async () => {
     repo.write('.husky/pre-commit', 'exit 0\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'hook');
     addNote(repo, c, 'CONFIRM');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations[0]).toMatchObject({ code: 'C_TIER_TOO_LOW', requiredTier: 'DOUBLE_CONFIRM' });
   });
 
-  it('an edit of an accepted ADR is caught even with a DOUBLE_CONFIRM approval', () => {
+  it('an edit of an accepted ADR is caught even with a DOUBLE_CONFIRM approval', async () => {
     repo.write('adr/0001-layout.md', repo.read('adr/0001-layout.md').replace('Body.', 'Rewritten history.'));
     repo.gitOk('add', '-A');
     const c = commit(repo, 'rewrite adr');
     addNote(repo, c, 'DOUBLE_CONFIRM');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ code: 'ADR_CHANGED_AFTER_ACCEPT', commit: c, path: 'adr/0001-layout.md' })]);
     expect(r.json.violations[0].missing).toMatch(/changed its content/);
     expect(r.json.violations[0].missing).not.toMatch(/before the range/);
   });
 
-  it('a --no-verify commit that weakens .agents/gates.yaml is caught at DOUBLE_CONFIRM, and the weakening governs nothing in the range', () => {
+  it('a --no-verify commit that weakens .agents/gates.yaml is caught at DOUBLE_CONFIRM, and the weakening governs nothing in the range', async () => {
     repo.write('.agents/gates.yaml', 'version: 1\nsurfaces: []\n'); // drops every surface
     repo.gitOk('add', '-A');
     const weaken = commit(repo, 'weaken the gates');
     repo.write('rules/after.md', '# After\n');
     repo.gitOk('add', '-A');
     const after = commit(repo, 'a rule under the weakened config');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([
       expect.objectContaining({ code: 'C_UNAPPROVED', commit: weaken, path: '.agents/gates.yaml', requiredTier: 'DOUBLE_CONFIRM' }),
@@ -284,7 +294,7 @@ describe('gate check --range', () => {
     ]);
   });
 
-  it('reports every violation at once across several commits', () => {
+  it('reports every violation at once across several commits', async () => {
     repo.write('rules/a.md', '# A\n');
     repo.gitOk('add', '-A');
     const c1 = commit(repo, 'a');
@@ -292,7 +302,7 @@ describe('gate check --range', () => {
     repo.write('rules/c.md', '# C\n');
     repo.gitOk('add', '-A');
     const c2 = commit(repo, 'b c');
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations.map((v: any) => [v.commit, v.path])).toEqual([
       [c1, 'rules/a.md'],
@@ -301,26 +311,26 @@ describe('gate check --range', () => {
     ]);
   });
 
-  it('cannot evaluate (exit 3): a range naming an unknown commit', () => {
-    const r = range('origin/main..HEAD');
+  it('cannot evaluate (exit 3): a range naming an unknown commit', async () => {
+    const r = rangeCli('origin/main..HEAD');
     expect(r.code).toBe(3);
     expect(r.json.error.message).toContain('origin/main');
     expect(r.json.error.fix).toMatch(/fetch/);
   });
 
-  it('a note that is not an agent-gates note is ignored with a warning: no approval, never exit 3 (issue 12)', () => {
+  it('a note that is not an agent-gates note is ignored with a warning: no approval, never exit 3 (issue 12)', async () => {
     repo.write('rules/a.md', '# A\n');
     repo.gitOk('add', '-A');
     const c = commit(repo, 'a');
     repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'add', '-m', 'looks good to me', c);
-    const r = range(`${base}..HEAD`);
+    const r = await range(`${base}..HEAD`);
     expect(r.code).toBe(1);
     expect(r.json.violations).toEqual([expect.objectContaining({ code: 'C_UNAPPROVED', commit: c, path: 'rules/a.md' })]);
     expect(r.json.warnings.join('\n')).toContain(`the note on ${c.slice(0, 12)} is ignored`);
   });
 
-  it('usage (exit 2): not a range, or --hook together with --range', () => {
-    expect(range('HEAD').code).toBe(2);
+  it('usage (exit 2): not a range, or --hook together with --range', async () => {
+    expect(rangeCli('HEAD').code).toBe(2);
     expect(repo.gate(['check', '--range', `${base}..HEAD`, '--hook', 'pre-commit']).code).toBe(2);
   });
 });

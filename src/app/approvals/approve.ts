@@ -294,11 +294,24 @@ export interface WebApproval {
 }
 
 /**
+ * An approval given on another clone and delivered through the shared remote (ADR 0027): its
+ * signature was verified against this clone's committed allowed_signers before this call.
+ */
+export interface RemoteApproval {
+  remote: string;
+  signature: StoredSignature;
+  /** The approver as the decision names them (positive evidence; the signature decides). */
+  approver: Person;
+  /** The decision's commit on the remote. */
+  commit: string;
+}
+
+/**
  * Append the approval to the ledger, then write it into the sidecar with the ledger reference.
  * `web`: a browser assertion that was verified before this call; otherwise the terminal's key signs
  * here when the policy requires it.
  */
-export async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}, web?: WebApproval): Promise<Approval> {
+export async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: string, step: Step, tier: Sidecar['tier'], tree: string, approver: Person, signing: SigningOptions = {}, web?: WebApproval | RemoteApproval): Promise<Approval> {
   const [{ parseSidecarText }, { renderSidecar }] = await Promise.all([import('../../schema/sidecar/fast.js'), import('../../schema/sidecar/render.js')]);
   const { readText } = await import('../../adapters/files.js');
   const fresh = await parseSidecarText(readText(loaded.abs));
@@ -309,7 +322,11 @@ export async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: st
   const { signApprovalIfRequired } = await import('./signed.js');
   const signature = web ? web.signature : await signApprovalIfRequired(ctx, { tree, tier, step, digest, files: fresh.sidecar.files }, signing);
   const method = signature ? ('ssh-signature' as const) : ('terminal' as const);
-  const via = web ? { via: 'web', authenticator: web.authenticator, user_verified: web.userVerified } : { via: 'terminal' };
+  const via = !web
+    ? { via: 'terminal' }
+    : 'remote' in web
+      ? { via: 'remote', remote: web.remote, decision: web.commit, key: web.signature.key }
+      : { via: 'web', authenticator: web.authenticator, user_verified: web.userVerified };
   const [rec] = await ctx.record({
     event: 'approve',
     actor: humanActor(approver),
@@ -330,6 +347,45 @@ export async function recordApproval(ctx: Ctx, loaded: LoadedSidecar, digest: st
   const next: Sidecar = { ...fresh.sidecar, approvals: [...fresh.sidecar.approvals, approval] };
   writeFileAtomic(loaded.abs, renderSidecar(next));
   return approval;
+}
+
+/**
+ * The person's part of every terminal approval (`gate approve`, `gate inbox approve`, and
+ * `gate inbox approve --remote` for a card of another clone): the explanation, then per step the
+ * diff (before CONFIRM's only step and DOUBLE_CONFIRM's second) and a fresh typed challenge, and
+ * `record` only after the challenge was typed back. `record` returns the ledger seq it wrote, or
+ * undefined when it published elsewhere (the remote decision).
+ */
+export async function personApproves(
+  ctx: Ctx,
+  term: Terminal,
+  o: { sidecar: Sidecar; tree: string; tier: Sidecar['tier']; path: string; head: string | undefined; steps: readonly Step[]; gen: () => string; record: (step: Step) => Promise<number | undefined> },
+): Promise<{ recorded: Array<{ step: Step; seq: number }>; aborted?: string }> {
+  showExplanation(term, o.sidecar, o.tree, o.tier, o.path);
+  const recorded: Array<{ step: Step; seq: number }> = [];
+  for (const step of o.steps) {
+    // the person sees what they approve: the diff before DOUBLE_CONFIRM's second step and before
+    // CONFIRM's only one (issue 14), paged the same way
+    if (step === 'diff' || step === 'confirm') {
+      const p = paint(term.color);
+      const header = `${p.bold('Diff of the gated files (HEAD → staged)')}\n`;
+      const preview = await diffPreview(ctx, o.sidecar, o.head, term.color);
+      if (!term.page?.(`${header}${preview}\n`)) {
+        term.write(header);
+        term.write(preview);
+        term.write('\n');
+      } else {
+        term.write(`${p.dim('(diff shown in the pager)')}\n`);
+      }
+    }
+    const what = step === 'confirm' ? 'approve this change' : step === 'intent' ? 'approve the intent (step 1 of 2; the diff follows)' : 'approve this diff (step 2 of 2)';
+    const c = await challenge(term, what, o.gen);
+    if (!c.ok) return { recorded, aborted: `${c.why}; nothing was approved for the ${step} step` };
+    const seq = await o.record(step);
+    if (seq !== undefined) recorded.push({ step, seq });
+    term.write(`${paint(term.color).green('approved')}: ${step}${seq !== undefined ? ` (ledger #${seq})` : ''}\n`);
+  }
+  return { recorded };
 }
 
 /**
@@ -374,40 +430,21 @@ export async function approve(ctx: Ctx, term: Terminal, opts: { challenge?: () =
   }
   // signed approvals (issue 7): refuse an unusable key before anyone types a challenge or touches a key
   await (await import('./signed.js')).preflightSigning(ctx, opts.signing ?? {});
-  showExplanation(term, sidecar, facts.tree, tier, loaded.path);
   const approver = approverNow(ctx);
-  const recorded: ApproveResult['recorded'] = [];
-  for (const step of steps) {
-    // the person sees what they approve: the diff before DOUBLE_CONFIRM's second step and before
-    // CONFIRM's only one (issue 14), paged the same way
-    if (step === 'diff' || step === 'confirm') {
-      const p = paint(term.color);
-      const header = `${p.bold('Diff of the gated files (HEAD → staged)')}\n`;
-      const preview = await diffPreview(ctx, sidecar, facts.head, term.color);
-      if (!term.page?.(`${header}${preview}\n`)) {
-        term.write(header);
-        term.write(preview);
-        term.write('\n');
-      } else {
-        term.write(`${p.dim('(diff shown in the pager)')}\n`);
-      }
-    }
-    const what = step === 'confirm' ? 'approve this change' : step === 'intent' ? 'approve the intent (step 1 of 2; the diff follows)' : 'approve this diff (step 2 of 2)';
-    const c = await challenge(term, what, gen);
-    if (!c.ok) {
-      return {
-        ...base,
-        recorded,
-        complete: false,
-        aborted: `${c.why}; nothing was approved for the ${step} step`,
-        next: 'run gate approve again to approve, or gate reject --reason "<why>" to reject',
-      };
-    }
-    const a = await recordApproval(ctx, loaded, digest, step, tier, facts.tree, approver, { notice: (t) => term.write(t), interactive: term.interactive, ...opts.signing });
-    recorded.push({ step, seq: a.ledger.seq });
-    term.write(`${paint(term.color).green('approved')}: ${step} (ledger #${a.ledger.seq})\n`);
+  const run = await personApproves(ctx, term, {
+    sidecar,
+    tree: facts.tree,
+    tier,
+    path: loaded.path,
+    head: facts.head,
+    steps,
+    gen,
+    record: async (step) => (await recordApproval(ctx, loaded, digest, step, tier, facts.tree, approver, { notice: (t) => term.write(t), interactive: term.interactive, ...opts.signing })).ledger.seq,
+  });
+  if (run.aborted) {
+    return { ...base, recorded: run.recorded, complete: false, aborted: run.aborted, next: 'run gate approve again to approve, or gate reject --reason "<why>" to reject' };
   }
-  return { ...base, recorded, complete: true, next: 'git commit' };
+  return { ...base, recorded: run.recorded, complete: true, next: 'git commit' };
 }
 
 export interface RejectResult {
@@ -420,13 +457,13 @@ export interface RejectResult {
 }
 
 /** Record a rejection of the staged tree (ledger and, when there is one, the sidecar). */
-export async function reject(ctx: Ctx, reason: string, opts: { expect?: ExpectedTree } = {}): Promise<RejectResult> {
+export async function reject(ctx: Ctx, reason: string, opts: { expect?: ExpectedTree; rejecter?: Person; via?: Record<string, unknown> } = {}): Promise<RejectResult> {
   if (!reason.trim()) throw new GateError('USAGE', 'a rejection needs a reason the agent can act on.', { fix: 'gate reject --reason "<what must change>"' });
   const facts = await stagedFacts(ctx);
   if (opts.expect) requireExpected(opts.expect, facts.tree);
   const verdict = await verdictFor(ctx, facts.changes, facts.config, facts.head);
   const loaded = await loadSidecar(ctx, facts.tree);
-  const rejecter = approverNow(ctx);
+  const rejecter = opts.rejecter ?? approverNow(ctx);
   const st = loaded.state;
   const digest = st.state === 'ok' ? st.digest : undefined;
   const paths = verdict.files.length ? verdict.files.map((f) => f.path) : facts.changes.map((c) => c.path);
@@ -434,7 +471,7 @@ export async function reject(ctx: Ctx, reason: string, opts: { expect?: Expected
     event: 'reject',
     actor: humanActor(rejecter),
     subject: { tree: facts.tree, paths },
-    data: { reason, tier: verdict.tier, ...(digest ? { digest } : {}), rejecter, ...(st.state !== 'missing' ? { sidecar: loaded.path } : {}) },
+    data: { reason, tier: verdict.tier, ...(digest ? { digest } : {}), rejecter, ...(st.state !== 'missing' ? { sidecar: loaded.path } : {}), ...(opts.via ?? {}) },
   });
   let updated = false;
   if (st.state === 'ok') {

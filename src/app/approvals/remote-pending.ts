@@ -9,8 +9,9 @@
  *    wait (committed, re-staged, or abandoned).
  *  - `remotePendingCards`: the source the inbox calls for other machines' cards (and
  *    `gate ledger pending`). A published card is positive evidence only: it shows what waits, it
- *    approves nothing. An approval given on another machine reaching the waiting clone is not
- *    built yet (ADR 0024 says how: a signed approval published beside the card).
+ *    approves nothing. A decision on it is a signed commit beside it (remote-decision.ts, ADR
+ *    0027); the card says whether one waits. The card's commit carries the staged tree (entry
+ *    `staged`) and has the clone's HEAD as its parent, so the approver reads the diff from objects.
  */
 import type { Ctx } from '../context.js';
 import { nodeCrypto } from '../../kernel/builtins.js';
@@ -46,6 +47,12 @@ export interface RemoteCard {
   /** The staged diff as published (cut at 1 MiB: `diffCut`). */
   diff?: string;
   diffCut?: boolean;
+  /** The waiting clone's HEAD, its first-parent root and a ledger point (ADR 0027; absent on cards published before). */
+  parent?: string | null;
+  root?: string | null;
+  ledger?: { size: number; head: string };
+  /** A decision (refs/agent-gates/approvals/<repo-id>/<card id>) waits on the remote for the waiting clone to fetch. */
+  decision?: 'approve' | 'reject' | 'unreadable';
 }
 
 /** The inbox's card id for a worktree and tree. */
@@ -77,10 +84,17 @@ export async function publishPending(ctx: Ctx, rr: RemoteRefs, repoId: string): 
       const head = ctx.git.head();
       const d = ctx.git.exec(['diff', '--cached', '--no-color', '--no-ext-diff', '--no-renames', head ?? ctx.git.emptyTree()]);
       const diff = d.code === 0 ? d.stdout : Buffer.from('');
+      // what an approver on another clone signs for this clone (ADR 0027): the parent, the
+      // repository's first-parent root and a point of this clone's ledger; the commit carries the
+      // staged tree and has HEAD as its parent, so a fetch brings every object the diff is read from
+      const { ledgerPoint } = await import('./signed.js');
       const card = {
         repoId,
         id,
         worktree,
+        parent: head ?? null,
+        root: head ? ctx.git.firstParentRoot(head) ?? null : null,
+        ledger: ledgerPoint(ctx),
         ...(ctx.git.currentBranch() ? { branch: ctx.git.currentBranch() } : {}),
         tree,
         tier: s.tier,
@@ -100,7 +114,7 @@ export async function publishPending(ctx: Ctx, rr: RemoteRefs, repoId: string): 
       const old = existing.get(current);
       // the same explanation and diff already published: nothing to push
       const same = old !== undefined && readCommitFile(ctx.git, old, 'sidecar.yaml')?.toString('utf8') === text && readCommitFile(ctx.git, old, 'staged.diff')?.equals(files.get('staged.diff')!);
-      if (!same) updates.push({ ref: current, newOid: writeFilesCommit(ctx.git, files, undefined, `pending ${repoId}/${id}`, ctx.now()), expect: old ?? null });
+      if (!same) updates.push({ ref: current, newOid: writeFilesCommit(ctx.git, files, head, `pending ${repoId}/${id}`, ctx.now(), new Map([['staged', tree]])), expect: old ?? null });
     }
   }
   // withdraw what this worktree published before and no longer waits for
@@ -118,7 +132,21 @@ export async function publishPending(ctx: Ctx, rr: RemoteRefs, repoId: string): 
   return { published: updates.filter((u) => u.newOid).map((u) => u.ref), withdrawn: updates.filter((u) => !u.newOid).map((u) => u.ref) };
 }
 
-function parseCard(bytes: Buffer | undefined): Record<string, unknown> | undefined {
+/** Where the decisions on cards live (ADR 0027): refs/agent-gates/approvals/<repo-id>/<card id>. */
+export const DECISIONS_NS = 'approvals/';
+
+function isLedgerPoint(v: unknown): v is { size: number; head: string } {
+  const o = v as { size?: unknown; head?: unknown } | null;
+  return typeof o === 'object' && o !== null && Number.isSafeInteger(o.size) && typeof o.head === 'string' && /^[0-9a-f]{64}$/.test(o.head);
+}
+
+function decisionOf(ctx: Ctx, commit: string | undefined): { decision?: RemoteCard['decision'] } {
+  if (!commit) return {};
+  const d = parseCard(readCommitFile(ctx.git, commit, 'decision.json'));
+  return { decision: d?.decision === 'approve' || d?.decision === 'reject' ? d.decision : 'unreadable' };
+}
+
+export function parseCard(bytes: Buffer | undefined): Record<string, unknown> | undefined {
   if (!bytes) return undefined;
   try {
     const v = JSON.parse(bytes.toString('utf8')) as unknown;
@@ -138,7 +166,8 @@ export async function remotePendingCards(
   opts: { remote: string; includeOwn?: boolean; diff?: boolean; timeoutMs?: number },
 ): Promise<{ remote: string; cards: RemoteCard[]; problems: Array<{ ref: string; problem: string }> }> {
   const rr = new RemoteRefs(ctx.git, opts.remote, { timeoutMs: opts.timeoutMs ?? 60_000 });
-  const refs = rr.fetch([PENDING_NS]);
+  const all = rr.fetch([PENDING_NS, DECISIONS_NS]);
+  const refs = new Map([...all].filter(([ref]) => ref.startsWith(`${REMOTE_NS}${PENDING_NS}`)));
   const own = ctx.ledger.repoId(false);
   const { parseSidecarText } = await import('../../schema/sidecar/fast.js');
   const cards: RemoteCard[] = [];
@@ -188,6 +217,10 @@ export async function remotePendingCards(
       digest: parsed.digest,
       ...(diff !== undefined ? { diff } : {}),
       ...(card.diffCut === true ? { diffCut: true } : {}),
+      ...(card.parent === null || typeof card.parent === 'string' ? { parent: card.parent } : {}),
+      ...(card.root === null || typeof card.root === 'string' ? { root: card.root } : {}),
+      ...(isLedgerPoint(card.ledger) ? { ledger: card.ledger } : {}),
+      ...decisionOf(ctx, all.get(`${REMOTE_NS}${DECISIONS_NS}${m[1]}/${m[2]}`)),
     });
   }
   cards.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));

@@ -153,14 +153,27 @@ export function buildApprovalPayload(ctx: Ctx, input: SignApprovalInput, princip
  * principal, and the key is a FIDO key when min_strength is fido-touch. Undefined when no
  * signature is required and none was asked for.
  */
-export async function preflightSigning(ctx: Ctx, opts: SigningOptions = {}): Promise<{ key: string; principal: string; pub: import('../../signing/sshsig.js').SshPublicKey } | undefined> {
-  const { config } = await ctx.config();
-  const head = ctx.git.head();
-  const policy = await signingPolicy(ctx, config, head);
+export async function preflightSigning(
+  ctx: Ctx,
+  opts: SigningOptions = {},
+  /**
+   * Another clone's change (ADR 0027): check against allowed_signers committed at `head` (that
+   * clone's HEAD, fetched) under `policy`, and require a signature whatever the policy says.
+   */
+  other?: { head: string | undefined; policy: SigningPolicy; command: string },
+): Promise<{ key: string; principal: string; pub: import('../../signing/sshsig.js').SshPublicKey } | undefined> {
+  const head = other ? other.head : ctx.git.head();
+  const policy = other ? { ...other.policy, require: true } : await signingPolicy(ctx, (await ctx.config()).config, head);
   if (!policy.require && !opts.key) return undefined;
   const { resolveSigningKey, publicKeyOf } = await import('../../adapters/ssh-keygen.js');
   const key = resolveSigningKey(opts.key, ctx.git.configGet('user.signingkey'));
   if (!key) {
+    if (other) {
+      throw new GateError('USAGE', 'a decision on another clone\'s change must be signed (only a signature by a key that clone\'s committed allowed_signers lists can count there), but no signing key was given.', {
+        fix: `${other.command} --key ~/.ssh/id_ed25519   (or: git config user.signingkey <key file>; the key must be listed for you in ${policy.signersPath})`,
+        data: { code: 'SIGNING_KEY_MISSING' },
+      });
+    }
     throw new GateError('USAGE', 'approval.require_signature is in force, so this approval must be signed, but no signing key was given.', {
       fix: 'gate approve --key ~/.ssh/id_ed25519_sk   (or: git config user.signingkey <key file>)',
     });
@@ -175,7 +188,7 @@ export async function preflightSigning(ctx: Ctx, opts: SigningOptions = {}): Pro
   const text = committedAllowedSigners(ctx, head, policy.signersPath);
   if (policy.require) {
     if (text === undefined) {
-      throw new GateError('DENIED', `${policy.signersPath} is not committed at HEAD, so no signature can be trusted yet.`, {
+      throw new GateError('DENIED', `${policy.signersPath} is not committed at ${other ? `that clone's HEAD ${String(head).slice(0, 12)}` : 'HEAD'}, so no signature can be trusted yet.`, {
         fix: `commit ${policy.signersPath} with a line "${principal} ${pub.type} ${pub.blob.toString('base64')}" (that commit is itself gated)`,
       });
     }

@@ -30,11 +30,15 @@ export interface StatusReport {
   findings: Finding[];
 }
 
-/** Where and how an approval was given: at a terminal, or in the browser with a passkey or a security key. */
-export type ApprovalVia = 'terminal' | 'web + passkey' | 'web + security-key';
+/** Where and how an approval was given: at a terminal, in the browser with a passkey or a security key, or signed on another clone (ADR 0027). */
+export type ApprovalVia = 'terminal' | 'web + passkey' | 'web + security-key' | 'remote + ssh-signature';
 
-/** From the stored record (informational; the signature type is what the checks verify). */
-export function approvalVia(a: { signature?: unknown }): ApprovalVia {
+/**
+ * From the stored record and the ledger line it cites (informational; the signature type is what
+ * the checks verify). A decision from another clone is known by its ledger line (`via: remote`).
+ */
+export function approvalVia(a: { signature?: unknown }, cited?: { entry?: unknown }): ApprovalVia {
+  if ((cited?.entry as { data?: { via?: unknown } } | undefined)?.data?.via === 'remote') return 'remote + ssh-signature';
   const w = (a.signature as { webauthn?: { authenticator?: unknown } } | undefined)?.webauthn;
   if (!w) return 'terminal';
   return w.authenticator === 'passkey' ? 'web + passkey' : 'web + security-key';
@@ -55,7 +59,7 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
     else if (st.state === 'invalid') sidecar = { path: ev.sidecar.path, state: 'invalid', problems: st.problems };
     else {
       sidecar = { path: ev.sidecar.path, state: 'ok', digest: st.digest };
-      approvals.present = st.sidecar.approvals.map((a) => ({ step: a.step, approver: a.approver.email ?? a.approver.os_user, at: a.at, seq: a.ledger.seq, via: approvalVia(a) }));
+      approvals.present = st.sidecar.approvals.map((a) => ({ step: a.step, approver: a.approver.email ?? a.approver.os_user, at: a.at, seq: a.ledger.seq, via: approvalVia(a, ev.ledger?.lines.get(a.ledger.offset)) }));
       approvals.rejections = [...st.sidecar.rejections.map((r) => r.reason), ...(ev.ledger?.rejections ?? []).map((r) => r.reason)];
       approvals.rejections = [...new Set(approvals.rejections)];
     }

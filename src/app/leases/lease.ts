@@ -328,8 +328,7 @@ export async function acquire(ctx: Ctx, o: AcquireOptions): Promise<AcquireResul
         events.push({ event: d.kind === 'grant' ? 'lease.grant' : d.kind === 'takeover' ? 'lease.takeover' : 'lease.renew', actor, subject: { paths: [path] }, data });
       });
       await ctx.record(events); // first: a ledger that cannot be written grants nothing
-      if (fenceMoved) store.writeFence(last);
-      for (const rec of recs) store.write(rec);
+      await store.writeRecords(recs, fenceMoved ? last : undefined);
       return { granted, denied: [] as Holder[], recs, events };
     });
     if (r.denied.length === 0) return { ok: true, owner, granted: r.granted, denied: [], attempts };
@@ -418,7 +417,7 @@ export async function renew(ctx: Ctx, o: { paths: string[]; owner?: string; ttl?
     const expires = new Date(now.getTime() + ttlMs).toISOString();
     const recs = decisions.flatMap((d) => (d.kind === 'renew' ? [{ ...d.current, renewed: now.toISOString(), expires, host: hostname(), pid: process.pid }] : []));
     await ctx.record(recs.map((r) => ({ event: 'lease.renew' as const, actor, subject: { paths: [r.path] }, data: { token: r.token, expires, ttl_seconds: Math.round(ttlMs / 1000), ...home.extra } })));
-    for (const r of recs) store.write(r);
+    await store.writeRecords(recs);
     return { ok: true, owner, renewed: recs.map((r) => ({ path: r.path, token: r.token, expires })), free: [], denied: [] };
   });
 }

@@ -43,7 +43,7 @@ export const ledgerCommands: CommandGroup = {
     ledger
       .command('pending')
       .description(
-        "List what agents on other clones wait for: the explanations they published under refs/agent-gates/pending/ (with `gate ledger publish`).\nA published card shows what waits; it approves nothing. Approve on the machine that waits (`gate approve` there).",
+        "List what agents on other clones wait for: the explanations they published under refs/agent-gates/pending/ (with `gate ledger publish`).\nA published card shows what waits; it approves nothing. Decide it from any clone with `gate inbox approve|reject <id> --remote` (signed; ADR 0027); the waiting clone takes the decision with `gate approve --fetch`.",
       )
       .option('--diff', 'include each card\'s staged diff')
       .option('--all', "include this clone's own cards")

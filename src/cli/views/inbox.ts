@@ -53,18 +53,19 @@ export function inboxLines(r: InboxListing, s: Style, cwd?: string): string[] {
   return out;
 }
 
-/** `gate inbox --remote`: what agents on other clones wait for (read-only; approve on that machine). */
+/** `gate inbox --remote`: what agents on other clones wait for, and whether a decision on it waits there (ADR 0027). */
 export function remoteCardLines(
-  r: { remote: string; cards: ReadonlyArray<{ repoId: string; id: string; worktree: string; branch?: string; tier: string; intent: string; asker: { id: string; session?: string }; files: ReadonlyArray<{ path: string; status: string }>; age_s: number }>; problems: ReadonlyArray<{ ref: string; problem: string }> },
+  r: { remote: string; cards: ReadonlyArray<{ repoId: string; id: string; worktree: string; branch?: string; tier: string; intent: string; asker: { id: string; session?: string }; files: ReadonlyArray<{ path: string; status: string }>; age_s: number; decision?: string }>; problems: ReadonlyArray<{ ref: string; problem: string }> },
   s: Style,
 ): string[] {
   const out: string[] = [];
-  out.push(r.cards.length === 0 ? `nothing waits on other clones (published on ${r.remote})` : s.bold(`${r.cards.length} explanation${r.cards.length === 1 ? '' : 's'} waiting on other clones (published on ${r.remote}; read-only: approve on that machine)`));
+  out.push(r.cards.length === 0 ? `nothing waits on other clones (published on ${r.remote})` : s.bold(`${r.cards.length} explanation${r.cards.length === 1 ? '' : 's'} waiting on other clones (published on ${r.remote}; decide with gate inbox approve <id> --remote, or reject)`));
   for (const c of r.cards) {
     out.push('');
     out.push(`${s.bold(c.id)}  ${c.tier === 'DOUBLE_CONFIRM' ? s.red(c.tier) : s.yellow(c.tier)}  ${age(c.age_s)} ago  ${line(c.asker.id, 60)}${c.asker.session ? ` [${line(c.asker.session, 40)}]` : ''}`);
     out.push(`  clone ${c.repoId}  worktree ${line(c.worktree, 160)}${c.branch ? `  branch ${line(c.branch, 80)}` : ''}`);
     out.push(`  intent: ${line(c.intent)}`);
+    if (c.decision) out.push(`  ${c.decision === 'approve' ? s.green('approved') : c.decision === 'reject' ? s.red('rejected') : s.red('unreadable decision')} here; waits for \`gate approve --fetch\` on that clone`);
     for (const f of c.files) out.push(`    ${f.status} ${line(f.path, 120)}`);
   }
   for (const p of r.problems) out.push(s.red(`unreadable published card ${line(p.ref, 120)}: ${line(p.problem)}`));

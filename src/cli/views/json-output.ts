@@ -109,6 +109,16 @@ const inboxCard = z.looseObject({
   approve: z.string(),
 });
 
+/** `gate inbox approve|reject <id> --remote`: the signed decision published for another clone (ADR 0027). */
+const remoteDecision = {
+  decision: z.enum(['approve', 'reject']).optional().describe('--remote: the decision published'),
+  repoId: z.string().optional().describe("--remote: the waiting clone's repository id"),
+  remote: z.string().optional().describe('--remote: where it was published'),
+  ref: z.string().optional().describe('--remote: refs/agent-gates/approvals/<repo-id>/<card id>'),
+  commit: sha.optional().describe("--remote: the decision's commit (absent when aborted)"),
+  steps: z.array(z.string()).optional().describe('--remote: the steps signed (confirm, or intent and diff)'),
+};
+
 /** Payloads (without the envelope), by command path. */
 const payloads = {
   init: {
@@ -172,7 +182,7 @@ const payloads = {
     files: z.array(fileVerdict),
     carveOut,
     sidecar: z.looseObject({ state: z.enum(['not needed', 'missing', 'invalid', 'ok']).describe("the explanation of THIS staged tree ('missing': its file does not exist)"), path: z.string().optional(), problems: z.array(z.string()).optional(), digest: z.string().optional(), others: z.array(z.string()).optional().describe('explanations written for other staged trees (the content changed since)') }),
-    approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int(), via: z.enum(['terminal', 'web + passkey', 'web + security-key']).describe('where and how the approval was given') })), rejections: z.array(z.string()) }),
+    approvals: z.looseObject({ required: z.array(z.string()), present: z.array(z.looseObject({ step: z.string(), approver: z.string(), at: iso, seq: z.number().int(), via: z.enum(['terminal', 'web + passkey', 'web + security-key', 'remote + ssh-signature']).describe('where and how the approval was given') })), rejections: z.array(z.string()) }),
     wouldCommit: z.boolean(),
     findings: z.array(finding),
     ledger: z.looseObject({ ok: z.boolean(), entries: z.number().int(), pending: z.number().int().describe('deferred commit records not yet folded in'), problem: z.string().optional() }),
@@ -198,10 +208,17 @@ const payloads = {
     tree: sha,
     tier: z.string(),
     path: z.string().optional(),
-    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
-    already: z.array(z.string()),
-    complete: z.boolean(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int(), principal: z.string().optional().describe('--fetch: who signed'), key: z.string().optional().describe('--fetch: the signing key fingerprint') })),
+    already: z.array(z.string()).optional().describe('absent with --fetch'),
+    complete: z.boolean().optional().describe('absent with --fetch'),
     aborted: z.string().optional(),
+    status: z.enum(['approved', 'rejected', 'already', 'waiting', 'nothing']).optional().describe('--fetch: what the decision on the remote did (exit 1 for waiting and rejected)'),
+    remote: z.string().optional().describe('--fetch: the remote the decision was fetched from'),
+    id: z.string().optional().describe("--fetch: this staged tree's card id"),
+    ref: z.string().optional().describe('--fetch: refs/agent-gates/approvals/<repo-id>/<card id>'),
+    commit: sha.optional().describe("--fetch: the decision's commit on the remote"),
+    reason: z.string().optional().describe('--fetch: the reason of a rejection'),
+    rejecter: z.string().optional().describe('--fetch: the principal who signed the rejection'),
     next: z.string(),
   },
   reject: { tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
@@ -212,11 +229,11 @@ const payloads = {
     remote: z
       .looseObject({
         name: z.string(),
-        cards: z.array(z.looseObject({ repoId: z.string(), id: z.string(), worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), ageS: z.number().int() })),
+        cards: z.array(z.looseObject({ repoId: z.string(), id: z.string(), worktree: z.string(), tree: sha, tier: z.string(), intent: z.string(), asker: z.looseObject({ kind: z.string(), id: z.string() }), files: z.array(z.looseObject({ path: z.string(), status: z.string() })), ageS: z.number().int(), decision: z.enum(['approve', 'reject', 'unreadable']).optional().describe('a decision given on another clone waits on the remote for `gate approve --fetch` on the waiting clone') })),
         problems: z.array(z.looseObject({ ref: z.string(), problem: z.string() })),
       })
       .optional()
-      .describe('with --remote: cards other clones published on the shared remote (read-only)'),
+      .describe('with --remote: cards other clones published on the shared remote (decide them with gate inbox approve|reject <id> --remote)'),
   },
   'inbox approve': {
     id: z.string(),
@@ -225,13 +242,14 @@ const payloads = {
     tree: sha,
     tier: z.string(),
     path: z.string().optional(),
-    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })),
-    already: z.array(z.string()),
-    complete: z.boolean(),
+    recorded: z.array(z.looseObject({ step: z.string(), seq: z.number().int() })).optional().describe('absent with --remote'),
+    already: z.array(z.string()).optional().describe('absent with --remote'),
+    complete: z.boolean().optional().describe('absent with --remote'),
     aborted: z.string().optional(),
+    ...remoteDecision,
     next: z.string(),
   },
-  'inbox reject': { id: z.string(), worktree: z.string(), branch: z.string().optional(), tree: sha, tier: z.string(), seq: z.number().int(), sidecarUpdated: z.boolean(), path: z.string().optional(), next: z.string() },
+  'inbox reject': { id: z.string(), worktree: z.string(), branch: z.string().optional(), tree: sha, tier: z.string(), seq: z.number().int().optional().describe('absent with --remote'), sidecarUpdated: z.boolean().optional().describe('absent with --remote'), path: z.string().optional(), ...remoteDecision, next: z.string() },
   'audit verify': {
     path: z.string().optional().describe('absent with --team'),
     entries: z.number().int(),
