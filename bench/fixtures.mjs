@@ -201,3 +201,31 @@ export function packTarball(tmp, env) {
 export function copyTree(from, to) {
   cpSync(from, to, { recursive: true, verbatimSymlinks: true });
 }
+
+/**
+ * The lock contender of rows 4c and R2: `node <script> <gate bin> <dir> <marker> <cycles> <path>`
+ * loops acquire (--wait: the CLI retries in-process) → critical section → release and prints
+ * {grants, overlaps, denials}. The critical section creates `marker` exclusively (O_EXCL): two
+ * holders at once make the second create fail, and it is counted.
+ */
+export const CONTENDER_SOURCE = `
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync, unlinkSync } from 'node:fs';
+const [gateBin, dir, marker, cyclesText, doc] = process.argv.slice(2);
+const cycles = Number(cyclesText);
+let grants = 0, overlaps = 0, denials = 0;
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+while (grants < cycles) {
+  const a = spawnSync(process.execPath, [gateBin, 'lock', 'acquire', doc, '--ttl', '5m', '--wait', '10m'], { cwd: dir, encoding: 'utf8' });
+  if (a.status === 1) { denials++; sleep(5 + Math.random() * 40); continue; }
+  if (a.status !== 0) { console.error('acquire failed', a.status, a.stderr); process.exit(2); }
+  grants++;
+  let fd;
+  try { fd = openSync(marker, 'wx'); } catch { overlaps++; }
+  sleep(1);
+  if (fd !== undefined) { closeSync(fd); unlinkSync(marker); }
+  const r = spawnSync(process.execPath, [gateBin, 'lock', 'release', doc], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) { console.error('release failed', r.status, r.stderr); process.exit(2); }
+}
+process.stdout.write(JSON.stringify({ grants, overlaps, denials }));
+`;

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { cpus, totalmem, loadavg } from 'node:os';
 import { interleave, pairedRatio, verify, median, harnessOverhead, usesRunner, closeRunner } from '../bench/harness.mjs';
 import {
-  PKG_ROOT, GATE_BIN, snapshotPackage, makeTmp, cleanEnv, git, sh, gateHas, makeRepo, stageEdits, stageNewFiles, loadChain, writeLedger, packTarball,
+  PKG_ROOT, GATE_BIN, snapshotPackage, makeTmp, cleanEnv, git, sh, gateHas, makeRepo, stageEdits, stageNewFiles, loadChain, writeLedger, packTarball, CONTENDER_SOURCE,
 } from '../bench/fixtures.mjs';
 import { confirmFixture } from '../bench/confirm.mjs';
 
@@ -176,12 +176,12 @@ async function lockTargets() {
   log(`lock contention: ${CONTENDERS} contenders × ${CYCLES} cycles`);
   const marker = join(tmp, 'critical-section');
   const script = join(tmp, 'contender.mjs');
-  writeFileSync(script, contenderSource);
+  writeFileSync(script, CONTENDER_SOURCE);
   const started = Date.now();
   const results = await Promise.all(
     Array.from({ length: CONTENDERS }, (_, i) =>
       new Promise((resolve, reject) => {
-        const p = spawn(NODE, [script, GATE_BIN, dir, marker, String(CYCLES)], { env: { ...env, GATE_SESSION: `contender-${i}` }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn(NODE, [script, GATE_BIN, dir, marker, String(CYCLES), 'tasks/t1/progress.md'], { env: { ...env, GATE_SESSION: `contender-${i}` }, stdio: ['ignore', 'pipe', 'inherit'] });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         p.on('error', reject);
@@ -201,29 +201,6 @@ async function lockTargets() {
   });
   log(`4c: ${grants} grants, ${overlaps} overlaps, ${seqProblems.length} ledger problems, ${secs.toFixed(0)} s`);
 }
-
-const contenderSource = `
-import { spawnSync } from 'node:child_process';
-import { openSync, closeSync, unlinkSync } from 'node:fs';
-const [gateBin, dir, marker, cyclesText] = process.argv.slice(2);
-const cycles = Number(cyclesText);
-let grants = 0, overlaps = 0, denials = 0;
-const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-while (grants < cycles) {
-  // --wait: the CLI retries in-process (with backoff) instead of this loop starting a process per try
-  const a = spawnSync(process.execPath, [gateBin, 'lock', 'acquire', 'tasks/t1/progress.md', '--ttl', '5m', '--wait', '10m'], { cwd: dir, encoding: 'utf8' });
-  if (a.status === 1) { denials++; sleep(5 + Math.random() * 40); continue; }
-  if (a.status !== 0) { console.error('acquire failed', a.status, a.stderr); process.exit(2); }
-  grants++;
-  let fd;
-  try { fd = openSync(marker, 'wx'); } catch { overlaps++; }
-  sleep(1);
-  if (fd !== undefined) { closeSync(fd); unlinkSync(marker); }
-  const r = spawnSync(process.execPath, [gateBin, 'lock', 'release', 'tasks/t1/progress.md'], { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) { console.error('release failed', r.status, r.stderr); process.exit(2); }
-}
-process.stdout.write(JSON.stringify({ grants, overlaps, denials }));
-`;
 
 function checkLeaseSequence(dir, path) {
   const common = git(dir, env, 'rev-parse', '--path-format=absolute', '--git-common-dir');

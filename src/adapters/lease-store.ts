@@ -119,8 +119,9 @@ export class LeaseStore {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  write(rec: LeaseRecord): void {
-    writeFileAtomic(this.fileFor(rec.path), recordText(rec));
+  /** `{ fsync: false }`: a copy whose loss in a crash costs nothing (the remote leases' write-through). */
+  write(rec: LeaseRecord, opts: { fsync?: boolean } = {}): void {
+    writeFileAtomic(this.fileFor(rec.path), recordText(rec), undefined, opts);
   }
 
   remove(path: string): void {

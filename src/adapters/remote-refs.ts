@@ -17,7 +17,10 @@
  */
 import { GateError } from '../kernel/errors.js';
 import { isObjectId } from '../kernel/ids.js';
+import { join } from 'node:path';
 import type { Git, GitResult } from './git.js';
+import { readTextIfAny } from './files.js';
+import { locateFromFiles } from './git-files.js';
 
 /** gate's namespace on a remote. */
 export const REMOTE_NS = 'refs/agent-gates/';
@@ -96,13 +99,25 @@ export class RemoteRefs {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
   }
 
-  /** Environment for network git: no prompt may wait for a person. */
+  private netEnv: NodeJS.ProcessEnv | undefined;
+
+  /**
+   * Environment for network git: no prompt may wait for a person. ssh runs in BatchMode unless the
+   * person chose the ssh command (GIT_SSH_COMMAND, GIT_SSH, or core.sshCommand in a config file
+   * git reads: a deploy key's command must not be replaced); the timeout still kills a prompt.
+   */
   private env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
+    if (this.netEnv) return this.netEnv;
+    const e = process.env;
+    const home = e.HOME ?? '';
+    const own = locateFromFiles(this.git.cwd)?.paths.commonDir;
+    const files = [own && join(own, 'config'), home && join(home, '.gitconfig'), join(e.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'), '/etc/gitconfig'];
+    const chosen = e.GIT_SSH_COMMAND !== undefined || e.GIT_SSH !== undefined || files.some((f) => f && /^\s*sshcommand\s*=/im.test(readTextIfAny(f) ?? ''));
+    return (this.netEnv = {
+      ...e,
       GIT_TERMINAL_PROMPT: '0',
-      GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? `ssh -o BatchMode=yes -o ConnectTimeout=${Math.max(1, Math.ceil(this.timeoutMs / 1000))}`,
-    };
+      ...(chosen ? {} : { GIT_SSH_COMMAND: `ssh -o BatchMode=yes -o ConnectTimeout=${Math.max(1, Math.ceil(this.timeoutMs / 1000))}` }),
+    });
   }
 
   private netExec(args: string[]): GitResult {
@@ -143,6 +158,24 @@ export class RemoteRefs {
   }
 
   /**
+   * The remote's value of exactly these refs (full names), from one `git ls-remote`: no objects, no
+   * local refs written. What a waiter polls, and what a fresh read starts from (it fetches only when
+   * a value is one this clone has not seen). A ref missing from the map is absent on the remote.
+   */
+  peek(refs: readonly string[]): Map<string, string> {
+    const r = this.netExec(['ls-remote', '--refs', this.remote, ...refs]);
+    if (r.code !== 0) this.fail('ls-remote', r);
+    const want = new Set(refs);
+    const out = new Map<string, string>();
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      const tab = line.indexOf('\t');
+      // ls-remote matches patterns against the tail of ref names: keep exact names only
+      if (tab > 0 && want.has(line.slice(tab + 1))) out.set(line.slice(tab + 1), line.slice(0, tab));
+    }
+    return out;
+  }
+
+  /**
    * Fetch refs/agent-gates/<p>* for each prefix p (relative, e.g. "leases/") into the tracking refs,
    * objects included, pruning what the remote no longer has. Returns remote ref → oid.
    */
@@ -151,7 +184,8 @@ export class RemoteRefs {
     return this.tracked(prefixes);
   }
 
-  private fetchOnly(prefixes: readonly string[]): void {
+  /** Fetch into the tracking refs (objects included, pruned) without reading anything back. */
+  fetchOnly(prefixes: readonly string[]): void {
     const track = trackingPrefix(this.remote);
     const specs = prefixes.map((p) => `+${REMOTE_NS}${p}*:${track}${p}*`);
     const args = ['-c', 'fetch.writeCommitGraph=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--no-auto-maintenance', '--no-auto-gc', this.remote, ...specs];
@@ -203,11 +237,13 @@ export class RemoteRefs {
 
   /**
    * One atomic compare-and-swap push of every update (all or nothing on the remote). On success the
-   * tracking refs are moved to the new values. A lost race returns the refs whose expectation failed.
+   * tracking refs are moved to the new values by the push itself (a fetch refspec given for this
+   * push only: git moves the tracking ref of every ref it pushed, so no second git process). A lost
+   * race returns the refs whose expectation failed.
    */
   casPush(updates: readonly RefUpdate[]): CasResult {
     if (updates.length === 0) return { ok: true };
-    const args = ['push', '--porcelain', '--atomic', '--no-verify', '--quiet'];
+    const args = ['-c', `remote.${this.remote}.fetch=+${REMOTE_NS}*:${trackingPrefix(this.remote)}*`, 'push', '--porcelain', '--atomic', '--no-verify', '--quiet'];
     for (const u of updates) {
       if (!u.ref.startsWith(REMOTE_NS) || u.ref.startsWith(`${REMOTE_NS}remotes/`)) throw new Error(`casPush: ${u.ref} is outside gate's remote namespace`);
       args.push(`--force-with-lease=${u.ref}:${u.expect ?? ''}`);
@@ -215,10 +251,7 @@ export class RemoteRefs {
     args.push(this.remote, ...updates.map((u) => `${u.newOid ?? ''}:${u.ref}`));
     const r = this.netExec(args);
     const lines = parsePorcelainPush(r.stdout.toString('utf8'));
-    if (r.code === 0 && !r.timedOut) {
-      this.track(updates);
-      return { ok: true };
-    }
+    if (r.code === 0 && !r.timedOut) return { ok: true };
     if (lines.length === 0) this.fail('a push', r);
     const rejected = lines.filter((l) => l.flag === '!');
     const permanent = rejected.find((l) => /remote rejected/.test(l.summary) && PERMANENT_REJECT.test(l.summary));
@@ -226,13 +259,5 @@ export class RemoteRefs {
     const stale = rejected.filter((l) => /stale info|fetch first|non-fast-forward|failed to update|failed to lock|cannot lock|incorrect old value|reference already exists/.test(l.summary)).map((l) => l.dst);
     // an atomic push fails as a whole: when no line names its cause, every ref is suspect
     return { ok: false, stale: stale.length ? stale : updates.map((u) => u.ref) };
-  }
-
-  /** Move the tracking refs to what a successful push left on the remote (local, one process). */
-  private track(updates: readonly RefUpdate[]): void {
-    const track = trackingPrefix(this.remote);
-    const input = updates.map((u) => (u.newOid ? `update ${track}${u.ref.slice(REMOTE_NS.length)} ${u.newOid}\n` : `delete ${track}${u.ref.slice(REMOTE_NS.length)}\n`)).join('');
-    // best effort: the tracking refs are a cache; a stale one costs one rejected push later
-    this.git.exec(['update-ref', '--stdin'], { input });
   }
 }

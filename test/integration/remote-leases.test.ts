@@ -1,20 +1,23 @@
 /**
  * Gate A across clones (handoff.remote, ADR 0023) against real bare remotes on this machine: a
- * path, file://, git:// (git daemon on the loopback interface) and http:// (git http-backend, the
- * smart HTTP protocol, behind a small CGI server on the loopback interface). One remote and four
- * clones per file; each test leases its own document. The contention run is small by default
- * (3 clones × 2 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
+ * path, file://, git:// (git daemon on the loopback interface), http:// (git http-backend, the
+ * smart HTTP protocol, behind a small CGI server on the loopback interface) and ssh:// (a throwaway
+ * sshd on 127.0.0.1 with its own host key and one fresh client key, stopped in afterAll). One remote
+ * and five clones per file; each test leases its own document. The contention run is small by
+ * default (3 clones × 2 processes × 2 cycles) and 3 × 8 × 10 under GATE_STRESS=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, PKG_ROOT, gateHookScript, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
 import { acquire } from '../../src/app/leases/lease.js';
 import { startTty } from '../helpers/tty.js';
+import { identOk, leaseCommitBody, looseObjectTarget, writeLooseCommit } from '../../src/adapters/remote-lease-store.js';
 
 const STRESS = process.env.GATE_STRESS === '1';
 const PROCS = STRESS ? 8 : 2;
@@ -28,7 +31,63 @@ let bare: string;
 let daemon: ChildProcess | undefined;
 let port = 0;
 let httpServer: ChildProcess | undefined;
+let sshd: ChildProcess | undefined;
+let sshPort = 0;
+let sshCommand = '';
 const clones: TempRepo[] = [];
+
+/**
+ * A throwaway sshd on 127.0.0.1 (OpenSSH's server, started here as whoever runs the tests): its own
+ * host key, one fresh client key as the only authorized key, no PAM, no passwords. Clients pin the
+ * host key in their own known_hosts and run in BatchMode. Returns the ssh command clones use.
+ */
+async function startSshd(root: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = join(root, 'sshd');
+  mkdirSync(dir, { recursive: true });
+  for (const k of ['host_key', 'client_key']) {
+    const r = run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', k, '-f', join(dir, k)], { env });
+    if (r.code !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
+  }
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  sshPort = await freePort();
+  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${sshPort} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${sshPort}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'AllowTcpForwarding no',
+      'X11Forwarding no',
+      'PrintMotd no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  // sshd started as root needs its privilege-separation directory (a package install creates it; a container may not have)
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  sshd.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const command = `ssh -F /dev/null -i ${join(dir, 'client_key')} -o IdentitiesOnly=yes -o UserKnownHostsFile=${join(dir, 'known_hosts')} -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=3 -o LogLevel=ERROR`;
+  for (let i = 0; i < 100; i++) {
+    if (run('git', ['-c', `core.sshCommand=${command}`, 'ls-remote', sshUrl(bare)], { env }).code === 0) return command;
+    if (sshd.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not serve git on 127.0.0.1:${sshPort}: ${err}`);
+}
+
+const sshUrl = (path: string, p = sshPort) => `ssh://${userInfo().username}@127.0.0.1:${p}${path}`;
 
 /**
  * git http-backend as a CGI program behind node:http on 127.0.0.1 (what a smart HTTP host runs), in
@@ -96,9 +155,9 @@ function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string 
   return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-function cloneOf(url: string): TempRepo {
+function cloneOf(url: string, config: string[] = []): TempRepo {
   const r = makeRepo({ init: false });
-  const c = run('git', ['clone', '-q', url, '.'], { cwd: r.dir, env: r.env });
+  const c = run('git', ['clone', '-q', ...config.flatMap((x) => ['-c', x]), url, '.'], { cwd: r.dir, env: r.env });
   if (c.code !== 0) throw new Error(`git clone ${url}: ${c.stderr}`);
   r.gitOk('config', 'user.name', 'Test Human');
   r.gitOk('config', 'user.email', 'human@example.com');
@@ -153,22 +212,30 @@ beforeAll(async () => {
   // smart HTTP pushes need http.receivepack on the repository (no authenticated user here)
   run('git', ['config', 'http.receivepack', 'true'], { cwd: bare });
   const httpPort = await startHttpBackend(seed.home, seed.env);
+  sshCommand = await startSshd(seed.home, seed.env);
   clones.push(cloneOf(bare), cloneOf(`file://${bare}`), cloneOf(`git://127.0.0.1:${port}/remote.git`), cloneOf(`http://127.0.0.1:${httpPort}/remote.git`));
+  // the ssh clone's key is in its own config (core.sshCommand), as a deploy key would be: gate must use it
+  clones.push(cloneOf(sshUrl(bare), [`core.sshCommand=${sshCommand}`]));
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   daemon?.kill('SIGKILL');
   httpServer?.kill('SIGKILL');
+  if (sshd && sshd.exitCode === null) {
+    const gone = new Promise((r) => sshd!.once('exit', r));
+    sshd.kill('SIGTERM');
+    await gone;
+  }
 });
 
 describe('remote leases (handoff.remote)', () => {
-  it('two clones never both hold a lease, whatever the transport: a path, file://, git://, http:// (smart HTTP)', () => {
-    const [a, b, c, h] = clones as [TempRepo, TempRepo, TempRepo, TempRepo];
+  it('two clones never both hold a lease, whatever the transport: a path, file://, git://, http:// (smart HTTP), ssh://', () => {
+    const [a, b, c, h, sh] = clones as [TempRepo, TempRepo, TempRepo, TempRepo, TempRepo];
     const doc = '.agents/status/basic.md';
     const g = a.gate(['lock', 'acquire', doc, '--owner', 'agent-a', '--json']);
     expect(g.code, g.stderr).toBe(0);
     expect(json(g.stdout)).toMatchObject({ remote: 'origin', granted: [{ kind: 'grant', token: 1 }] });
-    for (const other of [b, c, h]) {
+    for (const other of [b, c, h, sh]) {
       const d = other.gate(['lock', 'acquire', doc, '--owner', 'agent-b', '--json']);
       expect(d.code, d.stderr).toBe(1);
       expect(json(d.stdout).denied[0]).toMatchObject({ owner: 'agent-a', path: doc });
@@ -187,7 +254,92 @@ describe('remote leases (handoff.remote)', () => {
     // the ledgers name the remote's lease versions
     expect(ledger(a).find((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc)?.data).toMatchObject({ remote: 'origin', token: 1, version: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(c.gate(['lock', 'release', doc, '--owner', 'agent-c']).code).toBe(0);
+    // over ssh:// (the key from the clone's core.sshCommand): grant, renew, release, then token 4
+    const s1 = sh.gate(['lock', 'acquire', doc, '--owner', 'agent-s', '--json']);
+    expect(s1.code, s1.stderr).toBe(0);
+    expect(json(s1.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 3 });
+    expect(json(a.gate(['lock', 'acquire', doc, '--owner', 'agent-a', '--json']).stdout).denied[0]).toMatchObject({ owner: 'agent-s' });
+    expect(sh.gate(['lock', 'renew', doc, '--owner', 'agent-s']).code).toBe(0);
+    expect(sh.gate(['lock', 'release', doc, '--owner', 'agent-s']).code).toBe(0);
+    expect(fenceTokens(doc)).toEqual([1, 2, 3]);
     expect([...remoteRefs().keys()].filter((k) => k.startsWith('refs/agent-gates/leases/'))).toEqual([]);
+  });
+
+  it('an uncontended acquire, a renewal and a release start one git process, the push; a waiter polls with ls-remote and fetches only a new version', () => {
+    const [a, b] = clones as [TempRepo, TempRepo];
+    const doc = '.agents/status/processes.md';
+    // every git the CLI starts goes through a logging wrapper first on PATH
+    const bin = join(seed.home, 'git-log-bin');
+    mkdirSync(bin, { recursive: true });
+    const realGit = run('sh', ['-c', 'command -v git'], { env: seed.env }).stdout.trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "$GIT_CALLS"\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    const calls = join(seed.home, 'git-calls');
+    const gate = (r: TempRepo, args: string[]) => {
+      writeFileSync(calls, '');
+      const out = r.gate(args, { env: { PATH: `${bin}:${r.env.PATH}`, GIT_CALLS: calls } });
+      const kinds = readFileSync(calls, 'utf8').split('\n').filter(Boolean).map((l) => (/ push /.test(` ${l} `) ? 'push' : /^(ls-remote|fetch|for-each-ref|commit-tree|update-ref)\b/.exec(l.replace(/^(-c \S+ )+/, ''))?.[1] ?? l));
+      return { ...out, kinds };
+    };
+    const first = gate(a, ['lock', 'acquire', doc, '--owner', 'agent-a']);
+    expect(first.code, first.stderr).toBe(0);
+    // the path is new to this clone: at most one local read of the tracking refs before the push
+    expect(first.kinds.filter((k) => k !== 'for-each-ref')).toEqual(['push']);
+    // the other clone looks once (it will know this version, not the ones below)
+    expect(b.gate(['lock', 'status', doc, '--owner', 'agent-b']).code).toBe(0);
+    for (const args of [['lock', 'acquire', doc], ['lock', 'renew', doc], ['lock', 'release', doc], ['lock', 'acquire', doc]]) {
+      const r = gate(a, [...args, '--owner', 'agent-a']);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.kinds, args.join(' ')).toEqual(['push']);
+    }
+    // a waiter: polls the two refs with ls-remote; fetches once, for the version it had not seen
+    // (read from the loose object the fetch left, without git); never pushes
+    const wait = gate(b, ['lock', 'acquire', doc, '--owner', 'agent-b', '--wait', '2s']);
+    expect(wait.code).toBe(1);
+    expect(wait.kinds.filter((k) => k === 'fetch')).toHaveLength(1);
+    expect(wait.kinds.filter((k) => k === 'ls-remote').length).toBeGreaterThanOrEqual(2);
+    expect(wait.kinds.filter((k) => k !== 'fetch' && k !== 'ls-remote')).toEqual([]);
+    // released: the waiter's clone knows the fencing version, so one look and one push
+    expect(gate(a, ['lock', 'release', doc, '--owner', 'agent-a']).kinds).toEqual(['push']);
+    const next = gate(b, ['lock', 'acquire', doc, '--owner', 'agent-b', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(json(next.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 3 });
+    expect(next.kinds).toEqual(['ls-remote', 'push']);
+    expect(gate(b, ['lock', 'release', doc, '--owner', 'agent-b']).kinds).toEqual(['push']);
+    // what the CLI wrote without git is what git reads: every lease version is a sound commit
+    expect(a.git('fsck', '--no-dangling', '--connectivity-only').code).toBe(0);
+    expect(fenceTokens(doc)).toEqual([1, 2, 3]);
+  });
+
+  it('a lease version written without git is byte for byte what git commit-tree writes (SHA-1 and SHA-256 repositories)', () => {
+    const msg = 'agent-gates lease grant: a.md by agent-x (token 7)\n\n{"v":1}\n';
+    for (const format of ['sha1', 'sha256'] as const) {
+      const r = makeRepo({ cleanup: 'test' });
+      if (format === 'sha256') {
+        rmSync(join(r.dir, '.git'), { recursive: true });
+        r.gitOk('init', '-q', '--object-format=sha256');
+      }
+      const target = looseObjectTarget(join(r.dir, '.git'), {});
+      expect(target?.format).toBe(format);
+      const tree = r.gitOk('hash-object', '-w', '-t', 'tree', '/dev/null');
+      const env = { GIT_AUTHOR_NAME: 'agent-x', GIT_AUTHOR_EMAIL: 'lease@agent-gates', GIT_COMMITTER_NAME: 'agent-gates', GIT_COMMITTER_EMAIL: 'lease@agent-gates', GIT_AUTHOR_DATE: '@1800000000 +0000', GIT_COMMITTER_DATE: '@1800000000 +0000' };
+      const byGit = (parent?: string) => run('git', ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], { cwd: r.dir, env: { ...r.env, ...env }, input: msg }).stdout.trim();
+      const root = writeLooseCommit(target!.objects, format, leaseCommitBody(tree, undefined, 'agent-x', 1_800_000_000, msg));
+      expect(root).toBe(byGit());
+      const child = writeLooseCommit(target!.objects, format, leaseCommitBody(tree, root, 'agent-x', 1_800_000_000, msg));
+      expect(child).toBe(byGit(root));
+      expect(r.gitOk('cat-file', '-t', child)).toBe('commit');
+      r.gitOk('update-ref', 'refs/x', child);
+      const fsck = r.git('fsck', '--strict', '--no-dangling');
+      expect(fsck.code, fsck.stderr + fsck.stdout).toBe(0);
+    }
+    // names git would change, and repositories git would write elsewhere or differently, go through git itself
+    expect(['agent-x', 'Jo Doe', 'a.b'].map(identOk)).toEqual([true, true, true]);
+    expect([' x', 'x.', 'a<b', 'a\nb', '', '"q"'].map(identOk)).toEqual([false, false, false, false, false, false]);
+    const plain = makeRepo({ cleanup: 'test' });
+    const gd = join(plain.dir, '.git');
+    expect(looseObjectTarget(gd, { GIT_OBJECT_DIRECTORY: '/elsewhere' })).toBeUndefined();
+    plain.gitOk('config', 'core.sharedRepository', 'group');
+    expect(looseObjectTarget(gd, {})).toBeUndefined();
   });
 
   it('the pre-commit hook checks Gate A against the remote: the holder commits, another clone is blocked', () => {
@@ -266,6 +418,27 @@ describe('remote leases (handoff.remote)', () => {
       c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${port}/remote.git`);
       silent.close();
     }
+  });
+
+  it('over ssh://, a remote that cannot be reached (nothing listening, or a host key that is not the pinned one) is REMOTE_UNREACHABLE (exit 3)', () => {
+    const sh = clones[4]!;
+    const doc = '.agents/status/ssh-offline.md';
+    try {
+      sh.gitOk('remote', 'set-url', 'origin', sshUrl(bare, 1));
+      const r = sh.gate(['lock', 'acquire', doc, '--owner', 'agent-s', '--json']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(json(r.stdout).error).toMatchObject({ code: 'REMOTE_UNREACHABLE' });
+      // the right port, a host key this clone does not know: BatchMode refuses, never asks
+      sh.gitOk('remote', 'set-url', 'origin', sshUrl(bare));
+      sh.gitOk('config', 'core.sshCommand', sshCommand.replace(/UserKnownHostsFile=\S+/, `UserKnownHostsFile=${join(seed.home, 'no-such-known-hosts')}`));
+      const k = sh.gate(['lock', 'acquire', doc, '--owner', 'agent-s', '--json']);
+      expect(k.code, k.stderr).toBe(3);
+      expect(json(k.stdout).error).toMatchObject({ code: 'REMOTE_UNREACHABLE' });
+    } finally {
+      sh.gitOk('remote', 'set-url', 'origin', sshUrl(bare));
+      sh.gitOk('config', 'core.sshCommand', sshCommand);
+    }
+    expect(sh.gate(['lock', 'status', doc, '--owner', 'agent-s']).code).toBe(0);
   });
 
   it('gate lock break in another clone removes the lease on the remote, after the person types the challenge', async () => {
@@ -348,7 +521,8 @@ for (let i = 0; i < Number(cycles); i++) {
 }
 `,
     );
-    // three racing clones: over a path, git:// and smart HTTP
+    // three racing clones: over a path, git:// and smart HTTP (ssh:// is checked above: an sshd
+    // start-up per connection for every racer's every look made the race slower than the rest of the file)
     const racers = [clones[0]!, clones[2]!, clones[3]!];
     const procs = racers.flatMap((c, ci) =>
       Array.from({ length: PROCS }, (_, pi) =>

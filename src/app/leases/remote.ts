@@ -2,9 +2,10 @@
  * Gate A across clones (handoff.remote, ADR 0023): acquire, renew, release, status and break as
  * compare-and-swap pushes of refs/agent-gates/leases/<path-id> (+ the fencing ref) on the remote.
  *
- * Each operation decides from what this clone last saw of the remote (its tracking refs) when that
- * decision is the action asked for (the push's compare-and-swap proves the guess right or wrong),
- * and from a fresh fetch otherwise. A lost race is re-read and decided again, with jittered backoff,
+ * Each operation decides from what this clone last saw of the remote (versions.json, else its
+ * tracking refs) when that decision is the action asked for (the push's compare-and-swap proves the
+ * guess right or wrong), and from a fresh read otherwise (an ls-remote of the path's refs, plus a
+ * fetch only for a version this clone has not seen; remote-lease-store.ts). A lost race is re-read and decided again, with jittered backoff,
  * a bounded number of times. The remote is the commit point: the ledger line follows a won push (it
  * names the remote's lease version), and the local lease directory is written through as the cache
  * `--offline` reads. A remote that cannot be reached is REMOTE_UNREACHABLE (exit 3), never "free".
@@ -57,11 +58,22 @@ function backoff(losses: number): Promise<void> {
   return sleep(1 + Math.random() * cap);
 }
 
+/**
+ * How long a waiter sleeps before its next look at a held lease: 50–100 ms, growing ×1.5 per look
+ * up to 0.5–1 s (the upper half jittered), whoever holds it meanwhile. A long wait costs each waiter
+ * about one ls-remote a second (over ssh each look is a connection: polling faster starves the
+ * holder), and with N waiters a release is seen within ~1/N s.
+ */
+export function waitPollMs(polls: number): number {
+  const cap = Math.min(1000, 100 * 1.5 ** Math.min(polls, 10));
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
 /** Write-through to the local lease directory (the cache `--offline` reads); a failure here never undoes the remote. */
 function cacheWrite(ctx: Ctx, recs: readonly LeaseRecord[], removed: readonly string[] = []): void {
   try {
     const local = new LeaseStore(ctx.stateDir);
-    for (const r of recs) local.write(r);
+    for (const r of recs) local.write(r, { fsync: false }); // the remote holds the truth: no flush
     for (const p of removed) local.remove(p);
   } catch {
     /* the cache is best effort */
@@ -85,6 +97,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
   let attempts = 0;
   let losses = 0;
   let fresh = false;
+  let polls = 0;
   for (;;) {
     attempts += 1;
     const now = ctx.now();
@@ -106,7 +119,8 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
         await ctx.record({ event: 'lease.deny', actor: a.actor, subject: { paths: a.paths }, data: { held: denied, waited_ms: a.waitMs, attempts, reason: a.reason, remote } });
         return { ok: false, owner: a.owner, granted: [], denied, attempts, remote };
       }
-      await sleep(Math.min(250 + Math.random() * 250, Math.max(1, deadline - ctx.now().getTime())));
+      // the next fresh read is one ls-remote, and a fetch only for a version this clone has not seen
+      await sleep(Math.min(waitPollMs(polls++), Math.max(1, deadline - ctx.now().getTime())));
       continue;
     }
     const iso = now.toISOString();
