@@ -175,6 +175,32 @@ describe('gate check --range against the remote lease history (handoff.remote at
     a.gitOk('reset', '-q', '--hard', c2.head);
   });
 
+  it('a merge may carry a version of a handoff document that a leased commit in the range wrote, never an older one or a deletion from a parent outside the range', async () => {
+    const head = a.gitOk('rev-parse', 'HEAD'); // c2: b's leased b2, on top of a's leased a1 (c1)
+    const treeWith = (text: string | null): string => {
+      a.gitOk('read-tree', head);
+      if (text === null) a.gitOk('rm', '-q', '--cached', DOC);
+      else a.gitOk('update-index', '--cacheinfo', `100644,${run('git', ['hash-object', '-w', '--stdin'], { cwd: a.dir, env: a.env, input: text }).stdout.trim()},${DOC}`);
+      const t = a.gitOk('write-tree');
+      a.gitOk('read-tree', head);
+      return t;
+    };
+    const merge = (tree: string, parents: string[]) => a.gitOk('commit-tree', tree, ...parents.flatMap((x) => ['-p', x]), '-m', 'merge');
+    // the other side's leased version (c2 wrote b2 under its lease): carried, no evidence needed
+    const carried = merge(treeWith('b2\n'), [c1, head]);
+    const ok = await checkIn(a, `${base1}..${carried}`);
+    expect(codes(ok.out).filter((x) => x.startsWith('C_LEASE_')), JSON.stringify(ok.out.violations)).toEqual([]);
+    // a rollback to the version of a parent that is an ancestor of the base: a write without a lease
+    const rollback = merge(treeWith('0\n'), [head, base0]);
+    const r1 = await checkIn(a, `${base1}..${rollback}`);
+    expect(r1.out.violations).toContainEqual(expect.objectContaining({ code: 'C_LEASE_MISSING', commit: rollback, path: DOC }));
+    // a deletion taken from an unrelated root commit with an empty tree
+    const empty = a.gitOk('commit-tree', a.gitOk('mktree'), '-m', 'empty');
+    const deletion = merge(treeWith(null), [head, empty]);
+    const r2 = await checkIn(a, `${base1}..${deletion}`);
+    expect(r2.out.violations).toContainEqual(expect.objectContaining({ code: 'C_LEASE_MISSING', commit: deletion, path: DOC }));
+  });
+
   it('the base decides: a head that drops handoff.remote is still checked; a base without it makes no network call; an unreachable remote is exit 3', async () => {
     a.write('.agents/gates.yaml', BASE_CONFIG);
     a.write(DOC, 'dropped\n');

@@ -28,15 +28,27 @@ export interface RangeLeaseReport {
   violations: RangeViolation[];
 }
 
-/** The handoff paths a commit changes that need a lease: against its first parent; for a merge, only those differing from every parent. */
-function handoffPaths(f: RangeCommitFacts, isHandoff: (p: string) => boolean): string[] {
-  const out = new Set<string>();
-  for (const ch of f.changes) {
-    if (!isHandoff(ch.path)) continue;
-    if (f.differsFrom && !f.differsFrom.every((s) => s.has(ch.path))) continue;
-    out.add(ch.path);
-  }
-  return [...out].sort();
+/**
+ * The handoff paths each commit changes that need a lease (commits parents first): every change
+ * against the first parent, except that a merge may carry, from another parent, a version of the
+ * path that a commit of the range wrote under a checked lease. A version taken from a parent
+ * outside the range (an ancestor of the base, an unrelated root) is a write: an older version rolled
+ * back, or a deletion, needs its own lease (red team: such merges passed).
+ */
+function handoffPathsOf(facts: readonly RangeCommitFacts[], isHandoff: (p: string) => boolean): string[][] {
+  const written = new Set<string>(); // path NUL mode:blob, written by a commit of the range that needed a lease
+  const versionOf = (path: string, mode: string, blob: string): string => `${path}\0${mode}:${blob}`;
+  return facts.map((f) => {
+    const out = new Set<string>();
+    for (const ch of f.changes) {
+      if (!isHandoff(ch.path)) continue;
+      const fromOther = f.differsFrom !== undefined && !f.differsFrom.every((s) => s.has(ch.path));
+      if (fromOther && written.has(versionOf(ch.path, ch.newMode, ch.newBlob))) continue;
+      out.add(ch.path);
+    }
+    for (const ch of f.changes) if (out.has(ch.path)) written.add(versionOf(ch.path, ch.newMode, ch.newBlob));
+    return [...out].sort();
+  });
 }
 
 /** Every note body on each of `commits` under the approval notes refs (this clone's and the fetched copies). */
@@ -110,7 +122,8 @@ export function checkRangeLeases(ctx: Ctx, base: GatesConfig, facts: readonly Ra
   const remote = base.handoff.remote;
   if (remote === undefined) return undefined;
   const isHandoff = compileGlobs(base.handoff.paths);
-  const needs = facts.map((f) => ({ f, paths: handoffPaths(f, isHandoff) })).filter((x) => x.paths.length > 0);
+  const pathsPerCommit = handoffPathsOf(facts, isHandoff);
+  const needs = facts.map((f, i) => ({ f, paths: pathsPerCommit[i]! })).filter((x) => x.paths.length > 0);
   const report: RangeLeaseReport = { remote, required: needs.reduce((n, x) => n + x.paths.length, 0), fetched: false, checked: [], violations: [] };
   if (needs.length === 0) return report;
 
