@@ -202,6 +202,13 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     } finally {
       t.kill();
     }
+    // the same words on the inbox card the web page shows
+    const id = list(repo.dir).cards.find((c) => c.intent === 'w5: make a executable, b a link')!.id;
+    const d = await inboxCard(openContext(repo.dir), id);
+    expect(d.diff.find((f) => f.path === 'rules/a.md')!.unified).toContain('rules/a.md: mode 100644 → 100755 (executable)');
+    const b = d.diff.find((f) => f.path === 'rules/b.md')!.unified;
+    expect(b).toContain('now: symbolic link → a.md');
+    expect(b).not.toMatch(/^\+a\.md$/m);
   });
 
   it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {

@@ -231,6 +231,35 @@ function modeNote(mode: string): string {
   return mode === '100755' ? ' (executable)' : mode === LINK_MODE ? ' (symbolic link)' : mode === '160000' ? ' (submodule)' : '';
 }
 
+/**
+ * What a change does to a file's mode, in words (with terminal controls made visible): a mode line
+ * (`mode 100644 → 100755 (executable)`) and, for a symbolic link on either side, `was:` / `now:`
+ * lines naming its target. The sidecar carries no modes: `m` comes from the tree objects. Shared by
+ * the terminal preview and the inbox card (the web page).
+ */
+export function modeChange(
+  f: { path: string; status: string },
+  m: { oldMode: string; newMode: string } | undefined,
+  oldB: Buffer,
+  newB: Buffer,
+): { lines: Array<{ kind: 'mode' | 'link' | 'was' | 'now'; text: string }>; oldLink: boolean; newLink: boolean } {
+  const lines: Array<{ kind: 'mode' | 'link' | 'was' | 'now'; text: string }> = [];
+  const oldLink = m?.oldMode === LINK_MODE && f.status !== 'A';
+  const newLink = m?.newMode === LINK_MODE && f.status !== 'D';
+  const path = visible(f.path).text;
+  if (m && m.oldMode !== m.newMode) {
+    if (f.status === 'A') {
+      if (m.newMode !== '100644') lines.push({ kind: 'mode', text: `${path}: new file mode ${m.newMode}${modeNote(m.newMode)}` });
+    } else if (f.status !== 'D') lines.push({ kind: 'mode', text: `${path}: mode ${m.oldMode} → ${m.newMode}${modeNote(m.newMode)}` });
+  }
+  if (oldLink || newLink) {
+    lines.push({ kind: 'link', text: `${path}:` });
+    if (f.status !== 'A') lines.push({ kind: 'was', text: `  was: ${oldLink ? `symbolic link → ${visible(oldB.toString('utf8')).text}` : `a regular file (${oldB.length} bytes)`}` });
+    if (f.status !== 'D') lines.push({ kind: 'now', text: `  now: ${newLink ? `symbolic link → ${visible(newB.toString('utf8')).text}` : `a regular file (${newB.length} bytes)`}` });
+  }
+  return { lines, oldLink, newLink };
+}
+
 function isBinary(b: Buffer): boolean {
   return b.subarray(0, 8000).includes(0);
 }
@@ -269,21 +298,10 @@ export async function diffPreview(ctx: Ctx, s: Sidecar, head: string | undefined
       out.push(p.red(`${visible(f.path).text}: content cannot be read (blob missing); do not approve what you cannot see`));
       continue;
     }
-    const m = modes?.get(f.path);
-    const oldLink = m?.oldMode === LINK_MODE;
-    const newLink = m?.newMode === LINK_MODE;
-    if (m && m.oldMode !== m.newMode) {
-      const shownPath = visible(f.path).text;
-      if (f.status === 'A') {
-        if (m.newMode !== '100644') out.push(p.bold(`${shownPath}: new file mode ${m.newMode}${modeNote(m.newMode)}`));
-      } else if (f.status !== 'D') out.push(p.bold(`${shownPath}: mode ${m.oldMode} → ${m.newMode}${modeNote(m.newMode)}`));
-    }
-    if (oldLink || newLink) {
-      out.push(p.bold(`${visible(f.path).text}:`));
-      if (f.status !== 'A') out.push(p.red(`  was: ${oldLink ? `symbolic link → ${visible(oldB.toString('utf8')).text}` : `a regular file (${oldB.length} bytes)`}`));
-      if (f.status !== 'D') out.push(p.green(`  now: ${newLink ? `symbolic link → ${visible(newB.toString('utf8')).text}` : `a regular file (${newB.length} bytes)`}`));
-      if (oldLink && newLink) continue;
-    }
+    const mc = modeChange(f, modes?.get(f.path), oldB, newB);
+    const { oldLink, newLink } = mc;
+    for (const l of mc.lines) out.push(l.kind === 'mode' || l.kind === 'link' ? p.bold(l.text) : l.kind === 'was' ? p.red(l.text) : p.green(l.text));
+    if (oldLink && newLink) continue;
     const oldText = oldLink ? Buffer.alloc(0) : oldB;
     const newText = newLink ? Buffer.alloc(0) : newB;
     if (isBinary(oldText) || isBinary(newText)) {
