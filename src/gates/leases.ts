@@ -185,8 +185,33 @@ export interface LeaseFacts {
   nowMs: number;
 }
 
+/** A symbolic link's mode in a git tree. */
+const LINK_MODE = '120000';
+
+/**
+ * A handoff document staged as a symbolic link: a lease covers the link's own path only, so after
+ * it is committed once every edit of its target would change what the document reads with no lease
+ * (the Gate A counterpart of Gate B's link escapes). Refused whatever the lease.
+ */
+export function handoffLinkFindings(changes: readonly FileChange[], isHandoff: GlobMatcher): Finding[] {
+  const out: Finding[] = [];
+  for (const c of changes) {
+    if (c.newMode !== LINK_MODE || c.status === 'D' || !isHandoff(c.path)) continue;
+    out.push({
+      gate: 'A',
+      code: 'A_LINK',
+      severity: 'block',
+      path: c.path,
+      message: `the handoff document ${c.path} is staged as a symbolic link: a lease covers only the link's own path, so every later edit of the file it points to would change what ${c.path} reads with no lease. A handoff document must be a regular file.`,
+      fix: `git rm --cached ${shellQuote(c.path)} && cp --remove-destination "$(realpath ${shellQuote(c.path)})" ${shellQuote(c.path)} && git add ${shellQuote(c.path)}   (replace the link with the file itself)`,
+      data: { mode: c.newMode },
+    });
+  }
+  return out;
+}
+
 export function leaseFindings(f: LeaseFacts): Finding[] {
-  const findings: Finding[] = [];
+  const findings: Finding[] = handoffLinkFindings(f.changes, f.isHandoff);
   const verbOf = new Map<string, string>();
   for (const c of f.changes) {
     verbOf.set(c.path, VERB[c.status] ?? 'changes');

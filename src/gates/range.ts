@@ -43,6 +43,7 @@ import { frontMatter } from './classify.js';
 import { judgeTypoEdit } from './carve-out.js';
 import { BYTES_PER_LINE, changedBytes, changedLines } from './line-count.js';
 import { ZERO_BLOB } from '../kernel/ids.js';
+import { compileGlobs } from '../kernel/glob.js';
 
 export { changedLines } from './line-count.js';
 export const ABSENT_MODE = '000000';
@@ -154,6 +155,7 @@ export type RangeViolationCode =
   | 'C_CARVE_OUT_EXCEEDED'
   | 'C_NOTE_INVALID'
   | 'C_LINK_ESCAPE'
+  | 'C_HANDOFF_LINK'
   | 'C_LEASE_MISSING'
   | 'C_LEASE_UNKNOWN'
   | 'C_LEASE_MISMATCH'
@@ -361,6 +363,7 @@ export function evaluateRange(input: RangeInput): RangeResult {
     for (const id of want) contentsCache.set(id, got.get(id)?.toString('utf8'));
   };
 
+  const isHandoff = compileGlobs(base.config.handoff.paths);
   for (let i = 0; i < n; i++) {
     const c = commits[i]!;
     const pol = policies[i]!;
@@ -400,6 +403,18 @@ export function evaluateRange(input: RangeInput): RangeResult {
     const byPathChange = new Map(c.changes.map((ch) => [ch.path, ch]));
     const violations: RangeViolation[] = [];
     const how = new Set<NonNullable<CommitVerdict['coveredBy']>>();
+    // Gate A: a handoff document (the base's handoff.paths) committed as a symbolic link (A_LINK at the pre-commit)
+    for (const ch of c.changes) {
+      if (ch.newMode !== '120000' || ch.status === 'D' || !isHandoff(ch.path)) continue;
+      violations.push({
+        code: 'C_HANDOFF_LINK',
+        commit: c.commit,
+        path: ch.path,
+        transition: { old: describeVersion(ch.oldMode, ch.oldBlob), new: describeVersion(ch.newMode, ch.newBlob) },
+        missing: `the handoff document ${ch.path} is committed as a symbolic link; a lease covers only the link's own path, so edits of its target would change it with no lease (A_LINK)`,
+        fix: `replace the link ${ch.path} with the file itself (git rm --cached, copy the target's content in, git add) and commit again`,
+      });
+    }
     for (const e of verdict.link_escapes) {
       const ch = byPathChange.get(e.path)!;
       violations.push({

@@ -215,6 +215,32 @@ describe('attacks on the approver (nothing is signed or published)', () => {
     expect(r.message).toContain('does not carry the explained tree');
     expect(run('git', ['for-each-ref', `refs/agent-gates/approvals/${repoId()}/${id}`], { cwd: bare }).stdout).toBe('');
   });
+
+  it('`gate ledger pending --diff`: a card with terminal escapes in its branch and a fake staged.diff shows neither', async () => {
+    const { id } = await waitingCard({ 'rules/h.md': '# H\nthe real line\n' });
+    const pref = `refs/agent-gates/pending/${repoId()}/${id}`;
+    const genuine = W.gitOk('ls-remote', 'origin', pref).split(/\s+/)[0]!;
+    W.gitOk('fetch', '-q', 'origin', pref);
+    const card = JSON.parse(W.gitOk('show', `${genuine}:card.json`)) as Record<string, unknown>;
+    card.branch = 'main\u001b]52;c;cm0gLXJmIH4K\u0007\u001b[2J';
+    const blob = (text: string) => run('git', ['hash-object', '-w', '--stdin'], { cwd: W.dir, input: text }).stdout.trim();
+    const fake = 'diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-hello\n+a harmless typo fix\n';
+    const entries = W.gitOk('ls-tree', genuine)
+      .split('\n')
+      .map((l) => (l.endsWith('\tcard.json') ? `100644 blob ${blob(`${JSON.stringify(card)}\n`)}\tcard.json` : l.endsWith('\tstaged.diff') ? `100644 blob ${blob(fake)}\tstaged.diff` : l));
+    const tree = run('git', ['mktree'], { cwd: W.dir, input: `${entries.join('\n')}\n` }).stdout.trim();
+    W.gitOk('push', '-q', '--force', 'origin', `${W.gitOk('commit-tree', tree, '-p', 'HEAD', '-m', 'forged')}:${pref}`);
+    const r = A.gate(['ledger', 'pending', '--diff', '--remote', 'origin']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).not.toContain('\u0007');
+    expect(r.stdout).toContain('branch main\\x1b]52;c;cm0gLXJmIH4K\\x07\\x1b[2J');
+    // the diff shown is the one the objects carry, not the published staged.diff
+    expect(r.stdout).toContain('+the real line');
+    expect(r.stdout).not.toContain('a harmless typo fix');
+    const j = JSON.parse(A.gate(['ledger', 'pending', '--diff', '--remote', 'origin', '--json']).stdout) as { cards: Array<{ id: string; diff?: string }> };
+    expect(j.cards.find((c) => c.id === id)?.diff).toContain('+the real line');
+  });
 });
 
 describe('a decision given on another clone reaches the waiting clone', () => {

@@ -4,7 +4,7 @@
  * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
  * (tmux), and --watch's redraw and bell.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
@@ -176,6 +176,39 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     } finally {
       t.kill();
     }
+  });
+
+  it('gate approve shows a mode change and a file turned into a symbolic link before the challenge', async () => {
+    const w5 = join(repo.dir, '..', 'w5');
+    repo.gitOk('worktree', 'add', '-q', '-b', 'w5', w5);
+    // rules/a.md: only its mode changes (chmod +x); rules/b.md: now a symbolic link to a.md
+    repo.gitOk('-C', w5, 'update-index', '--chmod=+x', 'rules/a.md');
+    rmSync(join(w5, 'rules', 'b.md'));
+    symlinkSync('a.md', join(w5, 'rules', 'b.md'));
+    repo.gitOk('-C', w5, 'add', 'rules/b.md');
+    ok(EXPLAIN('w5: make a executable, b a link'), w5, { GATE_SESSION: 'agent-w5' });
+    const t = tty(['approve'], w5);
+    try {
+      const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
+      t.keys('C-c');
+      const at = (text: string) => screen.indexOf(text);
+      expect(at('rules/a.md: mode 100644 → 100755 (executable)')).toBeGreaterThan(-1);
+      expect(at('rules/b.md: mode 100644 → 120000 (symbolic link)')).toBeGreaterThan(-1);
+      expect(at('was: a regular file (2 bytes)')).toBeGreaterThan(-1);
+      expect(at('now: symbolic link → a.md')).toBeGreaterThan(-1);
+      for (const text of ['mode 100644 → 100755', 'now: symbolic link → a.md']) expect(at(text)).toBeLessThan(at('approve this change, type'));
+      // the link's target is not shown as if it were the file's new content
+      expect(screen).not.toMatch(/^\+a\.md$/m);
+    } finally {
+      t.kill();
+    }
+    // the same words on the inbox card the web page shows
+    const id = list(repo.dir).cards.find((c) => c.intent === 'w5: make a executable, b a link')!.id;
+    const d = await inboxCard(openContext(repo.dir), id);
+    expect(d.diff.find((f) => f.path === 'rules/a.md')!.unified).toContain('rules/a.md: mode 100644 → 100755 (executable)');
+    const b = d.diff.find((f) => f.path === 'rules/b.md')!.unified;
+    expect(b).toContain('now: symbolic link → a.md');
+    expect(b).not.toMatch(/^\+a\.md$/m);
   });
 
   it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {

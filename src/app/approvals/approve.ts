@@ -225,17 +225,60 @@ export function visible(text: string): { text: string; escaped: boolean } {
   return { text: out, escaped };
 }
 
+const LINK_MODE = '120000';
+
+function modeNote(mode: string): string {
+  return mode === '100755' ? ' (executable)' : mode === LINK_MODE ? ' (symbolic link)' : mode === '160000' ? ' (submodule)' : '';
+}
+
+/**
+ * What a change does to a file's mode, in words (with terminal controls made visible): a mode line
+ * (`mode 100644 → 100755 (executable)`) and, for a symbolic link on either side, `was:` / `now:`
+ * lines naming its target. The sidecar carries no modes: `m` comes from the tree objects. Shared by
+ * the terminal preview and the inbox card (the web page).
+ */
+export function modeChange(
+  f: { path: string; status: string },
+  m: { oldMode: string; newMode: string } | undefined,
+  oldB: Buffer,
+  newB: Buffer,
+): { lines: Array<{ kind: 'mode' | 'link' | 'was' | 'now'; text: string }>; oldLink: boolean; newLink: boolean } {
+  const lines: Array<{ kind: 'mode' | 'link' | 'was' | 'now'; text: string }> = [];
+  const oldLink = m?.oldMode === LINK_MODE && f.status !== 'A';
+  const newLink = m?.newMode === LINK_MODE && f.status !== 'D';
+  const path = visible(f.path).text;
+  if (m && m.oldMode !== m.newMode) {
+    if (f.status === 'A') {
+      if (m.newMode !== '100644') lines.push({ kind: 'mode', text: `${path}: new file mode ${m.newMode}${modeNote(m.newMode)}` });
+    } else if (f.status !== 'D') lines.push({ kind: 'mode', text: `${path}: mode ${m.oldMode} → ${m.newMode}${modeNote(m.newMode)}` });
+  }
+  if (oldLink || newLink) {
+    lines.push({ kind: 'link', text: `${path}:` });
+    if (f.status !== 'A') lines.push({ kind: 'was', text: `  was: ${oldLink ? `symbolic link → ${visible(oldB.toString('utf8')).text}` : `a regular file (${oldB.length} bytes)`}` });
+    if (f.status !== 'D') lines.push({ kind: 'now', text: `  now: ${newLink ? `symbolic link → ${visible(newB.toString('utf8')).text}` : `a regular file (${newB.length} bytes)`}` });
+  }
+  return { lines, oldLink, newLink };
+}
+
 function isBinary(b: Buffer): boolean {
   return b.subarray(0, 8000).includes(0);
 }
 
 /** A readable old-vs-staged diff of the gated files, coloured when the terminal allows. */
-export async function diffPreview(ctx: Ctx, s: Sidecar, head: string | undefined, color: boolean): Promise<string> {
+export async function diffPreview(ctx: Ctx, s: Sidecar, head: string | undefined, color: boolean, tree: string = s.tree): Promise<string> {
   const { createTwoFilesPatch } = await import('diff');
   const p = paint(color);
   const out: string[] = [];
   const ids = s.files.flatMap((f) => [f.old_blob, f.blob]).filter((b) => b !== ZERO_BLOB);
   const blobs = ctx.git.readBlobs(ids);
+  // the modes come from the objects (HEAD → the tree approved): a chmod +x or a file turned into a
+  // symbolic link is part of what the person signs, so it is shown (the sidecar carries no modes)
+  let modes: Map<string, { oldMode: string; newMode: string }> | undefined;
+  try {
+    modes = new Map(ctx.git.diffTrees(head ?? ctx.git.emptyTree(), tree).map((c) => [c.path, { oldMode: c.oldMode, newMode: c.newMode }]));
+  } catch {
+    out.push(p.red('the file modes of this change cannot be read: do not approve what you cannot see'));
+  }
   for (const f of s.files) {
     if (f.path === CONFIG_PATH || f.old_path === CONFIG_PATH) {
       const w = await configWeakenings(ctx, head, f.path === CONFIG_PATH ? f.blob : undefined);
@@ -255,11 +298,17 @@ export async function diffPreview(ctx: Ctx, s: Sidecar, head: string | undefined
       out.push(p.red(`${visible(f.path).text}: content cannot be read (blob missing); do not approve what you cannot see`));
       continue;
     }
-    if (isBinary(oldB) || isBinary(newB)) {
-      out.push(p.bold(`${visible(oldName).text} → ${visible(newName).text}: binary, ${oldB.length} → ${newB.length} bytes`));
+    const mc = modeChange(f, modes?.get(f.path), oldB, newB);
+    const { oldLink, newLink } = mc;
+    for (const l of mc.lines) out.push(l.kind === 'mode' || l.kind === 'link' ? p.bold(l.text) : l.kind === 'was' ? p.red(l.text) : p.green(l.text));
+    if (oldLink && newLink) continue;
+    const oldText = oldLink ? Buffer.alloc(0) : oldB;
+    const newText = newLink ? Buffer.alloc(0) : newB;
+    if (isBinary(oldText) || isBinary(newText)) {
+      out.push(p.bold(`${visible(oldName).text} → ${visible(newName).text}: binary, ${oldText.length} → ${newText.length} bytes`));
       continue;
     }
-    const patch = createTwoFilesPatch(oldName, newName, oldB.toString('utf8'), newB.toString('utf8'), undefined, undefined, { context: 3 });
+    const patch = createTwoFilesPatch(oldName, newName, oldText.toString('utf8'), newText.toString('utf8'), undefined, undefined, { context: 3 });
     const shown = visible(patch);
     if (shown.escaped) out.push(p.red(`WARNING: ${visible(f.path).text} contains terminal control characters (shown below as \\xNN / \\u{...}): read those lines with care`));
     const lines = shown.text.split('\n');
@@ -369,7 +418,7 @@ export async function personApproves(
     if (step === 'diff' || step === 'confirm') {
       const p = paint(term.color);
       const header = `${p.bold('Diff of the gated files (HEAD → staged)')}\n`;
-      const preview = await diffPreview(ctx, o.sidecar, o.head, term.color);
+      const preview = await diffPreview(ctx, o.sidecar, o.head, term.color, o.tree);
       if (!term.page?.(`${header}${preview}\n`)) {
         term.write(header);
         term.write(preview);

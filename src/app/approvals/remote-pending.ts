@@ -44,7 +44,7 @@ export interface RemoteCard {
   age_s: number;
   /** The explanation's digest (what an approval binds). */
   digest: string;
-  /** The staged diff as published (cut at 1 MiB: `diffCut`). */
+  /** The staged diff, computed from the card commit's parent and explained tree (cut at 1 MiB: `diffCut`); the published staged.diff is not read. */
   diff?: string;
   diffCut?: boolean;
   /** The waiting clone's HEAD, its first-parent root and a ledger point (ADR 0027; absent on cards published before). */
@@ -197,7 +197,15 @@ export async function remotePendingCards(
       continue;
     }
     const publishedAt = typeof card.published_at === 'string' ? card.published_at : s.created_at;
-    const diff = opts.diff ? readCommitFile(ctx.git, commit, 'staged.diff')?.toString('utf8') : undefined;
+    // the diff is computed here from the objects the card's commit carries (its parent and the
+    // explained tree), never read from the published staged.diff: that file is the agent's words
+    let diff: string | undefined;
+    let diffCut = false;
+    if (opts.diff) {
+      const d = diffFromObjects(ctx, commit, s.tree);
+      if (d === undefined) problems.push({ ref, problem: 'the published commit does not carry the explained tree: its diff is not shown' });
+      else ({ diff, cut: diffCut } = d);
+    }
     cards.push({
       repoId: m[1]!,
       id: m[2]!,
@@ -216,7 +224,7 @@ export async function remotePendingCards(
       age_s: Math.max(0, Math.floor((nowMs - Date.parse(s.created_at)) / 1000)),
       digest: parsed.digest,
       ...(diff !== undefined ? { diff } : {}),
-      ...(card.diffCut === true ? { diffCut: true } : {}),
+      ...(diffCut ? { diffCut: true } : {}),
       ...(card.parent === null || typeof card.parent === 'string' ? { parent: card.parent } : {}),
       ...(card.root === null || typeof card.root === 'string' ? { root: card.root } : {}),
       ...(isLedgerPoint(card.ledger) ? { ledger: card.ledger } : {}),
@@ -225,4 +233,22 @@ export async function remotePendingCards(
   }
   cards.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   return { remote: opts.remote, cards, problems };
+}
+
+/**
+ * The diff a card stands for, read from objects: the card commit's own parent (the waiting clone's
+ * HEAD; the empty tree when it has none) against the explained tree it carries as `staged`.
+ * Undefined when the commit does not carry that tree. Cut at DIFF_LIMIT bytes.
+ */
+function diffFromObjects(ctx: Ctx, commit: string, tree: string): { diff: string; cut: boolean } | undefined {
+  const rev = (spec: string) => {
+    const r = ctx.git.exec(['rev-parse', '--verify', '--quiet', spec]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  };
+  if (rev(`${commit}:staged`) !== tree) return undefined;
+  const parent = rev(`${commit}^1^{commit}`);
+  const d = ctx.git.exec(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', parent ?? ctx.git.emptyTree(), tree]);
+  if (d.code !== 0) return undefined;
+  const cut = d.stdout.length > DIFF_LIMIT;
+  return { diff: (cut ? d.stdout.subarray(0, DIFF_LIMIT) : d.stdout).toString('utf8'), cut };
 }

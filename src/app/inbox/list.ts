@@ -343,12 +343,19 @@ export async function inboxCard(ctx: Ctx, id: string): Promise<InboxCardDetail> 
   const loaded = await loadSidecar(wctx, card.tree);
   if (loaded.state.state !== 'ok') throw new GateError('DENIED', `the explanation of card ${card.id} changed or vanished while it was read.`, { fix: 'gate inbox' });
   const s = loaded.state.sidecar;
-  const [{ createTwoFilesPatch }, { configWeakenings }] = await Promise.all([import('diff'), import('../approvals/approve.js')]);
+  const [{ createTwoFilesPatch }, { configWeakenings, modeChange }] = await Promise.all([import('diff'), import('../approvals/approve.js')]);
   const { CONFIG_PATH } = await import('../../adapters/config-file.js');
   const blobs = wctx.git.readBlobs(s.files.flatMap((f) => [f.old_blob, f.blob]).filter((b) => b !== ZERO_BLOB));
   const diff: InboxDiffFile[] = [];
   const weakenings: string[] = [];
   const head = wctx.git.head();
+  // modes from the objects (HEAD → the card's tree): a chmod or a file turned into a link is shown
+  let modes: Map<string, { oldMode: string; newMode: string }> | undefined;
+  try {
+    modes = new Map(wctx.git.diffTrees(head ?? wctx.git.emptyTree(), card.tree).map((c) => [c.path, { oldMode: c.oldMode, newMode: c.newMode }]));
+  } catch {
+    weakenings.push('the file modes of this change cannot be read: do not approve what you cannot see');
+  }
   for (const f of s.files) {
     const base = { path: f.path, ...(f.old_path ? { old_path: f.old_path } : {}), status: f.status };
     const o = f.old_blob === ZERO_BLOB ? Buffer.alloc(0) : blobs.get(f.old_blob);
@@ -362,15 +369,23 @@ export async function inboxCard(ctx: Ctx, id: string): Promise<InboxCardDetail> 
       diff.push({ ...base, unified: `${f.path}: content cannot be read (blob missing); do not approve what you cannot see\n` });
       continue;
     }
-    if (isBinary(o) || isBinary(n)) {
-      diff.push({ ...base, binary: true, unified: `binary, ${o.length} → ${n.length} bytes\n` });
+    const mc = modeChange(f, modes?.get(f.path), o, n);
+    const said = mc.lines.map((l) => `${l.text}\n`).join('');
+    if (mc.oldLink && mc.newLink) {
+      diff.push({ ...base, unified: said });
+      continue;
+    }
+    const ot = mc.oldLink ? Buffer.alloc(0) : o;
+    const nt = mc.newLink ? Buffer.alloc(0) : n;
+    if (isBinary(ot) || isBinary(nt)) {
+      diff.push({ ...base, binary: true, unified: `${said}binary, ${ot.length} → ${nt.length} bytes\n` });
       continue;
     }
     const oldName = f.status === 'A' ? '/dev/null' : `a/${f.old_path ?? f.path}`;
     const newName = f.status === 'D' ? '/dev/null' : `b/${f.path}`;
-    let unified = createTwoFilesPatch(oldName, newName, o.toString('utf8'), n.toString('utf8'), undefined, undefined, { context: 3 });
+    let unified = createTwoFilesPatch(oldName, newName, ot.toString('utf8'), nt.toString('utf8'), undefined, undefined, { context: 3 });
     if (unified.startsWith('====')) unified = unified.slice(unified.indexOf('\n') + 1);
-    diff.push({ ...base, unified });
+    diff.push({ ...base, unified: `${said}${unified}` });
   }
   return { card, explanation: { ...s, digest: loaded.state.digest, path: join(card.worktree, SIDECAR_DIR, `explain-${card.tree}.yaml`) }, diff, weakenings };
 }

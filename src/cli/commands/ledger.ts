@@ -45,7 +45,7 @@ export const ledgerCommands: CommandGroup = {
       .description(
         "List what agents on other clones wait for: the explanations they published under refs/agent-gates/pending/ (with `gate ledger publish`).\nA published card shows what waits; it approves nothing. Decide it from any clone with `gate inbox approve|reject <id> --remote` (signed; ADR 0027); the waiting clone takes the decision with `gate approve --fetch`.",
       )
-      .option('--diff', 'include each card\'s staged diff')
+      .option('--diff', "include each card's staged diff, computed here from the objects its commit carries (parent and explained tree)")
       .option('--all', "include this clone's own cards")
       .addOption(remoteOption())
       .addOption(jsonOption())
@@ -55,12 +55,24 @@ export const ledgerCommands: CommandGroup = {
           const progress = teamProgress(opts.json);
           const r = await teamPending(openContext(), { ...(opts.remote !== undefined ? { remote: opts.remote } : {}), ...(progress ? { onProgress: progress } : {}), ...(opts.diff ? { diff: true } : {}), ...(opts.all ? { includeOwn: true } : {}) });
           if (progress) process.stderr.write('\r\u001b[K');
+          const { visible } = await import('../../app/approvals/approve.js');
+          // every string of a card is the other clone's words: terminal controls shown, not acted on
+          const v = (t: string): string => visible(t).text;
           const text = r.cards.length === 0 ? [`nothing waits on ${r.remote}`] : [];
           for (const c of r.cards) {
-            text.push(`${c.id}  ${c.tier}  ${c.intent.split('\n')[0]}`, `    clone ${c.repoId}${c.branch ? `, branch ${c.branch}` : ''}, asked by ${c.asker.id}${c.asker.session ? ` (${c.asker.session})` : ''} at ${c.created_at}`, `    ${c.files.map((f) => f.path).join(', ')}`);
-            if (c.diff !== undefined) text.push(c.diff);
+            text.push(
+              `${c.id}  ${v(c.tier)}  ${v(c.intent.split('\n')[0] ?? '')}`,
+              `    clone ${v(c.repoId)}${c.branch ? `, branch ${v(c.branch)}` : ''}, asked by ${v(c.asker.id)}${c.asker.session ? ` (${v(c.asker.session)})` : ''} at ${v(c.created_at)}`,
+              `    ${c.files.map((f) => v(f.path)).join(', ')}`,
+            );
+            if (c.diff !== undefined) {
+              const shown = visible(c.diff);
+              if (shown.escaped) text.push(`    WARNING: this diff contains terminal control characters (shown as \\xNN / \\u{...}): read it with care`);
+              text.push(shown.text);
+              if (c.diffCut) text.push('    (diff cut at 1 MiB: read the rest on that clone)');
+            }
           }
-          const errText = r.problems.map((p) => `warning: ${p.ref}: ${p.problem}`);
+          const errText = r.problems.map((p) => `warning: ${v(p.ref)}: ${v(p.problem)}`);
           return { code: 0, json: { ...r }, text, errText };
         }),
       );
