@@ -6,17 +6,21 @@
  * The attacks come first: the attacker is the same OS user as W's agent and pushes refs to the
  * remote directly (a forged key, a replayed decision, a signers line added in the same change, a
  * DOUBLE_CONFIRM decision signed once, an unsigned decision, a decision deleted or replaced).
- * One remote, one pair of clones and one key pair for the file.
+ * One remote, one pair of clones and one key pair for the file. The built CLI runs once per output
+ * shape (`gate inbox --remote --json`, `gate inbox reject --remote --json`, `gate approve --fetch
+ * --json` approved (exit 0) and rejected (exit 1), `gate ledger pending --diff` as text, the tmux
+ * approval) and in the commit hooks; the other verdicts come from the use-cases in process.
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { keygen, sshSign, type TestKey } from '../helpers/ssh.js';
+import { checkRangeInProcess } from '../helpers/range.js';
 import { hasTmux, startTty } from '../helpers/tty.js';
 import { openContext } from '../../src/app/context.js';
 import { explain } from '../../src/app/approvals/explain.js';
-import { publishLedger } from '../../src/app/review/team.js';
+import { publishLedger, teamPending } from '../../src/app/review/team.js';
 import { cardId } from '../../src/app/approvals/remote-pending.js';
 import { fetchDecision, remoteDecide } from '../../src/app/approvals/remote-decision.js';
 import { buildApprovalPayload } from '../../src/app/approvals/signed.js';
@@ -68,6 +72,8 @@ beforeAll(() => {
   base = makeTempDir('gate-xapprove-');
   bare = join(base, 'shared.git');
   run('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+  // every push would start `git gc --auto` on the remote: nothing here grows enough to need one
+  run('git', ['config', 'receive.autogc', 'false'], { cwd: bare });
   const keys = join(base, 'keys');
   alice = keygen(keys, 'alice', 'ed25519');
   mallory = keygen(keys, 'mallory', 'ed25519');
@@ -90,14 +96,13 @@ afterAll(() => {
 /** W: stage files, explain (in process), publish the card; returns the card id. */
 async function waitingCard(files: Record<string, string>): Promise<{ id: string; tree: string }> {
   W.gitOk('reset', '-q', '--hard');
-  for (const [p, body] of Object.entries(files)) {
-    W.write(p, body);
-    W.gitOk('add', p);
-  }
+  for (const [p, body] of Object.entries(files)) W.write(p, body);
+  W.gitOk('add', '--', ...Object.keys(files));
   const ctx = openContext(W.dir);
-  expect((await explain(ctx, EXPLAIN)).written).toBe(true);
+  const explained = await explain(ctx, EXPLAIN);
+  expect(explained.written).toBe(true);
   await publishLedger(ctx, { remote: 'origin' });
-  const tree = W.gitOk('write-tree');
+  const tree = explained.tree; // the staged tree (git write-tree)
   return { id: cardId(W.dir, tree), tree };
 }
 
@@ -110,7 +115,8 @@ async function decideOnA(id: string, opts: { reject?: string; key?: string } = {
   return remoteDecide(openContext(A.dir), id, scripted(), { remote: 'origin', challenge: () => 'ACDEFG', signing: { key: opts.key ?? alice.path, principal: PRINCIPAL }, ...(opts.reject ? { reject: opts.reject } : {}) });
 }
 
-const repoId = () => openContext(W.dir).ledger.repoId(false)!;
+let wRepoId: string | undefined; // W's clone id: made at its first publish, never changes
+const repoId = () => (wRepoId ??= openContext(W.dir).ledger.repoId(false)!);
 const ref = (id: string) => `refs/agent-gates/approvals/${repoId()}/${id}`;
 
 /** The attacker (W's OS user) pushes a decision.json of its own making straight to the remote. */
@@ -238,7 +244,8 @@ describe('attacks on the approver (nothing is signed or published)', () => {
     // the diff shown is the one the objects carry, not the published staged.diff
     expect(r.stdout).toContain('+the real line');
     expect(r.stdout).not.toContain('a harmless typo fix');
-    const j = JSON.parse(A.gate(['ledger', 'pending', '--diff', '--remote', 'origin', '--json']).stdout) as { cards: Array<{ id: string; diff?: string }> };
+    // the same cards as --json gives them: the ledger pending use-case in process
+    const j = await teamPending(openContext(A.dir), { remote: 'origin', diff: true });
     expect(j.cards.find((c) => c.id === id)?.diff).toContain('+the real line');
   });
 });
@@ -308,13 +315,13 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     } finally {
       t.kill();
     }
-    const f = W.gate(['approve', '--fetch', '--json']);
-    expect(f.code, f.stderr).toBe(0);
-    expect(JSON.parse(f.stdout)).toMatchObject({ status: 'approved', recorded: [{ step: 'intent' }, { step: 'diff' }] });
+    // `gate approve --fetch` (its CLI runs above, exit 0 and 1), in process: approved is exit 0
+    expect(await fetchDecision(openContext(W.dir))).toMatchObject({ status: 'approved', recorded: [{ step: 'intent' }, { step: 'diff' }] });
     const c = W.git('commit', '-q', '-m', 'policy q');
     expect(c.code, c.stderr).toBe(0);
-    // CI's view: the range check verifies the note the commit carries (signatures from the base)
-    const range = W.gate(['check', '--range', 'origin/main..HEAD', '--json']);
-    expect(range.code, range.stdout + range.stderr).toBe(0);
+    // CI's view: the range check verifies the note the commit carries (signatures from the base);
+    // `gate check --range --json` in process (its CLI runs in test/integration/range.test.ts)
+    const range = await checkRangeInProcess(W.dir, 'origin/main..HEAD', W.env);
+    expect(range.code, JSON.stringify(range.json)).toBe(0);
   });
 });

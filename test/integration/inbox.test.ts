@@ -2,26 +2,65 @@
  * `gate inbox` (issue 17) in one repository with three worktrees: a current CONFIRM card with an
  * earlier rejection of the same path, a stale card, a current DOUBLE_CONFIRM card. Listing (text and
  * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
- * (tmux), and --watch's redraw and bell.
+ * (tmux), and --watch's redraw and bell. The built CLI runs once per output shape (`gate inbox` as
+ * text and --json, with the inherited GIT_* variables, `inbox approve` STALE (exit 1) and with a bad
+ * id (exit 2), `inbox reject --json`), in the terminals and in the commit hook; the other listings,
+ * explanations and refusals come from the use-cases in process, under the repository's environment.
  */
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
+import { withEnv } from '../helpers/range.js';
 import { openContext } from '../../src/app/context.js';
-import { inboxCard } from '../../src/app/inbox/list.js';
+import { inboxCard, inboxListing } from '../../src/app/inbox/list.js';
+import { inboxApprove, inboxReject } from '../../src/app/inbox/decide.js';
+import { explain } from '../../src/app/approvals/explain.js';
+import { reject, type Terminal } from '../../src/app/approvals/approve.js';
+import { GateError } from '../../src/kernel/errors.js';
+import { camelKeys } from '../../src/cli/views/json.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 
-const EXPLAIN = (intent: string) => ['explain', '--intent', intent, '--alternative', 'leave it', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
+/** What `gate explain --intent <intent> --alternative ... --rollback ...` passes to the use-case. */
+const EXPLAIN = (intent: string) => ({ intent, alternatives: ['leave it'], blast_radius: 'agents reading rules/', reversibility: 'full', rollback: 'git revert' });
 
 let repo: TempRepo;
 let w2: string;
 let w3: string;
-const list = (cwd: string, extra: string[] = []) => {
-  const r = repo.gate(['inbox', '--json', ...extra], { cwd });
+type Listing = { ok: boolean; exitCode: number; cards: any[]; problems: any[]; worktrees: number };
+/** `gate inbox --json` in `cwd`, the built CLI. */
+const listCli = (cwd: string): Listing => {
+  const r = repo.gate(['inbox', '--json'], { cwd });
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { cards: any[]; problems: any[]; worktrees: number };
+  return JSON.parse(r.stdout) as Listing;
 };
+/** The same listing in process (the inbox use-case), as `gate inbox --json [--all]` prints it. */
+const list = async (cwd: string, extra: Array<'--all'> = []): Promise<Listing> => {
+  const r = await withEnv(repo.env, () => inboxListing(openContext(cwd), { all: extra.includes('--all') }));
+  return JSON.parse(JSON.stringify({ ok: true, exitCode: 0, ...camelKeys({ ...r }) })) as Listing;
+};
+/** `gate explain ...` in `cwd` by the agent session `session`, in process (the explain use-case). */
+const explainAs = async (intent: string, cwd: string, session: string): Promise<void> => {
+  const r = await withEnv({ ...repo.env, GATE_SESSION: session }, () => explain(openContext(cwd), EXPLAIN(intent)));
+  expect(r.written, intent).toBe(true);
+};
+/** A terminal for a refusal that comes before any prompt: asking anything fails the test. */
+const noTerminal = (): Terminal => ({
+  interactive: true,
+  color: false,
+  write: () => undefined,
+  ask: () => Promise.reject(new Error('the card was expected to be refused before any prompt')),
+});
+/** The GateError a use-case refuses with (the CLI prints it as `error` and exits with its exitCode). */
+async function refusal(p: () => Promise<unknown>): Promise<GateError> {
+  try {
+    await withEnv(repo.env, p);
+  } catch (e) {
+    if (e instanceof GateError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
 const ok = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
   const r = repo.gate(args, { cwd, env });
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -33,36 +72,38 @@ function tty(args: string[], cwd: string): TtySession {
   return t;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   repo = makeRepo({ files: { 'rules/a.md': 'a\n', 'rules/b.md': 'b\n', 'src/x.txt': 'x\n' }, hooks: ['pre-commit'] });
   w2 = join(repo.dir, '..', 'w2');
   w3 = join(repo.dir, '..', 'w3');
   repo.gitOk('worktree', 'add', '-q', '-b', 'w2', w2);
   repo.gitOk('worktree', 'add', '-q', '-b', 'w3', w3);
-  const agent = { GATE_SESSION: 'agent-main' };
   // main: a first version of rules/a.md is explained and rejected, then a second one waits (current)
   repo.write('rules/a.md', 'a\nfirst try\n');
   repo.gitOk('add', 'rules/a.md');
-  ok(EXPLAIN('first try'), repo.dir, agent);
-  ok(['reject', '--reason', 'say why first'], repo.dir);
+  await explainAs('first try', repo.dir, 'agent-main');
+  await withEnv(repo.env, () => reject(openContext(repo.dir), 'say why first')); // `gate reject --reason ...` by the person
   repo.write('rules/a.md', 'a\nsecond try\nwith a reason\n');
   repo.gitOk('add', 'rules/a.md');
-  ok(EXPLAIN('main: second try'), repo.dir, agent);
+  await explainAs('main: second try', repo.dir, 'agent-main');
   // w2: explained, then the staged content moved on (stale)
   repo.write('../w2/rules/b.md', 'b\nw2\n');
   repo.git('-C', w2, 'add', 'rules/b.md');
-  ok(EXPLAIN('w2: change b'), w2, { GATE_SESSION: 'agent-w2' });
+  await explainAs('w2: change b', w2, 'agent-w2');
   repo.write('../w2/rules/b.md', 'b\nw2 changed after explain\n');
   repo.gitOk('-C', w2, 'add', 'rules/b.md');
   // w3: a DOUBLE_CONFIRM change (CI config), current
   repo.write('../w3/.github/workflows/ci.yml', 'on: push\n');
   repo.gitOk('-C', w3, 'add', '.github/workflows/ci.yml');
-  ok(EXPLAIN('w3: record a decision'), w3, { GATE_SESSION: 'agent-w3' });
+  await explainAs('w3: record a decision', w3, 'agent-w3');
 }, 120_000);
 
 describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
-  it('lists every pending explanation newest first, with asker, tier, diff stat, staleness and earlier rejections (--json and text)', () => {
-    const r = list(w3);
+  it('lists every pending explanation newest first, with asker, tier, diff stat, staleness and earlier rejections (--json and text)', async () => {
+    const r = listCli(w3);
+    // the CLI's document is the use-case's listing (ages aside: they tick between the two reads)
+    const ageless = (l: Listing) => ({ ...l, cards: l.cards.map(({ ageS: _age, ...c }) => c) });
+    expect(ageless(r)).toEqual(ageless(await list(w3)));
     expect(r.worktrees).toBe(3);
     expect(r.cards.map((c) => c.intent)).toEqual(['w3: record a decision', 'w2: change b', 'main: second try']);
     const [c3, c2, c1] = r.cards;
@@ -77,7 +118,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     expect(new Set(r.cards.map((c) => c.id)).size).toBe(3);
     for (const c of r.cards) expect(c.id).toMatch(/^[0-9a-f]{8}$/);
     // the same id from any worktree
-    expect(list(repo.dir).cards.map((c) => c.id)).toEqual(r.cards.map((c) => c.id));
+    expect((await list(repo.dir)).cards.map((c) => c.id)).toEqual(r.cards.map((c) => c.id));
 
     const text = ok(['inbox'], w2).stdout;
     expect(text).toContain('3 explanations in the inbox (2 ready to decide), 3 worktrees');
@@ -87,30 +128,35 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     expect(text).not.toContain(`gate inbox approve ${c2.id}`);
   });
 
-  it('reads every other worktree with its own index and git dir, not with the GIT_INDEX_FILE / GIT_DIR this process inherited (as inside a hook)', () => {
-    const plain = list(repo.dir).cards.map((c) => [c.id, c.current]);
+  it('reads every other worktree with its own index and git dir, not with the GIT_INDEX_FILE / GIT_DIR this process inherited (as inside a hook)', async () => {
+    const plain = (await list(repo.dir)).cards.map((c) => [c.id, c.current]);
     const gitDir = join(repo.dir, '.git');
     const r = repo.gate(['inbox', '--json'], { cwd: repo.dir, env: { GIT_INDEX_FILE: join(gitDir, 'index'), GIT_DIR: gitDir, GIT_WORK_TREE: repo.dir } });
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { cards: any[] }).cards.map((c) => [c.id, c.current])).toEqual(plain);
   });
 
-  it('refuses a stale card with STALE, what changed and the fix; an unknown id is DENIED; a bad one USAGE', () => {
-    const stale = list(repo.dir).cards.find((c) => !c.current)!;
-    for (const verb of [['approve'], ['reject', '--reason', 'x']]) {
-      const r = repo.gate(['inbox', verb[0]!, stale.id, ...verb.slice(1), '--json'], { cwd: repo.dir });
-      expect(r.code).toBe(1);
-      const e = JSON.parse(r.stdout).error;
+  it('refuses a stale card with STALE, what changed and the fix; an unknown id is DENIED; a bad one USAGE', async () => {
+    const stale = (await list(repo.dir)).cards.find((c) => !c.current)!;
+    // approve through the CLI (exit 1, the error as --json prints it)
+    const r = repo.gate(['inbox', 'approve', stale.id, '--json'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    const cliError = JSON.parse(r.stdout).error;
+    // reject through the use-case in process: the same error, the same exit code
+    const rejected = await refusal(() => inboxReject(openContext(repo.dir), stale.id, 'x'));
+    expect(rejected.exitCode).toBe(1);
+    for (const e of [cliError, rejected]) {
       expect(e.code).toBe('STALE');
       expect(e.details.join('\n')).toContain('rules/b.md: content changed');
       expect(e.fix).toContain(`the agent in ${w2} explains the current staged tree again`);
     }
-    expect(repo.gate(['inbox', 'approve', 'abcdef12'], { cwd: repo.dir }).code).toBe(1);
+    const unknown = await refusal(() => inboxApprove(openContext(repo.dir), 'abcdef12', noTerminal()));
+    expect([unknown.code, unknown.exitCode]).toEqual(['DENIED', 1]);
     expect(repo.gate(['inbox', 'approve', 'zz'], { cwd: repo.dir }).code).toBe(2);
   });
 
   it('approves a DOUBLE_CONFIRM card of another worktree in a real terminal: both steps, then that worktree commits', async () => {
-    const card = list(repo.dir).cards.find((c) => c.tier === 'DOUBLE_CONFIRM')!;
+    const card = (await list(repo.dir)).cards.find((c) => c.tier === 'DOUBLE_CONFIRM')!;
     const t = tty(['inbox', 'approve', card.id.slice(0, 5)], repo.dir);
     try {
       let screen = await t.waitFor(/type ([A-Z0-9]{6})/);
@@ -127,21 +173,22 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     } finally {
       t.kill();
     }
-    expect(list(repo.dir).cards.some((c) => c.id === card.id)).toBe(false); // approved: no longer pending
-    expect(list(repo.dir, ['--all']).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'approved', stepsDone: ['intent', 'diff'] });
+    expect((await list(repo.dir)).cards.some((c) => c.id === card.id)).toBe(false); // approved: no longer pending
+    expect((await list(repo.dir, ['--all'])).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'approved', stepsDone: ['intent', 'diff'] });
     const c = repo.git('-C', w3, 'commit', '-q', '-m', 'ci: x');
     expect(c.code, c.stderr).toBe(0);
   });
 
-  it('rejects a card from another worktree; the agent sees the reason and the card cannot be approved', () => {
-    const card = list(w2).cards.find((c) => c.worktree === repo.dir)!;
+  it('rejects a card from another worktree; the agent sees the reason and the card cannot be approved', async () => {
+    const card = (await list(w2)).cards.find((c) => c.worktree === repo.dir)!;
     const r = ok(['inbox', 'reject', card.id, '--reason', 'split it in two', '--json'], w2);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: card.id, worktree: repo.dir, tier: 'CONFIRM' });
-    expect(list(w2).cards.some((c) => c.id === card.id)).toBe(false);
-    expect(list(w2, ['--all']).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'rejected' });
-    const a = repo.gate(['inbox', 'approve', card.id, '--json'], { cwd: w2 });
-    expect(a.code).toBe(1);
-    expect(JSON.parse(a.stdout).error.message).toContain('was rejected');
+    expect((await list(w2)).cards.some((c) => c.id === card.id)).toBe(false);
+    expect((await list(w2, ['--all'])).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'rejected' });
+    // `gate inbox approve <id>` in w2, in process: refused before any terminal is used (exit 1)
+    const a = await refusal(() => inboxApprove(openContext(w2), card.id, noTerminal()));
+    expect(a.exitCode).toBe(1);
+    expect(a.message).toContain('was rejected');
   });
 
   it('inboxCard (the web page reads it in process): every explanation field, the raw diff, the config weakenings in plain words', async () => {
@@ -152,9 +199,9 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     repo.write('../w4/.agents/gates.yaml', weaker);
     repo.write('../w4/rules/b.md', 'b\n<script>x</script>\n');
     repo.gitOk('-C', w4, 'add', '.agents/gates.yaml', 'rules/b.md');
-    ok(EXPLAIN('w4: relax the rules'), w4, { GATE_SESSION: 'agent-w4' });
+    await explainAs('w4: relax the rules', w4, 'agent-w4');
     const ctx = openContext(repo.dir);
-    const id = list(repo.dir).cards.find((c) => c.intent === 'w4: relax the rules')!.id;
+    const id = (await list(repo.dir)).cards.find((c) => c.intent === 'w4: relax the rules')!.id;
     const d = await inboxCard(ctx, id.slice(0, 6));
     expect(d.card).toMatchObject({ id, worktree: w4.replace(/\/repo\/\.\.\//, '/'), tier: 'DOUBLE_CONFIRM', current: true });
     expect(d.explanation).toMatchObject({ intent: 'w4: relax the rules', alternatives: ['leave it'], risk: { blast_radius: 'agents reading rules/', reversibility: 'full', rollback: 'git revert' }, created_by: { kind: 'agent', id: 'agent-w4' } });
@@ -186,7 +233,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     rmSync(join(w5, 'rules', 'b.md'));
     symlinkSync('a.md', join(w5, 'rules', 'b.md'));
     repo.gitOk('-C', w5, 'add', 'rules/b.md');
-    ok(EXPLAIN('w5: make a executable, b a link'), w5, { GATE_SESSION: 'agent-w5' });
+    await explainAs('w5: make a executable, b a link', w5, 'agent-w5');
     const t = tty(['approve'], w5);
     try {
       const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
@@ -203,7 +250,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
       t.kill();
     }
     // the same words on the inbox card the web page shows
-    const id = list(repo.dir).cards.find((c) => c.intent === 'w5: make a executable, b a link')!.id;
+    const id = (await list(repo.dir)).cards.find((c) => c.intent === 'w5: make a executable, b a link')!.id;
     const d = await inboxCard(openContext(repo.dir), id);
     expect(d.diff.find((f) => f.path === 'rules/a.md')!.unified).toContain('rules/a.md: mode 100644 → 100755 (executable)');
     const b = d.diff.find((f) => f.path === 'rules/b.md')!.unified;
@@ -218,7 +265,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
       expect(t.bell()).toBe(false);
       repo.write('../w3/rules/a.md', 'a\nfrom w3\n');
       repo.gitOk('-C', w3, 'add', 'rules/a.md');
-      ok(EXPLAIN('w3: a new one'), w3, { GATE_SESSION: 'agent-w3' });
+      await explainAs('w3: a new one', w3, 'agent-w3');
       await t.waitFor(/w3: a new one/);
       for (let i = 0; i < 100 && !t.bell(); i++) await new Promise((r) => setTimeout(r, 50));
       expect(t.bell()).toBe(true);
