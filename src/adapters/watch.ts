@@ -25,16 +25,23 @@ export interface WatchOptions {
    * after `onChange` is taken as the new baseline, so the watcher does not wake itself up.
    */
   settles?: (dir: string) => boolean;
+  /**
+   * Directories whose entries count by name alone (added or removed), not by their mtimes: for a
+   * directory of directories that are watched on their own (git's `worktrees/`), where an entry's
+   * mtime moves whenever git creates and removes a lock file inside it, even for a read.
+   */
+  namesOnly?: (dir: string) => boolean;
 }
 
-/** Entry names with their mtimes and sizes (a missing directory reads as absent). */
-export function dirSignature(d: string): string {
+/** Entry names with their mtimes and sizes, or the names alone (a missing directory reads as absent). */
+export function dirSignature(d: string, namesOnly = false): string {
   let names: string[];
   try {
     names = readdirSync(d).sort();
   } catch {
     return '-';
   }
+  if (namesOnly) return names.join('|');
   return names
     .map((n) => {
       try {
@@ -47,8 +54,8 @@ export function dirSignature(d: string): string {
     .join('|');
 }
 
-function signatures(dirs: readonly string[]): Map<string, string> {
-  return new Map(dirs.map((d) => [d, dirSignature(d)]));
+function signatures(dirs: readonly string[], namesOnly: (dir: string) => boolean): Map<string, string> {
+  return new Map(dirs.map((d) => [d, dirSignature(d, namesOnly(d))]));
 }
 
 function same(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
@@ -60,7 +67,8 @@ function same(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): b
 export function watchDirs(opts: WatchOptions): DirWatcher {
   const pollMs = opts.pollMs ?? 1000;
   const watchers = new Map<string, FSWatcher>();
-  let last = signatures(opts.dirs());
+  const namesOnly = opts.namesOnly ?? (() => false);
+  let last = signatures(opts.dirs(), namesOnly);
   let closed = false;
   let running = false;
   let again = false;
@@ -76,11 +84,11 @@ export function watchDirs(opts: WatchOptions): DirWatcher {
         again = false;
         const dirs = opts.dirs();
         if (opts.native !== false) rewatch(dirs);
-        const sig = signatures(dirs);
+        const sig = signatures(dirs, namesOnly);
         if (!same(sig, last)) {
           last = sig;
           await opts.onChange();
-          if (opts.settles) for (const d of dirs) if (opts.settles(d)) last.set(d, dirSignature(d));
+          if (opts.settles) for (const d of dirs) if (opts.settles(d)) last.set(d, dirSignature(d, namesOnly(d)));
         }
       } while (again && !closed);
     } finally {

@@ -2,10 +2,11 @@
  * `gate inbox` (issue 17) in one repository with three worktrees: a current CONFIRM card with an
  * earlier rejection of the same path, a stale card, a current DOUBLE_CONFIRM card. Listing (text and
  * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
- * (tmux), and --watch's redraw and bell. The built CLI runs once per output shape (`gate inbox` as
- * text and --json, with the inherited GIT_* variables, `inbox approve` STALE (exit 1) and with a bad
- * id (exit 2), `inbox reject --json`), in the terminals and in the commit hook; the other listings,
- * explanations and refusals come from the use-cases in process, under the repository's environment.
+ * (tmux), --watch's redraw and bell, and a watcher that reading the inbox does not wake. The built
+ * CLI runs once per output shape (`gate inbox` as text and --json, with the inherited GIT_* variables,
+ * `inbox approve` STALE (exit 1) and with a bad id (exit 2), `inbox reject --json`), in the terminals
+ * and in the commit hook; the other listings, explanations and refusals come from the use-cases in
+ * process, under the repository's environment.
  */
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { explain } from '../../src/app/approvals/explain.js';
 import { reject, type Terminal } from '../../src/app/approvals/approve.js';
 import { GateError } from '../../src/kernel/errors.js';
 import { camelKeys } from '../../src/cli/views/json.js';
+import { watchInbox } from '../../src/app/inbox/watch.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 
 /** What `gate explain --intent <intent> --alternative ... --rollback ...` passes to the use-case. */
@@ -273,6 +275,31 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
       expect(await t.exitCode()).toBe(0);
     } finally {
       t.kill();
+    }
+  });
+
+  it("the inbox's watcher is not woken by reading the inbox (the web page's fetches), only by a change", async () => {
+    // a read runs git write-tree in every worktree: a lock file comes and goes in each
+    // .git/worktrees/<name>, moving that directory's mtime; the web page reads on every update, so
+    // counting that as a change made the server, git and the page wake each other in a loop
+    let updates = 0;
+    const w = await withEnv(repo.env, () => watchInbox(openContext(repo.dir), { all: true, pollMs: 20, onUpdate: () => void updates++ }));
+    try {
+      expect(updates).toBe(1); // the first listing
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 30)); // a different mtime for each read's lock file
+        expect((await list(repo.dir, ['--all'])).cards.length).toBeGreaterThan(0);
+      }
+      await new Promise((r) => setTimeout(r, 300)); // 15 polls
+      expect(updates).toBe(1);
+      // a worktree added is a change
+      const w6 = join(repo.dir, '..', 'w6');
+      repo.gitOk('worktree', 'add', '-q', '-b', 'w6', w6);
+      for (let i = 0; i < 100 && updates < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(updates).toBeGreaterThanOrEqual(2);
+      repo.gitOk('worktree', 'remove', '--force', w6);
+    } finally {
+      w.close();
     }
   });
 });

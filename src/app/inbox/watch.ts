@@ -37,13 +37,15 @@ function watchedDirs(ctx: Ctx): string[] {
   } catch {
     dirs.add(join(ctx.paths.root, SIDECAR_DIR));
   }
-  return [...dirs].map((d) => {
-    try {
-      return realPath(d);
-    } catch {
-      return d;
-    }
-  });
+  return [...dirs].map(realOr);
+}
+
+function realOr(d: string): string {
+  try {
+    return realPath(d);
+  } catch {
+    return d;
+  }
 }
 
 function safeList(d: string): string[] {
@@ -69,6 +71,11 @@ export async function watchInbox(ctx: Ctx, opts: { all?: boolean; pollMs?: numbe
   };
   await update();
   const sidecarDirs = (): Set<string> => new Set(dirs.filter((d) => d.endsWith(SIDECAR_DIR)));
+  // git's worktrees/ holds one directory per linked worktree, each watched on its own: there only a
+  // worktree added or removed counts. An entry's mtime moves with every index.lock git takes in it,
+  // reads included (write-tree), so the page's own fetches would wake the watcher, which tells the
+  // page, which fetches again: a loop that kept the server, git and the browser busy
+  let worktreesDir = realOr(join(ctx.paths.commonDir, 'worktrees'));
   let own = sidecarDirs();
   let n = 0;
   const w = watchDirs({
@@ -77,12 +84,14 @@ export async function watchInbox(ctx: Ctx, opts: { all?: boolean; pollMs?: numbe
       if (++n % 5 === 0) {
         dirs = watchedDirs(ctx);
         own = sidecarDirs();
+        worktreesDir = realOr(join(ctx.paths.commonDir, 'worktrees'));
       }
       return dirs;
     },
     onChange: update,
     // reading the inbox refreshes the indexes (git dirs); only the sidecar directories are never written by it
     settles: (d) => !own.has(d),
+    namesOnly: (d) => d === worktreesDir,
     ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
   });
   return { close: () => w.close() };
