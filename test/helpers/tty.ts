@@ -10,10 +10,12 @@
  *
  * Each session gets its own tmux server (a private socket), started with the given environment,
  * so parallel tests never share state. Waits poll the screen until a pattern appears; the timeout
- * only bounds a hang, it asserts nothing about speed.
+ * only bounds a hang, it asserts nothing about speed. The pane's output is also piped to a file
+ * (tmux pipe-pane): a wait reads the screen (a tmux client process) when that file grew, and at
+ * least every half second regardless, not every 50 ms while a slow command has printed nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +65,16 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
   if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`);
   tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
   tmux('set-option', '-t', 'main', 'history-limit', '50000');
+  // the pane's raw output, appended to a file whose size says when the screen may have changed
+  const outFile = join(dir, 'out');
+  tmux('pipe-pane', '-t', 'main', `cat >> ${shQuote(outFile)}`);
+  const outSize = (): number => {
+    try {
+      return statSync(outFile).size;
+    } catch {
+      return -1;
+    }
+  };
   let dead = false;
   const session: TtySession = {
     screen() {
@@ -71,10 +83,18 @@ export function startTty(argv: readonly string[], opts: { cwd: string; env?: Nod
     },
     async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
+      let seen = -2;
+      let readAt = 0;
       for (;;) {
-        const s = session.screen();
-        if (pattern.test(s)) return s;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on the terminal; screen:\n${s}`);
+        // read the screen when the output grew since the last read, else every 500 ms (the pipe is only a hint)
+        const size = outSize();
+        if (size !== seen || Date.now() - readAt >= 500) {
+          seen = size;
+          readAt = Date.now();
+          const s = session.screen();
+          if (pattern.test(s)) return s;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on the terminal; screen:\n${session.screen()}`);
         await sleep(50);
       }
     },

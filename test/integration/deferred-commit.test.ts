@@ -4,8 +4,10 @@
  * "the post-commit did not start node" is observed, not assumed.
  *
  * `gate audit verify` runs through the CLI where its output is the point (the first test, the
- * ledger that does not verify); elsewhere the same use case runs in process (openContext). The
- * bootstrap commit runs no hooks unless a test counts its record (`bootstrap: 'hooked'`).
+ * ledger that does not verify); elsewhere the same use case runs in process (openContext), as do
+ * the other readers and writers whose folding is checked (lock acquire, doctor, status, review:
+ * the ledger read API folds, the CLI only prints). The hooks (and `gate check --hook`) stay CLI
+ * runs. The bootstrap commit runs no hooks unless a test counts its record (`bootstrap: 'hooked'`).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,11 @@ import { openContext } from '../../src/app/context.js';
 import { gateB } from '../../src/app/approvals/hook.js';
 import { stagedFacts } from '../../src/app/approvals/facts.js';
 import { auditVerify } from '../../src/app/review/audit.js';
+import { acquire } from '../../src/app/leases/lease.js';
+import { runDoctor } from '../../src/app/setup/doctor.js';
+import { status } from '../../src/app/approvals/status.js';
+import { buildReview } from '../../src/app/review/review.js';
+import { withEnv } from '../helpers/range.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -95,8 +102,11 @@ function verifyCli(r: TempRepo): { ok: boolean; entries: number; folded?: number
 /** `gate audit verify`'s use case in process. */
 const verify = (r: TempRepo) => auditVerify(openContext(r.dir));
 
+/** A use case in process, under the repository's environment (the isolated HOME), as the CLI would run it. */
+const inRepo = <T>(r: TempRepo, fn: (ctx: ReturnType<typeof openContext>) => Promise<T>): Promise<T> => withEnv(r.env, () => fn(openContext(r.dir)));
+
 describe('an ordinary commit takes the fast path', () => {
-  it('post-commit starts no node: the receipt becomes pending/<commit>; the next fold records it as a deferred commit event', () => {
+  it('post-commit starts no node: the receipt becomes pending/<commit>; the next fold records it as a deferred commit event', async () => {
     const { r, nodeRuns } = initialised();
     const before = ledgerText(r);
     const runs = nodeRuns().length;
@@ -130,7 +140,7 @@ describe('an ordinary commit takes the fast path', () => {
     expect(v.entries).toBe(ledger(r).length);
     // a second verify has nothing to fold and changes nothing
     const after = ledgerText(r);
-    expect(verifyCli(r)).toMatchObject({ ok: true });
+    expect(await verify(r)).toMatchObject({ ok: true });
     expect(ledgerText(r)).toBe(after);
   });
 
@@ -163,7 +173,8 @@ describe('an ordinary commit takes the fast path', () => {
     const third = r.gitOk('rev-parse', 'HEAD');
     expect(pending(r)).toEqual([second, third].sort());
     const n = ledger(r).length;
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'sess-a']).code).toBe(0);
+    // `gate lock acquire progress.md --owner sess-a`, in process
+    expect((await inRepo(r, (ctx) => acquire(ctx, { paths: ['progress.md'], owner: 'sess-a', cwd: r.dir }))).ok).toBe(true);
     const tail = ledger(r).slice(n);
     expect(tail.map((e) => [e.event, e.subject.commit])).toEqual([
       ['commit', second],
@@ -174,20 +185,21 @@ describe('an ordinary commit takes the fast path', () => {
     expect(await verify(r)).toMatchObject({ ok: true, entries: n + 3 });
   });
 
-  it('gate status and gate review fold them in too; doctor only counts them', () => {
+  it('gate status and gate review fold them in too; doctor only counts them', async () => {
     const { r } = initialised({ bootstrap: 'hooked' });
     commitFile(r, 'b.txt', 'second');
-    const d = JSON.parse(r.gate(['doctor', '--json']).stdout) as { checks: Array<{ id: string; message: string }> };
+    // gate doctor, gate status, gate review: their use cases in process
+    const d = await inRepo(r, (ctx) => runDoctor(ctx));
     expect(d.checks.find((c) => c.id === 'ledger')?.message).toContain('1 deferred commit record waiting');
     expect(pending(r)).toHaveLength(1);
-    expect(r.gate(['status', '--json']).code).toBe(0);
+    expect((await inRepo(r, (ctx) => status(ctx))).ledger).toMatchObject({ ok: true, pending: 0 });
     expect(pending(r)).toEqual([]);
     commitFile(r, 'c.txt', 'third');
-    const rv = r.gate(['review', '--format', 'json']);
-    expect(rv.code, rv.stderr).toBe(0);
+    const rv = await inRepo(r, (ctx) => buildReview(ctx));
+    expect(rv.trusted).toBe(true); // exit 0
     expect(pending(r)).toEqual([]);
     // bootstrap (node path) + two deferred records
-    expect(JSON.parse(rv.stdout).ledger.gateB.commits).toBe(3);
+    expect(rv.ledger.gateB.commits).toBe(3);
   });
 });
 
@@ -393,7 +405,7 @@ describe('pending records that do not validate are recorded, never dropped', () 
     expect(commitsFor(r, third)).toHaveLength(0);
   });
 
-  it('a ledger that does not verify gets nothing appended by gate audit verify; the pending record stays and is reported', () => {
+  it('a ledger that does not verify gets nothing appended by gate audit verify; the pending record stays and is reported', async () => {
     const { r } = initialised();
     commitFile(r, 'b.txt', 'second');
     const head = r.gitOk('rev-parse', 'HEAD');
@@ -407,9 +419,9 @@ describe('pending records that do not validate are recorded, never dropped', () 
     expect(pending(r)).toEqual([head]);
     const text = r.gate(['audit', 'verify']);
     expect(text.stderr).toContain('1 pending commit record was left unfolded');
-    // review reports the broken chain and does not fold either
-    const rv = r.gate(['review', '--format', 'json']);
-    expect(JSON.parse(rv.stdout).integrity.ok).toBe(false);
+    // review reports the broken chain and does not fold either (its use case, in process)
+    const rv = await inRepo(r, (ctx) => buildReview(ctx));
+    expect(rv.integrity.ok).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe(tampered);
     expect(pending(r)).toEqual([head]);
   });

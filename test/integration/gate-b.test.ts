@@ -1,9 +1,15 @@
 /**
  * Gate B end to end in real repositories: plain .git/hooks scripts call the built CLI, commits are
  * real `git commit`s, and approvals are typed into a real pseudo-terminal (tmux).
+ *
+ * Where a test only reads the pre-commit's verdict on a blocked commit (a tampered sidecar, a
+ * missing approval, a carve-out that does not apply), the verdict comes from the hook's own CLI
+ * glue in process (`preCommitIn`: checkHookResult, as `gate check --hook pre-commit` prints it);
+ * blocked commits through the real hook stay in the first test, `commit -a`, `commit <path>`,
+ * DOUBLE_CONFIRM and the first carve-out case, and every commit that passes is a real one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
@@ -13,6 +19,8 @@ import { explain } from '../../src/app/approvals/explain.js';
 import { approve, type Terminal } from '../../src/app/approvals/approve.js';
 import { status } from '../../src/app/approvals/status.js';
 import { camelKeys } from '../../src/cli/views/json.js';
+import { checkHookResult } from '../../src/cli/fast/hook.js';
+import { withEnv } from '../helpers/range.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it as is', '--blast-radius', 'agents reading rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
 
@@ -50,10 +58,22 @@ function hookScript(hook: string): string {
   return `#!/bin/sh\nexec "${process.execPath}" "${GATE_BIN}" check --hook ${hook}\n`;
 }
 
-/** A repo with one commit and plain pre-commit/post-commit hooks that run the built CLI. */
+/** The repositories `setup` copies, by their extra files: each built once (when first asked for), removed when the file ends. */
+const templates = new Map<string, TempRepo>();
+
+/** A repo with one commit and plain pre-commit/post-commit hooks that run the built CLI: a copy of one built once per `extra`. */
 function setup(extra: Record<string, string> = {}): TempRepo {
-  const repo = makeRepo();
+  const key = JSON.stringify(extra);
+  let template = templates.get(key);
+  if (!template) templates.set(key, (template = build(extra)));
+  const repo = makeRepo({ init: false });
   repos.push(repo);
+  cpSync(template.dir, repo.dir, { recursive: true });
+  return repo;
+}
+
+function build(extra: Record<string, string>): TempRepo {
+  const repo = makeRepo();
   for (const [p, text] of Object.entries(extra)) repo.write(p, text);
   repo.write('README.md', '# project\n');
   repo.write('rules/style.md', '---\ntitle: style\n---\n# Style\n\nUse tabs.\n');
@@ -102,6 +122,17 @@ async function approveInTty(repo: TempRepo, answers: boolean[]): Promise<{ code:
 
 function commit(repo: TempRepo, ...args: string[]) {
   return repo.git('commit', '-m', 'change', ...args);
+}
+
+/**
+ * What `git commit -m change` (no -a, no paths: the hook reads the repository's index) learns from
+ * the pre-commit when it blocks: `gate check --hook pre-commit`'s CLI glue in process, its exit
+ * code and the stderr it prints. The commit is not made (these tests only ask for blocks).
+ */
+async function preCommitIn(repo: TempRepo): Promise<{ code: number; stderr: string }> {
+  const r = await withEnv(repo.env, () => checkHookResult('pre-commit', { cwd: repo.dir }));
+  const err = r.errText === undefined ? '' : [r.errText].flat().join('\n');
+  return { code: r.code, stderr: err.length && !err.endsWith('\n') ? `${err}\n` : err };
 }
 
 function head(repo: TempRepo): string {
@@ -207,7 +238,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     const a = await approveInTty(repo, [false]);
     expect(a.code).toBe(1);
     expect(parse(readFileSync(sidecarPath(repo), 'utf8')).approvals).toEqual([]);
-    expect(commit(repo).stderr).toContain('B_APPROVAL_MISSING');
+    expect((await preCommitIn(repo)).stderr).toContain('B_APPROVAL_MISSING');
   });
 
   it('Ctrl-C at the challenge aborts with exit 1 and approves nothing', async () => {
@@ -229,7 +260,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     repo.write('rules/new.md', '# New rule\n');
     repo.gitOk('add', 'rules/new.md');
     await explainIn(repo);
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_APPROVAL_MISSING');
     expect(r.stderr).toContain('CONFIRM needs one approval');
@@ -243,7 +274,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     await approveIn(repo);
     repo.write('rules/other.md', '# Other\n');
     repo.gitOk('add', 'rules/other.md');
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_SIDECAR_STALE');
     expect(r.stderr).toContain('rules/other.md: staged but not in the explanation');
@@ -326,7 +357,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
   it('bad YAML → blocked, naming the position', async () => {
     const repo = await approvedRepo();
     writeFileSync(sidecarPath(repo), 'version: 1\ntree: [unclosed\n');
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_SIDECAR_INVALID');
     expect(r.stderr).toMatch(/not valid YAML: line \d+/);
@@ -338,7 +369,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
       delete d.intent;
       delete d.risk.rollback;
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('intent: expected string (missing)');
     expect(r.stderr).toContain('risk.rollback');
@@ -349,7 +380,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     editSidecar(repo, (d) => {
       d.files.push({ ...d.files[0], path: 'rules/ghost.md' });
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.stderr).toContain('B_SIDECAR_FILES');
     expect(r.stderr).toContain('rules/ghost.md: in the explanation but no longer staged');
   });
@@ -370,7 +401,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
         ledger: { seq: 1, offset: 0, hash: 'a'.repeat(64) },
       });
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_APPROVAL_INVALID');
     expect(r.stderr).toContain('does not hash to the recorded');
@@ -389,7 +420,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     editSidecar(repo, (d) => {
       d.approvals.push({ step: 'confirm', tier: 'CONFIRM', tree, digest: st.sidecar.digest, approver: { os_user: 'me', host: 'h' }, method: 'terminal', at: new Date().toISOString(), ledger: { seq: JSON.parse(lines[idx]!).seq, offset, hash } });
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.stderr).toContain('is a "explain" event, not an approval');
   });
 
@@ -399,7 +430,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     editSidecar(repo, (d) => {
       d.intent = 'something else entirely';
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_APPROVAL_INVALID');
     expect(r.stderr).toContain('edited after it was approved');
@@ -415,7 +446,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
       expect(d.rejections).toHaveLength(1);
       d.rejections = []; // …and the agent hides the rejection
     });
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_REJECTED');
     expect(r.stderr).toContain('the rule contradicts AGENTS.md');
@@ -438,7 +469,7 @@ describe('Gate B: tampered or incomplete sidecars', { timeout: 240_000 }, () => 
     const lp = join(repo.commonDir(), 'agent-gates', 'ledger.jsonl');
     const text = readFileSync(lp, 'utf8');
     writeFileSync(lp, text.replace('tighten the rule', 'tighten the rulf').replace('"seq":1,', '"seq":1,"x":1,'));
-    const r = commit(repo);
+    const r = await preCommitIn(repo);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('B_LEDGER');
   });
@@ -523,7 +554,7 @@ describe('Gate B: the doc-only carve-out, decided on the final staged diff', { t
     const st = await statusIn(repo);
     expect(st.tier).toBe('CONFIRM');
     expect(st.carveOut.failed.map((f: any) => f.condition)).toEqual(['agent_instruction']);
-    expect(commit(repo).code).not.toBe(0);
+    expect((await preCommitIn(repo)).code).not.toBe(0);
   });
 
   const cases: Array<[string, (repo: TempRepo) => void, string | string[]]> = [
@@ -543,7 +574,7 @@ describe('Gate B: the doc-only carve-out, decided on the final staged diff', { t
       expect(st.tier).toBe('CONFIRM');
       expect(st.carveOut.applied).toBe(false);
       expect(st.carveOut.failed.map((f: any) => f.condition)).toEqual([condition].flat());
-      const r = commit(repo);
+      const r = name === cases[0]![0] ? commit(repo) : await preCommitIn(repo); // the first case through the real hook
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('B_NO_SIDECAR');
       // the block explains the escalation when the change looked like a doc edit

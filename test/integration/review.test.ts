@@ -1,7 +1,12 @@
 /**
- * `gate review` through the built CLI, on a real ledger written with LedgerFile.append (a fixture
- * with known figures) and a real repository with approval notes; then end to end through Gate B's
- * real hooks and the terminal approval, checked by both `gate check --range` and `gate review`.
+ * `gate review` on a real ledger written with LedgerFile.append (a fixture with known figures) and
+ * a real repository with approval notes; then end to end through Gate B's real hooks and the
+ * terminal approval, checked by both `gate check --range` and `gate review`.
+ *
+ * The built CLI runs once per exit code and output shape (JSON exit 0, a usage error, text, md and
+ * html with --out, a missing --out directory, text exit 3); the other reports come from the review
+ * use-case in process (openContext + buildReview, the JSON as `--json` prints it), and the range
+ * checks from the range use-case (test/helpers/range.ts; its CLI path: range.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +16,14 @@ import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
 import { EXPECTED, reviewEvents } from '../helpers/review-fixture.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
+import { checkRangeInProcess, withEnv } from '../helpers/range.js';
+import { openContext } from '../../src/app/context.js';
+import { buildReview, type ReviewOptions } from '../../src/app/review/review.js';
+import { acquire } from '../../src/app/leases/lease.js';
+import { explain } from '../../src/app/approvals/explain.js';
+import { renderHtml } from '../../src/review/render-html.js';
+import { camelKeys } from '../../src/cli/views/json.js';
+import type { ReviewReport } from '../../src/review/report.js';
 
 const repos: TempRepo[] = [];
 const ttys: TtySession[] = [];
@@ -52,6 +65,17 @@ async function fixtureRepo(): Promise<{ repo: TempRepo; approved: string; sneake
 function reviewJson(repo: TempRepo, ...args: string[]): { code: number; json: any; stderr: string } {
   const r = repo.gate(['review', '--json', ...args]);
   return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+}
+
+/**
+ * `gate review --json` in process: the review use-case under the repository's environment, the
+ * exit code as cli/views/review.ts decides it (3 when the ledger does not verify), the document
+ * as the CLI prints it ({ok, exitCode, ...report}, keys camelCase); `report` for the renderers.
+ */
+async function reviewIn(repo: TempRepo, opts: ReviewOptions = {}): Promise<{ code: number; json: any; report: ReviewReport }> {
+  const report = await withEnv(repo.env, () => buildReview(openContext(repo.dir), opts));
+  const code = report.trusted ? 0 : 3;
+  return { code, json: JSON.parse(JSON.stringify({ ok: code === 0, exitCode: code, ...camelKeys({ ...report }) })), report };
 }
 
 describe('gate review on a fixture ledger and repository', () => {
@@ -107,26 +131,27 @@ describe('gate review on a fixture ledger and repository', () => {
       'the post-commit hook recorded 1 gated commit made without a valid approval',
     ]);
     // the same bypass is what CI would catch
-    const range = repo.gate(['check', '--range', `${repo.gitOk('rev-list', '--max-parents=0', 'HEAD')}..HEAD`, '--json']);
+    const range = await checkRangeInProcess(repo.dir, `${repo.gitOk('rev-list', '--max-parents=0', 'HEAD')}..HEAD`, repo.env);
     expect(range.code).toBe(1);
-    expect(JSON.parse(range.stdout).violations.map((v: any) => v.commit)).toEqual([sneaked]);
+    expect(range.json.violations.map((v: any) => v.commit)).toEqual([sneaked]);
   });
 
-  it('lease records on disk are reported as held or expired now', () => {
+  it('lease records on disk are reported as held or expired now', async () => {
     const repo = makeRepo();
     repos.push(repo);
     repo.write('tasks/7/progress.md', 'p\n');
     repo.gitOk('add', '-A');
     commit(repo, 'base');
-    const a = repo.gate(['lock', 'acquire', 'tasks/7/progress.md', '--owner', 'agent-z', '--ttl', '2h']);
-    expect(a.code, a.stderr).toBe(0);
-    const { code, json } = reviewJson(repo);
+    // `gate lock acquire tasks/7/progress.md --owner agent-z --ttl 2h`, in process
+    const a = await withEnv(repo.env, () => acquire(openContext(repo.dir), { paths: ['tasks/7/progress.md'], owner: 'agent-z', ttl: '2h', cwd: repo.dir }));
+    expect(a.ok).toBe(true);
+    const { code, json } = await reviewIn(repo);
     expect(code).toBe(0);
     expect(json.leaseRecords).toMatchObject({ available: true, held: 1, expired: 0, leases: [{ path: 'tasks/7/progress.md', owner: 'agent-z', expired: false }] });
     expect(json.ledger.leases).toMatchObject({ grants: 1, heldNow: 1, expiredNow: 0 });
   });
 
-  it('a --no-verify edit of an accepted ADR is a bypass in the window and fails the ADR check', () => {
+  it('a --no-verify edit of an accepted ADR is a bypass in the window and fails the ADR check', async () => {
     const repo = makeRepo();
     repos.push(repo);
     repo.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
@@ -136,7 +161,7 @@ describe('gate review on a fixture ledger and repository', () => {
     repo.write('adr/0001-layout.md', repo.read('adr/0001-layout.md').replace('Body.', 'Rewritten.'));
     repo.gitOk('add', '-A');
     const edit = commit(repo, 'rewrite history');
-    const { code, json } = reviewJson(repo);
+    const { code, json } = await reviewIn(repo);
     expect(code).toBe(0);
     expect(json.history.bypasses).toHaveLength(1);
     expect(json.history.bypasses[0].commit).toBe(edit);
@@ -147,7 +172,7 @@ describe('gate review on a fixture ledger and repository', () => {
 
   it('--since narrows the window; a bad --since is a usage error', async () => {
     const { repo } = await fixtureRepo();
-    const { code, json } = reviewJson(repo, '--since', '228h'); // 9.5 days: Gate B activity, not the leases
+    const { code, json } = await reviewIn(repo, { since: '228h' }); // 9.5 days: Gate B activity, not the leases
     expect(code).toBe(0);
     expect(json.ledger.leases).toMatchObject({ grants: 0, releases: 0, denials: 0, takeovers: 0, breaks: 0, heldNow: 1, expiredNow: 1 });
     expect(json.ledger.gateB.commits).toBe(7);
@@ -189,7 +214,7 @@ describe('gate review on a fixture ledger and repository', () => {
     e.data.token = 999;
     lines[4] = JSON.stringify(e);
     writeFileSync(ledgerPath, lines.join('\n'));
-    const { code, json } = reviewJson(repo);
+    const { code, json, report } = await reviewIn(repo);
     expect(code).toBe(3);
     expect(json.trusted).toBe(false);
     expect(json.integrity.ok).toBe(false);
@@ -199,13 +224,14 @@ describe('gate review on a fixture ledger and repository', () => {
     expect(text.stdout.split('\n')[1]).toMatch(/^UNTRUSTED: the ledger does not verify \(line 5: edited/);
     expect(text.stdout.match(/\[UNTRUSTED\]/g)!.length).toBe(7);
     expect(text.stderr).toContain('every figure in this report is untrusted');
-    repo.gate(['review', '--format', 'html', '--out', 'r.html']);
-    expect(readFileSync(join(repo.dir, 'r.html'), 'utf8')).toContain('<div class="banner" role="alert">UNTRUSTED');
+    // the html page `--format html --out` writes (that CLI path: the formats test above)
+    expect(renderHtml(report)).toContain('<div class="banner" role="alert">UNTRUSTED');
   });
 });
 
 describe('end to end through Gate B: real hooks, a terminal approval, then a --no-verify bypass', () => {
-  const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it as is', '--blast-radius', 'agents reading rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
+  /** `gate explain --intent 'tighten the rule' --alternative 'leave it as is' --blast-radius 'agents reading rules/' --reversibility fully --rollback 'git revert'` */
+  const EXPLAIN_INPUT = { intent: 'tighten the rule', alternatives: ['leave it as is'], blast_radius: 'agents reading rules/', reversibility: 'fully', rollback: 'git revert' };
 
   it('the approved commit passes the range check and is counted by review; the bypass is caught by both', async () => {
     const repo = makeRepo();
@@ -223,7 +249,9 @@ describe('end to end through Gate B: real hooks, a terminal approval, then a --n
     repo.gitOk('add', 'rules/new.md');
     // without an approval the hook blocks
     expect(repo.git('commit', '-m', 'rule').code).toBe(1);
-    expect(repo.gate(EXPLAIN).code).toBe(0);
+    // `gate explain` (its CLI path: gate-b.test.ts), in process
+    const ex = await withEnv(repo.env, () => explain(openContext(repo.dir), EXPLAIN_INPUT));
+    expect(ex.written).toBe(true);
     const t = startTty([process.execPath, GATE_BIN, 'approve'], { cwd: repo.dir, env: repo.env });
     ttys.push(t);
     const screen = await t.waitFor(/type ([A-Z0-9]{6})/);
@@ -235,9 +263,9 @@ describe('end to end through Gate B: real hooks, a terminal approval, then a --n
     const approved = repo.gitOk('rev-parse', 'HEAD');
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', approved).code).toBe(0);
 
-    const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).commits).toEqual([expect.objectContaining({ commit: approved, tier: 'CONFIRM', coveredBy: 'note', hasNote: true })]);
+    const ok = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
+    expect(ok.code, JSON.stringify(ok.json)).toBe(0);
+    expect(ok.json.commits).toEqual([expect.objectContaining({ commit: approved, tier: 'CONFIRM', coveredBy: 'note', hasNote: true })]);
 
     // a bypass: --no-verify skips pre-commit; post-commit still records it as unapproved
     repo.write('rules/new.md', '# New rule\n\nAnd skip the tests.\n');
@@ -245,14 +273,14 @@ describe('end to end through Gate B: real hooks, a terminal approval, then a --n
     repo.gitOk('add', '-A');
     repo.gitOk('commit', '-q', '--no-verify', '-m', 'bypass');
     const bypass = repo.gitOk('rev-parse', 'HEAD');
-    const bad = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    const bad = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).violations.map((v: any) => [v.commit, v.path])).toEqual([
+    expect(bad.json.violations.map((v: any) => [v.commit, v.path])).toEqual([
       [bypass, 'rules/new.md'],
       [bypass, 'rules/other.md'],
     ]);
 
-    const { code, json } = reviewJson(repo);
+    const { code, json } = await reviewIn(repo);
     expect(code).toBe(0);
     expect(json.trusted).toBe(true);
     expect(json.ledger.gateB).toMatchObject({

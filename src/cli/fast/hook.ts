@@ -19,6 +19,8 @@ export interface CheckHookOptions {
   lintStaged?: string;
   /** `--json`: stdout carries the report only. */
   json?: boolean;
+  /** The directory git runs the hook in (default: this process's); the tests ask for a verdict in process. */
+  cwd?: string;
 }
 
 /** The usage rules of --lint-staged, for both parsers (the fast path only takes valid argv). */
@@ -43,7 +45,7 @@ export async function checkHookResult(hook: string, opts: CheckHookOptions = {})
       return { code: 1, json: { hook, lintStaged, findings: [] }, errText };
     }
   }
-  const report = await runHook(openContext(process.cwd(), { head: true }), parseHookName(hook));
+  const report = await runHook(openContext(opts.cwd ?? process.cwd(), { head: true }), parseHookName(hook));
   const errText: string[] = [];
   if (report.findings.length) {
     const s = styleErr();
