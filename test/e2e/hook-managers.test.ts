@@ -1,8 +1,9 @@
 /**
  * E2E: `gate init` beside each hook manager, from the packed tarball, driven by real commits and
- * merges. One consumer installs the tarball with husky, lint-staged, lefthook and simple-git-hooks
- * once; each project below is its own git repository sharing those node_modules (a symlink), set up
- * the way that manager's users do, with a commit-msg rule of its own. For each:
+ * merges. One consumer has the tarball with husky, lint-staged, lefthook and simple-git-hooks (a
+ * copy of the shared installed template: one real npm install per build); each project below is its
+ * own git repository sharing those node_modules (a symlink), set up the way that manager's users do,
+ * with a commit-msg rule of its own. For each:
  *  - after `gate init`, the project's commit-msg hook still rejects a bad message (nothing of the
  *    project's was switched off) and `gate doctor` is healthy;
  *  - a gated change is blocked at pre-commit; a clean merge of an unapproved branch is blocked at
@@ -29,9 +30,8 @@ let base: Consumer;
 const repos: TempRepo[] = [];
 
 beforeAll(() => {
-  base = makeConsumer({ init: false });
-  const r = base.npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', 'lefthook@2', 'simple-git-hooks@2']);
-  if (r.code !== 0) throw new Error(`npm install lefthook simple-git-hooks failed: ${r.stderr}`);
+  // lefthook and simple-git-hooks beside husky and lint-staged: one real npm install per build, copied
+  base = makeConsumer({ init: false, devDependencies: ['lefthook@2', 'simple-git-hooks@2'] });
 }, 300_000);
 afterAll(() => {
   for (const r of repos.splice(0)) r.cleanup();

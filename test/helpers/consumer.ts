@@ -142,6 +142,11 @@ export interface ConsumerOptions {
   /** Install lint-staged@16 and configure the formatter on *.txt (default true with packageJson). */
   lintStaged?: boolean;
   /**
+   * More dev dependencies (npm specifiers, e.g. `lefthook@2`), installed on top of a copy of that
+   * tree into a template of their own: once per build too, not once per consumer.
+   */
+  devDependencies?: readonly string[];
+  /**
    * Run `gate init` (default true): with the installed binary, or 'npx' as the README says
    * (`npx gate init`, through `npm exec`).
    */
@@ -183,20 +188,35 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     repo.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
     if (ls) repo.write('scripts/format.cjs', FORMATTER);
     repo.write('.gitignore', 'node_modules/\n');
+    const extra = opts.devDependencies ?? [];
     const deps = [tarball, ...(husky ? ['husky@9'] : []), ...(ls ? ['lint-staged@16'] : [])];
-    const install = (dir: string, cwd: string) => {
-      const r = run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', ...deps], { cwd, env: npmEnv(repo.home, env) });
+    const install = (dir: string, cwd: string, what: readonly string[] = deps) => {
+      const r = run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', ...what], { cwd, env: npmEnv(repo.home, env) });
       if (r.code !== 0) throw new Error(`npm install failed (${r.code}) in ${dir}: ${r.stderr}`);
     };
-    if (opts.freshInstall) install(repo.dir, repo.dir);
-    else {
-      const tpl = installedTemplate(`consumer${husky ? '-husky' : ''}${ls ? '-ls' : ''}`, (dir) => {
+    const files = ['package.json', 'package-lock.json', 'node_modules'];
+    if (opts.freshInstall) {
+      install(repo.dir, repo.dir);
+      if (extra.length) install(repo.dir, repo.dir, extra);
+    } else {
+      const kind = `consumer${husky ? '-husky' : ''}${ls ? '-ls' : ''}`;
+      let tpl = installedTemplate(kind, (dir) => {
         const at = join(dir, 'repo');
         mkdirSync(at);
         writeFileSync(join(at, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
         install(at, at);
       });
-      for (const f of ['package.json', 'package-lock.json', 'node_modules']) copyInstalled(tpl, join('repo', f), join(repo.dir, f));
+      if (extra.length) {
+        // the extra packages on top of a copy of that tree: one more template, one more (small) install
+        const base = tpl;
+        tpl = installedTemplate(`${kind}${extra.map((d) => `-${d.replace(/[^A-Za-z0-9.]+/g, '_')}`).join('')}`, (dir) => {
+          const at = join(dir, 'repo');
+          mkdirSync(at);
+          for (const f of files) copyInstalled(base, join('repo', f), join(at, f));
+          install(at, at, extra);
+        });
+      }
+      for (const f of files) copyInstalled(tpl, join('repo', f), join(repo.dir, f));
     }
   } else {
     const prefix = join(repo.home, 'global');

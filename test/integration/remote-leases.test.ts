@@ -69,6 +69,11 @@ async function startSshd(root: string, env: NodeJS.ProcessEnv): Promise<string> 
       'AllowTcpForwarding no',
       'X11Forwarding no',
       'PrintMotd no',
+      // sshd runs each git command through the login shell (bash -c ...), and bash, seeing SSH_CLIENT
+      // at shell level 1, sources ~/.bashrc: the developer's whole interactive set-up (pyenv, nvm,
+      // conda) on every connection, measured at ~0.8 CPU-s and ~3 s here, which alone could exceed
+      // remote_timeout. A session that starts at SHLVL=1 is level 2 in that bash: no ~/.bashrc.
+      'SetEnv SHLVL=1',
       'LogLevel ERROR',
       '',
     ].join('\n'),
@@ -510,14 +515,14 @@ const [id, cycles] = process.argv.slice(2);
 const gate = (args) => spawnSync(process.execPath, [${JSON.stringify(bin)}, ...args], { encoding: 'utf8' });
 for (let i = 0; i < Number(cycles); i++) {
   const a = gate(['lock', 'acquire', ${JSON.stringify(doc)}, '--owner', 'w' + id, '--wait', '10m', '--ttl', '10m', '--json']);
-  if (a.status !== 0) { console.error('acquire failed', a.status, a.stdout, a.stderr); process.exit(10); }
+  if (a.status !== 0) { console.error('acquire failed', id, a.status, a.stdout, a.stderr); process.exit(10); }
   const token = JSON.parse(a.stdout).granted[0].token;
   appendFileSync(${JSON.stringify(log)}, 'in ' + id + ' ' + token + '\\n');
   const n = Number(readFileSync(${JSON.stringify(counter)}, 'utf8').trim());
   writeFileSync(${JSON.stringify(counter)}, String(n + 1) + '\\n');
   appendFileSync(${JSON.stringify(log)}, 'out ' + id + ' ' + token + '\\n');
   const b = gate(['lock', 'release', ${JSON.stringify(doc)}, '--owner', 'w' + id]);
-  if (b.status !== 0) { console.error('release failed', b.status, b.stderr); process.exit(11); }
+  if (b.status !== 0) { console.error('release failed', id, b.status, b.stderr); process.exit(11); }
 }
 `,
     );
