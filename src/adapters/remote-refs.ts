@@ -25,6 +25,9 @@ import { locateFromFiles } from './git-files.js';
 /** gate's namespace on a remote. */
 export const REMOTE_NS = 'refs/agent-gates/';
 /** Where this clone keeps what it fetched from `remote`. Never pushed. */
+/** What a compare-and-swap push is called in errors (a timed-out one may have landed). */
+const PUSH = 'a push';
+
 export const trackingPrefix = (remote: string): string => `${REMOTE_NS}remotes/${remote}/`;
 /** A remote name usable inside a ref name (what `git remote add` accepts, roughly). */
 export const REMOTE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -133,14 +136,19 @@ export class RemoteRefs {
         data: { remote: this.remote, kind },
       });
     }
+    // a push that timed out may still have landed: what it asked for may now be held in the caller's name
+    const landed = what === PUSH && kind === 'timeout';
     throw new GateError(
       'REMOTE_UNREACHABLE',
-      kind === 'timeout'
+      (kind === 'timeout'
         ? `the remote "${this.remote}" did not answer ${what} within ${this.timeoutMs} ms. Without it the leases cannot be judged, and a lease that cannot be judged is never free.`
-        : `the remote "${this.remote}" could not be reached for ${what}: ${msg}. Without it the leases cannot be judged, and a lease that cannot be judged is never free.`,
+        : `the remote "${this.remote}" could not be reached for ${what}: ${msg}. Without it the leases cannot be judged, and a lease that cannot be judged is never free.`) +
+        (landed ? ' The push may still have reached the remote, so a lease it asked for may now be held in your name there until you run the command again or it expires.' : ''),
       {
-        fix: `check the connection: git ls-remote ${this.remote} 'refs/agent-gates/*'   (to work on the local leases only, say so: --offline, recorded in the ledger)`,
-        data: { remote: this.remote, kind },
+        fix: landed
+          ? `once the remote answers, \`gate lock status <path>\` shows whether it landed; run the same gate lock command again either way (an acquire that landed is then a renewal of your own lease)`
+          : `check the connection: git ls-remote ${this.remote} 'refs/agent-gates/*'   (to work on the local leases only, say so: --offline, recorded in the ledger)`,
+        data: { remote: this.remote, kind, ...(landed ? { mayHaveLanded: true } : {}) },
       },
     );
   }
@@ -252,7 +260,7 @@ export class RemoteRefs {
     const r = this.netExec(args);
     const lines = parsePorcelainPush(r.stdout.toString('utf8'));
     if (r.code === 0 && !r.timedOut) return { ok: true };
-    if (lines.length === 0) this.fail('a push', r);
+    if (lines.length === 0) this.fail(PUSH, r);
     const rejected = lines.filter((l) => l.flag === '!');
     const permanent = rejected.find((l) => /remote rejected/.test(l.summary) && PERMANENT_REJECT.test(l.summary));
     if (permanent) this.fail(`the update of ${permanent.dst}`, { ...r, stderr: `${permanent.summary} hook declined` });

@@ -397,6 +397,10 @@ describe('remote leases (handoff.remote)', () => {
       expect(r.code, r.stderr).toBe(3);
       expect(json(r.stdout).error).toMatchObject({ code: 'REMOTE_UNREACHABLE' });
       expect(json(r.stdout).error.message).toContain('within 3000 ms');
+      // the push timed out, so it may have landed: the person is told the lease may be theirs, and how to find out
+      expect(json(r.stdout).error.message).toContain('may still have reached the remote');
+      expect(json(r.stdout).error.fix).toContain('gate lock status <path>');
+      expect(json(r.stdout).error.data).toMatchObject({ kind: 'timeout', mayHaveLanded: true });
       // nothing listens at all
       c.gitOk('remote', 'set-url', 'origin', `git://127.0.0.1:${await freePort()}/remote.git`);
       const s = c.gate(['lock', 'status', doc, '--owner', 'agent-c']);
