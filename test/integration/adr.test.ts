@@ -7,19 +7,47 @@
  * Each behaviour a person or agent sees runs through the CLI or the hook at least once; setup steps
  * and JSON reads whose CLI path is already run here call the use cases in process (openContext), and
  * commits that are not what a test is about run without hooks.
+ *
+ * Each `repo()` is a copy of one repository built once (config, README, plain hook). Where a
+ * test only reads the pre-commit's verdict on a blocked commit, the verdict comes from the hook's
+ * own CLI glue in process (`preCommitIn`: checkHookResult, the exit code and stderr
+ * `gate check --hook pre-commit` prints); one blocked commit per code (ADR_IMMUTABLE with
+ * `commit -a`, ADR_FRONT_MATTER) stays a real `git commit` through the hook, and every commit that
+ * passes is a real one.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
 import { acceptAdr, checkAdrs, listAdrs, newAdr } from '../../src/app/adr/records.js';
+import { checkHookResult } from '../../src/cli/fast/hook.js';
+import { withEnv } from '../helpers/range.js';
 
 const NO_ADR_SURFACE = 'version: 1\nsurfaces: []\n';
 
-const repo = (config = NO_ADR_SURFACE): TempRepo =>
-  makeRepo({ files: { '.agents/gates.yaml': config, 'README.md': 'hello\n' }, hooks: ['pre-commit'], cleanup: 'test' });
+/** The repository `repo` copies: built once (when first asked for), removed when the file ends. */
+let template: TempRepo | undefined;
+
+/** A repository with the config and a README committed and a plain pre-commit hook: a copy of one built once. */
+function repo(): TempRepo {
+  template ??= makeRepo({ files: { '.agents/gates.yaml': NO_ADR_SURFACE, 'README.md': 'hello\n' }, hooks: ['pre-commit'] });
+  const r = makeRepo({ init: false, cleanup: 'test' });
+  cpSync(template.dir, r.dir, { recursive: true });
+  return r;
+}
+
+/**
+ * What `git commit` without -a or paths (the hook reads the repository's index) learns from the
+ * pre-commit when it blocks: `gate check --hook pre-commit`'s CLI glue in process, its exit code and
+ * the stderr it prints. The commit is not made (only used where the test expects a block).
+ */
+async function preCommitIn(r: TempRepo): Promise<{ code: number; stderr: string }> {
+  const res = await withEnv(r.env, () => checkHookResult('pre-commit', { cwd: r.dir }));
+  const err = res.errText === undefined ? '' : [res.errText].flat().join('\n');
+  return { code: res.code, stderr: err.length && !err.endsWith('\n') ? `${err}\n` : err };
+}
 
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
@@ -120,7 +148,8 @@ describe('gate adr: new → accept → commit', () => {
   it('accept refuses a record with no deciders until one is named', async () => {
     const r = repo();
     r.gitOk('config', '--unset', 'user.name');
-    const a = gateOk(r, ['adr', 'new', 'Nobody decided']);
+    // `gate adr new` (its CLI path is run above) in process, under the repository's environment (no global user.name)
+    const a = await withEnv(r.env, () => app.new(r, 'Nobody decided'));
     expect(a.deciders).toEqual([]);
     const res = r.gate(['adr', 'accept', '1']);
     expect(res.code).toBe(2);
@@ -131,8 +160,9 @@ describe('gate adr: new → accept → commit', () => {
 });
 
 describe('pre-commit: accepted records are immutable', () => {
-  const blocked = (r: TempRepo, args: string[], before: string) => {
-    const c = r.git(...args);
+  /** `args` through the real hook; without them the verdict on `git commit` (the index) in process. */
+  const blocked = async (r: TempRepo, args: string[] | undefined, before: string) => {
+    const c = args ? r.git(...args) : await preCommitIn(r);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('[ADR_IMMUTABLE]');
     expect(head(r)).toBe(before);
@@ -144,11 +174,11 @@ describe('pre-commit: accepted records are immutable', () => {
     const { path } = await acceptedRecord(r, 'Keep it');
     const before = head(r);
     r.write(path, `${r.read(path)}\nA sneaky extra paragraph.\n`);
-    const err = blocked(r, ['commit', '-q', '-a', '-m', 'edit'], before);
+    const err = await blocked(r, ['commit', '-q', '-a', '-m', 'edit'], before);
     expect(err).toContain('gate adr new "<title of the new decision>" --supersedes 1');
     expect(err).toContain(`git restore --staged --worktree --source=HEAD -- '${path}'`);
     r.gitOk('add', '--', path);
-    blocked(r, ['commit', '-q', '-m', 'edit'], before);
+    await blocked(r, undefined, before);
   });
 
   it('blocks deleting, renaming and changing the mode of an accepted record', async () => {
@@ -157,18 +187,18 @@ describe('pre-commit: accepted records are immutable', () => {
     const before = head(r);
 
     r.gitOk('rm', '-q', '--', path);
-    expect(blocked(r, ['commit', '-q', '-m', 'delete'], before)).toContain('deletes it');
+    expect(await blocked(r, undefined, before)).toContain('deletes it');
     r.gitOk('restore', '--staged', '--worktree', '--source=HEAD', '--', path);
 
     r.gitOk('mv', '--', path, 'adr/0001-renamed.md');
-    const err = blocked(r, ['commit', '-q', '-m', 'rename'], before);
+    const err = await blocked(r, undefined, before);
     expect(err).toContain('renames it to adr/0001-renamed.md');
     expect(err).toContain(`git mv -- 'adr/0001-renamed.md' '${path}'`);
     r.gitOk('mv', '--', 'adr/0001-renamed.md', path);
 
     chmodSync(join(r.dir, path), 0o755);
     r.gitOk('add', '--', path);
-    expect(blocked(r, ['commit', '-q', '-m', 'mode'], before)).toContain('changes its mode');
+    expect(await blocked(r, undefined, before)).toContain('changes its mode');
   });
 
   it('blocks malformed front matter in a staged record, naming the field', async () => {
@@ -183,7 +213,7 @@ describe('pre-commit: accepted records are immutable', () => {
 
     r.write(made.path, r.read(made.path).replace('status: done', 'status: proposed').replace(/^date: .*$/m, 'date: tomorrow'));
     r.gitOk('add', '--', made.path);
-    const d = r.git('commit', '-q', '-m', 'draft');
+    const d = await preCommitIn(r);
     expect(d.code).toBe(1);
     expect(d.stderr).toContain('field "date"');
   });
@@ -207,9 +237,10 @@ describe('pre-commit: accepted records are immutable', () => {
     r.gitOk('commit', '-q', '--no-verify', '-m', 'accepted (a human would approve this through Gate B)');
     r.write(made.path, `${r.read(made.path)}\nedit\n`);
     r.gitOk('add', '.');
-    const res = r.gate(['check', '--hook', 'pre-commit', '--json']);
+    // `gate check --hook pre-commit --json`'s glue in process (the report it prints as JSON)
+    const res = await withEnv(r.env, () => checkHookResult('pre-commit', { cwd: r.dir, json: true }));
     expect(res.code).toBe(1);
-    const codes = json(res.stdout).findings.map((f: any) => f.code);
+    const codes = (res.json as Record<string, any>).findings.map((f: any) => f.code);
     expect(codes).toContain('ADR_IMMUTABLE');
   });
 });
@@ -348,9 +379,11 @@ describe('numbers across worktrees and branches', () => {
     quietCommit(r, '-m', 'alpha');
     // ... and once both land in one tree (a merge runs no pre-commit hook) the duplicate is reported
     r.gitOk('merge', '-q', '--no-edit', 'feat');
-    const res = r.gate(['adr', 'check', '--json']);
+    // `gate adr check --json` (run through the CLI above) in process: exit 1 when not ok, the report as printed
+    const checked = await app.check(r);
+    const res = { code: checked.ok ? 0 : 1, json: { ...checked } };
     expect(res.code).toBe(1);
-    expect(json(res.stdout).findings.filter((x: any) => x.code === 'ADR_DUPLICATE_NUMBER').map((x: any) => x.path).sort()).toEqual(['adr/0001-alpha.md', 'adr/0001-beta.md']);
+    expect(res.json.findings.filter((x: any) => x.code === 'ADR_DUPLICATE_NUMBER').map((x: any) => x.path).sort()).toEqual(['adr/0001-alpha.md', 'adr/0001-beta.md']);
   });
 
   it('parallel `gate adr new` in two worktrees never hands out the same number', async () => {

@@ -3,9 +3,17 @@
  * from ssh-keygen (key file and ssh-agent), `gate approve` through its use-case with a scripted
  * terminal (and once through tmux), commits made by `git commit`. Each forgery an agent could
  * attempt without the approver's key is shown failing at pre-commit, with the reason.
+ *
+ * Each test works in a copy of a repository built once per configuration (`setup`). Where a test
+ * only reads the pre-commit's verdict on a blocked commit, the verdict comes from the hook's own
+ * CLI glue in process (`preCommitIn`: checkHookResult, the exit code and stderr
+ * `gate check --hook pre-commit` prints); the first blocked commit of each code (SIG_MISSING,
+ * SIG_PRINCIPAL, SIG_BINDING, SIG_EXPIRED, SIG_INVALID, SIG_STRENGTH, SIG_LEDGER) stays a real
+ * `git commit` through the hook, and every commit that passes is a real one. `gate check --range`
+ * runs once through the built CLI; its other reports come from the range use-case in process.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GATE_BIN, makeRepo, type TempRepo } from '../../helpers/repo.js';
@@ -20,6 +28,8 @@ import { signMessage } from '../../../src/adapters/ssh-keygen.js';
 import { ledgerPoint, repoIdentity } from '../../../src/app/approvals/signed.js';
 import { linkHash, serializeEntry } from '../../../src/ledger/chain.js';
 import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
+import { checkHookResult } from '../../../src/cli/fast/hook.js';
+import { checkRangeInProcess, withEnv } from '../../helpers/range.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
 /** EXPLAIN through the use case in process: `gate explain` itself is run by gate-b.test.ts (and once below). */
@@ -57,10 +67,22 @@ function config(extra = ''): string {
   return `version: 1\napproval:\n  require_signature: true\n${extra}`;
 }
 
-/** A repo whose HEAD commits require_signature and an allowed_signers listing alice; hooks installed. */
+/** The repositories `setup` copies, by their options: each built once (when first asked for), removed when the file ends. */
+const templates = new Map<string, TempRepo>();
+
+/** A repo whose HEAD commits require_signature and an allowed_signers listing alice; hooks installed: a copy of one built once per `opts`. */
 function setup(opts: { config?: string; signers?: string } = {}): TempRepo {
-  const repo = makeRepo();
+  const key = JSON.stringify([opts.config ?? null, opts.signers ?? null]);
+  let template = templates.get(key);
+  if (!template) templates.set(key, (template = build(opts)));
+  const repo = makeRepo({ init: false });
   repos.push(repo);
+  cpSync(template.dir, repo.dir, { recursive: true });
+  return repo;
+}
+
+function build(opts: { config?: string; signers?: string }): TempRepo {
+  const repo = makeRepo();
   repo.write('README.md', '# project\n');
   repo.write('rules/style.md', '# Style\n\nUse tabs.\n');
   repo.write('.agents/gates.yaml', opts.config ?? config());
@@ -103,6 +125,17 @@ async function readSidecar(repo: TempRepo): Promise<Sidecar> {
 
 function commit(repo: TempRepo) {
   return repo.git('commit', '-q', '-m', 'change');
+}
+
+/**
+ * What `git commit -q -m change` (no -a, no paths: the hook reads the repository's index) learns
+ * from the pre-commit when it blocks: `gate check --hook pre-commit`'s CLI glue in process, its
+ * exit code and the stderr it prints. The commit is not made (only used where the test expects a block).
+ */
+async function preCommitIn(repo: TempRepo): Promise<{ code: number; stderr: string }> {
+  const r = await withEnv(repo.env, () => checkHookResult('pre-commit', { cwd: repo.dir }));
+  const err = r.errText === undefined ? '' : [r.errText].flat().join('\n');
+  return { code: r.code, stderr: err.length && !err.endsWith('\n') ? `${err}\n` : err };
 }
 
 function ledgerLines(repo: TempRepo): string[] {
@@ -285,32 +318,33 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     await stageRule(repo);
     await expect(approveAs(repo, { key: mallory.path })).rejects.toThrow(/cannot sign/);
     await forgeApproval(repo, signWith(mallory));
-    let c = commit(repo);
+    let c = await preCommitIn(repo);
     expect(c.stderr).toContain('SIG_PRINCIPAL');
     repo.gitOk('add', '.agents/allowed_signers');
     await explainIn(repo);
     await forgeApproval(repo, signWith(mallory), () => {}, 'intent');
     await forgeApproval(repo, signWith(mallory), () => {}, 'diff');
-    c = commit(repo);
+    c = await preCommitIn(repo);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('SIG_PRINCIPAL');
   });
 
-  const bindings: Array<[string, (p: ApprovalPayload) => void, RegExp]> = [
-    ['another tree (a replayed approval)', (p) => (p.tree = 'a'.repeat(40)), /signed for tree aaaaaaaaaaaa/],
-    ['another blob', (p) => (p.files[0]!.blob = 'b'.repeat(40)), /rules\/new\.md: signed blob bbbbbbbbbbbb/],
-    ['another tier', (p) => (p.tier = 'AUTO' as never), /signs tier AUTO/],
-    ['another sidecar digest', (p) => (p.digest = 'c'.repeat(64)), /explanation was edited after signing/],
-    ['another repository', (p) => (p.repo.root = 'd'.repeat(40)), /root commit is dddddddddddd/],
-    ['another step', (p) => (p.step = 'diff'), /signs the "diff" step/],
-    ['expired', (p) => (p.at = '2020-01-01T00:00:00.000Z'), /longer ago than approval\.max_age/],
+  // the last field: commit through the real hook (the first SIG_BINDING, and SIG_EXPIRED), else the verdict in process
+  const bindings: Array<[string, (p: ApprovalPayload) => void, RegExp, boolean]> = [
+    ['another tree (a replayed approval)', (p) => (p.tree = 'a'.repeat(40)), /signed for tree aaaaaaaaaaaa/, true],
+    ['another blob', (p) => (p.files[0]!.blob = 'b'.repeat(40)), /rules\/new\.md: signed blob bbbbbbbbbbbb/, false],
+    ['another tier', (p) => (p.tier = 'AUTO' as never), /signs tier AUTO/, false],
+    ['another sidecar digest', (p) => (p.digest = 'c'.repeat(64)), /explanation was edited after signing/, false],
+    ['another repository', (p) => (p.repo.root = 'd'.repeat(40)), /root commit is dddddddddddd/, false],
+    ['another step', (p) => (p.step = 'diff'), /signs the "diff" step/, false],
+    ['expired', (p) => (p.at = '2020-01-01T00:00:00.000Z'), /longer ago than approval\.max_age/, true],
   ];
-  for (const [name, mutate, re] of bindings) {
+  for (const [name, mutate, re, throughHook] of bindings) {
     it(`payload for ${name}, signed by the real approver → SIG_BINDING/SIG_EXPIRED`, async () => {
       const repo = setup();
       await stageRule(repo);
       await forgeApproval(repo, signWith(alice), mutate);
-      const c = commit(repo);
+      const c = throughHook ? commit(repo) : await preCommitIn(repo);
       expect(c.code).not.toBe(0);
       expect(c.stderr).toMatch(/SIG_BINDING|SIG_EXPIRED/);
       expect(c.stderr).toMatch(re);
@@ -331,7 +365,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     expect(s.tree).not.toBe(signedTree);
     // copy the signature onto an approval record the agent backs with its own ledger entry
     await forgeApprovalInto(repo, s, old.signature);
-    const c = commit(repo);
+    const c = await preCommitIn(repo);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('SIG_BINDING');
     expect(c.stderr).toMatch(/signed for tree/);
@@ -358,7 +392,7 @@ describe('signed approvals: forgeries without the approver key are blocked at pr
     const sig = s.approvals[0]!.signature as unknown as { payload: string };
     sig.payload = sig.payload.replace(/"nonce":"[0-9a-f]+"/, `"nonce":"${'0'.repeat(32)}"`);
     writeFileSync(sidecarFile(repo), renderSidecar(s));
-    const c = commit(repo);
+    const c = await preCommitIn(repo);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('SIG_INVALID');
   });
@@ -381,14 +415,14 @@ describe('signed approvals: strength', () => {
       const repo = setup({ config: config('  min_strength: fido-touch\n'), signers: `${PRINCIPAL} ${fido.pubLine}\n` });
       await stageRule(repo);
       await forgeApproval(repo, (bytes) => fidoSign(fido, APPROVAL_NAMESPACE, bytes, 0x00));
-      let c = commit(repo);
-      expect(c.code).not.toBe(0);
-      expect(c.stderr).toContain('SIG_STRENGTH');
-      expect(c.stderr).toContain('without user presence');
+      const blocked = await preCommitIn(repo);
+      expect(blocked.code).not.toBe(0);
+      expect(blocked.stderr).toContain('SIG_STRENGTH');
+      expect(blocked.stderr).toContain('without user presence');
       // a touched signature for the same step: the untouched one still blocks (any failure blocks)
       writeFileSync(sidecarFile(repo), renderSidecar({ ...(await readSidecar(repo)), approvals: [] }));
       await forgeApproval(repo, (bytes) => fidoSign(fido, APPROVAL_NAMESPACE, bytes, 0x01, 12));
-      c = commit(repo);
+      const c = commit(repo);
       expect(c.code, c.stderr).toBe(0);
     });
   }
@@ -483,16 +517,16 @@ describe('gate check --range verifies note signatures against allowed_signers at
     await stageRule(repo);
     await approveAs(repo, { key: alice.path });
     expect(commit(repo).code).toBe(0);
-    let r = repo.gate(['check', '--range', `${base}..HEAD`]);
+    const r = repo.gate(['check', '--range', `${base}..HEAD`]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     // the agent commits a change with its own key's signature, skipping pre-commit
     await stageRule(repo, 'rules/second.md', '# second\n');
     await forgeApproval(repo, signWith(mallory));
     expect(repo.git('commit', '-q', '--no-verify', '-m', 'sneaky').code).toBe(0);
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD').code).toBe(0); // Gate B's post-commit attached it
-    r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
-    expect(r.code).toBe(1);
-    const j = JSON.parse(r.stdout);
+    const bad = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
+    expect(bad.code).toBe(1);
+    const j = bad.json;
     expect(j.violations.map((v: { code: string }) => v.code)).toEqual(['C_UNTRUSTED_SIGNER']);
     expect(j.violations.every((v: { commit: string }) => v.commit === repo.gitOk('rev-parse', 'HEAD'))).toBe(true);
   });
@@ -510,8 +544,8 @@ describe('gate check --range verifies note signatures against allowed_signers at
     const c = commit(repo);
     expect(c.code, c.stderr).toBe(0);
     // alice (trusted at the base) approved the signers change, so bot@example.com counts after it
-    const ok = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
-    expect(ok.code, ok.stdout).toBe(0);
+    const ok = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
+    expect(ok.code, JSON.stringify(ok.json)).toBe(0);
     // a signers change committed without approval (--no-verify) extends no trust. (Not the very
     // same change: alice's approval of exactly that one is still in the notes, and an approval names
     // a change wherever it is made again within max_age, docs/security.md "Same change, twice".)
@@ -523,9 +557,9 @@ describe('gate check --range verifies note signatures against allowed_signers at
     await stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
     expect(commit(repo).code).toBe(0);
-    const r = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    const r = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.stdout);
+    const j = r.json;
     expect(j.violations.map((v: { code: string; path: string }) => [v.code, v.path])).toEqual([
       ['C_UNAPPROVED', '.agents/allowed_signers'],
       ['C_UNTRUSTED_SIGNER', 'rules/new.md'],
