@@ -279,8 +279,8 @@ export class RemoteLeaseStore {
   }
 
   /** The compare-and-swap push; when won, versions.json learns the new values (one process in all). */
-  cas(updates: readonly RefUpdate[]): CasResult {
-    const r = this.refs.casPush(updates);
+  cas(updates: readonly RefUpdate[], opts: { retryUnsure?: boolean } = {}): CasResult {
+    const r = this.refs.casPush(updates, opts);
     if (r.ok) {
       // every new id comes from writeVersion in this process; one that did not stays a stale guess
       const known = updates.filter((u) => u.newOid === null || this.written.has(u.newOid));

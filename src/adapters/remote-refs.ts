@@ -42,7 +42,11 @@ export interface RefUpdate {
   expect: string | null;
 }
 
-export type CasResult = { ok: true } | { ok: false; stale: string[] };
+/**
+ * `unsure`: the push timed out and one look at the remote found it not (yet) applied; it may still
+ * land (the server may be finishing it), so a caller that retries must recognise its own versions.
+ */
+export type CasResult = { ok: true; afterTimeout?: true } | { ok: false; stale: string[]; unsure?: true };
 
 /** Why a remote call failed, from git's exit and stderr (pure, tested on its own). */
 export function classifyRemoteFailure(r: Pick<GitResult, 'code' | 'stderr' | 'timedOut'>): 'timeout' | 'refused' | 'unreachable' {
@@ -249,7 +253,7 @@ export class RemoteRefs {
    * push only: git moves the tracking ref of every ref it pushed, so no second git process). A lost
    * race returns the refs whose expectation failed.
    */
-  casPush(updates: readonly RefUpdate[]): CasResult {
+  casPush(updates: readonly RefUpdate[], opts: { retryUnsure?: boolean } = {}): CasResult {
     if (updates.length === 0) return { ok: true };
     const args = ['-c', `remote.${this.remote}.fetch=+${REMOTE_NS}*:${trackingPrefix(this.remote)}*`, 'push', '--porcelain', '--atomic', '--no-verify', '--quiet'];
     for (const u of updates) {
@@ -260,6 +264,7 @@ export class RemoteRefs {
     const r = this.netExec(args);
     const lines = parsePorcelainPush(r.stdout.toString('utf8'));
     if (r.code === 0 && !r.timedOut) return { ok: true };
+    if (r.timedOut) return this.afterTimeout(updates, r, opts.retryUnsure === true);
     if (lines.length === 0) this.fail(PUSH, r);
     const rejected = lines.filter((l) => l.flag === '!');
     const permanent = rejected.find((l) => /remote rejected/.test(l.summary) && PERMANENT_REJECT.test(l.summary));
@@ -267,5 +272,26 @@ export class RemoteRefs {
     const stale = rejected.filter((l) => /stale info|fetch first|non-fast-forward|failed to update|failed to lock|cannot lock|incorrect old value|reference already exists/.test(l.summary)).map((l) => l.dst);
     // an atomic push fails as a whole: when no line names its cause, every ref is suspect
     return { ok: false, stale: stale.length ? stale : updates.map((u) => u.ref) };
+  }
+
+  /**
+   * A push that timed out may have landed (the server may have applied it before, or after, git was
+   * killed). One look at the remote (ls-remote of the pushed refs, with its own timeout): every ref
+   * at its new value means it landed (the new values are this process's own versions, so no one else
+   * put them there; a deletion found absent is done either way). Otherwise it is unsure: a caller
+   * that asked to retry gets `unsure` (and must recognise its versions if they land later), any
+   * other caller the error that says the push may have landed. Unanswered, that error too.
+   */
+  private afterTimeout(updates: readonly RefUpdate[], r: GitResult, retry: boolean): CasResult {
+    let now: Map<string, string>;
+    try {
+      now = this.peek(updates.map((u) => u.ref));
+    } catch (e) {
+      if (e instanceof GateError) this.fail(PUSH, r);
+      throw e;
+    }
+    if (updates.every((u) => (now.get(u.ref) ?? null) === u.newOid)) return { ok: true, afterTimeout: true };
+    if (retry) return { ok: false, stale: updates.map((u) => u.ref), unsure: true };
+    this.fail(PUSH, r);
   }
 }

@@ -30,6 +30,12 @@ import type { LeaseEvidence } from '../../gates/range-leases.js';
  * `--wait` waits through any number of others' grants).
  */
 export const MAX_CAS_LOSSES = 40;
+/**
+ * How many of an acquire's pushes may time out unresolved (not found applied on the remote when
+ * looked at again) before it gives up with "may have landed"; each one is retried, and a later
+ * read that finds one of them applied ends the acquire as that grant.
+ */
+export const MAX_UNSURE_PUSHES = 2;
 /** Timeout of each remote call made by `gate lock` (the pre-commit hook uses HOOK_REMOTE_TIMEOUT_MS). */
 export const LOCK_REMOTE_TIMEOUT_MS = 15_000;
 export const HOOK_REMOTE_TIMEOUT_MS = 5_000;
@@ -98,11 +104,20 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
   let losses = 0;
   let fresh = false;
   let polls = 0;
+  /** Pushes that timed out and were not found applied: each may still land, as this process's own versions. */
+  const unsure: { versions: string[]; granted: Granted[]; events: LedgerEventInput[]; recs: LeaseRecord[] }[] = [];
   for (;;) {
     attempts += 1;
     const now = ctx.now();
     const nowMs = now.getTime();
     const states = store.read(a.paths, fresh, nowMs);
+    const landed = unsure.find((u) => a.paths.every((p, i) => states.get(p)!.lease?.oid === u.versions[i]));
+    if (landed) {
+      // an earlier push landed after all: that is the grant (the later one could not, its expectation failed)
+      await ctx.record(landed.events.map((e) => ({ ...e, data: { ...e.data, landed_after_timeout: true } })));
+      cacheWrite(ctx, landed.recs);
+      return { ok: true, owner: a.owner, granted: landed.granted, denied: [], attempts, remote };
+    }
     const decisions = a.paths.map((p) => {
       const s = states.get(p)!;
       return decideRemoteAcquire(s.lease?.rec, a.owner, s.lease ? store.seenAt(s.lease.oid) : undefined, nowMs);
@@ -129,6 +144,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
     const recs: LeaseRecord[] = [];
     const granted: Granted[] = [];
     const events: LedgerEventInput[] = [];
+    const versions: string[] = [];
     decisions.forEach((d, i) => {
       const path = a.paths[i]!;
       const s: RemoteLeaseState = states.get(path)!;
@@ -138,6 +154,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
       const rec: LeaseRecord = { v: LEASE_FORMAT, path, owner: a.owner, host: hostname(), pid: process.pid, worktree: a.worktree, branch: a.branch, acquired, renewed: iso, expires, reason: a.reason, token };
       const op: RemoteLeaseOp = d.kind === 'takeover' ? 'takeover' : extend ? 'renew' : 'grant';
       const oid = store.writeVersion(op, rec, s.lease?.oid ?? s.fence?.oid);
+      versions.push(oid);
       updates.push({ ref: s.leaseRef, newOid: oid, expect: s.lease?.oid ?? null });
       if (!extend) updates.push({ ref: s.fenceRef, newOid: oid, expect: s.fence?.oid ?? null });
       recs.push(rec);
@@ -149,11 +166,17 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
       if (extend) data.via = 'acquire';
       events.push({ event: d.kind === 'takeover' ? 'lease.takeover' : extend ? 'lease.renew' : 'lease.grant', actor: a.actor, subject: { paths: [path] }, data });
     });
-    const r = store.cas(updates);
+    const r = store.cas(updates, { retryUnsure: unsure.length < MAX_UNSURE_PUSHES });
     if (r.ok) {
-      await ctx.record(events); // the remote is the commit point; this clone's ledger follows it
+      await ctx.record(r.afterTimeout ? events.map((e) => ({ ...e, data: { ...e.data, landed_after_timeout: true } })) : events); // the remote is the commit point; this clone's ledger follows it
       cacheWrite(ctx, recs);
       return { ok: true, owner: a.owner, granted, denied: [], attempts, remote };
+    }
+    if (r.unsure) {
+      // timed out, not applied when looked at: read again and decide again, recognising this version if it lands
+      unsure.push({ versions, granted, events, recs });
+      fresh = true;
+      continue;
     }
     losses += 1;
     if (losses >= MAX_CAS_LOSSES) throw contention('gate lock acquire', a.paths);
