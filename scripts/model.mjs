@@ -19,6 +19,10 @@ if (!Number.isInteger(total) || total < 1 || !Number.isInteger(maxShards) || max
 }
 const shards = Math.max(1, Math.min(maxShards, availableParallelism(), total));
 const base = process.env.GATE_MODEL_SEED !== undefined ? Number(process.env.GATE_MODEL_SEED) : Math.floor(Math.random() * 0x7fffffff);
+if (!Number.isInteger(base)) {
+  console.error(`test:model: GATE_MODEL_SEED (${process.env.GATE_MODEL_SEED}) must be an integer`);
+  process.exit(2);
+}
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 
 const runs = Array.from({ length: shards }, (_, i) => Math.floor(total / shards) + (i < total % shards ? 1 : 0));

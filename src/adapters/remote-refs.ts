@@ -24,10 +24,10 @@ import { locateFromFiles } from './git-files.js';
 
 /** gate's namespace on a remote. */
 export const REMOTE_NS = 'refs/agent-gates/';
-/** Where this clone keeps what it fetched from `remote`. Never pushed. */
 /** What a compare-and-swap push is called in errors (a timed-out one may have landed). */
 const PUSH = 'a push';
 
+/** Where this clone keeps what it fetched from `remote`. Never pushed. */
 export const trackingPrefix = (remote: string): string => `${REMOTE_NS}remotes/${remote}/`;
 /** A remote name usable inside a ref name (what `git remote add` accepts, roughly). */
 export const REMOTE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -512,42 +512,30 @@ describe('remote leases (handoff.remote)', () => {
   it('a push that outlasts remote_timeout is looked up, not guessed: applied late, or applied while its retry waits, it is the one grant in the ledger', () => {
     const [, , c] = clones as [TempRepo, TempRepo, TempRepo]; // git://: the server finishes a push whose client was killed
     const grants = (doc: string) => ledger(c).filter((e) => e.event === 'lease.grant' && e.subject.paths?.[0] === doc);
-    const slow = (name: string) => {
-      const hook = join(bare, 'hooks', name);
+    // post-receive: the remote applies the push, then its hook keeps the answer past the timeout.
+    // pre-receive: the hook holds the push past the timeout, so it is not applied when looked at and the
+    // acquire pushes again; the first push lands meanwhile (its retry's expectation then fails), and the
+    // next read finds the first one's version: that is the grant, recorded once.
+    for (const [hookName, doc, owner] of [
+      ['post-receive', '.agents/status/late-answer.md', 'agent-late'],
+      ['pre-receive', '.agents/status/held-push.md', 'agent-held'],
+    ] as const) {
+      const hook = join(bare, 'hooks', hookName);
       writeFileSync(hook, `#!/bin/sh\ncat >/dev/null\nsleep ${TIMEOUT_S + 1.5}\n`);
       chmodSync(hook, 0o755);
-      return hook;
-    };
-    // 1. the remote applies the push, then its post-receive hook keeps the answer past the timeout
-    const late = '.agents/status/late-answer.md';
-    let hook = slow('post-receive');
-    try {
-      const r = c.gate(['lock', 'acquire', late, '--owner', 'agent-late', '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 1 });
-    } finally {
-      rmSync(hook);
+      try {
+        const r = c.gate(['lock', 'acquire', doc, '--owner', owner, '--json']);
+        expect(r.code, `${hookName}: ${r.stderr}`).toBe(0);
+        expect(json(r.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 1 });
+      } finally {
+        rmSync(hook);
+      }
+      expect(grants(doc)).toHaveLength(1);
+      expect(grants(doc)[0]!.data).toMatchObject({ token: 1, landed_after_timeout: true });
+      expect(remoteRefs().get(`refs/agent-gates/leases/${idOf(doc)}`)).toBe(grants(doc)[0]!.data.version);
+      expect(fenceTokens(doc)).toEqual([1]);
+      expect(c.gate(['lock', 'release', doc, '--owner', owner]).code).toBe(0);
     }
-    expect(grants(late)).toHaveLength(1);
-    expect(grants(late)[0]!.data).toMatchObject({ token: 1, landed_after_timeout: true });
-    expect(remoteRefs().get(`refs/agent-gates/leases/${idOf(late)}`)).toBe(grants(late)[0]!.data.version);
-    // 2. the pre-receive hook holds the push past the timeout: not applied when looked at, so the acquire
-    //    pushes again; the first push lands meanwhile (its retry's expectation then fails), and the next
-    //    read finds the first one's version: that is the grant, recorded once
-    const held = '.agents/status/held-push.md';
-    hook = slow('pre-receive');
-    try {
-      const r = c.gate(['lock', 'acquire', held, '--owner', 'agent-held', '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r.stdout).granted[0]).toMatchObject({ kind: 'grant', token: 1 });
-    } finally {
-      rmSync(hook);
-    }
-    expect(grants(held)).toHaveLength(1);
-    expect(grants(held)[0]!.data).toMatchObject({ token: 1, landed_after_timeout: true });
-    expect(remoteRefs().get(`refs/agent-gates/leases/${idOf(held)}`)).toBe(grants(held)[0]!.data.version);
-    expect(fenceTokens(held)).toEqual([1]);
-    for (const [doc, owner] of [[late, 'agent-late'], [held, 'agent-held']] as const) expect(c.gate(['lock', 'release', doc, '--owner', owner]).code).toBe(0);
   }, 180_000);
 
   it(`3 clones × ${PROCS} processes × ${CYCLES} cycles race through the remote: no double grant, tokens strictly increase, every grant in some ledger`, async () => {

@@ -106,18 +106,20 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
   let polls = 0;
   /** Pushes that timed out and were not found applied: each may still land, as this process's own versions. */
   const unsure: { versions: string[]; granted: Granted[]; events: LedgerEventInput[]; recs: LeaseRecord[] }[] = [];
+  /** A won push: the remote is the commit point; this clone's ledger follows it. */
+  const won = async (w: { granted: Granted[]; events: LedgerEventInput[]; recs: LeaseRecord[] }, late: boolean) => {
+    await ctx.record(late ? w.events.map((e) => ({ ...e, data: { ...e.data, landed_after_timeout: true } })) : w.events);
+    cacheWrite(ctx, w.recs);
+    return { ok: true, owner: a.owner, granted: w.granted, denied: [], attempts, remote };
+  };
   for (;;) {
     attempts += 1;
     const now = ctx.now();
     const nowMs = now.getTime();
     const states = store.read(a.paths, fresh, nowMs);
+    // an earlier push that timed out landed after all: that is the grant (a later one could not, its expectation failed)
     const landed = unsure.find((u) => a.paths.every((p, i) => states.get(p)!.lease?.oid === u.versions[i]));
-    if (landed) {
-      // an earlier push landed after all: that is the grant (the later one could not, its expectation failed)
-      await ctx.record(landed.events.map((e) => ({ ...e, data: { ...e.data, landed_after_timeout: true } })));
-      cacheWrite(ctx, landed.recs);
-      return { ok: true, owner: a.owner, granted: landed.granted, denied: [], attempts, remote };
-    }
+    if (landed) return won(landed, true);
     const decisions = a.paths.map((p) => {
       const s = states.get(p)!;
       return decideRemoteAcquire(s.lease?.rec, a.owner, s.lease ? store.seenAt(s.lease.oid) : undefined, nowMs);
@@ -167,11 +169,7 @@ export async function remoteAcquire(ctx: Ctx, remote: string, a: RemoteAcquireAr
       events.push({ event: d.kind === 'takeover' ? 'lease.takeover' : extend ? 'lease.renew' : 'lease.grant', actor: a.actor, subject: { paths: [path] }, data });
     });
     const r = store.cas(updates, { retryUnsure: unsure.length < MAX_UNSURE_PUSHES });
-    if (r.ok) {
-      await ctx.record(r.afterTimeout ? events.map((e) => ({ ...e, data: { ...e.data, landed_after_timeout: true } })) : events); // the remote is the commit point; this clone's ledger follows it
-      cacheWrite(ctx, recs);
-      return { ok: true, owner: a.owner, granted, denied: [], attempts, remote };
-    }
+    if (r.ok) return won({ granted, events, recs }, r.afterTimeout === true);
     if (r.unsure) {
       // timed out, not applied when looked at: read again and decide again, recognising this version if it lands
       unsure.push({ versions, granted, events, recs });
