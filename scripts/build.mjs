@@ -54,6 +54,10 @@ const common = {
 };
 
 const VENDOR = { zod: './vendor/zod.cjs', yaml: './vendor/yaml.cjs', diff: './vendor/diff.cjs' };
+// Each library's named exports (what dist/vendor/<name>.cjs exports and the program imports by name).
+const VENDOR_NAMES = Object.fromEntries(
+  await Promise.all(Object.keys(VENDOR).map(async (name) => [name, Object.keys(await import(name)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n))])),
+);
 // zod's root export IS its v4 API (the same names, checked below): the MCP SDK's `zod/v4` and
 // `zod/v4-mini` imports (it uses object, safeParse, safeParseAsync and toJSONSchema from the
 // latter, which the root has too) take the one zod we ship instead of bundling a second copy.
@@ -72,7 +76,17 @@ await build({
   plugins: [{
     name: 'vendor-externals',
     setup(b) {
-      b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: VENDOR[args.path], external: true }));
+      // The libraries are CommonJS files, and the program takes them with `require` (the banner's
+      // createRequire), not `import`: importing a CommonJS file from ESM makes node scan its whole
+      // source for export names first (cjs-module-lexer), which cost about 0.15 s of CPU per command
+      // for zod and yaml, more than all our code. Each library becomes a small ES module here that
+      // requires the file and exports its names (static and dynamic `import()` alike).
+      b.onResolve({ filter: /^(zod|yaml|diff)$/ }, (args) => ({ path: args.path, namespace: 'vendor-require' }));
+      b.onLoad({ filter: /.*/, namespace: 'vendor-require' }, (args) => ({
+        contents: `const m = require(${JSON.stringify(VENDOR[args.path])});\nexport const { ${VENDOR_NAMES[args.path].join(', ')} } = m;\nexport default m;\n`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\/vendor\/(zod|yaml|diff)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
       b.onResolve({ filter: MCP_SDK }, (args) => {
         if (!MCP_MODULES.includes(args.path.slice('@modelcontextprotocol/sdk/'.length))) throw new Error(`build: add ${args.path} to MCP_MODULES in scripts/build.mjs`);
         return { path: MCP_VENDOR, external: true };
@@ -142,7 +156,7 @@ const zodEnglishOnly = {
 for (const name of Object.keys(VENDOR)) {
   // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
   // that node's ESM interop cannot see, and the ESM program imports these files by name.
-  const names = Object.keys(await import(name)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const names = VENDOR_NAMES[name];
   await build({
     ...shared,
     sourcemap: false,
