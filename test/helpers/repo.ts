@@ -6,7 +6,7 @@
  * `cleanup: 'test'`): no test keeps a list of repositories to clean.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,9 +110,8 @@ export function makeRepo(opts: RepoOptions = {}): TempRepo {
   };
   if (opts.init !== false) {
     gitOk('init', '-q', '-b', 'main');
-    gitOk('config', 'user.name', 'Test Human');
-    gitOk('config', 'user.email', 'human@example.com');
-    gitOk('config', 'commit.gpgsign', 'false');
+    // the identity, written into the new repository's config file (three `git config` processes less)
+    appendFileSync(join(dir, '.git', 'config'), '[user]\n\tname = Test Human\n\temail = human@example.com\n[commit]\n\tgpgsign = false\n');
   }
   const cleanup = () => rmSync(base, { recursive: true, force: true });
   const when = opts.cleanup ?? 'file';
@@ -133,7 +132,7 @@ export function makeRepo(opts: RepoOptions = {}): TempRepo {
     gitOk('commit', '-q', '-m', opts.commit ?? 'init');
   }
   if (opts.hooks?.length) {
-    const hooksDir = join(resolve(dir, gitOk('rev-parse', '--git-common-dir')), 'hooks');
+    const hooksDir = join(opts.init === false ? resolve(dir, gitOk('rev-parse', '--git-common-dir')) : join(dir, '.git'), 'hooks');
     mkdirSync(hooksDir, { recursive: true });
     for (const h of opts.hooks) writeFileSync(join(hooksDir, h), gateHookScript(h), { mode: 0o755 });
   }
