@@ -17,6 +17,7 @@ import { GATE_BIN, PKG_ROOT, gateHookScript, makeRepo, run, type TempRepo } from
 import { openContext } from '../../src/app/context.js';
 import { acquire } from '../../src/app/leases/lease.js';
 import { startTty } from '../helpers/tty.js';
+import { startGitDaemon, stopGitDaemon } from '../helpers/git-daemon.js';
 import { identOk, leaseCommitBody, looseObjectTarget, writeLooseCommit } from '../../src/adapters/remote-lease-store.js';
 
 const STRESS = process.env.GATE_STRESS === '1';
@@ -220,7 +221,7 @@ beforeAll(async () => {
   seed.gitOk('init', '-q', '--bare', '-b', 'main', bare);
   seed.gitOk('push', '-q', bare, 'main');
   port = await freePort();
-  daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${seed.home}`, '--export-all', '--enable=receive-pack', '--listen=127.0.0.1', `--port=${port}`, '--informative-errors', seed.home], { stdio: 'ignore', env: seed.env });
+  daemon = startGitDaemon(seed.home, port, seed.env, ['--informative-errors']);
   for (let i = 0; i < 100; i++) {
     if (run('git', ['ls-remote', `git://127.0.0.1:${port}/remote.git`], { env: seed.env }).code === 0) break;
     await new Promise((r) => setTimeout(r, 50));
@@ -235,7 +236,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  daemon?.kill('SIGKILL');
+  await stopGitDaemon(daemon, seed.home);
   httpServer?.kill('SIGKILL');
   if (sshd && sshd.exitCode === null) {
     const gone = new Promise((r) => sshd!.once('exit', r));

@@ -7,12 +7,13 @@
  * the loopback interface. One remote and three clones for the file; GATE_STRESS=1 scales the
  * number of entries.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
+import { startGitDaemon, stopGitDaemon } from '../helpers/git-daemon.js';
 import { openContext } from '../../src/app/context.js';
 import { collectTeam, publishLedger, teamPending } from '../../src/app/review/team.js';
 import { buildReview } from '../../src/app/review/review.js';
@@ -74,7 +75,7 @@ beforeAll(async () => {
   }
   // git daemon on the loopback interface, exporting the directory that holds the bare remote
   const port = await freePort();
-  daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${base}`, '--export-all', '--enable=receive-pack', '--listen=127.0.0.1', `--port=${port}`, base], { stdio: 'ignore' });
+  daemon = startGitDaemon(base, port);
   daemonUrl = `git://127.0.0.1:${port}/shared.git`;
   for (let i = 0; i < 50; i++) {
     if (run('git', ['ls-remote', daemonUrl]).code === 0) break;
@@ -89,8 +90,8 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
-  if (daemon?.pid) daemon.kill();
+afterAll(async () => {
+  await stopGitDaemon(daemon, base);
 });
 
 describe("the team's ledger on a shared remote", () => {
