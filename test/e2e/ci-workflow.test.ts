@@ -24,12 +24,14 @@ let pwned: string;
 let ciEnv: NodeJS.ProcessEnv;
 let unknownHost: { code: number; stdout: string };
 
+let cacheDir: string | undefined;
+/** The developer's npm cache (asked of npm once, when the environment does not name it). */
 function npmCache(): string {
-  return process.env.npm_config_cache || run('npm', ['config', 'get', 'cache'], { env: process.env }).stdout.trim();
+  return (cacheDir ??= process.env.npm_config_cache || run('npm', ['config', 'get', 'cache'], { env: process.env }).stdout.trim());
 }
 
 beforeAll(() => {
-  c = makeConsumer();
+  c = makeConsumer({ init: false }); // `gate init --ci <host>` is `gate init` plus the workflow: the first one scaffolds
   for (const host of ['github', 'gitlab']) {
     const r = c.gateBin(['init', '--ci', host, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -46,13 +48,15 @@ beforeAll(() => {
 
   // the attacker's pull request
   pwned = join(makeTempDir('gate-ci-pwned-'), 'PWNED');
-  const evil = join(makeTempDir('gate-ci-evil-'), 'pkg');
+  // (the impostor's tarball is made with tar, as `npm pack` lays it out: package/ holding its files)
+  const evil = join(makeTempDir('gate-ci-evil-'), 'package');
   mkdirSync(join(evil, 'bin'), { recursive: true });
   const mark = `require('fs').appendFileSync(${JSON.stringify(pwned)}, 'ran\\n')`;
   writeFileSync(join(evil, 'package.json'), JSON.stringify({ name: 'agent-gates', version: '9.9.9', bin: { gate: 'bin/gate.js' }, scripts: { postinstall: `node -e "${mark.replace(/"/g, '\\"')}"` } }));
   writeFileSync(join(evil, 'bin', 'gate.js'), `#!/usr/bin/env node\n${mark};\nconsole.log('range check passed');\nprocess.exit(0);\n`);
-  const packed = run('npm', ['pack', '--json', '--pack-destination', join(evil, '..')], { cwd: evil, env: { ...c.env, npm_config_cache: npmCache() } });
-  const evilTgz = join(evil, '..', JSON.parse(packed.stdout)[0].filename);
+  const evilTgz = join(evil, '..', 'agent-gates-9.9.9.tgz');
+  const packed = run('tar', ['-czf', evilTgz, '-C', join(evil, '..'), 'package']);
+  expect(packed.code, packed.stderr).toBe(0);
   c.gitOk('checkout', '-q', '-b', 'pr');
   // repin the checker to the impostor (installed here without scripts: only the files change)
   const pin = run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', evilTgz], { cwd: c.dir, env: { ...c.env, npm_config_cache: npmCache() } });

@@ -1,16 +1,18 @@
 /**
  * E2E: the packed tarball installed with real husky 9 and lint-staged 16 in fresh consumer
- * repositories, driven by real `git commit`s.
+ * repositories, driven by real `git commit`s. The first test runs the README's recipe whole (npm
+ * install, npx gate init); the others start from a repository that ran `gate init` with the installed
+ * binary: for real in the first of them, a copy of that repository in the rest (`init: 'shared'`).
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitScaffold, makeConsumer, packTarball, type Consumer } from '../helpers/consumer.js';
+import { commitScaffold, makeConsumer, packTarball, type Consumer, type ConsumerOptions } from '../helpers/consumer.js';
 import { makeTempDir, run } from '../helpers/repo.js';
 
 const made: Consumer[] = [];
-const consumer = (...a: Parameters<typeof makeConsumer>) => {
-  const c = makeConsumer(...a);
+const consumer = (opts: ConsumerOptions = {}) => {
+  const c = makeConsumer({ init: 'shared', ...opts });
   made.push(c);
   return c;
 };

@@ -7,8 +7,11 @@
  * `git merge --squash` + commit, rebase = replay with a new committer, merge = a merge commit),
  * each pass the recipe run on the push to the target branch; a squash that slips in an unapproved
  * edit does not. A pull request from a fork passes once the recipe fetches the fork's notes.
- * Every base here pins the checker with one package-lock.json: the first run of each recipe runs its
- * `npm ci`, later runs copy that install after comparing the lockfiles (test/helpers/ci.ts `reuse`).
+ * Every base here pins the checker with one package-lock.json, the one the teammate's clone installs
+ * with a real `npm ci` (checked by the second test): every run of either recipe copies that install
+ * after comparing the lockfiles (test/helpers/ci.ts `reuse`) instead of running its own `npm ci`.
+ * This file checks what the recipes decide, not how they install; the recipes' own
+ * `npm ci --ignore-scripts` runs for real in ci-workflow.test.ts, which checks the install.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -25,7 +28,7 @@ let ciEnv: NodeJS.ProcessEnv;
 let main0: string;
 /** The teammate's clone (made by the second test). */
 let teammate = '';
-/** Where each recipe's first run ran `npm ci` (test/helpers/ci.ts `reuse`). */
+/** The install each recipe run copies (test/helpers/ci.ts `reuse`): the teammate's `npm ci` (second test). */
 const installed: { github?: string; gitlab?: string } = {};
 const github = (ev: GithubEvent, wf = workflow('.github/workflows/agent-gates.yml')): RunResult => {
   const r = runGithubJob(wf, origin, ev, ciEnv, installed.github);
@@ -80,7 +83,8 @@ const hostGit = (dir: string, ...a: string[]) => {
 };
 
 beforeAll(async () => {
-  c = makeConsumer({ lintStaged: false });
+  // `gate init --ci <host>` is `gate init` plus the workflow: the first one scaffolds the repository
+  c = makeConsumer({ lintStaged: false, init: false });
   for (const host of ['github', 'gitlab']) expect(c.gateBin(['init', '--ci', host]).code).toBe(0);
   c.write('rules/checks.yaml', 'checks: [lint]\n');
   commitScaffold(c);
@@ -124,6 +128,9 @@ describe('approvals travel from the packed tarball', { timeout: 600_000 }, () =>
     gitOk(b, 'config', 'user.email', 'teammate@example.com');
     const ci = run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: b, env: ciEnv });
     expect(ci.code, ci.stderr).toBe(0);
+    // the base's package-lock.json, installed for real: what every recipe run in this file copies
+    installed.github ??= b;
+    installed.gitlab ??= b;
     expect(gitOk(b, 'config', 'core.hooksPath')).toBe('.husky/_');
     expect(git(b, 'config', '--get', 'notes.rewriteRef').code).toBe(1); // git config is not cloned
     gitOk(b, 'checkout', '-q', 'feature');

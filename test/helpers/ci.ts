@@ -3,9 +3,10 @@
  * run steps executed as one shell script with the variables the host sets for an event.
  *
  * A test that runs the same recipe many times against bases with one package-lock.json may pass
- * `reuse`, the `installDir` of an earlier run: that run's `npm ci` is then the only line replaced,
- * by a copy of its node_modules after `cmp` found the base's lockfile byte-identical (so the checker
- * is still the one the base pins). The first run of each recipe in a file runs `npm ci` for real.
+ * `reuse`, a directory holding a real `npm ci` of that lockfile (the `installDir` of an earlier run,
+ * or a clone that ran it): the recipe's `npm ci` is then the only line replaced, by a copy of that
+ * node_modules after `cmp` found the base's lockfile byte-identical (so the checker is still the one
+ * the base pins). ci-workflow.test.ts runs each recipe's own `npm ci` for real (it checks the install).
  */
 import { join } from 'node:path';
 import { parse } from 'yaml';

@@ -12,9 +12,9 @@
  * Gate A/B/ADR engineers: build on makeConsumer(); keep tests on real commits.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeRepo, makeTempDir, PKG_ROOT, run, type RunResult, type TempRepo } from './repo.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -119,9 +119,22 @@ function installedTemplate(kind: string, install: (dir: string) => void): string
   return final;
 }
 
+/** Repositories right after their real `gate init`, by kind of consumer (`init: 'shared'`), in this process. */
+const initSnapshots = new Map<string, string>();
+
+/**
+ * Copy the file or directory `from` to `to` (which must not exist) with cp: symlinks kept as
+ * written, modes kept. One cp process copies a node_modules tree for about a third of the CPU
+ * fs.cpSync spends in the test worker.
+ */
+function copyTree(from: string, to: string): void {
+  const r = run('cp', ['-R', from, to]);
+  if (r.code !== 0) throw new Error(`cp -R ${from} ${to} failed (${r.code}): ${r.stderr}`);
+}
+
 /** Copy an installed template's `from` into `to` (symlinks kept as written: npm's are relative). */
 function copyInstalled(template: string, from: string, to: string): void {
-  cpSync(join(template, from), to, { recursive: true, verbatimSymlinks: true });
+  copyTree(join(template, from), to);
 }
 
 /** A tiny formatter lint-staged runs: trims trailing whitespace and appends a final newline. */
@@ -148,9 +161,13 @@ export interface ConsumerOptions {
   devDependencies?: readonly string[];
   /**
    * Run `gate init` (default true): with the installed binary, or 'npx' as the README says
-   * (`npx gate init`, through `npm exec`).
+   * (`npx gate init`, through `npm exec`). 'shared': the first such consumer of its kind in this
+   * test file runs `gate init` for real with the installed binary, and its repository as it was
+   * right after (working tree, .git with the config and state init wrote, node_modules) is kept;
+   * later ones start as a copy of it instead of running init again (the same state, one gate
+   * process less each). Only with a package.json and the template install; otherwise as true.
    */
-  init?: boolean | 'npx';
+  init?: boolean | 'npx' | 'shared';
   /**
    * Install afresh with npm (default false): copy the tree that ONE real `npm install` of the
    * same packages made for this build (installedTemplate) instead.
@@ -180,7 +197,14 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
   const env = repo.env;
   const npm = (args: readonly string[], cwd = repo.dir) => run(NPM, args, { cwd, env: npmEnv(repo.home, env) });
   let globalBinDir: string | undefined;
-  if (withPkg) {
+  const shareInit = opts.init === 'shared' && withPkg && !opts.freshInstall;
+  const initKey = JSON.stringify([opts.husky !== false, opts.lintStaged !== false, opts.devDependencies ?? []]);
+  const initialised = shareInit ? initSnapshots.get(initKey) : undefined;
+  if (initialised) {
+    // a copy of the first such consumer's repository right after its real `gate init`
+    rmSync(repo.dir, { recursive: true, force: true });
+    copyTree(initialised, repo.dir);
+  } else if (withPkg) {
     const husky = opts.husky !== false;
     const ls = opts.lintStaged !== false;
     const pkg: Record<string, unknown> = { name: 'consumer', version: '1.0.0', private: true };
@@ -242,9 +266,16 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     npm: (args) => npm(args),
     ...(globalBinDir ? { globalBinDir } : {}),
   };
-  if (opts.init !== false) {
+  if (opts.init !== false && !initialised) {
     const r = withPkg && opts.init === 'npx' ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : gateBin(['init', '--json']);
     if (r.code !== 0) throw new Error(`gate init failed (${r.code}): ${r.stdout}${r.stderr}`);
+    if (shareInit) {
+      // kept until the worker ends (a temp dir of its own: the test may remove this consumer's)
+      const snapshot = join(makeTempDir('agent-gates-e2e-initialised-'), 'repo');
+      copyTree(repo.dir, snapshot);
+      initSnapshots.set(initKey, snapshot);
+      process.once('exit', () => rmSync(dirname(snapshot), { recursive: true, force: true }));
+    }
   }
   return c;
 }
