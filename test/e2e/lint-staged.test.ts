@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
+import { commitScaffold, copyConsumer, makeConsumer, type Consumer } from '../helpers/consumer.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 
 const made: Consumer[] = [];
@@ -22,6 +22,22 @@ afterEach(() => {
   for (const t of ttys.splice(0)) t.kill();
   for (const c of made.splice(0)) c.cleanup();
 });
+
+/**
+ * The setup three tests share, made once per file (an installed consumer, `gate init`, the scaffold
+ * and configFile() committed: a gate process per step) and copied per test, work tree and .git.
+ */
+let adopted: Consumer | undefined;
+function adoptedWithConfig(): Consumer {
+  if (!adopted) {
+    adopted = makeConsumer(); // removed when the file ends (makeRepo's default)
+    commitScaffold(adopted);
+    configFile(adopted);
+  }
+  const c = copyConsumer(adopted);
+  made.push(c);
+  return c;
+}
 
 const EXPLAIN = ['explain', '--intent', 'state the policy', '--alternative', 'keep it unwritten', '--blast-radius', 'agents reading rules/', '--reversibility', 'full', '--rollback', 'git revert'];
 
@@ -70,9 +86,7 @@ const IN_GATE = /[/\\](gate|gate\.js)$/;
 
 describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
   it('restages its reformatting, and Gate B binds the approval to the final tree', async () => {
-    const c = consumer();
-    commitScaffold(c);
-    configFile(c);
+    const c = adoptedWithConfig(); // consumer(), commitScaffold(c), configFile(c)
     const hook = c.read('.husky/pre-commit');
     expect(hook).toContain('check --hook pre-commit ${ag_ls:+--lint-staged "$ag_ls"}');
 
@@ -114,8 +128,7 @@ describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
   });
 
   it('a failing task blocks the commit with its output, before the gates run; a throwing config blocks without a stack trace', () => {
-    const c = consumer();
-    commitScaffold(c);
+    const c = adoptedWithConfig();
     configFile(c, '`node scripts/fail.cjs ${files.join(" ")}`');
     const head = c.gitOk('rev-parse', 'HEAD');
     c.write('a.txt', 'a\n');
@@ -165,9 +178,7 @@ describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
   });
 
   it('falls back to the binary (a child process) when the package entry throws on import: same verdicts', () => {
-    const c = consumer();
-    commitScaffold(c);
-    configFile(c);
+    const c = adoptedWithConfig(); // consumer(), commitScaffold(c), configFile(c); node_modules is the copy's own
     // the installed lint-staged's declared entry now throws on import; its bin imports lib/index.js directly
     const root = join(c.dir, 'node_modules', 'lint-staged');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
@@ -197,9 +208,10 @@ describe('lint-staged inside the gate process', { timeout: 300_000 }, () => {
     expect(c.gitOk('rev-parse', 'HEAD')).toBe(head);
   });
   it('with prettier from npm: gate explain formats and restages a CONFIRM-gated file, one approval holds at commit; a hand edit after approval is still stale; a failing task is exit 3', async () => {
-    const c = consumer();
-    const inst = c.npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', 'prettier@3']);
-    expect(inst.code, inst.stderr).toBe(0);
+    // prettier@3 from npm: one real `npm install --save-dev prettier@3` per build, on top of the usual tree (makeConsumer)
+    const c = consumer({ devDependencies: ['prettier@3'] });
+    expect((JSON.parse(c.read('package.json')) as { devDependencies: Record<string, string> }).devDependencies.prettier).toMatch(/^\^3\./);
+    expect(existsSync(join(c.dir, 'node_modules', '.bin', 'prettier'))).toBe(true);
     const pkg = JSON.parse(c.read('package.json')) as Record<string, unknown>;
     c.write('package.json', `${JSON.stringify({ ...pkg, 'lint-staged': { '*.txt': 'node scripts/format.cjs', '*.{md,json}': 'prettier --write' } }, null, 2)}\n`);
     commitScaffold(c);

@@ -12,10 +12,10 @@
  * Gate A/B/ADR engineers: build on makeConsumer(); keep tests on real commits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { makeRepo, makeTempDir, PKG_ROOT, run, type RunResult, type TempRepo } from './repo.js';
+import { makeRepo, makeTempDir, PKG_ROOT, run, type RepoOptions, type RunResult, type TempRepo } from './repo.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -195,7 +195,6 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
   const tarball = packTarball();
   const repo = makeRepo();
   const env = repo.env;
-  const npm = (args: readonly string[], cwd = repo.dir) => run(NPM, args, { cwd, env: npmEnv(repo.home, env) });
   let globalBinDir: string | undefined;
   const shareInit = opts.init === 'shared' && withPkg && !opts.freshInstall;
   const initKey = JSON.stringify([opts.husky !== false, opts.lintStaged !== false, opts.devDependencies ?? []]);
@@ -253,21 +252,9 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     globalBinDir = join(prefix, 'bin');
     env.PATH = `${globalBinDir}:${env.PATH ?? ''}`;
   }
-  const gateBin = (args: readonly string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => {
-    const bin = withPkg ? join(repo.dir, 'node_modules', '.bin', 'gate') : join(globalBinDir!, 'gate');
-    return run(bin, args, { cwd: o.cwd ?? repo.dir, env: { ...env, ...(o.env ?? {}) }, input: '' });
-  };
-  const c: Consumer = {
-    ...repo,
-    env,
-    tarball,
-    gateBin,
-    commit: (...args) => run('git', ['commit', ...args], { cwd: repo.dir, env, input: '' }),
-    npm: (args) => npm(args),
-    ...(globalBinDir ? { globalBinDir } : {}),
-  };
+  const c = asConsumer(repo, tarball, globalBinDir);
   if (opts.init !== false && !initialised) {
-    const r = withPkg && opts.init === 'npx' ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : gateBin(['init', '--json']);
+    const r = withPkg && opts.init === 'npx' ? run(NPM, ['exec', '--no', '--', 'gate', 'init', '--json'], { cwd: repo.dir, env: npmEnv(repo.home, env) }) : c.gateBin(['init', '--json']);
     if (r.code !== 0) throw new Error(`gate init failed (${r.code}): ${r.stdout}${r.stderr}`);
     if (shareInit) {
       // kept until the worker ends (a temp dir of its own: the test may remove this consumer's)
@@ -278,6 +265,39 @@ export function makeConsumer(opts: ConsumerOptions = {}): Consumer {
     }
   }
   return c;
+}
+
+/** The Consumer methods over a repository (its node_modules/.bin/gate, or `globalBinDir`'s). */
+function asConsumer(repo: TempRepo, tarball: string, globalBinDir?: string): Consumer {
+  const env = repo.env;
+  const gateBin = (args: readonly string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => {
+    const bin = globalBinDir ? join(globalBinDir, 'gate') : join(repo.dir, 'node_modules', '.bin', 'gate');
+    return run(bin, args, { cwd: o.cwd ?? repo.dir, env: { ...env, ...(o.env ?? {}) }, input: '' });
+  };
+  return {
+    ...repo,
+    env,
+    tarball,
+    gateBin,
+    commit: (...args) => run('git', ['commit', ...args], { cwd: repo.dir, env, input: '' }),
+    npm: (args) => run(NPM, args, { cwd: repo.dir, env: npmEnv(repo.home, env) }),
+    ...(globalBinDir ? { globalBinDir } : {}),
+  };
+}
+
+/**
+ * A copy of consumer `from` (its whole work tree: .git, node_modules, the files gate init wrote)
+ * as a new repository with a HOME of its own, at the same depth below $TMPDIR (npm's relative
+ * `file:` specifiers stay right). For a file whose tests share one expensive setup (install,
+ * `gate init`, commits through the hooks): make it once, copy it per test. Not for consumers
+ * without a package.json (their gate is in a prefix beside the repository, put on PATH).
+ */
+export function copyConsumer(from: Consumer, opts: Pick<RepoOptions, 'cleanup'> = {}): Consumer {
+  if (from.globalBinDir) throw new Error('copyConsumer: a consumer without package.json has its gate outside the repository');
+  const repo = makeRepo({ init: false, ...opts });
+  cpSync(from.dir, repo.dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(from.home, repo.home, { recursive: true, verbatimSymlinks: true });
+  return asConsumer(repo, from.tarball);
 }
 
 /**
