@@ -5,9 +5,8 @@
  * when a signer is given, one SSHSIG per approval step over a canonical payload v2).
  */
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { run, type TempRepo } from './repo.js';
 import { explanationDigest } from '../../src/schema/sidecar/schema.js';
 import { serializePayload, type ApprovalPayload } from '../../src/signing/payload.js';
@@ -37,31 +36,8 @@ export class History {
     return r.stdout.trim();
   }
 
-  /** Where loose objects go, when this repository hashes with SHA-1 (else undefined: `git hash-object`). */
-  private objects: string | null | undefined = null;
-
-  /**
-   * Write `content` as a blob and return its id. In a SHA-1 repository the loose object is written
-   * here, exactly as `git hash-object -w` writes it (zlib of "blob <size>\0<bytes>" at
-   * objects/<2>/<38>), so a history of many files costs no git process per file.
-   */
   blob(content: string): string {
-    if (this.objects === null) {
-      const sha1 = this.git(['rev-parse', '--show-object-format']) === 'sha1';
-      this.objects = sha1 ? resolve(this.repo.dir, this.git(['rev-parse', '--git-path', 'objects'])) : undefined;
-    }
-    if (this.objects === undefined) return this.git(['hash-object', '-w', '--stdin'], { input: content });
-    const body = Buffer.from(content, 'utf8');
-    const obj = Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]);
-    const id = createHash('sha1').update(obj).digest('hex');
-    const path = join(this.objects, id.slice(0, 2), id.slice(2));
-    if (!existsSync(path)) {
-      mkdirSync(dirname(path), { recursive: true });
-      const tmp = `${path}.tmp-${process.pid}`;
-      writeFileSync(tmp, deflateSync(obj));
-      renameSync(tmp, path);
-    }
-    return id;
+    return this.git(['hash-object', '-w', '--stdin'], { input: content });
   }
 
   /**
