@@ -204,12 +204,15 @@ afterAll(() => c?.cleanup());
 
 describe('approvals travel: the hosting merge buttons pass, a widening nobody approved does not', () => {
   it('squash, rebase and merge of approved steps pass; the squash is covered by a chain of approved changes', async () => {
+    const seen = new Map<string, RangeRun>();
     for (const b of ['w-steps', 's-steps', 'r-steps', 'g-steps', 's-multi', 's-dc']) {
       const r = await check(`origin/main..origin/${b}`);
       expect(r.code, `${b}: ${JSON.stringify(r.json?.violations)}`).toBe(0);
+      seen.set(b, r);
     }
-    expect((await check('origin/main..origin/s-steps')).json.commits[0].coveredBy).toBe('chain');
-    expect((await check('origin/main..origin/r-steps')).json.commits.map((x: any) => x.coveredBy)).toEqual(['range', 'range']);
+    // the same reports, read further (not judged twice)
+    expect(seen.get('s-steps')!.json.commits[0].coveredBy).toBe('chain');
+    expect(seen.get('r-steps')!.json.commits.map((x: any) => x.coveredBy)).toEqual(['range', 'range']);
   });
 
   it('the packed binary says the same: exit 0 for the squashed chain, exit 1 for a chain with a gap, each with the in-process JSON', async () => {

@@ -33,12 +33,22 @@ afterEach(() => {
 let appender = '';
 /** One repository after a real `gate init` (gate on PATH: direct mode); each test starts from a copy. */
 let template: TempRepo;
+/**
+ * The same, bootstrapped (no hooks) and then given one ordinary commit of b.txt ("second") through
+ * the real hooks: its fast-path pending record waits in the common dir. Tests that begin with that
+ * commit start from a copy (one hooked commit for the file, not one per test); the first test
+ * makes its own, since the commit itself is what it observes.
+ */
+let withSecond: TempRepo;
 beforeAll(async () => {
   appender = await bundleEntry('test/helpers/procs/ledger-append.ts');
   template = makeRepo();
   gateOnPath(template);
   const init = template.gate(['init']);
   if (init.code !== 0) throw new Error(init.stderr);
+  withSecond = initialised().r;
+  repos.splice(repos.indexOf(withSecond), 1); // kept for the file (makeRepo removes it when the file ends)
+  commitFile(withSecond, 'b.txt', 'second');
 });
 
 /** gate on PATH, behind a `node` wrapper that logs every node start; returns the log's path. */
@@ -64,12 +74,14 @@ interface Repo {
  * A repo after `gate init`; with `bootstrap`, everything committed once, so later commits have a
  * parent: without hooks, or with `'hooked'` as `--no-verify` (the post-commit records it on the node path).
  */
-function initialised(opts: { bootstrap?: boolean | 'hooked' } = {}): Repo {
+function initialised(opts: { bootstrap?: boolean | 'hooked'; second?: boolean } = {}): Repo {
   const r = makeRepo({ init: false });
   repos.push(r);
-  cpSync(template.dir, r.dir, { recursive: true });
+  cpSync((opts.second ? withSecond : template).dir, r.dir, { recursive: true });
   const log = gateOnPath(r);
-  if (opts.bootstrap !== false) {
+  if (opts.second) {
+    // a copy of `withSecond`: bootstrapped, and b.txt committed through the hooks ("second")
+  } else if (opts.bootstrap !== false) {
     r.write('README.md', '# p\n');
     r.gitOk('add', '-A');
     if (opts.bootstrap === 'hooked') r.gitOk('commit', '-q', '--no-verify', '-m', 'bootstrap');
@@ -78,7 +90,10 @@ function initialised(opts: { bootstrap?: boolean | 'hooked' } = {}): Repo {
   return { r, nodeRuns: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 
-const stateDir = (r: TempRepo) => join(r.commonDir(), 'agent-gates');
+/** The common dir, asked of git once per repository (every helper below reads it, often several times a test). */
+const commonDirs = new Map<TempRepo, string>();
+const commonDir = (r: TempRepo): string => commonDirs.get(r) ?? (commonDirs.set(r, r.commonDir()), commonDirs.get(r)!);
+const stateDir = (r: TempRepo) => join(commonDir(r), 'agent-gates');
 const pendingDir = (r: TempRepo) => join(stateDir(r), 'pending');
 const ledgerText = (r: TempRepo) => readFileSync(join(stateDir(r), 'ledger.jsonl'), 'utf8');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -145,8 +160,8 @@ describe('an ordinary commit takes the fast path', () => {
   });
 
   it('records what the node post-commit would, and node running for the same commit supersedes the pending record (one record)', async () => {
-    const { r } = initialised({ bootstrap: true });
-    commitFile(r, 'b.txt', 'second');
+    const { r } = initialised({ second: true });
+    // b.txt was committed through the hooks ("second") in the copied fixture
     const head = r.gitOk('rev-parse', 'HEAD');
     const deferred = JSON.parse(readFileSync(join(pendingDir(r), head), 'utf8').split('\t')[1]!);
     // what the docs tell a person to run when the post-commit failed: the node path for HEAD
@@ -166,8 +181,8 @@ describe('an ordinary commit takes the fast path', () => {
   });
 
   it('any ledger write folds the pending records in first, in commit order, then its own events', async () => {
-    const { r } = initialised();
-    commitFile(r, 'b.txt', 'second');
+    const { r } = initialised({ second: true });
+    // b.txt was committed through the hooks ("second") in the copied fixture
     const second = r.gitOk('rev-parse', 'HEAD');
     commitFile(r, 'c.txt', 'third');
     const third = r.gitOk('rev-parse', 'HEAD');
@@ -218,8 +233,8 @@ describe('everything else takes the node path', () => {
   });
 
   it('an amend: its parent is not the receipt\'s, so node records it and the receipt goes', () => {
-    const { r, nodeRuns } = initialised();
-    commitFile(r, 'b.txt', 'second');
+    const { r, nodeRuns } = initialised({ second: true });
+    // b.txt was committed through the hooks ("second") in the copied fixture
     const first = r.gitOk('rev-parse', 'HEAD');
     const runs = nodeRuns().length;
     r.write('b.txt', 'amended\n');
@@ -368,11 +383,14 @@ describe('worktrees', () => {
 
 describe('pending records that do not validate are recorded, never dropped', () => {
   it('garbage, a forged tree, an unknown commit, a bad name and a directory each become a commit.pending-invalid event', async () => {
-    const { r } = initialised();
-    commitFile(r, 'b.txt', 'second');
+    const { r } = initialised({ second: true });
+    // b.txt was committed through the hooks ("second") in the copied fixture
     const good = r.gitOk('rev-parse', 'HEAD');
     const goodLine = readFileSync(join(pendingDir(r), good), 'utf8');
-    commitFile(r, 'c.txt', 'third');
+    // the third commit's record is written by hand below (forged), so it is committed without hooks
+    r.write('c.txt', 'c.txt third\n');
+    r.gitOk('add', 'c.txt');
+    r.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'third');
     const third = r.gitOk('rev-parse', 'HEAD');
     // forged: the third commit's record claims another tree
     writeFileSync(join(pendingDir(r), third), goodLine.replace(/^[0-9a-f]+/, 'e'.repeat(40)));
@@ -406,8 +424,8 @@ describe('pending records that do not validate are recorded, never dropped', () 
   });
 
   it('a ledger that does not verify gets nothing appended by gate audit verify; the pending record stays and is reported', async () => {
-    const { r } = initialised();
-    commitFile(r, 'b.txt', 'second');
+    const { r } = initialised({ second: true });
+    // b.txt was committed through the hooks ("second") in the copied fixture
     const head = r.gitOk('rev-parse', 'HEAD');
     const path = join(stateDir(r), 'ledger.jsonl');
     const tampered = ledgerText(r).replace('"event":"init"', '"event":"commit"');
@@ -429,12 +447,12 @@ describe('pending records that do not validate are recorded, never dropped', () 
 
 describe('concurrent folds', () => {
   it('several processes appending while pending records exist: each commit recorded exactly once, and the chain verifies', async () => {
-    const { r } = initialised();
-    const made: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      commitFile(r, `f${i}.txt`, `fast ${i}`);
-      made.push(r.gitOk('rev-parse', 'HEAD'));
-    }
+    // two ordinary commits through the hooks, each leaving a fast-path pending record: the
+    // fixture's "second" and one more
+    const { r } = initialised({ second: true });
+    const made: string[] = [r.gitOk('rev-parse', 'HEAD')];
+    commitFile(r, 'f1.txt', 'fast 1');
+    made.push(r.gitOk('rev-parse', 'HEAD'));
     // more commits, made with no hooks at all, each given a pending record as the post-commit writes
     // one (the receipt line, renamed into place); built in one `git fast-import` (no hooks), then checked out
     const tip = r.gitOk('rev-parse', 'HEAD');

@@ -3,14 +3,18 @@
  * (two people) with the pre- and post-commit hooks. The post-commit records the lease a handoff
  * change was made under in the commit's note; the range check confirms it from the remote's fence
  * history. Each attack is a rewritten note or a commit made around the hooks (as `--no-verify` or a
- * machine without them would), and must come out as a coded violation, never a pass.
+ * machine without them would), and must come out as a coded violation, never a pass. The leases are
+ * taken and given back through the lease use case in process (the lock CLI has its own tests); the
+ * commits go through the real hooks, and the CLI judges the range once per exit code (0 and 3).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/app/context.js';
 import { checkRange, rangeSummaryLines } from '../../src/app/review/range.js';
+import { acquire, release } from '../../src/app/leases/lease.js';
 import { gateHookScript, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+import { withEnv } from '../helpers/range.js';
 
 const BASE_CONFIG = 'version: 1\n';
 const CONFIG = 'version: 1\nhandoff:\n  remote: origin\n  remote_timeout: 3s\n';
@@ -65,8 +69,16 @@ function check(r: TempRepo, range: string): { code: number; out: Record<string, 
 }
 /** The same check in this process (the CLI path is run above and in the exit-3 case): what the agent-written notes vary. */
 async function checkIn(r: TempRepo, range: string): Promise<{ code: number; out: Record<string, any>; stderr: string }> {
-  const rep = await checkRange(openContext(r.dir), range);
+  const rep = await withEnv(r.env, () => checkRange(openContext(r.dir), range));
   return { code: rep.ok ? 0 : 1, out: JSON.parse(JSON.stringify(rep)), stderr: '' };
+}
+/**
+ * `gate lock acquire|release <path> [--owner]` in process (the lease use case; the CLI's exit 0 is `ok`),
+ * under the clone's environment plus `env` (GATE_SESSION for an agent), in the clone's directory.
+ */
+async function lock(r: TempRepo, op: 'acquire' | 'release', path: string, o: { owner?: string; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
+  const args = { paths: [path], cwd: r.dir, ...(o.owner ? { owner: o.owner } : {}) };
+  return withEnv({ ...r.env, ...o.env }, async () => (op === 'acquire' ? await acquire(openContext(r.dir), args) : await release(openContext(r.dir), args)).ok);
 }
 const codes = (out: Record<string, any>): string[] => (out.violations ?? []).map((v: { code: string }) => v.code);
 
@@ -85,7 +97,7 @@ beforeAll(() => {
 
 describe('gate check --range against the remote lease history (handoff.remote at the base)', () => {
   it('a handoff change made under a remote lease carries its evidence in the note, and the range check confirms it', async () => {
-    expect(a.gate(['lock', 'acquire', DOC, '--owner', 'human:a@example.com']).code).toBe(0);
+    expect(await lock(a, 'acquire', DOC, { owner: 'human:a@example.com' })).toBe(true);
     const made = commitDoc(a, 'a1\n');
     expect(made.code, made.stderr).toBe(0);
     c1 = made.head;
@@ -104,7 +116,7 @@ describe('gate check --range against the remote lease history (handoff.remote at
 
   it('attacks on the evidence: a removed note, another path\'s version, another remote, a forged version outside the fence history, a wrong token or owner', async () => {
     // a lease on another handoff document: its version is a real grant, on the wrong path
-    expect(a.gate(['lock', 'acquire', 'todos.md', '--owner', 'human:a@example.com']).code).toBe(0);
+    expect(await lock(a, 'acquire', 'todos.md', { owner: 'human:a@example.com' })).toBe(true);
     const other = run('git', ['ls-remote', bare, 'refs/agent-gates/fence/*'], { env: a.env }).stdout.trim().split('\n').map((l) => l.split('\t')[0]!).find((o) => o !== evidenceOf(note1).version)!;
     // a lease commit made locally with a valid record, never pushed to the fence ref
     const rec = { v: 1, path: DOC, owner: 'human:a@example.com', host: 'h', pid: 1, worktree: a.dir, branch: 'main', acquired: '2026-01-01T00:00:00.000Z', renewed: '2026-01-01T00:00:00.000Z', expires: '2026-01-01T01:00:00.000Z', reason: null, token: 1 };
@@ -133,7 +145,7 @@ describe('gate check --range against the remote lease history (handoff.remote at
     setNote(a, c1, `${note1}\n${leaseDoc([{ ...good, version: forged }])}`);
     expect((await checkIn(a, `${base1}..${c1}`)).code).toBe(0);
     setNote(a, c1, note1);
-    expect(a.gate(['lock', 'release', 'todos.md', '--owner', 'human:a@example.com']).code).toBe(0);
+    expect(await lock(a, 'release', 'todos.md', { owner: 'human:a@example.com' })).toBe(true);
   });
 
   it('a token replayed on a commit by another person is not that person\'s lease', async () => {
@@ -151,12 +163,12 @@ describe('gate check --range against the remote lease history (handoff.remote at
 
   it('a writer fenced off by a newer grant cannot land its change after it: tokens never go backwards along the range', async () => {
     a.gitOk('push', '-q', 'origin', 'main', 'refs/notes/agent-gates');
-    expect(a.gate(['lock', 'release', DOC, '--owner', 'human:a@example.com']).code).toBe(0);
+    expect(await lock(a, 'release', DOC, { owner: 'human:a@example.com' })).toBe(true);
     b.gitOk('pull', '-q', '--ff-only', 'origin', 'main');
     b.gitOk('fetch', '-q', 'origin', 'refs/notes/agent-gates:refs/notes/agent-gates');
     // b is an agent session this time: its lease and its commit are GATE_SESSION's
     const agent = { GATE_SESSION: 'agent-b' };
-    expect(b.gate(['lock', 'acquire', DOC], { env: { ...b.env, ...agent } }).code).toBe(0);
+    expect(await lock(b, 'acquire', DOC, { env: agent })).toBe(true);
     const c2 = commitDoc(b, 'b2\n', { env: agent });
     expect(c2.code, c2.stderr).toBe(0);
     expect(evidenceOf(noteOf(b, c2.head))).toMatchObject({ token: 2, owner: 'agent-b' });

@@ -5,7 +5,8 @@
  * in-process report; the other verdicts come from the range use-case in process
  * (test/helpers/range.ts: the report the CLI prints with --json).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cpSync } from 'node:fs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
 import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
@@ -28,14 +29,20 @@ function rangeCli(spec: string): RangeRun {
 /** The same check in process (the range use-case through the composition root). */
 const range = (spec: string): Promise<RangeRun> => checkRangeInProcess(repo.dir, spec, repo.env);
 
+/** The base repository, built once; each test works in a copy of it (same base commit). */
+let template: TempRepo;
+beforeAll(() => {
+  template = makeRepo();
+  template.write('README.md', 'hello\n');
+  template.write('rules/review.md', '# Review rules\n\nBe kind.\n');
+  template.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
+  template.gitOk('add', '-A');
+  base = commit(template, 'base');
+  template.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
+});
 beforeEach(() => {
-  repo = makeRepo();
-  repo.write('README.md', 'hello\n');
-  repo.write('rules/review.md', '# Review rules\n\nBe kind.\n');
-  repo.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
-  repo.gitOk('add', '-A');
-  base = commit(repo, 'base');
-  repo.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
+  repo = makeRepo({ init: false, cleanup: 'manual' });
+  cpSync(template.dir, repo.dir, { recursive: true });
 });
 afterEach(() => repo.cleanup());
 

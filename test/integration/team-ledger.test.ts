@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { startGitDaemon, stopGitDaemon } from '../helpers/git-daemon.js';
 import { openContext } from '../../src/app/context.js';
-import { collectTeam, publishLedger, teamPending } from '../../src/app/review/team.js';
+import { collectTeam, publishLedger, teamAuditVerify, teamPending } from '../../src/app/review/team.js';
+import { explain } from '../../src/app/approvals/explain.js';
+import { withEnv } from '../helpers/range.js';
 import { buildReview } from '../../src/app/review/review.js';
 import { linkHash } from '../../src/ledger/chain.js';
 
@@ -126,10 +128,11 @@ describe("the team's ledger on a shared remote", () => {
     const v = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--json']);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: n(0) + n(1) + 2 + n(2), problems: [] });
-    // trust is read at the revision named, never a silent fallback to HEAD
-    const t = clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--trust', 'HEAD', '--json']);
-    expect(t.code, t.stderr).toBe(0);
-    expect(clones[2]!.gate(['audit', 'verify', '--team', '--remote', 'origin', '--trust', 'no-such-base']).code).toBe(2);
+    // trust is read at the revision named, never a silent fallback to HEAD (`gate audit verify --team
+    // --trust <rev>`'s use case in process: ok is exit 0, a USAGE error exit 2)
+    const t = await teamAuditVerify(openContext(clones[2]!.dir), { remote: 'origin', trust: 'HEAD' });
+    expect(t.ok, JSON.stringify(t.problems)).toBe(true);
+    await expect(teamAuditVerify(openContext(clones[2]!.dir), { remote: 'origin', trust: 'no-such-base' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 
   it('a forced push that rewrites a published ledger is named by `gate audit verify --team` (clone and line)', async () => {
@@ -210,11 +213,13 @@ describe("the team's ledger on a shared remote", () => {
     const waiting = clones[2]!;
     waiting.write('rules/a.yaml', 'a: 1\n');
     waiting.gitOk('add', 'rules/a.yaml');
-    const ex = waiting.gate(['explain', '--intent', 'add rule a', '--alternative', 'none', '--blast-radius', 'rules', '--reversibility', 'revert', '--rollback', 'git revert'], { env: { GATE_SESSION: 'agent-far' } });
-    expect(ex.code, ex.stderr).toBe(0);
-    const pub = waiting.gate(['ledger', 'publish', '--json']);
-    expect(pub.code, pub.stderr).toBe(0);
-    const published = (JSON.parse(pub.stdout) as { pending: { published: string[] } }).pending.published;
+    // the agent's `gate explain` and `gate ledger publish` (the default remote), their use cases in process
+    const ex = await withEnv({ ...waiting.env, GATE_SESSION: 'agent-far' }, () =>
+      explain(openContext(waiting.dir), { intent: 'add rule a', alternatives: ['none'], blast_radius: 'rules', reversibility: 'revert', rollback: 'git revert' }),
+    );
+    expect(ex.written).toBe(true);
+    const pub = await withEnv(waiting.env, () => publishLedger(openContext(waiting.dir)));
+    const published = pub.pending!.published;
     expect(published).toHaveLength(1);
     expect(published[0]).toMatch(new RegExp(`^refs/agent-gates/pending/${ids[2]}/[0-9a-f]{8}$`));
     const list = clones[0]!.gate(['ledger', 'pending', '--diff', '--json']);
@@ -223,12 +228,11 @@ describe("the team's ledger on a shared remote", () => {
     expect(body.cards).toHaveLength(1);
     expect(body.cards[0]).toMatchObject({ repoId: ids[2], tier: 'CONFIRM', intent: 'add rule a', asker: { session: 'agent-far' }, files: [{ path: 'rules/a.yaml' }] });
     expect(body.cards[0]!.diff).toContain('+a: 1');
-    // the person's inbox on another clone shows it beside the local cards, read-only
-    const inbox = clones[0]!.gate(['inbox', '--remote', '--json']);
-    expect(inbox.code, inbox.stderr).toBe(0);
-    const ib = JSON.parse(inbox.stdout) as { cards: unknown[]; remote: { name: string; cards: Array<{ repoId: string; intent: string }> } };
-    expect(ib.remote.name).toBe('origin');
-    expect(ib.remote.cards).toMatchObject([{ repoId: ids[2], intent: 'add rule a' }]);
+    // the person's inbox on another clone shows it beside the local cards, read-only: `gate inbox
+    // --remote --json` prints its remote part from teamPending (default remote), here in process
+    const ib = await teamPending(openContext(clones[0]!.dir));
+    expect(ib.remote).toBe('origin');
+    expect(ib.cards).toMatchObject([{ repoId: ids[2], intent: 'add rule a' }]);
     const inboxText = clones[0]!.gate(['inbox', '--remote', 'origin']);
     expect(inboxText.stdout).toContain('waiting on other clones');
     expect(inboxText.stdout).toContain('add rule a');
