@@ -9,7 +9,8 @@
  * One remote, one pair of clones and one key pair for the file. The built CLI runs once per output
  * shape (`gate inbox --remote --json`, `gate inbox reject --remote --json`, `gate approve --fetch
  * --json` approved (exit 0) and rejected (exit 1), `gate ledger pending --diff` as text, the tmux
- * approval) and in the commit hooks; the other verdicts come from the use-cases in process.
+ * approval) and in the commit hooks (a blocked commit and the first that passes); the other verdicts
+ * come from the use-cases in process (the terminal test's commit: `commitIn`, test/helpers/commit.ts).
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
 import { keygen, sshSign, type TestKey } from '../helpers/ssh.js';
 import { checkRangeInProcess } from '../helpers/range.js';
+import { commitIn } from '../helpers/commit.js';
 import { hasTmux, startTty } from '../helpers/tty.js';
 import { openContext } from '../../src/app/context.js';
 import { explain } from '../../src/app/approvals/explain.js';
@@ -317,7 +319,8 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     }
     // `gate approve --fetch` (its CLI runs above, exit 0 and 1), in process: approved is exit 0
     expect(await fetchDecision(openContext(W.dir))).toMatchObject({ status: 'approved', recorded: [{ step: 'intent' }, { step: 'diff' }] });
-    const c = W.git('commit', '-q', '-m', 'policy q');
+    // W commits; the hooks' verdicts in process (the real hooks let 'rule c' through above)
+    const c = await commitIn(W, ['-q', '-m', 'policy q']);
     expect(c.code, c.stderr).toBe(0);
     // CI's view: the range check verifies the note the commit carries (signatures from the base);
     // `gate check --range --json` in process (its CLI runs in test/integration/range.test.ts)

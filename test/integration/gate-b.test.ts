@@ -6,7 +6,10 @@
  * missing approval, a carve-out that does not apply), the verdict comes from the hook's own CLI
  * glue in process (`preCommitIn`: checkHookResult, as `gate check --hook pre-commit` prints it);
  * blocked commits through the real hook stay in the first test, `commit -a`, `commit <path>`,
- * DOUBLE_CONFIRM and the first carve-out case, and every commit that passes is a real one.
+ * DOUBLE_CONFIRM and the first carve-out case. Every commit is a real `git commit`; those that
+ * pass go through the real hooks where the test is about how git commits (the first approved
+ * commit, --amend, --no-verify, `commit -a`, `commit <path>`, the carve-out's warning), and take
+ * both hooks' verdicts in process elsewhere (`commitIn`, test/helpers/commit.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { status } from '../../src/app/approvals/status.js';
 import { camelKeys } from '../../src/cli/views/json.js';
 import { checkHookResult } from '../../src/cli/fast/hook.js';
 import { withEnv } from '../helpers/range.js';
+import { commitIn } from '../helpers/commit.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it as is', '--blast-radius', 'agents reading rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
 
@@ -199,7 +203,7 @@ describe('Gate B: blocking and approving', { timeout: 240_000 }, () => {
     repo.gitOk('add', 'rules/new.md');
     await explainIn(repo);
     await approveIn(repo);
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo, ['-m', 'change'])).code).toBe(0);
     const first = head(repo);
     const r = repo.git('commit', '--amend', '-m', 'change (reworded)');
     expect(r.code, r.stderr).toBe(0);
@@ -338,7 +342,7 @@ describe('Gate B: awkward paths', { timeout: 240_000 }, () => {
     expect(a.code).toBe(0);
     expect(a.screen).toContain('rules/mein Regelwerk ü.md');
     expect(a.screen).toContain('rules/config.txt → docs/config.txt');
-    const r = commit(repo);
+    const r = await commitIn(repo, ['-m', 'change']);
     expect(r.code, r.stderr).toBe(0);
     const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
     expect(note.files.map((f: any) => f.path)).toEqual(['docs/config.txt', 'rules/mein Regelwerk ü.md']);
@@ -507,7 +511,7 @@ describe('Gate B: DOUBLE_CONFIRM and the config', { timeout: 240_000 }, () => {
     expect(b.code).toBe(0);
     expect(b.screen).toContain('step 2 of 2');
     expect(parse(readFileSync(sidecarPath(repo), 'utf8')).approvals.map((x: any) => x.step)).toEqual(['intent', 'diff']);
-    const r = commit(repo);
+    const r = await commitIn(repo, ['-m', 'change']);
     expect(r.code, r.stderr).toBe(0);
     const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
     expect(note.tier).toBe('DOUBLE_CONFIRM');

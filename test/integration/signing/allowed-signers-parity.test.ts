@@ -95,14 +95,50 @@ function sshTime(iso: string): string {
   return `${iso.replace(/[-:]/g, '').replace('T', '').replace(/Z$/, '')}Z`;
 }
 
+/** One verdict to ask OpenSSH for: `ssh-keygen -Y verify` of `signature` over MSG against `file`, as `principal`, at `at`, under TZ=`tz`. */
+interface Query {
+  tz: string;
+  file: string;
+  principal: string;
+  signature: string;
+  at: string;
+}
+
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 let n = 0;
-function openssh(tz: string, file: string, principal: string, signature: string, at: string): boolean {
-  const f = join(dir, `as-${++n}`);
-  const s = join(dir, `sig-${n}`);
-  writeFileSync(f, `${file}\n`);
-  writeFileSync(s, signature);
-  const r = sh('ssh-keygen', ['-Y', 'verify', '-f', f, '-I', principal, '-n', NS, '-s', s, '-O', `verify-time=${sshTime(at)}`], { env: { ...env, TZ: tz }, input: MSG });
-  return r.code === 0;
+
+/**
+ * OpenSSH's verdicts for `queries`, in order: one real `ssh-keygen -Y verify -O verify-time=…`
+ * process per query (its exit status is the verdict), started by one `sh` rather than one
+ * spawnSync each (forking the test worker costs more CPU than ssh-keygen itself). Each query has
+ * its own allowed_signers file, signature file and TZ, and reads MSG on stdin, as a single run would.
+ */
+function openssh(queries: readonly Query[]): boolean[] {
+  const files = new Map<string, string>(); // file content, signature → the path written
+  const written = (text: string, prefix: string) => {
+    let f = files.get(`${prefix}\0${text}`);
+    if (f === undefined) {
+      f = join(dir, `${prefix}-${++n}`);
+      writeFileSync(f, text);
+      files.set(`${prefix}\0${text}`, f);
+    }
+    return f;
+  };
+  const msg = join(dir, `msg-${++n}`);
+  writeFileSync(msg, MSG);
+  const script = queries
+    .map((q) => {
+      const args = ['-Y', 'verify', '-f', written(`${q.file}\n`, 'as'), '-I', q.principal, '-n', NS, '-s', written(q.signature, 'sig'), '-O', `verify-time=${sshTime(q.at)}`];
+      return `TZ=${shQuote(q.tz)} ssh-keygen ${args.map(shQuote).join(' ')} <${shQuote(msg)} >/dev/null 2>&1; echo $?`;
+    })
+    .join('\n');
+  const scriptFile = join(dir, `verify-${++n}.sh`);
+  writeFileSync(scriptFile, `${script}\n`);
+  const r = sh('sh', [scriptFile], { env });
+  expect(r.code, r.stderr).toBe(0);
+  const codes = r.stdout.split('\n').filter(Boolean);
+  expect(codes).toHaveLength(queries.length);
+  return codes.map((c) => c === '0');
 }
 
 function ours(tz: string, file: string, principal: string, signature: string, at: string): boolean {
@@ -125,19 +161,22 @@ describe('allowed_signers parity with ssh-keygen -Y verify: principals, options,
     const disagreements: string[] = [];
     let cases = 0;
     let accepted = 0;
+    const queries: Array<Query & { name: string }> = [];
     PLAIN.forEach((mk, i) => {
       const file = mk();
       // every file with k1's signature for every principal; the other key and the other namespace on a sample
       const sigs: Array<[string, string]> = [['k1', sig1], ...(i % 5 === 0 ? ([['k1-other-namespace', sig1other], ['k2', sig2]] as Array<[string, string]>) : [])];
       for (const principal of PRINCIPALS) {
-        for (const [name, sig] of sigs) {
-          const a = openssh('UTC', file, principal, sig, '2026-06-01T12:00:00Z');
-          const b = ours('UTC', file, principal, sig, '2026-06-01T12:00:00Z');
-          cases += 1;
-          if (a) accepted += 1;
-          if (a !== b) disagreements.push(`${JSON.stringify(file.replace(/ssh-\S+ \S+|ecdsa-\S+ \S+/g, '<key>'))} principal=${principal} sig=${name}: ssh-keygen ${a}, ours ${b}`);
-        }
+        for (const [name, signature] of sigs) queries.push({ tz: 'UTC', file, principal, signature, at: '2026-06-01T12:00:00Z', name });
       }
+    });
+    const verdicts = openssh(queries);
+    queries.forEach((q, i) => {
+      const a = verdicts[i]!;
+      const b = ours(q.tz, q.file, q.principal, q.signature, q.at);
+      cases += 1;
+      if (a) accepted += 1;
+      if (a !== b) disagreements.push(`${JSON.stringify(q.file.replace(/ssh-\S+ \S+|ecdsa-\S+ \S+/g, '<key>'))} principal=${q.principal} sig=${q.name}: ssh-keygen ${a}, ours ${b}`);
     });
     expect(disagreements).toEqual([]);
     expect(cases).toBeGreaterThan(PLAIN.length * PRINCIPALS.length);
@@ -149,15 +188,18 @@ describe.each(ZONES)('allowed_signers parity with ssh-keygen -Y verify, TZ=%s', 
   it('validity windows (local time without Z) agree at every boundary instant', () => {
     const disagreements: string[] = [];
     let accepted = 0;
+    const queries: Query[] = [];
     for (const mk of TIMED) {
       const file = mk();
-      for (const at of INSTANTS) {
-        const a = openssh(tz, file, 'alice@example.com', sig1, at);
-        const b = ours(tz, file, 'alice@example.com', sig1, at);
-        if (a) accepted += 1;
-        if (a !== b) disagreements.push(`${JSON.stringify(file.replace(/ssh-\S+ \S+/g, '<key>'))} at ${at}: ssh-keygen ${a}, ours ${b}`);
-      }
+      for (const at of INSTANTS) queries.push({ tz, file, principal: 'alice@example.com', signature: sig1, at });
     }
+    const verdicts = openssh(queries);
+    queries.forEach((q, i) => {
+      const a = verdicts[i]!;
+      const b = ours(tz, q.file, q.principal, q.signature, q.at);
+      if (a) accepted += 1;
+      if (a !== b) disagreements.push(`${JSON.stringify(q.file.replace(/ssh-\S+ \S+/g, '<key>'))} at ${q.at}: ssh-keygen ${a}, ours ${b}`);
+    });
     expect(disagreements).toEqual([]);
     expect(accepted).toBeGreaterThan(20);
   });

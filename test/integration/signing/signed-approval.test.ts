@@ -9,11 +9,14 @@
  * CLI glue in process (`preCommitIn`: checkHookResult, the exit code and stderr
  * `gate check --hook pre-commit` prints); the first blocked commit of each code (SIG_MISSING,
  * SIG_PRINCIPAL, SIG_BINDING, SIG_EXPIRED, SIG_INVALID, SIG_STRENGTH, SIG_LEDGER) stays a real
- * `git commit` through the hook, and every commit that passes is a real one. `gate check --range`
- * runs once through the built CLI; its other reports come from the range use-case in process.
+ * `git commit` through the hook. Every commit is a real `git commit`; two that pass go through the
+ * real hooks (the first test's and the terminal test's), the others take both hooks' verdicts in
+ * process (`commitIn`, test/helpers/commit.ts). `gate check --range` and `gate audit verify` (text
+ * and --json) run once each through the built CLI; their other reports come from the use-cases in
+ * process.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GATE_BIN, makeRepo, type TempRepo } from '../../helpers/repo.js';
@@ -30,6 +33,9 @@ import { linkHash, serializeEntry } from '../../../src/ledger/chain.js';
 import type { LedgerEntry } from '../../../src/schema/ledger/schema.js';
 import { checkHookResult } from '../../../src/cli/fast/hook.js';
 import { checkRangeInProcess, withEnv } from '../../helpers/range.js';
+import { commitIn } from '../../helpers/commit.js';
+import { auditVerify } from '../../../src/app/review/audit.js';
+import { camelKeys } from '../../../src/cli/views/json.js';
 
 const EXPLAIN = ['explain', '--intent', 'tighten the rule', '--alternative', 'leave it', '--blast-radius', 'rules/', '--reversibility', 'fully', '--rollback', 'git revert'];
 /** EXPLAIN through the use case in process: `gate explain` itself is run by gate-b.test.ts (and once below). */
@@ -138,6 +144,16 @@ async function preCommitIn(repo: TempRepo): Promise<{ code: number; stderr: stri
   return { code: r.code, stderr: err.length && !err.endsWith('\n') ? `${err}\n` : err };
 }
 
+/**
+ * `gate audit verify --json` in process (the audit use-case; the CLI runs above, exit 0 as text and
+ * exit 3 as --json): its exit code and the document it prints, keys camelCase as the CLI's.
+ */
+async function auditVerifyIn(repo: TempRepo): Promise<{ code: number; stdout: string }> {
+  const r = await withEnv(repo.env, () => auditVerify(openContext(repo.dir)));
+  const code = r.ok ? 0 : 3;
+  return { code, stdout: JSON.stringify({ exitCode: code, ...camelKeys({ ...r }) }) }; // the report carries `ok`
+}
+
 function ledgerLines(repo: TempRepo): string[] {
   return readFileSync(join(repo.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8').split('\n').filter(Boolean);
 }
@@ -236,7 +252,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     const repo = setup();
     await stageRule(repo);
     const hidden = `${alice.path}.hidden`;
-    sh('mv', [alice.path, hidden]);
+    renameSync(alice.path, hidden);
     const saved = process.env.SSH_AUTH_SOCK;
     process.env.SSH_AUTH_SOCK = agent.sock;
     try {
@@ -245,9 +261,9 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     } finally {
       if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
       else process.env.SSH_AUTH_SOCK = saved;
-      sh('mv', [hidden, alice.path]);
+      renameSync(hidden, alice.path);
     }
-    const c = commit(repo);
+    const c = await commitIn(repo);
     expect(c.code, c.stderr).toBe(0);
   });
 
@@ -256,7 +272,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     repo.gitOk('config', 'user.signingkey', alice.path);
     await stageRule(repo);
     expect((await approveAs(repo, {})).complete).toBe(true);
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo)).code).toBe(0);
   });
 
   it('DOUBLE_CONFIRM: each step is its own signature; adding a signer takes effect only once committed', async () => {
@@ -274,7 +290,7 @@ describe('signed approvals: the approver signs, the commit passes', () => {
     expect(payloads[0]!.nonce).not.toBe(payloads[1]!.nonce);
     expect(payloads[1]!.ledger.size).toBeGreaterThan(payloads[0]!.ledger.size);
     expect((s.approvals[0]!.signature as unknown as { signature: string }).signature).not.toBe((s.approvals[1]!.signature as unknown as { signature: string }).signature);
-    const c = commit(repo);
+    const c = await commitIn(repo);
     expect(c.code, c.stderr).toBe(0);
   });
 });
@@ -422,7 +438,7 @@ describe('signed approvals: strength', () => {
       // a touched signature for the same step: the untouched one still blocks (any failure blocks)
       writeFileSync(sidecarFile(repo), renderSidecar({ ...(await readSidecar(repo)), approvals: [] }));
       await forgeApproval(repo, (bytes) => fidoSign(fido, APPROVAL_NAMESPACE, bytes, 0x01, 12));
-      const c = commit(repo);
+      const c = await commitIn(repo);
       expect(c.code, c.stderr).toBe(0);
     });
   }
@@ -460,12 +476,12 @@ describe('ledger vouched for by signatures', () => {
     const repo = setup();
     await stageRule(repo);
     await approveAs(repo, { key: alice.path });
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo)).code).toBe(0);
     const s = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
     const p = parsePayload(s.sidecar.approvals[0].signature.payload) as ApprovalPayload;
     // cut the ledger to fewer entries than the signed size, dropping the approve entry too
     rewriteLedger(repo, (entries) => entries.splice(Math.max(0, p.ledger.size - 1)));
-    const v = repo.gate(['audit', 'verify', '--json']);
+    const v = await auditVerifyIn(repo);
     expect(v.code).toBe(3);
     const j = JSON.parse(v.stdout);
     expect(j.problem).toMatchObject({ line: p.ledger.size, reason: 'truncated' });
@@ -516,13 +532,13 @@ describe('gate check --range verifies note signatures against allowed_signers at
     const base = repo.gitOk('rev-parse', 'HEAD');
     await stageRule(repo);
     await approveAs(repo, { key: alice.path });
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo)).code).toBe(0);
     const r = repo.gate(['check', '--range', `${base}..HEAD`]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     // the agent commits a change with its own key's signature, skipping pre-commit
     await stageRule(repo, 'rules/second.md', '# second\n');
     await forgeApproval(repo, signWith(mallory));
-    expect(repo.git('commit', '-q', '--no-verify', '-m', 'sneaky').code).toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'sneaky'], { verify: false })).code).toBe(0);
     expect(repo.git('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD').code).toBe(0); // Gate B's post-commit attached it
     const bad = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
     expect(bad.code).toBe(1);
@@ -538,10 +554,10 @@ describe('gate check --range verifies note signatures against allowed_signers at
     repo.gitOk('add', '.agents/allowed_signers');
     await explainIn(repo);
     await approveAs(repo, { key: alice.path });
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo)).code).toBe(0);
     await stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
-    const c = commit(repo);
+    const c = await commitIn(repo);
     expect(c.code, c.stderr).toBe(0);
     // alice (trusted at the base) approved the signers change, so bot@example.com counts after it
     const ok = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
@@ -552,11 +568,11 @@ describe('gate check --range verifies note signatures against allowed_signers at
     repo.gitOk('reset', '-q', '--hard', base);
     repo.write('.agents/allowed_signers', `${PRINCIPAL} ${alice.pubLine}\nbot@example.com ${mallory.pubLine}\n# the bot\n`);
     repo.gitOk('add', '.agents/allowed_signers');
-    const sneak = repo.git('commit', '-q', '--no-verify', '-m', 'add a signer');
+    const sneak = await commitIn(repo, ['-q', '-m', 'add a signer'], { verify: false });
     expect(sneak.code).toBe(0);
     await stageRule(repo);
     await approveAs(repo, { key: mallory.path, principal: 'bot@example.com' });
-    expect(commit(repo).code).toBe(0);
+    expect((await commitIn(repo)).code).toBe(0);
     const r = await checkRangeInProcess(repo.dir, `${base}..HEAD`, repo.env);
     expect(r.code).toBe(1);
     const j = r.json;

@@ -4,6 +4,9 @@
  * hooks (built CLI), real `ssh-keygen -Y verify` on the stored signature, and a fresh clone's
  * `gate check --range` verifying the note offline. Every refusal is a coded GateError.
  * One repository per policy (signatures required; terminal only), the use-cases called in process.
+ * The blocked commits whose code a test reads, the first commit and the first range check go
+ * through the real hooks and the built CLI; the other commits take the hooks' verdicts in process
+ * (`commitIn`, test/helpers/commit.ts) and the second range check is the range use-case in process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +14,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { makeRepo, makeTempDir, run, type TempRepo } from '../../helpers/repo.js';
 import { sshVerify } from '../../helpers/ssh.js';
+import { commitIn } from '../../helpers/commit.js';
+import { checkRangeInProcess } from '../../helpers/range.js';
 import { softAuthenticator, UP, UV, type AssertionFields, type SoftAuthenticator } from '../../helpers/webauthn.js';
 import { openContext } from '../../../src/app/context.js';
 import { explain } from '../../../src/app/approvals/explain.js';
@@ -144,7 +149,7 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     const sig = entry.data.signature as { payload: string; signature: string };
     const v = sshVerify(repo.dir, signersText(), PRINCIPAL, APPROVAL_NAMESPACE, sig.signature, sig.payload);
     expect(v.ok, v.out).toBe(true);
-    const c = repo.git('commit', '-q', '-m', 'rule via passkey');
+    const c = await commitIn(repo, ['-q', '-m', 'rule via passkey']);
     expect(c.code, c.stderr + c.stdout).toBe(0);
   });
 
@@ -155,12 +160,12 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     expect(await first.result()).toMatchObject({ complete: false, recorded: [{ step: 'intent' }] });
     const st = JSON.parse(repo.gate(['status', '--json']).stdout);
     expect(st.approvals.present).toMatchObject([{ step: 'intent', via: 'web + passkey' }]);
-    expect(repo.git('commit', '-q', '-m', 'half').code).not.toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'half'])).code).not.toBe(0);
     const second = await approveWith(repo, pass);
     expect(second.req.step).toBe('diff');
     expect(second.req.challenge).not.toBe(first.req.challenge);
     expect(await second.result()).toMatchObject({ complete: true, recorded: [{ step: 'diff' }] });
-    const c = repo.git('commit', '-q', '-m', 'ci via passkey');
+    const c = await commitIn(repo, ['-q', '-m', 'ci via passkey']);
     expect(c.code, c.stderr + c.stdout).toBe(0);
     expect(ledger(repo).filter((e) => e.event === 'approve').slice(-2).map((e) => e.data.authenticator)).toEqual(['passkey', 'passkey']);
     // gate review tells where and how each approval was given
@@ -189,7 +194,7 @@ describe('signatures required (min_strength fido-touch): a browser approval is a
     expect(c.code).not.toBe(0);
     expect(c.stdout + c.stderr).toMatch(/SIG_INVALID|does not verify/);
     writeFileSync(file, good);
-    expect(repo.git('commit', '-q', '-m', 'third via security key').code).toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'third via security key'])).code).toBe(0);
   });
 
   it('a fresh clone verifies the browser approvals in the notes offline: gate check --range accepts', () => {
@@ -222,11 +227,12 @@ describe('signatures required at software-key strength: a browser assertion with
     const c = repo.git('commit', '-q', '-m', 'silent');
     expect(c.code).not.toBe(0);
     expect(c.stdout + c.stderr).toMatch(/SIG_STRENGTH[\s\S]*user presence/);
-    expect(repo.git('commit', '-q', '--no-verify', '-m', 'silent').code).toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'silent'], { verify: false })).code).toBe(0);
     const dir = join(makeTempDir('gate-webauthn-clone-'), 'clone');
     run('git', ['clone', '-q', repo.dir, dir], { env: repo.env });
     run('git', ['-C', dir, 'fetch', '-q', 'origin', 'refs/notes/agent-gates:refs/notes/agent-gates'], { env: repo.env });
-    const r = run(process.execPath, [join(process.cwd(), 'bin', 'gate.js'), 'check', '--range', `${base}..HEAD`, '--json'], { cwd: dir, env: repo.env });
+    const range = await checkRangeInProcess(dir, `${base}..HEAD`, repo.env); // the CLI runs in the test above (exit 0)
+    const r = { code: range.code, stdout: JSON.stringify(range.json) };
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/user presence/);
   });
@@ -257,7 +263,7 @@ describe('terminal-only policy: a browser approval still needs a committed crede
     expect(await refusal(nup.result())).toBe('WEBAUTHN_NO_PRESENCE');
     const ok = await approveWith(repo, key, undefined, { flags: UP });
     expect(await ok.result()).toMatchObject({ complete: true });
-    expect(repo.git('commit', '-q', '-m', 'ok').code).toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'ok'])).code).toBe(0);
   });
 
   it('min_strength fido-verified (in the working tree config): UV is required, a touch alone is refused', async () => {
