@@ -8,13 +8,14 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3, // on 2 cores: the tests mostly wait on git and node children, so a third worker fills the gaps
     sequence: { sequencer: TierSequencer }, // heavy tiers first on a clean clone (test/helpers/sequencer.ts)
-    setupFiles: process.env.GATE_TEST_CPU ? ['test/helpers/cpu-profile.ts'] : [], // per-file CPU log (test/helpers/cpu-profile.ts)
+    // file-end: the helpers' end-of-file clean-ups; cpu-profile: the per-file CPU log (GATE_TEST_CPU)
+    setupFiles: ['test/helpers/file-end.ts', ...(process.env.GATE_TEST_CPU ? ['test/helpers/cpu-profile.ts'] : [])],
     projects: [
       // (no root `include`: `extends: true` would add it to each project's own)
       // test/unit is pure (no repositories, no process.env or cwd changes, no mocks): its 41 files share
       // worker processes instead of starting one each (about 11 s of CPU less on 2 cores)
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
-      { extends: true, test: { name: 'repo', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'] } },
+      { extends: true, test: { name: 'repo', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'], isolate: false } },
     ],
     coverage: {
       provider: 'v8',

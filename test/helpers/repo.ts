@@ -10,7 +10,7 @@ import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 
 export const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GATE_BIN = join(PKG_ROOT, 'bin', 'gate.js');
@@ -67,11 +67,15 @@ export function makeTempDir(prefix = 'gate-test-'): string {
   return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
 }
 
-/** Clean-ups of repositories made outside a test (or with `cleanup: 'file'`), run when the file ends. */
+/**
+ * Clean-ups of repositories made outside a test (or with `cleanup: 'file'`), run when the file ends:
+ * test/helpers/file-end.ts (a setup file, so it runs for every file even when a worker runs several
+ * files and imports this module once) calls `runFileEnd` after each file.
+ */
 const atFileEnd: Array<() => void> = [];
-afterAll(() => {
+export function runFileEnd(): void {
   for (const c of atFileEnd.splice(0)) c();
-});
+}
 
 export interface RepoOptions {
   /** false: an empty directory, no `git init` (default true). */
