@@ -52,12 +52,12 @@ const nodeE0 = (cwd = tmp) => ({ name: 'node -e 0', cmd: NODE, args: ['-e', '0']
 const gate = (name, args, cwd, extra = {}) => ({ name, cmd: NODE, args: [GATE_BIN, ...args], cwd, ...extra, env: { ...env, ...(extra.env ?? {}) } });
 
 function row(id, target, r, threshold, unit = '×', extra = {}, cpu = undefined) {
-  const pass = r.median <= threshold;
+  const pass = threshold === null ? null : r.median <= threshold; // null: an information row
   const out = { id, target, median: r.median, min: r.min, max: r.max, threshold, unit, pass, ...extra };
   if (r.baseMs !== undefined) Object.assign(out, { base_ms: r.baseMs, subject_ms: r.subjMs, runs: r.runs });
   if (cpu) Object.assign(out, { cpu_median: cpu.median, cpu_min: cpu.min, cpu_max: cpu.max, cpu_base_ms: cpu.baseMs, cpu_subject_ms: cpu.subjMs });
   rows.push(out);
-  log(`${id}: ${fmt(r.median)}${unit} (${fmt(r.min)}–${fmt(r.max)}) threshold ${threshold}${unit}: ${pass ? 'pass' : 'MISS'}${r.baseMs !== undefined ? `  [wall ${r.baseMs.toFixed(1)} vs ${r.subjMs.toFixed(1)} ms]` : ''}${cpu ? `  [cpu ${fmt(cpu.median)}×: ${cpu.baseMs.toFixed(1)} vs ${cpu.subjMs.toFixed(1)} ms]` : ''}`);
+  log(`${id}: ${fmt(r.median)}${unit} (${fmt(r.min)}–${fmt(r.max)}) ${pass === null ? 'information' : `threshold ${threshold}${unit}: ${pass ? 'pass' : 'MISS'}`}${r.baseMs !== undefined ? `  [wall ${r.baseMs.toFixed(1)} vs ${r.subjMs.toFixed(1)} ms]` : ''}${cpu ? `  [cpu ${fmt(cpu.median)}×: ${cpu.baseMs.toFixed(1)} vs ${cpu.subjMs.toFixed(1)} ms]` : ''}`);
 }
 function missing(id, target, threshold, why, unit = '×') {
   rows.push({ id, target, median: null, min: null, max: null, threshold, unit, pass: null, note: why });
@@ -141,6 +141,26 @@ async function main() {
     const { samples, cpu } = await interleave([base, help, version], { runs: RUNS });
     row('7a', 'gate --help vs node -e 0', pairedRatio(samples, base.name, help.name), 1.3, '×', {}, pairedRatio(cpu, base.name, help.name));
     row('7b', 'gate --version vs node -e 0', pairedRatio(samples, base.name, version.name), 1.3, '×', {}, pairedRatio(cpu, base.name, version.name));
+  }
+
+  // ---- 8: a command of the commander program (information) -------------------------------
+  // `gate adr list` loads what the hot file leaves out: commander, the program's chunks, zod (the
+  // ADR front matter) and yaml. No target: a figure to compare builds by (CHANGELOG, Performance).
+  if (want('8')) {
+    log('fixture: repo with two ADRs');
+    const dir = makeRepo(tmp, 'repo-adr', 10, env);
+    mkdirSync(join(dir, 'adr'), { recursive: true });
+    for (const [n, title] of [[1, 'use sqlite'], [2, 'use yaml']]) {
+      writeFileSync(join(dir, 'adr', `000${n}-${title.replace(' ', '-')}.md`), `---\nnumber: ${n}\ntitle: ${title}\nstatus: proposed\ndate: 2026-12-01\n---\n\n# ${title}\n\n## Context\n\nx\n\n## Decision\n\ny\n\n## Consequences\n\nz\n`);
+    }
+    git(dir, env, 'add', '-A');
+    git(dir, env, 'commit', '-q', '-m', 'adrs');
+    const base = nodeE0(dir);
+    const adr = gate('gate adr list', ['adr', 'list'], dir);
+    verify(base);
+    verify(adr);
+    const { samples, cpu } = await interleave([base, adr], { runs: RUNS });
+    row('8', 'information: gate adr list (commander, zod, yaml) vs node -e 0', pairedRatio(samples, base.name, adr.name), null, '×', { info: true }, pairedRatio(cpu, base.name, adr.name));
   }
 }
 
