@@ -155,7 +155,7 @@ const zodEnglishOnly = {
 };
 for (const name of Object.keys(VENDOR)) {
   // Named exports spelled out: `export *` of a CommonJS package (yaml) becomes a runtime re-export
-  // that node's ESM interop cannot see, and the ESM program imports these files by name.
+  // that node's ESM interop cannot see, and dist/vendor/mcp-sdk.js imports zod.cjs by name.
   const names = VENDOR_NAMES[name];
   await build({
     ...shared,

@@ -12,10 +12,10 @@
  * Gate A/B/ADR engineers: build on makeConsumer(); keep tests on real commits.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { makeRepo, makeTempDir, PKG_ROOT, run, type RepoOptions, type RunResult, type TempRepo } from './repo.js';
+import { copyRepo, makeRepo, makeTempDir, PKG_ROOT, run, type RepoOptions, type RunResult, type TempRepo } from './repo.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -294,10 +294,7 @@ function asConsumer(repo: TempRepo, tarball: string, globalBinDir?: string): Con
  */
 export function copyConsumer(from: Consumer, opts: Pick<RepoOptions, 'cleanup'> = {}): Consumer {
   if (from.globalBinDir) throw new Error('copyConsumer: a consumer without package.json has its gate outside the repository');
-  const repo = makeRepo({ init: false, ...opts });
-  cpSync(from.dir, repo.dir, { recursive: true, verbatimSymlinks: true });
-  cpSync(from.home, repo.home, { recursive: true, verbatimSymlinks: true });
-  return asConsumer(repo, from.tarball);
+  return asConsumer(copyRepo(from, { ...opts, home: true }), from.tarball);
 }
 
 /**

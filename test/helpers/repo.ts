@@ -6,7 +6,7 @@
  * `cleanup: 'test'`): no test keeps a list of repositories to clean.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,18 @@ export interface RepoOptions {
    * current test finishes (outside a test: when the file ends), 'manual' only by `cleanup()`.
    */
   cleanup?: 'file' | 'test' | 'manual';
+}
+
+/**
+ * A copy of `from` (its work tree and .git, symlinks as written) as a new repository with a HOME of
+ * its own (`home: true`: a copy of `from`'s HOME too): the way a test file builds an expensive fixture
+ * once and gives each test its own. Cleaned up like `makeRepo`'s (`cleanup`, default when the file ends).
+ */
+export function copyRepo(from: TempRepo, opts: Pick<RepoOptions, 'cleanup'> & { home?: boolean } = {}): TempRepo {
+  const repo = makeRepo({ init: false, cleanup: opts.cleanup });
+  cpSync(from.dir, repo.dir, { recursive: true, verbatimSymlinks: true });
+  if (opts.home) cpSync(from.home, repo.home, { recursive: true, verbatimSymlinks: true });
+  return repo;
 }
 
 /** The hook script `makeRepo({ hooks })` installs. */

@@ -16,10 +16,10 @@
  * passes is a real one.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, copyRepo, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
 import { acceptAdr, checkAdrs, listAdrs, newAdr } from '../../src/app/adr/records.js';
 import { checkHookResult } from '../../src/cli/fast/hook.js';
@@ -33,9 +33,7 @@ let template: TempRepo | undefined;
 /** A repository with the config and a README committed and a plain pre-commit hook: a copy of one built once. */
 function repo(): TempRepo {
   template ??= makeRepo({ files: { '.agents/gates.yaml': NO_ADR_SURFACE, 'README.md': 'hello\n' }, hooks: ['pre-commit'] });
-  const r = makeRepo({ init: false, cleanup: 'test' });
-  cpSync(template.dir, r.dir, { recursive: true });
-  return r;
+  return copyRepo(template, { cleanup: 'test' });
 }
 
 /**

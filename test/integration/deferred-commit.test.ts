@@ -10,11 +10,11 @@
  * runs. The bootstrap commit runs no hooks unless a test counts its record (`bootstrap: 'hooked'`).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEntry } from '../helpers/bundle.js';
-import { GATE_BIN, makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, copyRepo, makeRepo, PKG_ROOT, run, type TempRepo } from '../helpers/repo.js';
 import { openContext } from '../../src/app/context.js';
 import { gateB } from '../../src/app/approvals/hook.js';
 import { stagedFacts } from '../../src/app/approvals/facts.js';
@@ -75,9 +75,8 @@ interface Repo {
  * parent: without hooks, or with `'hooked'` as `--no-verify` (the post-commit records it on the node path).
  */
 function initialised(opts: { bootstrap?: boolean | 'hooked'; second?: boolean } = {}): Repo {
-  const r = makeRepo({ init: false });
+  const r = copyRepo(opts.second ? withSecond : template);
   repos.push(r);
-  cpSync((opts.second ? withSecond : template).dir, r.dir, { recursive: true });
   const log = gateOnPath(r);
   if (opts.second) {
     // a copy of `withSecond`: bootstrapped, and b.txt committed through the hooks ("second")

@@ -12,10 +12,10 @@
  * both hooks' verdicts in process elsewhere (`commitIn`, test/helpers/commit.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, copyRepo, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
 import { openContext } from '../../src/app/context.js';
 import { explain } from '../../src/app/approvals/explain.js';
@@ -70,9 +70,8 @@ function setup(extra: Record<string, string> = {}): TempRepo {
   const key = JSON.stringify(extra);
   let template = templates.get(key);
   if (!template) templates.set(key, (template = build(extra)));
-  const repo = makeRepo({ init: false });
+  const repo = copyRepo(template);
   repos.push(repo);
-  cpSync(template.dir, repo.dir, { recursive: true });
   return repo;
 }
 

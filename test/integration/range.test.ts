@@ -5,9 +5,8 @@
  * in-process report; the other verdicts come from the range use-case in process
  * (test/helpers/range.ts: the report the CLI prints with --json).
  */
-import { cpSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { copyRepo, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
 import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
 
@@ -32,17 +31,19 @@ const range = (spec: string): Promise<RangeRun> => checkRangeInProcess(repo.dir,
 /** The base repository, built once; each test works in a copy of it (same base commit). */
 let template: TempRepo;
 beforeAll(() => {
-  template = makeRepo();
-  template.write('README.md', 'hello\n');
-  template.write('rules/review.md', '# Review rules\n\nBe kind.\n');
-  template.write('adr/0001-layout.md', '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n');
-  template.gitOk('add', '-A');
-  base = commit(template, 'base');
+  template = makeRepo({
+    files: {
+      'README.md': 'hello\n',
+      'rules/review.md': '# Review rules\n\nBe kind.\n',
+      'adr/0001-layout.md': '---\nadr: 1\ntitle: Layout\nstatus: accepted\ndate: 2026-01-01\ndeciders: [a]\nsupersedes: []\n---\n\n# Layout\n\nBody.\n',
+    },
+    commit: 'base',
+  });
+  base = template.gitOk('rev-parse', 'HEAD');
   template.gitOk('config', 'notes.rewriteRef', 'refs/notes/agent-gates');
 });
 beforeEach(() => {
-  repo = makeRepo({ init: false, cleanup: 'manual' });
-  cpSync(template.dir, repo.dir, { recursive: true });
+  repo = copyRepo(template, { cleanup: 'manual' });
 });
 afterEach(() => repo.cleanup());
 

@@ -8,10 +8,10 @@
  * use cases in process (openContext), under the repository's environment as the CLI would run them.
  * The commits in the worktrees are real commits through the real hooks.
  */
-import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, PKG_ROOT, copyRepo, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 import { withEnv } from '../helpers/range.js';
 import { openContext } from '../../src/app/context.js';
 import { taskFinish, taskStart } from '../../src/app/leases/task.js';
@@ -34,9 +34,7 @@ beforeAll(() => {
 });
 
 function huskyRepo(): TempRepo {
-  const r = makeRepo({ init: false, cleanup: 'test' });
-  cpSync(huskyTemplate.dir, r.dir, { recursive: true, verbatimSymlinks: true });
-  return r;
+  return copyRepo(huskyTemplate, { cleanup: 'test' });
 }
 
 /** A use case in process, in `cwd` (default: the repository), under the repository's environment. */

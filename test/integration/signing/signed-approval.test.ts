@@ -16,10 +16,10 @@
  * process.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { GATE_BIN, makeRepo, type TempRepo } from '../../helpers/repo.js';
+import { GATE_BIN, copyRepo, makeRepo, type TempRepo } from '../../helpers/repo.js';
 import { fidoKey, fidoSign, keygen, startAgent, sh, type Agent, type FidoKey, type TestKey } from '../../helpers/ssh.js';
 import { openContext } from '../../../src/app/context.js';
 import { approve, type Terminal } from '../../../src/app/approvals/approve.js';
@@ -81,9 +81,8 @@ function setup(opts: { config?: string; signers?: string } = {}): TempRepo {
   const key = JSON.stringify([opts.config ?? null, opts.signers ?? null]);
   let template = templates.get(key);
   if (!template) templates.set(key, (template = build(opts)));
-  const repo = makeRepo({ init: false });
+  const repo = copyRepo(template);
   repos.push(repo);
-  cpSync(template.dir, repo.dir, { recursive: true });
   return repo;
 }
 
