@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
 import { TierSequencer } from './test/helpers/sequencer.js';
 
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  // the version the build writes into dist/, so code run from source (in-process commands,
+  // test/helpers/gate-in.ts) names the same cache files and prints the same version as the binary
+  define: { __GATE_VERSION__: JSON.stringify(version) },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -57,6 +57,11 @@ export interface TempRepo {
   /** git that throws on failure and returns trimmed stdout. */
   gitOk(...args: string[]): string;
   gate(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string }): RunResult;
+  /**
+   * `gate <args>` in process (test/helpers/gate-in.ts): the same argv, output and exit code as
+   * `gate`, without a node process. For tests that are not about the process boundary.
+   */
+  gateIn(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string }): Promise<RunResult>;
   write(path: string, content: string | Buffer): void;
   read(path: string): string;
   commonDir(): string;
@@ -152,14 +157,16 @@ export function makeRepo(opts: RepoOptions = {}): TempRepo {
     mkdirSync(hooksDir, { recursive: true });
     for (const h of opts.hooks) writeFileSync(join(hooksDir, h), gateHookScript(h), { mode: 0o755 });
   }
+  const spawnGate: TempRepo['gate'] = (args, o = {}) =>
+    run(process.execPath, [GATE_BIN, ...args], { cwd: o.cwd ?? dir, env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '' });
   return {
     dir,
     home,
     env,
     git,
     gitOk,
-    gate: (args, o = {}) =>
-      run(process.execPath, [GATE_BIN, ...args], { cwd: o.cwd ?? dir, env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '' }),
+    gate: spawnGate,
+    gateIn: async (args, o = {}) => (await import('./gate-in.js')).gateIn(args, o.cwd ?? dir, { ...env, ...(o.env ?? {}) }, o.input ?? '', () => spawnGate(args, o)),
     write(path, content) {
       const p = join(dir, path);
       mkdirSync(dirname(p), { recursive: true });
