@@ -47,6 +47,8 @@ export interface Lab {
   r: TempRepo;
   env: NodeJS.ProcessEnv;
   gate(args: string[]): RunResult;
+  /** The same command in process (test/helpers/gate-in.ts), for the invariant checks after the first command. */
+  gateIn(args: string[]): Promise<RunResult>;
   ledger(): { seq: number; event: string; subject: { commit?: string; paths?: string[] }; data: Record<string, unknown> }[];
   stateDir: string;
   /** Commits acknowledged so far (git commit exited 0). */
@@ -75,6 +77,7 @@ export function makeLab(): Lab {
     r,
     env: r.env,
     gate: (args) => r.gate(args),
+    gateIn: (args) => r.gateIn(args),
     stateDir,
     ledger: () => {
       const p = join(stateDir, 'ledger.jsonl');
@@ -245,8 +248,13 @@ function runRandomKill(lab: Lab, op: Operation, maxMs: number): Promise<RunResul
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)|internal error \(a bug\)/;
 
-/** After a run: verify (repairing when needed) and check every invariant. */
-function check(lab: Lab, op: Operation, out: RunResult & { signalled: boolean; hung?: boolean }, f: Figures, label: string): void {
+/**
+ * After a run: verify (repairing when needed) and check every invariant. The first command after
+ * the kill (`gate audit verify`, and `gate audit repair` when it fails) and the operation's reset
+ * run as processes of their own, as a person's next commands would; the lease checks in between
+ * ask the same commands in process.
+ */
+async function check(lab: Lab, op: Operation, out: RunResult & { signalled: boolean; hung?: boolean }, f: Figures, label: string): Promise<void> {
   if (out.hung) f.failures.push(`${label}: still running after ${HANG_MS} ms (killed)`);
   if (STACK.test(out.stderr) || out.code === 70) {
     f.stacks += 1;
@@ -268,16 +276,16 @@ function check(lab: Lab, op: Operation, out: RunResult & { signalled: boolean; h
     f.repaired += 1;
   } else f.clean += 1;
   // never two holders: b is refused exactly when a's lease stands
-  const st = json(lab.gate(['lock', 'status', 'progress.md', '--json']).stdout) as { leases?: { state: string; owner?: string }[] } | undefined;
+  const st = json((await lab.gateIn(['lock', 'status', 'progress.md', '--json'])).stdout) as { leases?: { state: string; owner?: string }[] } | undefined;
   const heldByA = st?.leases?.[0]?.state === 'held' && st.leases[0].owner === 'a';
-  const b = lab.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']);
+  const b = await lab.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']);
   if (heldByA ? b.code !== 1 : b.code !== 0) {
     f.twoHolders += heldByA && b.code === 0 ? 1 : 0;
     f.failures.push(`${label}: lease held by a: ${heldByA}, acquire by b: exit ${b.code} ${b.stderr.slice(0, 300)}`);
   }
   if (b.code === 0) {
     for (const g of (json(b.stdout) as { granted: { token: number }[] }).granted) lab.tokens.push(g.token);
-    const rb = lab.gate(['lock', 'release', 'progress.md', '--owner', 'b']);
+    const rb = await lab.gateIn(['lock', 'release', 'progress.md', '--owner', 'b']);
     if (rb.code !== 0) f.failures.push(`${label}: release by b: exit ${rb.code} ${rb.stderr.slice(0, 300)}`);
   }
   const reset = op.reset(lab);
@@ -340,7 +348,7 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
     const chosen = opts.points === 'all' ? all : sample(all, opts.points);
     for (const b of chosen) {
       f.runs += 1;
-      check(lab, op, await runTraced(lab, op, `${b.syscall}:signal=SIGKILL:when=${b.n}`), f, `${op.name} killed at ${b.syscall}#${b.n}`);
+      await check(lab, op, await runTraced(lab, op, `${b.syscall}:signal=SIGKILL:when=${b.n}`), f, `${op.name} killed at ${b.syscall}#${b.n}`);
     }
     out.push(f);
     if (opts.enospc > 0) {
@@ -354,7 +362,7 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
       for (const b of sample(writes, opts.enospc)) {
         g.runs += 1;
         const r = await runTraced(lab, op, `${b.syscall}:error=ENOSPC:when=${b.n}`);
-        check(lab, op, r, g, `${op.name} ENOSPC at ${b.syscall}#${b.n}`);
+        await check(lab, op, r, g, `${op.name} ENOSPC at ${b.syscall}#${b.n}`);
       }
       out.push(g);
     }
@@ -364,11 +372,11 @@ export async function killOperation(lab: Lab, op: Operation, opts: { points: num
     const t0 = Date.now();
     const probe = await runTraced(lab, op, undefined);
     const dur = Math.max(50, Date.now() - t0);
-    check(lab, op, probe, f, `${op.name} (unkilled)`);
+    await check(lab, op, probe, f, `${op.name} (unkilled)`);
     const n = HAS_STRACE ? opts.random : Math.max(opts.random, typeof opts.points === 'number' ? opts.points : 200);
     for (let i = 0; i < n; i++) {
       f.runs += 1;
-      check(lab, op, await runRandomKill(lab, op, dur * 1.2), f, `${op.name} random kill ${i}`);
+      await check(lab, op, await runRandomKill(lab, op, dur * 1.2), f, `${op.name} random kill ${i}`);
     }
     out.push(f);
   }
