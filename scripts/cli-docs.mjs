@@ -4,17 +4,39 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'docs', 'cli.md');
 const env = { ...process.env, NO_COLOR: '1' }; // not a TTY: commander wraps at 80 columns
 delete env.FORCE_COLOR;
 
-function help(path) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'gate.js'), ...path, '--help'], { cwd: root, env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`gate ${path.join(' ')} --help failed (${r.status}): ${r.stderr}`);
-  return r.stdout.trimEnd();
+// `gate --help` is the hot file's (dist/help.txt into a pipe), so it comes from the binary; every
+// other help text is the commander program's, asked in this one process through the program's own
+// entry (runProgram, as bin/gate.js calls it) rather than one node process per command.
+const { runProgram } = await import(pathToFileURL(join(root, 'dist', 'program.js')).href);
+Object.assign(process.env, env);
+delete process.env.FORCE_COLOR;
+
+async function help(path) {
+  if (path.length === 0) {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'gate.js'), '--help'], { cwd: root, env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gate --help failed (${r.status}): ${r.stderr}`);
+    return r.stdout.trimEnd();
+  }
+  const write = process.stdout.write;
+  const saved = process.exitCode;
+  let text = '';
+  process.stdout.write = (chunk) => ((text += chunk), true);
+  try {
+    await runProgram([...path, '--help']);
+  } finally {
+    process.stdout.write = write;
+  }
+  const code = process.exitCode;
+  process.exitCode = saved;
+  if (code !== 0) throw new Error(`gate ${path.join(' ')} --help failed (${code})`);
+  return text.trimEnd();
 }
 
 /** Command names listed in a help text's "Commands:" section (without commander's `help`). */
@@ -34,12 +56,12 @@ const out = [
   'Exit codes: 0 ok, 1 denied, 2 usage, 3 cannot evaluate (fail closed), 70 internal error.',
   '',
 ];
-function walk(path, depth) {
-  const text = help(path);
+async function walk(path, depth) {
+  const text = await help(path);
   out.push(`${'#'.repeat(Math.min(depth + 2, 4))} \`gate${path.length ? ` ${path.join(' ')}` : ''}\``, '', '```text', text, '```', '');
-  for (const name of subcommands(text)) walk([...path, name], depth + 1);
+  for (const name of subcommands(text)) await walk([...path, name], depth + 1);
 }
-walk([], 0);
+await walk([], 0);
 const md = `${out.join('\n').trimEnd()}\n`;
 
 if (process.argv.includes('--check')) {
