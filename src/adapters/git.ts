@@ -134,8 +134,16 @@ export class Git {
     return this.text(['write-tree']);
   }
 
-  /** HEAD's commit id, or undefined on an unborn branch. */
+  /**
+   * HEAD's commit id, or undefined on an unborn branch. From git's own files when the layout
+   * leaves no doubt (as `pathsAndHead` does; adapters/git-files.ts), else one git process.
+   */
   head(): string | undefined {
+    const files = locateFromFiles(this.cwd, this.env);
+    if (files) {
+      const head = headCommitFromFiles(files);
+      if (head !== null) return head;
+    }
     const r = this.exec(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }

@@ -141,3 +141,34 @@ describe('staged changes in process', () => {
     expect(() => new Git(repo.dir).paths()).toThrow(/is not inside a git work tree/);
   });
 });
+
+describe('Git.head(): from git’s files when they leave no doubt, else from git', () => {
+  it('answers as `git rev-parse --verify HEAD^{commit}` does: unborn, loose, packed, detached, a linked worktree, and asks git when in doubt', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const gitHead = (cwd: string) => {
+      const r = repo.git('-C', cwd, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}');
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    };
+    // with no git on PATH, an answer can only have come from the files
+    const noGit = (cwd: string) => new Git(cwd, { ...repo.env, PATH: '/nonexistent' }).head();
+    expect(noGit(repo.dir)).toBeUndefined(); // unborn branch
+    repo.write('a.txt', 'a\n');
+    repo.gitOk('add', '-A');
+    repo.gitOk('commit', '-q', '-m', 'one');
+    expect(noGit(repo.dir)).toBe(gitHead(repo.dir)); // loose ref
+    repo.gitOk('pack-refs', '--all');
+    expect(noGit(repo.dir)).toBe(gitHead(repo.dir)); // packed ref
+    repo.gitOk('checkout', '-q', '--detach');
+    expect(noGit(repo.dir)).toBe(gitHead(repo.dir)); // detached
+    repo.gitOk('checkout', '-q', 'main');
+    const wt = join(repo.dir, '..', 'wt');
+    repo.gitOk('worktree', 'add', '-q', '-b', 'side', wt);
+    expect(noGit(wt)).toBe(gitHead(wt));
+    // a symbolic ref inside refs/heads is a doubt: git answers (and without git, the call fails)
+    repo.gitOk('symbolic-ref', 'refs/heads/alias', 'refs/heads/main');
+    repo.gitOk('symbolic-ref', 'HEAD', 'refs/heads/alias');
+    expect(new Git(repo.dir, repo.env).head()).toBe(gitHead(repo.dir));
+    expect(() => noGit(repo.dir)).toThrow();
+  });
+});
