@@ -128,7 +128,7 @@ describe('CLI fast path behaves exactly like the commander path', () => {
       expect(u.stderr, argv.join(' ')).toContain('--lint-staged');
       expect(u.stdout).toBe('');
     }
-  });
+  }, 180_000); // ten lint-staged runs, each a dozen git processes: over a minute on a loaded 2-core machine
 
   it('errors: outside a repository both paths fail closed the same way', async () => {
     repo = makeRepo({ init: false });
