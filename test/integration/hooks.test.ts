@@ -1,27 +1,31 @@
 /**
  * The hook scripts `gate init` writes, run by real `git commit`s (direct mode: no husky), with
  * gate found on PATH: they fail closed when gate cannot evaluate, crashes or is missing.
+ * `gate init` (the binary) runs once per file; each test gets a copy of that repository and HOME;
+ * the second read of the ledger (`gate audit verify --json`) is in process (gateIn).
  */
 import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyRepo, GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-/** A repo after `gate init`, with `gate` (this package's built CLI) on PATH via a bin dir. */
-function initialised(): { r: TempRepo; bin: string } {
-  const r = makeRepo();
-  repos.push(r);
-  const bin = join(r.home, 'bin');
+/** A repo after `gate init`, with `gate` (this package's built CLI) in HOME/bin. */
+let base: TempRepo;
+beforeAll(() => {
+  base = makeRepo();
+  const bin = join(base.home, 'bin');
   mkdirSync(bin, { recursive: true });
   symlinkSync(GATE_BIN, join(bin, 'gate'));
-  r.env.PATH = `${bin}:${r.env.PATH ?? ''}`;
-  const init = r.gate(['init']);
+  base.env.PATH = `${bin}:${base.env.PATH ?? ''}`;
+  const init = base.gate(['init']);
   if (init.code !== 0) throw new Error(init.stderr);
+});
+
+/** A copy of the repo after `gate init`, with `gate` on PATH via its bin dir, a.txt staged. */
+function initialised(): { r: TempRepo; bin: string } {
+  const r = copyRepo(base, { home: true, cleanup: 'test' });
+  const bin = join(r.home, 'bin');
+  r.env.PATH = `${bin}:${r.env.PATH ?? ''}`;
   r.write('a.txt', 'a\n');
   r.gitOk('add', 'a.txt');
   return { r, bin };
@@ -83,7 +87,7 @@ describe('hook scripts fail closed', () => {
     expect(c.stderr).toContain('agent-gates: lint-staged failed, so the commit is blocked');
   });
 
-  it('runs lint-staged first when configured by a .lintstagedrc file; what it restages is what gate checks and commits', () => {
+  it('runs lint-staged first when configured by a .lintstagedrc file; what it restages is what gate checks and commits', async () => {
     const { r } = initialised();
     r.write('.lintstagedrc.json', '{ "*.txt": "true" }\n');
     const nm = join(r.dir, 'node_modules', '.bin');
@@ -95,7 +99,7 @@ describe('hook scripts fail closed', () => {
     const c = commit(r, 'first');
     expect(c.code, c.stderr).toBe(0);
     expect(r.gitOk('show', 'HEAD:a.txt')).toBe('formatted');
-    const ledger = r.gate(['audit', 'verify', '--json']);
+    const ledger = await r.gateIn(['audit', 'verify', '--json']);
     expect(JSON.parse(ledger.stdout)).toMatchObject({ ok: true, entries: 2 });
   });
 

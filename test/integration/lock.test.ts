@@ -1,17 +1,21 @@
 /**
- * Gate A against real git and real files: the built CLI in temporary repositories.
+ * Gate A against real git and real files: the built CLI in temporary repositories. The races and
+ * the killed holder are real processes; each exit code and output shape has a run of the binary
+ * (`r.gate`) and real hook commits; the other lease requests run in process (`r.gateIn`) and the
+ * other commits with the hooks' verdicts in process (`commitIn`).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commitIn } from '../helpers/commit.js';
 import { GATE_BIN, PKG_ROOT, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 
 // a plain git hook that runs the built CLI (the e2e tier covers husky)
 const repo = (): TempRepo => makeRepo({ files: { 'progress.md': '0\n', 'README.md': 'hello\n' }, hooks: ['pre-commit'], cleanup: 'test' });
 
 function ledger(r: TempRepo): { seq: number; event: string; actor: { id: string }; subject: { paths?: string[] }; data: Record<string, any> }[] {
-  const p = join(r.commonDir(), 'agent-gates', 'ledger.jsonl');
+  const p = join(r.dir, '.git', 'agent-gates', 'ledger.jsonl'); // (repo() is a plain repository: its common dir is .git)
   if (!existsSync(p)) return [];
   return readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
@@ -73,7 +77,7 @@ for (let i = 0; i < Number(cycles); i++) {
     // Grants and releases alternate: nobody was granted while another held it.
     const seq = events.filter((e) => e.event === 'lease.grant' || e.event === 'lease.release').map((e) => e.event);
     for (let i = 0; i < seq.length; i += 2) expect([seq[i], seq[i + 1]]).toEqual(['lease.grant', 'lease.release']);
-    expect(r.gate(['audit', 'verify']).code).toBe(0);
+    expect((await r.gateIn(['audit', 'verify'])).code).toBe(0);
   }, 1_800_000);
 
   it('a holder killed with SIGKILL is taken over after its TTL, with a higher fencing token', async () => {
@@ -110,7 +114,7 @@ for (let i = 0; i < Number(cycles); i++) {
 });
 
 describe('gate lock: leases', () => {
-  it('grants, denies another owner with holder/since/expiry, extends for the holder, releases', () => {
+  it('grants, denies another owner with holder/since/expiry, extends for the holder, releases', async () => {
     const r = repo();
     const a = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'writing the resume point', '--json']);
     expect(a.code).toBe(0);
@@ -121,29 +125,29 @@ describe('gate lock: leases', () => {
     expect(denied).toMatchObject({ path: 'progress.md', owner: 'a', since: ga.acquired, expires: ga.expires });
     const bt = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b']);
     expect(bt.stderr).toContain('held by a since');
-    const again = json(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--ttl', '2h', '--json']).stdout);
+    const again = json((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'a', '--ttl', '2h', '--json'])).stdout);
     expect(again.granted[0]).toMatchObject({ kind: 'extend', token: ga.token, acquired: ga.acquired });
     expect(Date.parse(again.granted[0].expires)).toBeGreaterThan(Date.parse(ga.expires));
-    expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'b']).code).toBe(1);
-    expect(r.gate(['lock', 'renew', 'progress.md', '--owner', 'b']).code).toBe(1);
+    expect((await r.gateIn(['lock', 'release', 'progress.md', '--owner', 'b'])).code).toBe(1);
+    expect((await r.gateIn(['lock', 'renew', 'progress.md', '--owner', 'b'])).code).toBe(1);
     expect(r.gate(['lock', 'renew', 'progress.md', '--owner', 'a', '--ttl', '5m']).code).toBe(0);
-    expect(r.gate(['lock', 'release', 'progress.md', '--owner', 'a']).code).toBe(0);
-    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
+    expect((await r.gateIn(['lock', 'release', 'progress.md', '--owner', 'a'])).code).toBe(0);
+    expect(json((await r.gateIn(['lock', 'status', 'progress.md', '--json'])).stdout).leases[0].state).toBe('free');
     expect(ledger(r).map((e) => e.event)).toEqual(['lease.grant', 'lease.deny', 'lease.deny', 'lease.renew', 'lease.deny', 'lease.deny', 'lease.renew', 'lease.release']);
   });
 
-  it('is all or nothing over several paths', () => {
+  it('is all or nothing over several paths', async () => {
     const r = repo();
     r.write('docs/todos.md', '- [ ] x\n');
-    expect(r.gate(['lock', 'acquire', 'docs/todos.md', '--owner', 'a']).code).toBe(0);
-    const b = r.gate(['lock', 'acquire', 'progress.md', 'docs/todos.md', '--owner', 'b', '--json']);
+    expect((await r.gateIn(['lock', 'acquire', 'docs/todos.md', '--owner', 'a'])).code).toBe(0);
+    const b = await r.gateIn(['lock', 'acquire', 'progress.md', 'docs/todos.md', '--owner', 'b', '--json']);
     expect(b.code).toBe(1);
-    expect(json(r.gate(['lock', 'status', 'progress.md', '--json']).stdout).leases[0].state).toBe('free');
+    expect(json((await r.gateIn(['lock', 'status', 'progress.md', '--json'])).stdout).leases[0].state).toBe('free');
   });
 
-  it('status --json is self-explanatory', () => {
+  it('status --json is self-explanatory', async () => {
     const r = repo();
-    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'r1']);
+    await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'a', '--reason', 'r1']);
     const s = json(r.gate(['lock', 'status', '--json'], { env: { GATE_SESSION: 'b' } }).stdout);
     expect(s).toMatchObject({ ok: true, exitCode: 0, identity: 'b' });
     expect(s.handoff).toContain('**/progress.md');
@@ -152,37 +156,37 @@ describe('gate lock: leases', () => {
     expect(typeof s.leases[0].expiresInSeconds).toBe('number');
   });
 
-  it('refuses a caller with no identity outside a terminal (exit 2, names GATE_SESSION)', () => {
+  it('refuses a caller with no identity outside a terminal (exit 2, names GATE_SESSION)', async () => {
     const r = repo();
     const x = r.gate(['lock', 'acquire', 'progress.md']);
     expect(x.code).toBe(2);
     expect(x.stderr).toContain('GATE_SESSION');
-    expect(r.gate(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 's9' } }).code).toBe(0);
-    expect(json(r.gate(['lock', 'status', '--json']).stdout).leases[0].owner).toBe('s9');
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 's9' } })).code).toBe(0);
+    expect(json((await r.gateIn(['lock', 'status', '--json'])).stdout).leases[0].owner).toBe('s9');
   });
 
-  it('refuses paths outside the repository: .., absolute, symlink escape; and non-handoff paths', () => {
+  it('refuses paths outside the repository: .., absolute, symlink escape; and non-handoff paths', async () => {
     const r = repo();
     const outside = join(r.home, 'out');
     mkdirSync(outside);
     writeFileSync(join(outside, 'progress.md'), 'x');
     symlinkSync(outside, join(r.dir, 'link'));
     for (const p of ['../progress.md', join(outside, 'progress.md'), 'link/progress.md', 'README.md']) {
-      const x = r.gate(['lock', 'acquire', p, '--owner', 'a']);
+      const x = await r.gateIn(['lock', 'acquire', p, '--owner', 'a']);
       expect(x.code, p).toBe(2);
       expect(x.stderr).toContain('**/progress.md');
       expect(x.stderr).not.toMatch(/\n\s+at /); // never a stack trace
     }
     const sub = join(r.dir, 'tasks', '3');
     mkdirSync(sub, { recursive: true });
-    const ok = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a', '--json'], { cwd: sub });
+    const ok = await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'a', '--json'], { cwd: sub });
     expect(json(ok.stdout).granted[0].path).toBe('tasks/3/progress.md');
   });
 
-  it('a corrupt or unreadable record blocks (CANNOT_EVALUATE), never reads as free', () => {
+  it('a corrupt or unreadable record blocks (CANNOT_EVALUATE), never reads as free', async () => {
     const r = repo();
-    r.gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);
-    const dir = join(r.commonDir(), 'agent-gates', 'leases');
+    await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'a']);
+    const dir = join(r.dir, '.git', 'agent-gates', 'leases');
     const file = readdirSync(dir).find((n) => n.endsWith('-progress.md.json'))!;
     writeFileSync(join(dir, file), '{"v":1,"path":"progress.md",');
     const b = r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b', '--json']);
@@ -195,16 +199,16 @@ describe('gate lock: leases', () => {
     const c = r.git('commit', '-q', '-m', 'x');
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('not valid JSON');
-    writeFileSync(join(r.commonDir(), 'agent-gates', 'leases', 'fence.json'), 'nope');
+    writeFileSync(join(dir, 'fence.json'), 'nope');
     writeFileSync(join(dir, file), JSON.stringify({ v: 1, path: 'other/progress.md' }));
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'b']).code).toBe(3);
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'b'])).code).toBe(3);
   });
 
   // `gate lock break` (terminal, challenge, signature, corrupt records): test/integration/lock-break.test.ts
 });
 
 describe('gate-a pre-commit', () => {
-  it('blocks a commit of progress.md without a lease and passes with one', () => {
+  it('blocks a commit of progress.md without a lease and passes with one', async () => {
     const r = repo();
     r.write('progress.md', '1\n');
     r.gitOk('add', 'progress.md');
@@ -213,51 +217,52 @@ describe('gate-a pre-commit', () => {
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain('A_LEASE_FREE');
     expect(blocked.stderr).toContain('gate lock acquire progress.md --owner sess-1');
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'sess-2']).code).toBe(0);
-    const held = run('git', ['commit', '-q', '-m', 'x'], { cwd: r.dir, env });
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'sess-2'])).code).toBe(0);
+    const held = await commitIn({ ...r, env }, ['-q', '-m', 'x']);
     expect(held.code).toBe(1);
     expect(held.stderr).toContain('held by sess-2');
-    r.gate(['lock', 'release', 'progress.md', '--owner', 'sess-2']);
-    expect(r.gate(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 'sess-1' } }).code).toBe(0);
+    await r.gateIn(['lock', 'release', 'progress.md', '--owner', 'sess-2']);
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md'], { env: { GATE_SESSION: 'sess-1' } })).code).toBe(0);
     const ok = run('git', ['commit', '-q', '-m', 'x'], { cwd: r.dir, env });
     expect(ok.code, ok.stderr).toBe(0);
     // A human committing without GATE_SESSION is a different identity.
     r.write('progress.md', '2\n');
-    expect(r.git('commit', '-q', '-am', 'y').code).toBe(1);
+    r.gitOk('add', 'progress.md');
+    expect((await commitIn(r, ['-q', '-m', 'y'])).code).toBe(1);
     const blocks = ledger(r).filter((e) => e.event === 'check.block');
     expect(blocks.length).toBe(3);
   });
 
-  it('checks deletes and both sides of a rename', () => {
+  it('checks deletes and both sides of a rename', async () => {
     const r = repo();
     r.gitOk('mv', 'progress.md', 'notes.md');
-    const x = r.git('commit', '-q', '-m', 'mv');
+    const x = await commitIn(r, ['-q', '-m', 'mv']);
     expect(x.code).toBe(1);
     expect(x.stderr).toContain('progress.md');
     r.gitOk('mv', 'notes.md', 'tasks-progress.md');
     r.gitOk('reset', '-q', 'HEAD');
     r.gitOk('checkout', '--', 'progress.md');
     r.gitOk('mv', 'progress.md', 'todos.md');
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'human:human@example.com']).code).toBe(0);
-    const y = r.git('commit', '-q', '-m', 'mv');
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'human:human@example.com'])).code).toBe(0);
+    const y = await commitIn(r, ['-q', '-m', 'mv']);
     expect(y.code).toBe(1);
     expect(y.stderr).toContain('todos.md');
     expect(y.stderr).not.toContain('[A_LEASE_FREE] progress.md');
-    expect(r.gate(['lock', 'acquire', 'todos.md', '--owner', 'human:human@example.com']).code).toBe(0);
-    expect(r.git('commit', '-q', '-m', 'mv').code).toBe(0);
+    expect((await r.gateIn(['lock', 'acquire', 'todos.md', '--owner', 'human:human@example.com'])).code).toBe(0);
+    expect((await commitIn(r, ['-q', '-m', 'mv'])).code).toBe(0);
     r.gitOk('rm', '-q', 'todos.md');
-    r.gate(['lock', 'release', 'todos.md', '--owner', 'human:human@example.com']);
-    expect(r.git('commit', '-q', '-m', 'rm').code).toBe(1);
+    await r.gateIn(['lock', 'release', 'todos.md', '--owner', 'human:human@example.com']);
+    expect((await commitIn(r, ['-q', '-m', 'rm'])).code).toBe(1);
   });
 
-  it('two worktrees see the same lease', () => {
+  it('two worktrees see the same lease', async () => {
     const r = repo();
     const wt = join(r.home, 'wt');
     r.gitOk('worktree', 'add', '-q', '-b', 'side', wt);
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'main-session']).code).toBe(0);
-    const s = json(r.gate(['lock', 'status', 'progress.md', '--json'], { cwd: wt }).stdout);
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'main-session'])).code).toBe(0);
+    const s = json((await r.gateIn(['lock', 'status', 'progress.md', '--json'], { cwd: wt })).stdout);
     expect(s.leases[0]).toMatchObject({ state: 'held', owner: 'main-session', worktree: r.dir, branch: 'main' });
-    expect(r.gate(['lock', 'acquire', 'progress.md', '--owner', 'side-session'], { cwd: wt }).code).toBe(1);
+    expect((await r.gateIn(['lock', 'acquire', 'progress.md', '--owner', 'side-session'], { cwd: wt })).code).toBe(1);
     writeFileSync(join(wt, 'progress.md'), 'side\n');
     run('git', ['add', 'progress.md'], { cwd: wt, env: r.env });
     const c = run('git', ['commit', '-q', '-m', 'side'], { cwd: wt, env: { ...r.env, GATE_SESSION: 'side-session' } });

@@ -3,10 +3,13 @@
  * .git/hooks scripts calling the built CLI) and `gate check --range` both see a surface directory
  * committed as a symlink, case and Unicode variants of governed paths; a glob of 200 "*" does not
  * hang a commit; an oversized config is refused with a coded error by `gate doctor`.
+ * One refused and one passing commit go through the real hooks; the other commits get the hooks'
+ * verdicts in process (commitIn), and `gate doctor` answers in process (gateIn) but for one run of the binary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitIn } from '../helpers/commit.js';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
 let repo: TempRepo;
@@ -27,10 +30,13 @@ beforeAll(() => {
 });
 afterAll(() => repo.cleanup());
 
-/** Stage something, try to commit through the hook, then reset whatever happened. */
-function tryCommit(stage: () => void): { code: number; out: string } {
+/**
+ * Stage something, try to commit (through the real hooks when `real`, else with their verdicts in
+ * process), then reset whatever happened.
+ */
+async function tryCommit(stage: () => void, real = false): Promise<{ code: number; out: string }> {
   stage();
-  const r = repo.git('commit', '-q', '-m', 'attempt');
+  const r = real ? repo.git('commit', '-q', '-m', 'attempt') : await commitIn(repo, ['-q', '-m', 'attempt']);
   const out = r.stdout + r.stderr;
   repo.gitOk('reset', '-q', '--hard', base);
   repo.gitOk('clean', '-qfdx');
@@ -38,26 +44,26 @@ function tryCommit(stage: () => void): { code: number; out: string } {
 }
 
 describe('the pre-commit hook sees the perimeter', () => {
-  it('a surface directory committed as a symlink (.claude -> tools/cc) is refused as DOUBLE_CONFIRM', () => {
-    const r = tryCommit(() => {
+  it('a surface directory committed as a symlink (.claude -> tools/cc) is refused as DOUBLE_CONFIRM', async () => {
+    const r = await tryCommit(() => {
       symlinkSync('tools/cc', join(repo.dir, '.claude'));
       repo.gitOk('add', '.claude');
       expect(repo.gitOk('ls-files', '-s', '.claude')).toMatch(/^120000 /);
-    });
+    }, true);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/DOUBLE_CONFIRM/);
     expect(r.out).toMatch(/\.claude/);
   });
-  it('a symlink above a governed file (.agents -> x, governing .agents/gates.yaml) is refused', () => {
-    const r = tryCommit(() => {
+  it('a symlink above a governed file (.agents -> x, governing .agents/gates.yaml) is refused', async () => {
+    const r = await tryCommit(() => {
       symlinkSync('tools', join(repo.dir, '.agents'));
       repo.gitOk('add', '.agents');
     });
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/DOUBLE_CONFIRM/);
   });
-  it('a gitlink at a surface path is refused', () => {
-    const r = tryCommit(() => {
+  it('a gitlink at a surface path is refused', async () => {
+    const r = await tryCommit(() => {
       repo.gitOk('update-index', '--add', '--cacheinfo', `160000,${base},skills`);
     });
     expect(r.code).not.toBe(0);
@@ -65,8 +71,8 @@ describe('the pre-commit hook sees the perimeter', () => {
   });
   it.each(['.Claude/settings.json', 'Claude.md', 'Skills/deploy.md', 'RULES/a.md', 'Rules/x.md'])(
     'the case variant %s is gated',
-    (path) => {
-      const r = tryCommit(() => {
+    async (path) => {
+      const r = await tryCommit(() => {
         repo.write(path, 'x\n');
         repo.gitOk('add', '--', path);
       });
@@ -99,27 +105,27 @@ describe('gate check --range sees the same perimeter', () => {
 });
 
 describe('hostile globs and configs', () => {
-  it('a surface glob of 200 "*" is accepted by doctor and a commit against it completes', () => {
+  it('a surface glob of 200 "*" is accepted by doctor and a commit against it completes', async () => {
     repo.write('.agents/gates.yaml', `version: 1\nsurfaces:\n  - name: stars\n    paths: ["${'*'.repeat(200)}x"]\n    tier: CONFIRM\n`);
     repo.gitOk('add', '.agents/gates.yaml');
     repo.gitOk('commit', '-q', '--no-verify', '-m', 'config');
     repo.write(`${'a'.repeat(200)}.txt`, 'x\n');
     repo.gitOk('add', '-A');
-    const r = repo.git('commit', '-q', '-m', 'long name');
+    const r = await commitIn(repo, ['-q', '-m', 'long name']);
     repo.gitOk('reset', '-q', '--hard', base);
     expect(r.code).toBe(0);
   });
-  it('doctor refuses a config over the bounds with the field and the bound', () => {
+  it('doctor refuses a config over the bounds with the field and the bound', async () => {
     const many = Array.from({ length: 1001 }, (_, i) => `  - {name: s${i}, paths: ["d${i}/**"], tier: CONFIRM}`).join('\n');
     repo.write('.agents/gates.yaml', `version: 1\nsurfaces:\n${many}\n`);
-    let r = repo.gate(['doctor', '--json']);
+    let r = await repo.gateIn(['doctor', '--json']);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/surfaces: at most 1000 surfaces/);
     repo.write('.agents/gates.yaml', `version: 1\n# ${'x'.repeat(600_000)}\n`);
     r = repo.gate(['doctor', '--json']);
     expect(r.stdout).toMatch(/larger than the 524288/);
     repo.write('.agents/gates.yaml', `version: 1\nsurfaces:\n  - {name: big, paths: ["{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}"], tier: CONFIRM}\n`);
-    r = repo.gate(['doctor', '--json']);
+    r = await repo.gateIn(['doctor', '--json']);
     expect(r.stdout).toMatch(/more than 64 alternatives/);
     repo.gitOk('checkout', '--', '.');
     repo.gitOk('clean', '-qfdx');
