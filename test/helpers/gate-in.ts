@@ -8,8 +8,10 @@
  *
  * For the call, the worker takes the command's world: process.env is the repository's environment
  * (keys not in it removed), the working directory is `cwd`, stdin is `input` (a pipe that is not a
- * terminal, as `repo.gate` gives), stdout and stderr are captured, process.exitCode is the
- * command's. Everything is restored after it. Calls are serialised within a worker.
+ * terminal, as `repo.gate` gives), stdout and stderr are captured (`console` too, as the binary's
+ * writes to them: lint-staged's API logs through it), process.exitCode is the command's.
+ * Everything is restored after it. Calls are serialised within a worker. Output of a child process
+ * that inherits the worker's stdio is not captured: such runs stay runs of the binary.
  *
  * When the worker's own stdin, stdout or stderr is a terminal (vitest started from one), the
  * product would see a terminal the spawned binary would not, so the call spawns the binary instead.
@@ -17,6 +19,7 @@
 import { isTerminal } from '../../src/kernel/builtins.js';
 import { run as hotRun } from '../../src/cli/fast/main.js';
 import { stdout as cliStdout } from '../../src/cli/fast/stdout.js';
+import { Console } from 'node:console';
 import { Readable } from 'node:stream';
 import { withEnv } from './range.js';
 import type { RunResult } from './repo.js';
@@ -31,7 +34,7 @@ type Write = typeof process.stdout.write;
 
 async function once(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string): Promise<RunResult> {
   cliStdout(); // the CLI's writes go through process.stdout from now on (not fs.writeSync(1)), so they are captured
-  const saved = { cwd: process.cwd(), exitCode: process.exitCode, out: process.stdout.write, err: process.stderr.write };
+  const saved = { cwd: process.cwd(), exitCode: process.exitCode, out: process.stdout.write, err: process.stderr.write, console: globalThis.console };
   const stdinDesc = Object.getOwnPropertyDescriptor(process, 'stdin');
   let stdout = '';
   let stderr = '';
@@ -46,6 +49,7 @@ async function once(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
   process.exitCode = undefined;
   process.stdout.write = capture((s) => (stdout += s));
   process.stderr.write = capture((s) => (stderr += s));
+  globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr });
   Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdinDesc?.enumerable ?? true, get: () => stdin });
   try {
     process.chdir(cwd);
@@ -61,6 +65,7 @@ async function once(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
     // bin/gate.js: a command reports its own errors; reaching here is a bug (exit 70)
     return { code: 70, stdout, stderr: `${stderr}gate: internal error (a bug): ${(e as Error).stack ?? e}\n` };
   } finally {
+    globalThis.console = saved.console;
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
     if (stdinDesc) Object.defineProperty(process, 'stdin', stdinDesc);

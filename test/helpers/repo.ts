@@ -25,7 +25,8 @@ export interface RunResult {
 export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('GIT_') || k === 'HUSKY' || k.startsWith('GATE_') || k === 'NODE_OPTIONS' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
+    // NODE_ENV: vitest sets it to "test", which a user's commands do not have (lint-staged picks another output for it)
+    if (k.startsWith('GIT_') || k === 'HUSKY' || k.startsWith('GATE_') || k === 'NODE_OPTIONS' || k === 'NODE_ENV' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
     env[k] = v;
   }
   return {

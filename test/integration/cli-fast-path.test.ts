@@ -1,23 +1,7 @@
-import { Console } from 'node:console';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FORMATTER } from '../helpers/consumer.js';
-import { makeRepo, PKG_ROOT, type RunResult, type TempRepo } from '../helpers/repo.js';
-
-/**
- * `repo.gateIn` with `console` writing to process.stdout and process.stderr during the call, as it
- * does in the binary: lint-staged's API (run in process for `--lint-staged` without --json) logs
- * through `console`, which in the test worker is vitest's and would not reach the captured output.
- */
-async function gateInConsole(repo: TempRepo, argv: string[]): Promise<RunResult> {
-  const saved = globalThis.console;
-  globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr });
-  try {
-    return await repo.gateIn(argv);
-  } finally {
-    globalThis.console = saved;
-  }
-}
+import { makeRepo, PKG_ROOT, type TempRepo } from '../helpers/repo.js';
 
 /**
  * main.ts answers `check --hook <name>` and `--version` without commander. The same requests
@@ -78,7 +62,7 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     // binary's; otherwise both in process (lint-staged's API then runs in the test worker; with
     // --json lint-staged is a child process writing to the inherited stderr, so those stay real).
     const both = async (extra: string[], slowExtra: string[] = ['--hook', 'pre-commit'], real = false) => {
-      const gate = async (argv: string[]) => (real ? r.gate(argv) : await gateInConsole(r, argv));
+      const gate = async (argv: string[]) => (real ? r.gate(argv) : await r.gateIn(argv));
       stage();
       const fast = await gate(['check', '--hook', 'pre-commit', ...extra]);
       const fastIndex = r.gitOk('ls-files', '-s', 'a.txt');
