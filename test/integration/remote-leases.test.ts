@@ -576,6 +576,15 @@ for (let i = 0; i < Number(cycles); i++) {
     // three racing clones: over a path, git:// and smart HTTP (ssh:// is checked above: an sshd
     // start-up per connection for every racer's every look made the race slower than the rest of the file)
     const racers = [clones[0]!, clones[2]!, clones[3]!];
+    // the race's own remote_timeout, 20 s as at the stress size: on a loaded machine (load 10 and more,
+    // seen here) the smart-HTTP clone's fetch outran 3 s, a correct refusal (exit 3) that says nothing
+    // about the race. Committed in each racing clone (hooks off: a test parameter, not a change under test).
+    if (TIMEOUT_S !== 20) {
+      for (const c of racers) {
+        c.write('.agents/gates.yaml', CONFIG.replace(`remote_timeout: ${TIMEOUT_S}s`, 'remote_timeout: 20s'));
+        c.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--no-verify', '-m', 'test: the race takes 20 s per remote call', '--', '.agents/gates.yaml');
+      }
+    }
     const procs = racers.flatMap((c, ci) =>
       Array.from({ length: PROCS }, (_, pi) =>
         new Promise<{ code: number | null; err: string }>((resolve) => {
