@@ -132,7 +132,7 @@ describe("the team's ledger on a shared remote", () => {
     const t = await teamAuditVerify(openContext(clones[2]!.dir), { remote: 'origin', trust: 'HEAD' });
     expect(t.ok, JSON.stringify(t.problems)).toBe(true);
     await expect(teamAuditVerify(openContext(clones[2]!.dir), { remote: 'origin', trust: 'no-such-base' })).rejects.toMatchObject({ code: 'USAGE' });
-  });
+  }, 180_000); // four reviews and three publications: past 60 s of wall time at load 20 (and a test that times out keeps running beside the next ones, which share its state)
 
   it('a forced push that rewrites a published ledger is named by `gate audit verify --team` (clone and line)', async () => {
     // clone 2 has fetched and verified every ledger (previous test); now someone rewrites clone 1's
