@@ -4,21 +4,31 @@
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { commitScaffold, makeConsumer, type Consumer } from '../helpers/consumer.js';
-import { PKG_ROOT, run } from '../helpers/repo.js';
+import { makeRepo, PKG_ROOT, run, type RunResult, type TempRepo } from '../helpers/repo.js';
 import { CLAUDE_HOOK_COMMAND } from '../../src/app/leases/claude-hook.js';
 
-const made: Consumer[] = [];
-const consumer = () => {
-  const c = makeConsumer();
-  made.push(c);
-  commitScaffold(c);
-  return c;
-};
-afterEach(() => {
-  for (const c of made.splice(0)) c.cleanup();
+// One adopted consumer for the file (the tarball installed, the real `gate init`, the scaffold
+// committed through the shipped post-commit hook), copied per test: each test has its own
+// repository and HOME, without an install, an init and a scaffold commit of its own.
+let adopted: Consumer;
+beforeAll(() => {
+  adopted = makeConsumer();
+  commitScaffold(adopted);
 });
+
+/** A copy of the adopted consumer: its repository (.git, node_modules, what init wrote) and HOME. */
+function consumer(): TempRepo & { gateBin(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string }): RunResult } {
+  const r = makeRepo({ init: false, cleanup: 'test' });
+  // one cp process (symlinks as written, modes kept) copies the tree for a fraction of fs.cpSync's CPU in the worker
+  const cp = run('sh', ['-c', 'cp -R "$1/." "$2" && cp -R "$3/." "$4"', 'sh', adopted.dir, r.dir, adopted.home, r.home]);
+  if (cp.code !== 0) throw new Error(`copying the adopted consumer failed (${cp.code}): ${cp.stderr}`);
+  // the INSTALLED binary, as Consumer.gateBin runs it
+  const gateBin = (args: readonly string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
+    run(join(r.dir, 'node_modules', '.bin', 'gate'), args, { cwd: o.cwd ?? r.dir, env: { ...r.env, ...(o.env ?? {}) }, input: '' });
+  return { ...r, gateBin };
+}
 
 describe('Gate A from the packed tarball', () => {
   it('a commit of progress.md without a lease is blocked; with the lease it passes', () => {
@@ -45,7 +55,8 @@ describe('Gate A from the packed tarball', () => {
     const c = consumer();
     // adopt remote leases (a setup step: the config change itself would need a person's approval)
     c.write('.agents/gates.yaml', c.read('.agents/gates.yaml').replace('handoff:\n', 'handoff:\n  remote: origin\n  remote_timeout: 5s\n'));
-    c.gitOk('commit', '--no-verify', '-q', '-am', 'chore: leases on the remote');
+    // (hooks off for this set-up commit: its post-commit record is not what the test is about)
+    c.gitOk('-c', 'core.hooksPath=/dev/null', 'commit', '--no-verify', '-q', '-am', 'chore: leases on the remote');
     const base = c.gitOk('rev-parse', 'HEAD');
     const bare = join(c.home, 'remote.git');
     c.gitOk('init', '-q', '--bare', '-b', 'main', bare);
@@ -75,7 +86,7 @@ describe('Gate A from the packed tarball', () => {
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).violations).toMatchObject([{ code: 'C_LEASE_MISSING', path: 'progress.md' }]);
     expect(c.gateBin(['lock', 'release', 'progress.md'], { env: { GATE_SESSION: 'agent-1' } }).code).toBe(0);
-  });
+  }, 180_000); // eleven gate processes, the hooks' included: past 60 s of wall time on a machine at load 14
 
   it('gate task start creates a worktree in which a blocked commit really is blocked', () => {
     const c = consumer();

@@ -7,11 +7,19 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEntry } from '../helpers/bundle.js';
-import { makeRepo, run, type TempRepo } from '../helpers/repo.js';
+import { copyRepo, makeRepo, run, type TempRepo } from '../helpers/repo.js';
 
 let appender = '';
+/** Repositories whose ledgers a real appender process wrote (5 and 10 entries), built once and copied per test. */
+const seeds = new Map<number, TempRepo>();
 beforeAll(async () => {
   appender = await bundleEntry('test/helpers/procs/ledger-append.ts');
+  for (const n of [5, 10]) {
+    const repo = makeRepo();
+    const r = run(process.execPath, [appender, repo.dir, 'agent-x', String(n)], { env: repo.env });
+    if (r.code !== 0) throw new Error(r.stderr);
+    seeds.set(n, repo);
+  }
 });
 
 const repos: TempRepo[] = [];
@@ -19,12 +27,11 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-function repoWithEntries(n: number): { repo: TempRepo; ledger: string } {
-  const repo = makeRepo();
+/** A copy of the repository whose ledger holds n entries (n: 5 or 10), and that ledger's path. */
+function repoWithEntries(n: 5 | 10): { repo: TempRepo; ledger: string } {
+  const repo = copyRepo(seeds.get(n)!, { home: true, cleanup: 'manual' });
   repos.push(repo);
-  const r = run(process.execPath, [appender, repo.dir, 'agent-x', String(n)], { env: repo.env });
-  if (r.code !== 0) throw new Error(r.stderr);
-  return { repo, ledger: join(repo.commonDir(), 'agent-gates', 'ledger.jsonl') };
+  return { repo, ledger: join(repo.dir, '.git', 'agent-gates', 'ledger.jsonl') };
 }
 
 function exitOf(child: ReturnType<typeof spawn>): Promise<{ code: number | null; stderr: string }> {
@@ -82,17 +89,19 @@ describe('gate audit verify on tampered files', () => {
     ['a duplicated line', (l) => [...l.slice(0, 4), l[3]!, ...l.slice(4)], 5, 'duplicated'],
     ['CRLF line endings', (l) => l.map((x) => `${x}\r`), 1, 'crlf'],
   ];
-  for (const [what, tamper, line, reason] of cases) {
-    it(`names the line for ${what} (exit 3)`, () => {
+  for (const [k, [what, tamper, line, reason]] of cases.entries()) {
+    it(`names the line for ${what} (exit 3)`, async () => {
       const { repo, ledger } = repoWithEntries(10);
       const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
       writeFileSync(ledger, `${tamper(lines).join('\n')}\n`);
-      const v = repo.gate(['audit', 'verify', '--json']);
+      // the first case through the binary (exit 3, --json and text), the others in process
+      const gate = (args: string[]) => (k === 0 ? Promise.resolve(repo.gate(args)) : repo.gateIn(args));
+      const v = await gate(['audit', 'verify', '--json']);
       expect(v.code).toBe(3);
       const j = JSON.parse(v.stdout) as VerifyJson;
       expect(j.ok).toBe(false);
       expect(j.problem).toMatchObject({ line, reason });
-      const text = repo.gate(['audit', 'verify']);
+      const text = await gate(['audit', 'verify']);
       expect(text.code).toBe(3);
       expect(text.stderr).toContain(`line ${line}`);
       expect(text.stderr).toContain('fix:');
@@ -100,29 +109,29 @@ describe('gate audit verify on tampered files', () => {
     });
   }
 
-  it('detects a truncated tail through the head file', () => {
+  it('detects a truncated tail through the head file', async () => {
     const { repo, ledger } = repoWithEntries(10);
     const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
     writeFileSync(ledger, `${lines.slice(0, 8).join('\n')}\n`);
-    const j = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    const j = JSON.parse((await repo.gateIn(['audit', 'verify', '--json'])).stdout) as VerifyJson;
     expect(j.problem).toMatchObject({ line: 9, reason: 'truncated' });
   });
 
-  it('never modifies the file', () => {
+  it('never modifies the file', async () => {
     const { repo, ledger } = repoWithEntries(5);
     appendFileSync(ledger, '{"seq":6,"torn');
     const before = readFileSync(ledger);
-    expect(repo.gate(['audit', 'verify']).code).toBe(3);
+    expect((await repo.gateIn(['audit', 'verify'])).code).toBe(3);
     expect(readFileSync(ledger).equals(before)).toBe(true);
   });
 });
 
 describe('gate audit repair', () => {
-  it('cuts only a torn last line, records the repair, and the chain verifies again', () => {
+  it('cuts only a torn last line, records the repair, and the chain verifies again', async () => {
     const { repo, ledger } = repoWithEntries(5);
     const good = readFileSync(ledger);
     appendFileSync(ledger, '{"seq":6,"ts":"2026-');
-    const torn = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    const torn = JSON.parse((await repo.gateIn(['audit', 'verify', '--json'])).stdout) as VerifyJson;
     expect(torn.problem).toMatchObject({ line: 6, reason: 'torn' });
 
     const r = repo.gate(['audit', 'repair', '--json']);
@@ -132,20 +141,20 @@ describe('gate audit repair', () => {
     expect(after.subarray(0, good.length).equals(good)).toBe(true); // the five good lines untouched
     const last = JSON.parse(after.toString('utf8').trimEnd().split('\n').pop()!) as { seq: number; event: string; data: { cut_bytes: number } };
     expect(last).toMatchObject({ seq: 6, event: 'ledger.repair', data: { cut_bytes: 20 } });
-    const v = JSON.parse(repo.gate(['audit', 'verify', '--json']).stdout) as VerifyJson;
+    const v = JSON.parse((await repo.gateIn(['audit', 'verify', '--json'])).stdout) as VerifyJson;
     expect(v).toMatchObject({ ok: true, entries: 6 });
   });
 
-  it('does not touch an edited middle line (only a torn tail is repairable)', () => {
+  it('does not touch an edited middle line (only a torn tail is repairable)', async () => {
     const { repo, ledger } = repoWithEntries(5);
     const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
     lines[1] = lines[1]!.replace('"i":2', '"i":22');
     writeFileSync(ledger, `${lines.join('\n')}\n`);
     const before = readFileSync(ledger);
-    const r = repo.gate(['audit', 'repair', '--json']);
+    const r = await repo.gateIn(['audit', 'repair', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ cut: 0, recorded: false });
     expect(readFileSync(ledger).equals(before)).toBe(true);
-    expect(repo.gate(['audit', 'verify']).code).toBe(3);
+    expect((await repo.gateIn(['audit', 'verify'])).code).toBe(3);
   });
 });
