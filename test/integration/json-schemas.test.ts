@@ -5,9 +5,9 @@
  *    --json without a schema fails here with "no schema for <command>";
  *  - checks the committed files equal the definitions (scripts/json-schemas.mjs --check);
  *  - runs every such command with --json in one repository and validates what it printed: most
- *    in process (repo.gateIn prints the same document as the binary), and one real run of the
- *    binary for each exit code and each path (the fast path's lock and hook, the program's report,
- *    its coded error envelope and its usage error);
+ *    in process (repo.gateIn prints the same document as the binary), and real runs of the binary
+ *    for each exit code and each path: the program's report (init, exit 0), the fast path's lock
+ *    and hook (exit 1), the program's error envelope (approve, exit 1) and its usage error (exit 2);
  *  - checks one naming style (camelCase keys; keys of data maps such as byEvent are data);
  *  - checks usage errors honour --json (a JSON error object with code/message/fix, exit 2).
  */
@@ -57,7 +57,7 @@ beforeAll(async () => {
   repo.gitOk('commit', '-q', '--no-verify', '-m', 'chore: gate init');
   await gate('doctor', ['doctor']);
   // Gate A
-  await gate('lock acquire', ['lock', 'acquire', 'progress.md', '--reason', 'json'], A, 'real');
+  await gate('lock acquire', ['lock', 'acquire', 'progress.md', '--reason', 'json'], A);
   await gate('lock acquire', ['lock', 'acquire', 'progress.md'], { GATE_SESSION: 'agent-b' }, 'real'); // denied
   await gate('lock renew', ['lock', 'renew', 'progress.md'], A);
   await gate('lock status', ['lock', 'status'], A);
@@ -93,7 +93,7 @@ beforeAll(async () => {
   // the ledger and the review
   await gate('audit verify', ['audit', 'verify']);
   await gate('audit repair', ['audit', 'repair']);
-  await gate('audit checkpoint', ['audit', 'checkpoint'], {}, 'real'); // no key configured: an error
+  await gate('audit checkpoint', ['audit', 'checkpoint']); // no key configured: an error
   // the team's ledger on a shared remote (a bare repository beside the clone)
   const shared = join(repo.home, 'shared.git');
   repo.gitOk('init', '-q', '--bare', shared);
