@@ -226,6 +226,8 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     } finally {
       t.kill();
     }
+    // done with w4: the later tests' listings read one worktree less (each read runs git in every worktree)
+    repo.gitOk('worktree', 'remove', '--force', w4);
   });
 
   it('gate approve shows a mode change and a file turned into a symbolic link before the challenge', async () => {
@@ -259,6 +261,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     const b = d.diff.find((f) => f.path === 'rules/b.md')!.unified;
     expect(b).toContain('now: symbolic link → a.md');
     expect(b).not.toMatch(/^\+a\.md$/m);
+    repo.gitOk('worktree', 'remove', '--force', w5); // done with w5 (as w4 above)
   });
 
   it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {
