@@ -1,7 +1,8 @@
 /**
  * ADR acceptance through Gate B with the default config: adr/** is DOUBLE_CONFIRM, so a person
  * approves the acceptance in a real pseudo-terminal (tmux), and even an approved commit cannot
- * edit an accepted record.
+ * edit an accepted record. The commits run the real hooks; `gate adr accept` (text) and the first
+ * `gate explain --json` run the built CLI, the other `gate` commands in process (repo.gateIn).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ async function approveBothSteps(repo: TempRepo): Promise<{ code: number; screen:
 describe('ADR acceptance through Gate B', () => {
   it('new → accept → blocked without approval → explain + two approvals → committed with a note; an approved edit of it is still blocked', async () => {
     const repo = setup();
-    const made = JSON.parse(repo.gate(['adr', 'new', 'Adopt immutable ADRs', '--json']).stdout);
+    const made = JSON.parse((await repo.gateIn(['adr', 'new', 'Adopt immutable ADRs', '--json'])).stdout);
     expect(repo.gate(['adr', 'accept', String(made.number)]).code).toBe(0);
     repo.gitOk('add', '--', made.path);
 
@@ -72,13 +73,13 @@ describe('ADR acceptance through Gate B', () => {
     const note = JSON.parse(repo.gitOk('notes', '--ref', 'refs/notes/agent-gates', 'show', 'HEAD'));
     expect(note.tier).toBe('DOUBLE_CONFIRM');
     expect(note.files.map((f: any) => f.path)).toEqual([made.path]);
-    expect(JSON.parse(repo.gate(['adr', 'list', '--json']).stdout).records[0]).toMatchObject({ number: 1, label: 'accepted' });
-    expect(repo.gate(['adr', 'check']).code).toBe(0);
+    expect(JSON.parse((await repo.gateIn(['adr', 'list', '--json'])).stdout).records[0]).toMatchObject({ number: 1, label: 'accepted' });
+    expect((await repo.gateIn(['adr', 'check'])).code).toBe(0);
 
     // a human may approve an edit through Gate B, but an accepted record still never changes
     repo.write(made.path, `${repo.read(made.path)}\nOne more thought.\n`);
     repo.gitOk('add', '--', made.path);
-    expect(repo.gate(EXPLAIN('reword ADR 0001')).code).toBe(0);
+    expect((await repo.gateIn(EXPLAIN('reword ADR 0001'))).code).toBe(0);
     expect((await approveBothSteps(repo)).code).toBe(0);
     const after = repo.gitOk('rev-parse', 'HEAD');
     const edit = repo.git('commit', '-q', '-m', 'reword');

@@ -12,8 +12,11 @@
  * test only reads the pre-commit's verdict on a blocked commit, the verdict comes from the hook's
  * own CLI glue in process (`preCommitIn`: checkHookResult, the exit code and stderr
  * `gate check --hook pre-commit` prints); one blocked commit per code (ADR_IMMUTABLE with
- * `commit -a`, ADR_FRONT_MATTER) stays a real `git commit` through the hook, and every commit that
- * passes is a real one.
+ * `commit -a`, ADR_FRONT_MATTER) stays a real `git commit` through the hook, and so do two commits
+ * that pass (plain and `commit -a`); the other passing commits take the hooks' verdicts in process
+ * (commitIn). `gate adr` runs the binary once for each exit code (0, 1, 2) in each output it
+ * asserts (text, --json) and runs in process (repo.gateIn) otherwise; the parallel `gate adr new`
+ * stays six processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { openContext } from '../../src/app/context.js';
 import { acceptAdr, checkAdrs, listAdrs, newAdr } from '../../src/app/adr/records.js';
 import { checkHookResult } from '../../src/cli/fast/hook.js';
 import { withEnv } from '../helpers/range.js';
+import { commitIn } from '../helpers/commit.js';
 
 const NO_ADR_SURFACE = 'version: 1\nsurfaces: []\n';
 
@@ -49,8 +53,9 @@ async function preCommitIn(r: TempRepo): Promise<{ code: number; stderr: string 
 
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
-function gateOk(r: TempRepo, args: string[], cwd?: string): Record<string, any> {
-  const res = r.gate([...args, '--json'], cwd ? { cwd } : {});
+/** `gate <args> --json` that must exit 0: in process, or (`real`) the binary. */
+async function gateOk(r: TempRepo, args: string[], how: 'in' | 'real' = 'in'): Promise<Record<string, any>> {
+  const res = how === 'real' ? r.gate([...args, '--json']) : await r.gateIn([...args, '--json']);
   if (res.code !== 0) throw new Error(`gate ${args.join(' ')} exited ${res.code}: ${res.stdout}${res.stderr}`);
   return json(res.stdout);
 }
@@ -85,16 +90,16 @@ async function acceptedRecord(r: TempRepo, title: string): Promise<{ path: strin
 const head = (r: TempRepo) => r.gitOk('rev-parse', 'HEAD');
 
 describe('gate adr: new → accept → commit', () => {
-  it('creates numbered proposed records from the template, accepts, commits, and records both in the ledger', () => {
+  it('creates numbered proposed records from the template, accepts, commits, and records both in the ledger', async () => {
     const r = repo();
-    const a = gateOk(r, ['adr', 'new', 'Use a hash-chained ledger']);
+    const a = await gateOk(r, ['adr', 'new', 'Use a hash-chained ledger'], 'real');
     expect(a).toMatchObject({ ok: true, number: 1, path: 'adr/0001-use-a-hash-chained-ledger.md', supersedes: [], deciders: ['Test Human'] });
     const text = r.read(a.path);
     expect(text).toMatch(/^---\nadr: 1\ntitle: "Use a hash-chained ledger"\nstatus: proposed\ndate: \d{4}-\d{2}-\d{2}\ndeciders: \["Test Human"\]\nsupersedes: \[\]\n---\n/);
     for (const h of ['## Context', '## Decision', '## Options considered', '## Consequences', '## Rollback']) expect(text).toContain(h);
-    expect(gateOk(r, ['adr', 'new', 'Second thing']).number).toBe(2);
+    expect((await gateOk(r, ['adr', 'new', 'Second thing'])).number).toBe(2);
 
-    const acc = gateOk(r, ['adr', 'accept', '1']);
+    const acc = await gateOk(r, ['adr', 'accept', '1']);
     expect(acc).toMatchObject({ number: 1, path: a.path });
     expect(acc.next).toContain('gate approve');
     expect(r.read(a.path)).toContain('\nstatus: accepted\n');
@@ -104,7 +109,7 @@ describe('gate adr: new → accept → commit', () => {
     const c = r.git('commit', '-q', '-m', 'docs(adr): accept 0001');
     expect(c.code, c.stderr).toBe(0);
 
-    const list = gateOk(r, ['adr', 'list']);
+    const list = await gateOk(r, ['adr', 'list']);
     expect(list.records.map((x: any) => [x.number, x.label])).toEqual([
       [1, 'accepted'],
       [2, 'proposed'],
@@ -116,29 +121,30 @@ describe('gate adr: new → accept → commit', () => {
       ['adr.accept', 1],
     ]);
     expect(events[0]!.subject.paths).toEqual([a.path]);
-    expect(gateOk(r, ['adr', 'check'])).toMatchObject({ ok: true, records: 2 });
+    expect(await gateOk(r, ['adr', 'check'])).toMatchObject({ ok: true, records: 2 });
   });
 
   it('refuses bad input with a usage error and a fix, never a stack trace', async () => {
     const r = repo();
     await acceptedRecord(r, 'Base');
-    const cases: Array<[string[], number, RegExp]> = [
-      [['adr', 'new', '   '], 2, /title is empty/],
+    // the binary for one usage error and one refusal (exit 2 and 1), the rest in process
+    const cases: Array<[string[], number, RegExp, ('real' | 'in')?]> = [
+      [['adr', 'new', '   '], 2, /title is empty/, 'real'],
       [['adr', 'new', 'x', '--supersedes', 'abc'], 2, /not a record number/],
       [['adr', 'new', 'x', '--supersedes', '9'], 2, /no record 0009/],
       [['adr', 'accept', '9'], 2, /no record 0009/],
-      [['adr', 'accept', '1'], 1, /already accepted/],
+      [['adr', 'accept', '1'], 1, /already accepted/, 'real'],
       [['adr', 'accept', 'one'], 2, /not a record number/],
     ];
-    for (const [args, code, re] of cases) {
-      const res = r.gate(args);
+    for (const [args, code, re, how] of cases) {
+      const res = how === 'real' ? r.gate(args) : await r.gateIn(args);
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(code);
       expect(res.stderr).toMatch(re);
       expect(res.stderr).toMatch(/fix:/);
       expect(res.stderr).not.toMatch(/\n\s+at /);
     }
     const p = await app.new(r, 'Proposed one');
-    const res = r.gate(['adr', 'new', 'x', '--supersedes', String(p.number), '--json']);
+    const res = r.gate(['adr', 'new', 'x', '--supersedes', String(p.number), '--json']); // the binary: --json at exit 2
     expect(res.code).toBe(2);
     expect(json(res.stdout).error.message).toMatch(/only an accepted record can be superseded/);
   });
@@ -149,10 +155,10 @@ describe('gate adr: new → accept → commit', () => {
     // `gate adr new` (its CLI path is run above) in process, under the repository's environment (no global user.name)
     const a = await withEnv(r.env, () => app.new(r, 'Nobody decided'));
     expect(a.deciders).toEqual([]);
-    const res = r.gate(['adr', 'accept', '1']);
+    const res = await r.gateIn(['adr', 'accept', '1']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('gate adr accept 1 --decider');
-    expect(gateOk(r, ['adr', 'accept', '1', '--decider', 'Ada Lovelace']).deciders).toEqual(['Ada Lovelace']);
+    expect((await gateOk(r, ['adr', 'accept', '1', '--decider', 'Ada Lovelace'])).deciders).toEqual(['Ada Lovelace']);
     expect(r.read(a.path)).toContain('deciders: ["Ada Lovelace"]');
   });
 });
@@ -250,7 +256,7 @@ describe('superseding', () => {
     const oldBytes = readFileSync(join(r.dir, old.path));
     const oldBlob = r.gitOk('rev-parse', `HEAD:${old.path}`);
 
-    const neu = gateOk(r, ['adr', 'new', 'Use Postgres', '--supersedes', '1']); // the CLI's --supersedes
+    const neu = await gateOk(r, ['adr', 'new', 'Use Postgres', '--supersedes', '1']); // the CLI's --supersedes
     expect(neu).toMatchObject({ number: 2, supersedes: [1] });
     expect(r.read(neu.path)).toContain('supersedes: [1]');
     expect(r.read(neu.path)).toContain('[0001](0001-use-sqlite.md)');
@@ -260,7 +266,7 @@ describe('superseding', () => {
 
     await app.accept(r, 2);
     r.gitOk('add', '--', neu.path);
-    const c = r.git('commit', '-q', '-m', 'docs(adr): accept 0002');
+    const c = await commitIn(r, ['-q', '-m', 'docs(adr): accept 0002']);
     expect(c.code, c.stderr).toBe(0);
 
     const list = await app.list(r);
@@ -293,14 +299,15 @@ describe('gate adr check: history', () => {
     expect(out.ok).toBe(false);
     const f = out.findings.find((x: any) => x.code === 'ADR_CHANGED_AFTER_ACCEPT');
     expect(f).toMatchObject({ path, severity: 'block', data: { commit: sneaky, acceptedIn } });
-    const text = r.gate(['adr', 'check']);
+    const text = await r.gateIn(['adr', 'check']);
     expect(text.code).toBe(1);
     expect(text.stderr).toContain(sneaky.slice(0, 12));
     expect(text.stderr).toContain(acceptedIn.slice(0, 12));
 
     // the fix restores the accepted version; the hook recognises a restoration and lets it through
     r.gitOk('restore', '--staged', '--worktree', `--source=${acceptedIn}`, '--', path);
-    const c = r.git('commit', '-q', '-m', 'docs(adr): restore 0001', '--', path);
+    // (restore --staged staged only that path: the commit of the index is the commit of that path)
+    const c = await commitIn(r, ['-q', '-m', 'docs(adr): restore 0001']);
     expect(c.code, c.stderr).toBe(0);
     const after = await app.check(r);
     expect(after.ok).toBe(true);
@@ -347,7 +354,7 @@ describe('numbers across worktrees and branches', () => {
     run(r, sideWt, ['add', '.']);
     run(r, sideWt, ['commit', '-q', '--no-verify', '-m', 'side record']);
     r.gitOk('worktree', 'remove', sideWt);
-    expect(gateOk(r, ['adr', 'new', 'Next']).number).toBe(4); // the CLI sees the other branch's number too
+    expect((await gateOk(r, ['adr', 'new', 'Next'])).number).toBe(4); // the CLI sees the other branch's number too
   });
 
   it('detects the same number taken by two worktrees', async () => {
@@ -370,7 +377,7 @@ describe('numbers across worktrees and branches', () => {
     }
     // committing the second one warns (the other worktree holds the number) ...
     run(r, wt, ['add', '.']);
-    const c = run(r, wt, ['commit', '-q', '-m', 'beta']);
+    const c = await commitIn(r, ['-q', '-m', 'beta'], { cwd: wt });
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toContain('[ADR_NUMBER_CLASH]');
     r.gitOk('add', '.');

@@ -1,5 +1,8 @@
 /**
- * The CLI contract, through the built binary: exit codes, --help, --version, colour rules.
+ * The CLI contract, through the built binary: exit codes, --help, --version, colour rules. Each exit
+ * code runs the binary in each output it asserts, on the fast path and on the program's; the other
+ * rows of a class, and set-up commands (`gate init`), run in process (repo.gateIn: the same argv,
+ * output and exit code).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -30,34 +33,40 @@ function stagedSidecar(r: TempRepo): void {
 }
 
 describe('exit codes produced by real commands', () => {
-  const table: Array<[string, number, (r: TempRepo) => string[]]> = [
-    ['0 ok: audit verify on a fresh repository', 0, () => ['audit', 'verify']],
-    ['0 ok: a pre-commit check with nothing wrong', 0, (r) => (r.write('a.txt', 'a\n'), r.gitOk('add', 'a.txt'), ['check', '--hook', 'pre-commit'])],
-    ['1 denied: a staged sidecar', 1, (r) => (stagedSidecar(r), ['check', '--hook', 'pre-commit'])],
-    ['2 usage: an unknown hook name', 2, () => ['check', '--hook', 'pre-push']],
-    ['2 usage: check without --hook', 2, () => ['check']],
-    ['2 usage: an unknown option', 2, () => ['audit', 'verify', '--frobnicate']],
-    ['2 usage: an unknown command', 2, () => ['frobnicate']],
-    ['3 cannot evaluate: an invalid config', 3, (r) => (r.write('.agents/gates.yaml', 'surfaces: 7\n'), ['check', '--hook', 'pre-commit'])],
-    ['3 cannot evaluate: config missing after init', 3, (r) => (r.gate(['init']), rmSync(join(r.dir, '.agents/gates.yaml')), ['check', '--hook', 'pre-commit'])],
-    ['1 doctor: problems found (config missing after init)', 1, (r) => (r.gate(['init']), rmSync(join(r.dir, '.agents/gates.yaml')), ['doctor'])],
+  /** `gate init` (a set-up step here), in process; then the config is removed. */
+  const initWithoutConfig = async (r: TempRepo) => {
+    expect((await r.gateIn(['init'])).code).toBe(0);
+    rmSync(join(r.dir, '.agents/gates.yaml'));
+  };
+  // 'real': the binary; 'in': in process (the class runs the binary in another row)
+  const table: Array<[string, number, (r: TempRepo) => Promise<string[]> | string[], 'real' | 'in']> = [
+    ['0 ok: audit verify on a fresh repository', 0, () => ['audit', 'verify'], 'real'],
+    ['0 ok: a pre-commit check with nothing wrong', 0, (r) => (r.write('a.txt', 'a\n'), r.gitOk('add', 'a.txt'), ['check', '--hook', 'pre-commit']), 'real'],
+    ['1 denied: a staged sidecar', 1, (r) => (stagedSidecar(r), ['check', '--hook', 'pre-commit']), 'real'],
+    ['2 usage: an unknown hook name', 2, () => ['check', '--hook', 'pre-push'], 'real'],
+    ['2 usage: check without --hook', 2, () => ['check'], 'in'],
+    ['2 usage: an unknown option', 2, () => ['audit', 'verify', '--frobnicate'], 'in'],
+    ['2 usage: an unknown command', 2, () => ['frobnicate'], 'real'],
+    ['3 cannot evaluate: an invalid config', 3, (r) => (r.write('.agents/gates.yaml', 'surfaces: 7\n'), ['check', '--hook', 'pre-commit']), 'real'],
+    ['3 cannot evaluate: config missing after init', 3, async (r) => (await initWithoutConfig(r), ['check', '--hook', 'pre-commit']), 'in'],
+    ['1 doctor: problems found (config missing after init)', 1, async (r) => (await initWithoutConfig(r), ['doctor']), 'real'],
   ];
-  it.each(table)('%s', (_what, code, setup) => {
+  it.each(table)('%s', async (_what, code, setup, how) => {
     const r = repo();
-    const args = setup(r);
-    const res = r.gate(args);
+    const args = await setup(r);
+    const res = how === 'real' ? r.gate(args) : await r.gateIn(args);
     expect(res.code, res.stdout + res.stderr).toBe(code);
     expect(res.stderr).not.toMatch(NO_STACK);
   });
 
-  it('3 cannot evaluate: outside a repository, with the fix', () => {
+  it('3 cannot evaluate: outside a repository, with the fix', async () => {
     const r = repo({ init: false });
     const res = r.gate(['doctor']);
     expect(res.code).toBe(3);
     expect(res.stderr).toContain('is not inside a git work tree');
     expect(res.stderr).toContain('fix:');
     expect(res.stderr).not.toMatch(NO_STACK);
-    const j = r.gate(['doctor', '--json']);
+    const j = await r.gateIn(['doctor', '--json']); // --json at exit 3 through the binary: the next test
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, exitCode: 3, error: { code: 'NOT_A_REPO' } });
   });
 
@@ -104,11 +113,11 @@ describe('help and version', () => {
     expect(res.stdout).toMatch(/Exit codes: 0 ok, 1 denied, 2 usage, 3 cannot evaluate/);
   });
 
-  it('--version prints the package version', () => {
+  it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(PKG_ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = repo();
     for (const flag of ['--version', '-V']) {
-      const res = r.gate([flag]);
+      const res = flag === '--version' ? r.gate([flag]) : await r.gateIn([flag]); // -V in process
       expect(res.code).toBe(0);
       expect(res.stdout.trim()).toBe(pkg.version);
     }

@@ -2,7 +2,9 @@
  * Notifications when an agent writes an explanation (issue 17), through a real HTTP receiver on
  * loopback and the real detached `gate notify` child that `gate explain` starts: batching, min_tier,
  * no secrets in the body, `gate explain` unaffected when the receiver is down, and configuration
- * only from the per-user config dir (a repository's own files never configure it).
+ * only from the per-user config dir (a repository's own files never configure it). `gate doctor
+ * --json`, and the explanation that must notify no one, run in process (repo.gateIn); every
+ * explanation that notifies runs the built CLI.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,17 +27,16 @@ function userConfig(yaml: string): void {
 }
 
 /** A new worktree with a staged change under rules/ (CONFIRM) or .github/workflows/ (DOUBLE_CONFIRM), explained by an agent. */
-function explainIn(tier: 'CONFIRM' | 'DOUBLE_CONFIRM', intent: string): { dir: string; code: number; stdout: string; stderr: string } {
+async function explainIn(tier: 'CONFIRM' | 'DOUBLE_CONFIRM', intent: string, how: 'in' | 'real' = 'real'): Promise<{ dir: string; code: number; stdout: string; stderr: string }> {
   const dir = join(repo.dir, '..', `wt${++n}`);
   repo.gitOk('worktree', 'add', '-q', '-b', `wt${n}`, dir);
   const path = tier === 'CONFIRM' ? `rules/r${n}.md` : `.github/workflows/w${n}.yml`;
   mkdirSync(join(dir, path, '..'), { recursive: true });
   writeFileSync(join(dir, path), `DIFF-CONTENT-MARKER ${n}\nline two\n`);
   repo.gitOk('-C', dir, 'add', path);
-  const r = repo.gate(['explain', '--intent', intent, '--alternative', 'none', '--blast-radius', 'small', '--reversibility', 'full', '--rollback', 'git revert'], {
-    cwd: dir,
-    env: { GATE_SESSION: 'agent-notify', SECRET_ENV: 'ENV-SECRET-VALUE' },
-  });
+  const args = ['explain', '--intent', intent, '--alternative', 'none', '--blast-radius', 'small', '--reversibility', 'full', '--rollback', 'git revert'];
+  const opts = { cwd: dir, env: { GATE_SESSION: 'agent-notify', SECRET_ENV: 'ENV-SECRET-VALUE' } };
+  const r = how === 'real' ? repo.gate(args, opts) : await repo.gateIn(args, opts);
   return { dir, ...r };
 }
 
@@ -70,14 +71,14 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
     repo.write('notify.yaml', planted);
     repo.write('.agents/notify.yaml', planted);
     repo.write('.config/agent-gates/notify.yaml', planted);
-    const r = explainIn('CONFIRM', 'planted config');
+    const r = await explainIn('CONFIRM', 'planted config', 'in');
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(repo.gate(['doctor', '--json']).stdout);
+    const doc = JSON.parse((await repo.gateIn(['doctor', '--json'])).stdout);
     expect(doc.checks.find((c: any) => c.id === 'notify')).toMatchObject({ status: 'ok', message: expect.stringContaining('off') });
     expect(existsSync(cfgDir())).toBe(false);
     // the next configured notification goes out alone: nothing of the planted one was queued
     userConfig(`webhook:\n  url: ${url}\nbatch_seconds: 0\n`);
-    explainIn('CONFIRM', 'after the user config');
+    await explainIn('CONFIRM', 'after the user config');
     const got = await until('one webhook request', () => received[0]);
     expect(JSON.parse(got.body).cards.map((c: any) => c.intent)).toEqual(['after the user config']);
     await sleep(500);
@@ -90,14 +91,14 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
     // a live sender holds the batch (this test process): both explanations only queue, whatever the machine's speed
     const queue = join(cfgDir(), 'notify-queue.jsonl');
     writeFileSync(join(cfgDir(), 'notify-sender'), String(process.pid));
-    const a = explainIn('CONFIRM', 'first of the batch');
-    const b = explainIn('DOUBLE_CONFIRM', 'second of the batch');
+    const a = await explainIn('CONFIRM', 'first of the batch');
+    const b = await explainIn('DOUBLE_CONFIRM', 'second of the batch');
     expect([a.code, b.code]).toEqual([0, 0]);
     await until('two queued cards', () => (existsSync(queue) && readFileSync(queue, 'utf8').trim().split('\n').length === 2) || undefined);
     expect(received).toHaveLength(0);
     // the held sender goes away: the next explanation's child becomes the sender and sends the whole batch
     rmSync(join(cfgDir(), 'notify-sender'));
-    explainIn('CONFIRM', 'third of the batch');
+    await explainIn('CONFIRM', 'third of the batch');
     const got = await until('the batched webhook request', () => received[0]);
     await sleep(500);
     expect(received).toHaveLength(1);
@@ -118,9 +119,9 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
 
   it('sends nothing below min_tier', async () => {
     userConfig(`webhook: {url: "${url}"}\nmin_tier: DOUBLE_CONFIRM\nbatch_seconds: 0\n`);
-    explainIn('CONFIRM', 'below the line');
+    await explainIn('CONFIRM', 'below the line');
     await until('the logged skip', () => (existsSync(join(cfgDir(), 'notify.log')) && readFileSync(join(cfgDir(), 'notify.log'), 'utf8').includes('not sent: below min_tier DOUBLE_CONFIRM')) || undefined);
-    explainIn('DOUBLE_CONFIRM', 'above the line');
+    await explainIn('DOUBLE_CONFIRM', 'above the line');
     const got = await until('the webhook request', () => received[0]);
     await sleep(500);
     expect(received).toHaveLength(1);
@@ -131,7 +132,7 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
   it('gate explain is unaffected when the receiver is down; the failure goes to notify.log, not to the agent', async () => {
     const down = url.replace(/:\d+\//, ':9/');
     userConfig(`webhook: {url: "${down}"}\nbatch_seconds: 0\n`);
-    const r = explainIn('CONFIRM', 'nobody listens');
+    const r = await explainIn('CONFIRM', 'nobody listens');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('wrote .agents/gate-b/explain-');
@@ -144,9 +145,9 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
     expect(log).not.toContain('SECRET-PATH');
     // an invalid config is logged too, and explain still succeeds
     userConfig('webhook: {url: "ftp://nope"}\n');
-    expect(explainIn('CONFIRM', 'bad config').code).toBe(0);
+    expect((await explainIn('CONFIRM', 'bad config')).code).toBe(0);
     await until('the logged config problem', () => readFileSync(join(cfgDir(), 'notify.log'), 'utf8').includes('notify.yaml is invalid') || undefined);
-    const doc = JSON.parse(repo.gate(['doctor', '--json']).stdout);
+    const doc = JSON.parse((await repo.gateIn(['doctor', '--json'])).stdout);
     expect(doc.checks.find((c: any) => c.id === 'notify')).toMatchObject({ status: 'warn', details: [expect.stringContaining('webhook.url')] });
   });
 });

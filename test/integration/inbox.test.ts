@@ -4,9 +4,9 @@
  * --json), stale refusal, approve and reject from another worktree through a real pseudo-terminal
  * (tmux), --watch's redraw and bell, and a watcher that reading the inbox does not wake. The built
  * CLI runs once per output shape (`gate inbox` as text and --json, with the inherited GIT_* variables,
- * `inbox approve` STALE (exit 1) and with a bad id (exit 2), `inbox reject --json`), in the terminals
- * and in the commit hook; the other listings, explanations and refusals come from the use-cases in
- * process, under the repository's environment.
+ * `inbox approve` STALE (exit 1) and with a bad id (exit 2)), in the terminals and in the commit
+ * hook; `inbox reject --json` runs in process (repo.gateIn), and the other listings, explanations and
+ * refusals come from the use-cases in process, under the repository's environment.
  */
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,7 +183,8 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
 
   it('rejects a card from another worktree; the agent sees the reason and the card cannot be approved', async () => {
     const card = (await list(w2)).cards.find((c) => c.worktree === repo.dir)!;
-    const r = ok(['inbox', 'reject', card.id, '--reason', 'split it in two', '--json'], w2);
+    const r = await repo.gateIn(['inbox', 'reject', card.id, '--reason', 'split it in two', '--json'], { cwd: w2 });
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: card.id, worktree: repo.dir, tier: 'CONFIRM' });
     expect((await list(w2)).cards.some((c) => c.id === card.id)).toBe(false);
     expect((await list(w2, ['--all'])).cards.find((c) => c.id === card.id)).toMatchObject({ state: 'rejected' });
@@ -225,6 +226,8 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     } finally {
       t.kill();
     }
+    // done with w4: the later tests' listings read one worktree less (each read runs git in every worktree)
+    repo.gitOk('worktree', 'remove', '--force', w4);
   });
 
   it('gate approve shows a mode change and a file turned into a symbolic link before the challenge', async () => {
@@ -258,6 +261,7 @@ describe('gate inbox across three worktrees', { timeout: 120_000 }, () => {
     const b = d.diff.find((f) => f.path === 'rules/b.md')!.unified;
     expect(b).toContain('now: symbolic link → a.md');
     expect(b).not.toMatch(/^\+a\.md$/m);
+    repo.gitOk('worktree', 'remove', '--force', w5); // done with w5 (as w4 above)
   });
 
   it('--watch redraws when an explanation appears and rings the bell; q quits with exit 0', async () => {

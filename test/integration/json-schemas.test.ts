@@ -4,7 +4,10 @@
  *  - lists the commands that take --json from the program table itself, so a command that gains
  *    --json without a schema fails here with "no schema for <command>";
  *  - checks the committed files equal the definitions (scripts/json-schemas.mjs --check);
- *  - runs every such command with --json in one repository and validates what it printed;
+ *  - runs every such command with --json in one repository and validates what it printed: most
+ *    in process (repo.gateIn prints the same document as the binary), and real runs of the binary
+ *    for each exit code and each path: the program's report (init, exit 0), the fast path's lock
+ *    and hook (exit 1), the program's error envelope (approve, exit 1) and its usage error (exit 2);
  *  - checks one naming style (camelCase keys; keys of data maps such as byEvent are data);
  *  - checks usage errors honour --json (a JSON error object with code/message/fix, exit 2).
  */
@@ -33,78 +36,78 @@ async function jsonCommands(): Promise<string[]> {
 }
 
 /** Every run below: the command path it documents, and what it printed. */
-const samples: Array<{ cmd: string; args: string[]; r: RunResult }> = [];
+const samples: Array<{ cmd: string; args: string[]; r: RunResult; real: boolean }> = [];
 let repo: TempRepo;
 let commands: string[];
 
 beforeAll(async () => {
   commands = await jsonCommands();
   repo = makeRepo();
-  const gate = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const r = repo.gate([...args, '--json'], { env });
-    samples.push({ cmd, args, r });
+  const gate = async (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, how: 'in' | 'real' = 'in') => {
+    const r = how === 'real' ? repo.gate([...args, '--json'], { env }) : await repo.gateIn([...args, '--json'], { env });
+    samples.push({ cmd, args, r, real: how === 'real' });
     return r;
   };
   const A = { GATE_SESSION: 'agent-a' };
   repo.write('README.md', '# r\n');
   repo.gitOk('add', 'README.md');
   repo.gitOk('commit', '-q', '-m', 'initial');
-  gate('init', ['init']);
+  await gate('init', ['init'], {}, 'real');
   repo.gitOk('add', '-A');
   repo.gitOk('commit', '-q', '--no-verify', '-m', 'chore: gate init');
-  gate('doctor', ['doctor']);
+  await gate('doctor', ['doctor']);
   // Gate A
-  gate('lock acquire', ['lock', 'acquire', 'progress.md', '--reason', 'json'], A);
-  gate('lock acquire', ['lock', 'acquire', 'progress.md'], { GATE_SESSION: 'agent-b' }); // denied
-  gate('lock renew', ['lock', 'renew', 'progress.md'], A);
-  gate('lock status', ['lock', 'status'], A);
-  gate('lock status', ['lock', 'status', 'todos.md'], A);
-  gate('lock release', ['lock', 'release', 'progress.md'], { GATE_SESSION: 'agent-b' }); // denied
-  gate('lock release', ['lock', 'release', 'progress.md'], A);
-  gate('lock break', ['lock', 'break', 'progress.md', '--reason', 'json']); // not interactive
-  gate('task start', ['task', 'start', 't1'], A);
-  gate('task list', ['task', 'list'], A);
-  gate('task finish', ['task', 'finish', 't1'], A);
+  await gate('lock acquire', ['lock', 'acquire', 'progress.md', '--reason', 'json'], A);
+  await gate('lock acquire', ['lock', 'acquire', 'progress.md'], { GATE_SESSION: 'agent-b' }, 'real'); // denied
+  await gate('lock renew', ['lock', 'renew', 'progress.md'], A);
+  await gate('lock status', ['lock', 'status'], A);
+  await gate('lock status', ['lock', 'status', 'todos.md'], A);
+  await gate('lock release', ['lock', 'release', 'progress.md'], { GATE_SESSION: 'agent-b' }); // denied
+  await gate('lock release', ['lock', 'release', 'progress.md'], A);
+  await gate('lock break', ['lock', 'break', 'progress.md', '--reason', 'json']); // not interactive
+  await gate('task start', ['task', 'start', 't1'], A);
+  await gate('task list', ['task', 'list'], A);
+  await gate('task finish', ['task', 'finish', 't1'], A);
   // Gate B
   repo.write('rules/review.md', '# Review\n\n- Ask for a test.\n');
   repo.gitOk('add', 'rules/review.md');
-  gate('status', ['status']);
-  gate('check', ['check', '--hook', 'pre-commit'], A); // the hot path, blocked
-  gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A);
-  gate('status', ['status']);
-  gate('approve', ['approve']); // not interactive: the error envelope
-  const card = JSON.parse(gate('inbox', ['inbox']).stdout).cards[0].id as string;
-  gate('inbox approve', ['inbox', 'approve', card]); // not interactive: the error envelope
-  gate('reject', ['reject', '--reason', 'no']);
-  gate('inbox', ['inbox', '--all']);
-  gate('inbox reject', ['inbox', 'reject', card, '--reason', 'still no']);
-  gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A); // refused: rejected
+  await gate('status', ['status']);
+  await gate('check', ['check', '--hook', 'pre-commit'], A, 'real'); // the hot path, blocked
+  await gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A);
+  await gate('status', ['status']);
+  await gate('approve', ['approve'], {}, 'real'); // not interactive: the error envelope
+  const card = JSON.parse((await gate('inbox', ['inbox'])).stdout).cards[0].id as string;
+  await gate('inbox approve', ['inbox', 'approve', card]); // not interactive: the error envelope
+  await gate('reject', ['reject', '--reason', 'no']);
+  await gate('inbox', ['inbox', '--all']);
+  await gate('inbox reject', ['inbox', 'reject', card, '--reason', 'still no']);
+  await gate('explain', ['explain', '--intent', 'i', '--alternative', 'a', '--blast-radius', 'b', '--reversibility', 'r', '--rollback', 'g'], A); // refused: rejected
   repo.gitOk('commit', '-q', '--no-verify', '-m', 'docs(rules): bypass');
-  gate('check', ['check', '--range', 'HEAD~2..HEAD']);
-  gate('check', ['check', '--hook', 'post-commit']);
+  await gate('check', ['check', '--range', 'HEAD~2..HEAD']);
+  await gate('check', ['check', '--hook', 'post-commit']);
   // ADRs
-  gate('adr new', ['adr', 'new', 'Use JSON schemas']);
-  gate('adr accept', ['adr', 'accept', '1']);
-  gate('adr list', ['adr', 'list']);
-  gate('adr check', ['adr', 'check']);
+  await gate('adr new', ['adr', 'new', 'Use JSON schemas']);
+  await gate('adr accept', ['adr', 'accept', '1']);
+  await gate('adr list', ['adr', 'list']);
+  await gate('adr check', ['adr', 'check']);
   // the ledger and the review
-  gate('audit verify', ['audit', 'verify']);
-  gate('audit repair', ['audit', 'repair']);
-  gate('audit checkpoint', ['audit', 'checkpoint']); // no key configured: an error
+  await gate('audit verify', ['audit', 'verify']);
+  await gate('audit repair', ['audit', 'repair']);
+  await gate('audit checkpoint', ['audit', 'checkpoint']); // no key configured: an error
   // the team's ledger on a shared remote (a bare repository beside the clone)
   const shared = join(repo.home, 'shared.git');
   repo.gitOk('init', '-q', '--bare', shared);
   repo.gitOk('remote', 'add', 'shared', shared);
-  gate('ledger publish', ['ledger', 'publish', '--remote', 'shared']);
-  gate('ledger pending', ['ledger', 'pending', '--remote', 'shared', '--all']);
-  gate('audit verify', ['audit', 'verify', '--team', '--remote', 'shared']);
-  gate('review', ['review', '--team', '--remote', 'shared']);
-  gate('review', ['review']);
-  gate('review', ['review', '--out', 'review.json', '--format', 'json']);
-  gate('uninstall', ['uninstall']);
+  await gate('ledger publish', ['ledger', 'publish', '--remote', 'shared']);
+  await gate('ledger pending', ['ledger', 'pending', '--remote', 'shared', '--all']);
+  await gate('audit verify', ['audit', 'verify', '--team', '--remote', 'shared']);
+  await gate('review', ['review', '--team', '--remote', 'shared']);
+  await gate('review', ['review']);
+  await gate('review', ['review', '--out', 'review.json', '--format', 'json']);
+  await gate('uninstall', ['uninstall']);
   // usage errors honour --json
-  gate('lock acquire', ['lock', 'acquire']);
-  gate('review', ['review', '--format', 'nope']);
+  await gate('lock acquire', ['lock', 'acquire'], {}, 'real');
+  await gate('review', ['review', '--format', 'nope']);
 }, 180_000);
 afterAll(() => repo?.cleanup());
 
@@ -141,6 +144,8 @@ describe('--json outputs and their schemas', () => {
       if (!v.success) problems.push(`${label}: does not match schema/json/${fileFor(cmd)} (a changed output: document it in src/cli/views/json-output.ts, then npm run schemas): ${JSON.stringify(v.error.issues.slice(0, 4))}`);
     }
     expect(problems).toEqual([]);
+    // every exit code seen here also comes from a real run of the binary
+    expect([...new Set(samples.filter((s) => s.real).map((s) => s.r.code))].sort()).toEqual([...new Set(samples.map((s) => s.r.code))].sort());
   });
 
   it('spells every key camelCase (keys of data maps are data)', () => {

@@ -3,8 +3,9 @@
  * a real repository with approval notes; then end to end through Gate B's real hooks and the
  * terminal approval, checked by both `gate check --range` and `gate review`.
  *
- * The built CLI runs once per exit code and output shape (JSON exit 0, a usage error, text, md and
- * html with --out, a missing --out directory, text exit 3); the other reports come from the review
+ * The built CLI runs once per exit code and output shape (JSON exit 0, a usage error, text, html
+ * with --out, a missing --out directory, text exit 3); md with --out runs in process (repo.gateIn),
+ * and the fixture repository is built once and copied per test; the other reports come from the review
  * use-case in process (openContext + buildReview, the JSON as `--json` prints it), and the range
  * checks from the range use-case (test/helpers/range.ts; its CLI path: range.test.ts).
  */
@@ -12,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerFile } from '../../src/adapters/ledger-store.js';
-import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { GATE_BIN, copyRepo, makeRepo, type TempRepo } from '../helpers/repo.js';
 import { addNote, commit } from '../helpers/notes.js';
 import { EXPECTED, reviewEvents } from '../helpers/review-fixture.js';
 import { startTty, type TtySession } from '../helpers/tty.js';
@@ -44,10 +45,17 @@ async function writeLedger(repo: TempRepo, now: number): Promise<string> {
   return ledger.path;
 }
 
-/** README, then an approved rule (note), then a rule committed with --no-verify (no note). */
+/** README, then an approved rule (note), then a rule committed with --no-verify (no note): built once, copied per test. */
+let fixture: Promise<{ repo: TempRepo; approved: string; sneaked: string; ledgerPath: string }> | undefined;
 async function fixtureRepo(): Promise<{ repo: TempRepo; approved: string; sneaked: string; ledgerPath: string }> {
-  const repo = makeRepo();
+  fixture ??= buildFixture();
+  const { repo: template, approved, sneaked } = await fixture;
+  const repo = copyRepo(template);
   repos.push(repo);
+  return { repo, approved, sneaked, ledgerPath: join(repo.dir, '.git', 'agent-gates', 'ledger.jsonl') };
+}
+async function buildFixture(): Promise<{ repo: TempRepo; approved: string; sneaked: string; ledgerPath: string }> {
+  const repo = makeRepo(); // removed when the file ends
   repo.write('README.md', 'hello\n');
   repo.gitOk('add', '-A');
   commit(repo, 'base');
@@ -188,7 +196,7 @@ describe('gate review on a fixture ledger and repository', () => {
     expect(text.stdout).toMatch(/^agent-gates review: /);
     expect(text.stdout).toMatch(/grants\s+6\n/);
     expect(text.stdout).toMatch(/failing the range check\s+1\n/);
-    const md = repo.gate(['review', '--format', 'md', '--out', 'review.md']);
+    const md = await repo.gateIn(['review', '--format', 'md', '--out', 'review.md']); // in process: --out's output as html's below
     expect(md.code).toBe(0);
     expect(readFileSync(join(repo.dir, 'review.md'), 'utf8')).toContain('| grants | 6 |');
     // a missing directory is reported (exit 3 with the fix), not created
