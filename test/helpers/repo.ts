@@ -133,7 +133,9 @@ export function makeRepo(opts: RepoOptions = {}): TempRepo {
   if (opts.init !== false) {
     gitOk('init', '-q', '-b', 'main');
     // the identity, written into the new repository's config file (three `git config` processes less)
-    appendFileSync(join(dir, '.git', 'config'), '[user]\n\tname = Test Human\n\temail = human@example.com\n[commit]\n\tgpgsign = false\n');
+    // maintenance.auto off: git starts `git maintenance run --auto` after every commit, merge and
+    // rebase, one git process each time, and a test repository never has anything to pack
+    appendFileSync(join(dir, '.git', 'config'), '[user]\n\tname = Test Human\n\temail = human@example.com\n[commit]\n\tgpgsign = false\n[maintenance]\n\tauto = false\n');
   }
   const cleanup = () => rmSync(base, { recursive: true, force: true });
   const when = opts.cleanup ?? 'file';
