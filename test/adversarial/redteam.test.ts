@@ -70,8 +70,16 @@ function checkCli(range: string): RangeRun {
   return { code: r.code, json, stderr: r.stderr };
 }
 
-/** The same check in process (the range use-case through the composition root). */
-const check = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+/**
+ * The same check in process (the range use-case through the composition root). Each range is judged
+ * once; a second test reading the same range reads that report (the CI clone does not change after
+ * beforeAll).
+ */
+const judged = new Map<string, Promise<RangeRun>>();
+const check = (range: string): Promise<RangeRun> => {
+  if (!judged.has(range)) judged.set(range, checkRangeInProcess(ci, range, c.env));
+  return judged.get(range)!;
+};
 const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
 
 beforeAll(() => {
