@@ -1,11 +1,15 @@
 /**
  * Issue 14: the doc-only carve-out is safe by default. Real commits through plain hooks that run
- * the built CLI; `gate check --range` and `gate review` on the same history.
+ * the built CLI (one refused, one carved out); `gate check --range` and `gate review` on the same
+ * history. The built CLI also runs `gate status --json` and `gate review` (text); the other
+ * verdicts come from the same argv in process (`repo.gateIn`, the second refused commit's hooks
+ * through `commitIn`: test/helpers/gate-in.ts, commit.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATE_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { commitIn } from '../helpers/commit.js';
 
 const CONFIG = `version: 1
 surfaces:
@@ -54,7 +58,7 @@ describe('the doc-only carve-out, safe by default', () => {
     repo.gitOk('reset', '-q', '--hard', 'HEAD');
   });
 
-  it('typo-sized slices are judged cumulatively: the second slice is measured from the last approved version', () => {
+  it('typo-sized slices are judged cumulatively: the second slice is measured from the last approved version', async () => {
     repo.write('docs/a.md', doc(6));
     repo.gitOk('add', 'docs/a.md');
     const first = commit('typos 1');
@@ -62,19 +66,19 @@ describe('the doc-only carve-out, safe by default', () => {
     expect(first.stderr).toContain('B_DOC_ONLY');
     repo.write('docs/a.md', doc(11));
     repo.gitOk('add', 'docs/a.md');
-    const st = JSON.parse(repo.gate(['status', '--json']).stdout);
+    const st = JSON.parse((await repo.gateIn(['status', '--json'])).stdout);
     expect(st.carveOut.applied).toBe(false);
     expect(st.carveOut.reason).toMatch(/last approved version.*11 words changed/);
-    expect(commit('typos 2').code).not.toBe(0);
+    expect((await commitIn(repo, ['-q', '-m', 'typos 2'])).code).not.toBe(0);
     repo.gitOk('reset', '-q', '--hard', 'HEAD');
   });
 
-  it('`gate check --range` agrees, and `gate review` names each carved-out commit with its diff stat', () => {
+  it('`gate check --range` agrees, and `gate review` names each carved-out commit with its diff stat', async () => {
     const carved = repo.gitOk('rev-parse', 'HEAD');
-    const range = repo.gate(['check', '--range', `${base}..HEAD`, '--json']);
+    const range = await repo.gateIn(['check', '--range', `${base}..HEAD`, '--json']);
     expect(range.code).toBe(0);
     expect(JSON.parse(range.stdout).commits[0]).toMatchObject({ commit: carved, carveOut: 'doc-only' });
-    const review = JSON.parse(repo.gate(['review', '--json']).stdout);
+    const review = JSON.parse((await repo.gateIn(['review', '--json'])).stdout);
     expect(review.history.carveOutCommits).toEqual([{ commit: carved, subject: 'typos 1', files: [{ path: 'docs/a.md', added: 6, deleted: 6 }] }]);
     const text = repo.gate(['review']).stdout;
     expect(text).toContain(carved.slice(0, 12));

@@ -110,8 +110,15 @@ function checkCli(name: string): RangeRun {
   return { code: r.code, json, stderr: r.stderr };
 }
 
-/** The same check in process (the range use-case through the composition root). */
-const check = (name: string): Promise<RangeRun> => checkRangeInProcess(ci, `origin/main..origin/${name}`, c.env);
+/**
+ * The same check in process (the range use-case through the composition root). Each branch is judged
+ * once; a second test reading the same branch reads that report (nothing changes after beforeAll).
+ */
+const judged = new Map<string, Promise<RangeRun>>();
+const check = (name: string): Promise<RangeRun> => {
+  if (!judged.has(name)) judged.set(name, checkRangeInProcess(ci, `origin/main..origin/${name}`, c.env));
+  return judged.get(name)!;
+};
 
 const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]);
 

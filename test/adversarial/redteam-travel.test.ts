@@ -3,8 +3,9 @@
  * change they name in every note, and covers a squash by a chain of approved changes. Each break
  * found is a test here; attacks that held are in travel-attacks.test.ts and range-attacks.test.ts.
  * The agent can write any object, ref or note (plumbing, raw bytes in paths) but never signs with
- * the approver's key. One repository, built with plumbing; the built CLI judges in process-free
- * subprocesses (`node bin/gate.js check --range`).
+ * the approver's key. One repository, built with plumbing. The built CLI (`node bin/gate.js check
+ * --range --json`) judges once per exit code (a refusal, exit 1; the copies passing, exit 0); the
+ * other ranges are judged by the same argv in process (`r.gateIn`, test/helpers/gate-in.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -59,8 +60,7 @@ function approve(commit: string): void {
   h.addNote(commit, noteV2({ tier: 'CONFIRM', changes: h.changes(commit), tree: h.tree(commit), root: m.m0!, sign, principal: PRINCIPAL }));
 }
 
-function check(range: string): { code: number; json: any } {
-  const x = r.gate(['check', '--range', range, '--json']);
+function parsed(x: { code: number; stdout: string }): { code: number; json: any } {
   let json: any;
   try {
     json = JSON.parse(x.stdout);
@@ -69,6 +69,11 @@ function check(range: string): { code: number; json: any } {
   }
   return { code: x.code, json };
 }
+
+/** `gate check --range <range> --json` through the built CLI. */
+const checkBin = (range: string) => parsed(r.gate(['check', '--range', range, '--json']));
+/** The same argv in process. */
+const check = async (range: string) => parsed(await r.gateIn(['check', '--range', range, '--json']));
 
 beforeAll(() => {
   r = makeRepo();
@@ -97,12 +102,12 @@ describe('red team: paths that are not UTF-8 are told apart', () => {
       { path: Buffer.from([...Buffer.from('rules/'), 0xfe, ...Buffer.from('.md')]), content: EVIL },
       { path: Buffer.from([...Buffer.from('rules/'), 0xff, ...Buffer.from('.md')]), content: `${TEN}one more rule\n` },
     ], 'attack: two paths that decode alike');
-    const res = check(`${m.m1}..${attack}`);
+    const res = checkBin(`${m.m1}..${attack}`);
     expect(res.code).toBe(1);
     expect(res.json.violations.length).toBeGreaterThan(0);
   });
 
-  it("a signed approval of one such file's change does not cover the other file's change in the same commit", () => {
+  it("a signed approval of one such file's change does not cover the other file's change in the same commit", async () => {
     const ff = Buffer.from([...Buffer.from('rules/'), 0xff, ...Buffer.from('.md')]);
     const fe = Buffer.from([...Buffer.from('rules/'), 0xfe, ...Buffer.from('.md')]);
     // the person approves a harmless change of the 0xff file (squash-able work)...
@@ -110,14 +115,14 @@ describe('red team: paths that are not UTF-8 are told apart', () => {
     approve(w);
     // ...the landed commit makes that approved change and rewrites the 0xfe file
     const attack = rawCommit(m.m1!, [{ path: fe, content: EVIL }, { path: ff, content: `${TEN}be polite\n` }], 'squash');
-    const res = check(`${m.m1}..${attack}`);
+    const res = await check(`${m.m1}..${attack}`);
     expect(res.code).toBe(1);
     expect(res.json.violations.some((v: any) => v.code === 'C_UNAPPROVED' && v.path === 'rules/\udcfe.md')).toBe(true);
   });
 });
 
 describe('red team: copies of one approval', () => {
-  it('hundreds of copies of the approvals (notes on made-up object ids) and a hundred commits repeating the approved changes: each copy counts once, and the verdict is still exact', () => {
+  it('hundreds of copies of the approvals (notes on made-up object ids) and a hundred commits repeating the approved changes: each copy counts once, and the verdict is still exact', async () => {
     const B = Array.from({ length: 10 }, (_, i) => `rule ${i + 1} (reworded)`).join('\n') + '\n';
     const c1 = h.commit([m.m0!], { 'rules/a.md': B }, { message: 'c1' });
     const c2 = h.commit([c1], { 'rules/a.md': TEN }, { message: 'c2' });
@@ -138,10 +143,10 @@ describe('red team: copies of one approval', () => {
     }
     fi += `commit refs/heads/copies-bad\ncommitter a <a@x> 0 +0000\ndata 2\nk\nfrom refs/heads/copies\nM 100644 inline rules/a.md\ndata ${Buffer.byteLength(EVIL)}\n${EVIL}\n\n`;
     git(['fast-import', '--quiet'], fi);
-    const ok = check(`${m.m0}..refs/heads/copies`);
+    const ok = checkBin(`${m.m0}..refs/heads/copies`);
     expect(ok.code).toBe(0);
     expect(ok.json.commits.length).toBe(K);
-    const bad = check(`${m.m0}..refs/heads/copies-bad`);
+    const bad = await check(`${m.m0}..refs/heads/copies-bad`);
     expect(bad.code).toBe(1);
     expect(bad.json.violations.map((v: any) => [v.code, v.path])).toEqual([['C_UNAPPROVED', 'rules/a.md']]);
   }, process.env.GATE_STRESS ? 1_800_000 : 120_000); // the stress size (20,000 copies x 2,000 commits) is synchronous work: minutes on a loaded machine

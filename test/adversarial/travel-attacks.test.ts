@@ -78,8 +78,23 @@ function checkCli(range: string): RangeRun {
   return { code: r.code, json, stderr: r.stderr };
 }
 
-/** The same check in process (the range use-case through the composition root). */
-const check = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+/**
+ * The same check in process (the range use-case through the composition root). Each range is judged
+ * once; a second test reading the same range reads that report. The fork test, which fetches notes
+ * into the CI clone, judges afresh (`judge`).
+ */
+const judge = (range: string): Promise<RangeRun> => checkRangeInProcess(ci, range, c.env);
+const judged = new Map<string, Promise<RangeRun>>();
+const check = (range: string): Promise<RangeRun> => {
+  if (!judged.has(range)) judged.set(range, judge(range));
+  return judged.get(range)!;
+};
+/** The branches' tips in the CI clone, read once (one git process). */
+let tips: Map<string, string> | undefined;
+const tip = (b: string): string => {
+  tips ??= new Map(run('git', ['for-each-ref', '--format=%(refname:lstrip=3) %(objectname)', 'refs/remotes/origin/'], { cwd: ci, env: c.env }).stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  return tips.get(b)!;
+};
 const found = (r: RangeRun) => r.json.violations.map((v: any) => [v.code, v.commit, v.path]).sort((a: string[], b: string[]) => (a.join() < b.join() ? -1 : 1));
 
 beforeAll(() => {
@@ -224,12 +239,10 @@ describe('approvals travel: the hosting merge buttons pass, a widening nobody ap
   });
 
   it('an approval of A→B never covers A→D, nor a chain with a gap, nor a step of another path', async () => {
-    const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
     for (const b of ['s-other-end', 's-gap', 's-splice']) expect(found(await check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
   });
 
   it('a chain step signed by an untrusted key, rejected, expired, or walked backwards counts for nothing', async () => {
-    const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
     for (const b of ['s-agent-key', 's-rejected', 's-expired', 's-backwards']) expect(found(await check(`origin/main..origin/${b}`)), b).toEqual([['C_UNAPPROVED', tip(b), 'rules/a.yaml']]);
     // the rejected approval does not count on its own commit either, and says why
     const rej = await check('origin/main..origin/w-rejected');
@@ -238,19 +251,18 @@ describe('approvals travel: the hosting merge buttons pass, a widening nobody ap
   });
 
   it('each step of a chain needs the tier of the path, and half of a multi-path approval never lands', async () => {
-    const tip = (b: string) => run('git', ['rev-parse', `origin/${b}`], { cwd: ci, env: c.env }).stdout.trim();
     expect(found(await check('origin/main..origin/s-low-tier'))).toEqual([['C_UNAPPROVED', tip('s-low-tier'), '.agents/gates.yaml']]);
     expect(found(await check('origin/main..origin/s-multi-half'))).toEqual([['C_UNAPPROVED', tip('s-multi-half'), 'rules/a.yaml']]);
   });
 
   it("a fork's notes count once fetched from the head repository, and only where they verify", async () => {
-    expect(found(await check('origin/main..origin/pr-fork'))).toEqual([['C_UNAPPROVED', m.f1, 'rules/b.yaml']]);
+    expect(found(await judge('origin/main..origin/pr-fork'))).toEqual([['C_UNAPPROVED', m.f1, 'rules/b.yaml']]);
     // the documented CI step for a pull request from a fork: the head repository's notes, as data
     const f = run('git', ['fetch', '-q', forkUrl, '+refs/notes/agent-gates:refs/notes/remotes/head/agent-gates'], { cwd: ci, env: c.env });
     expect(f.code, f.stderr).toBe(0);
-    const r = await check('origin/main..origin/pr-fork');
+    const r = await judge('origin/main..origin/pr-fork');
     expect(r.code, JSON.stringify(r.json?.violations)).toBe(0);
     // a fork can push any note: a hand-written one names its change and still counts for nothing
-    expect(found(await check('origin/main..origin/pr-fork-forged'))).toEqual([['C_UNSIGNED', m.f2, 'tools/policy/x.json']]);
+    expect(found(await judge('origin/main..origin/pr-fork-forged'))).toEqual([['C_UNSIGNED', m.f2, 'tools/policy/x.json']]);
   });
 });

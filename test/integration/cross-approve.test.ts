@@ -6,13 +6,14 @@
  * The attacks come first: the attacker is the same OS user as W's agent and pushes refs to the
  * remote directly (a forged key, a replayed decision, a signers line added in the same change, a
  * DOUBLE_CONFIRM decision signed once, an unsigned decision, a decision deleted or replaced).
- * One remote, one pair of clones and one key pair for the file. The built CLI runs once per output
- * shape (`gate inbox --remote --json`, `gate inbox reject --remote --json`, `gate approve --fetch
- * --json` approved (exit 0) and rejected (exit 1), `gate ledger pending --diff` as text, the tmux
- * approval) and in the commit hooks (a blocked commit and the first that passes); the other verdicts
- * come from the use-cases in process (the terminal test's commit: `commitIn`, test/helpers/commit.ts).
+ * One remote, one pair of clones and one key pair for the file. The built CLI runs once per exit
+ * code and output shape (`gate approve --fetch --json` approved (exit 0) and rejected (exit 1),
+ * `gate ledger pending --diff` as text, the tmux approval) and in the commit hooks (a blocked commit
+ * and the first that passes); `gate inbox --remote --json` and `gate inbox reject --remote --json`
+ * run their argv in process (`A.gateIn`, test/helpers/gate-in.ts), and the other verdicts come from
+ * the use-cases in process (the terminal test's commit: `commitIn`, test/helpers/commit.ts).
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_BIN, makeRepo, makeTempDir, run, type TempRepo } from '../helpers/repo.js';
@@ -65,8 +66,9 @@ function cloneFrom(remote: string): TempRepo {
   const r = makeRepo({ init: false });
   const c = run('git', ['clone', '-q', remote, '.'], { cwd: r.dir, env: r.env });
   if (c.code !== 0) throw new Error(c.stderr);
-  r.gitOk('config', 'user.name', 'Test Human');
-  r.gitOk('config', 'user.email', PRINCIPAL);
+  // the identity, and no `git maintenance run --auto` after each fetch and commit (nothing here
+  // grows enough to need one): one config file write instead of git processes
+  appendFileSync(join(r.dir, '.git', 'config'), `[user]\n\tname = Test Human\n\temail = ${PRINCIPAL}\n[maintenance]\n\tauto = false\n[gc]\n\tauto = 0\n`);
   return r;
 }
 
@@ -123,10 +125,10 @@ const ref = (id: string) => `refs/agent-gates/approvals/${repoId()}/${id}`;
 
 /** The attacker (W's OS user) pushes a decision.json of its own making straight to the remote. */
 function pushDecision(id: string, decision: unknown): void {
-  const blob = run('git', ['hash-object', '-w', '--stdin'], { cwd: W.dir, input: `${JSON.stringify(decision, null, 2)}\n` }).stdout.trim();
-  const tree = run('git', ['mktree'], { cwd: W.dir, input: `100644 blob ${blob}\tdecision.json\n` }).stdout.trim();
-  const commit = W.gitOk('commit-tree', tree, '-m', 'forged');
-  W.gitOk('push', '-q', '--force', 'origin', `${commit}:${ref(id)}`);
+  // the same plumbing as separate commands would run, in one shell (the test needs only its effect)
+  const script = 'blob=$(git hash-object -w --stdin) && tree=$(printf \'100644 blob %s\\tdecision.json\\n\' "$blob" | git mktree) && commit=$(git commit-tree "$tree" -m forged) && git push -q --force origin "$commit:$1"';
+  const r = run('sh', ['-c', script, 'sh', ref(id)], { cwd: W.dir, env: W.env, input: `${JSON.stringify(decision, null, 2)}\n` });
+  if (r.code !== 0) throw new Error(`pushing the forged decision failed: ${r.stderr}`);
 }
 
 /** A step signed over W's own bindings (what a genuine approver would sign) with `key`. */
@@ -158,7 +160,7 @@ async function refusedWith(p: Promise<unknown>): Promise<{ code: string; data: s
 }
 
 function ledgerText(): string {
-  return readFileSync(join(W.commonDir(), 'agent-gates', 'ledger.jsonl'), 'utf8');
+  return readFileSync(join(W.dir, '.git', 'agent-gates', 'ledger.jsonl'), 'utf8'); // W is a plain clone: its common dir is .git
 }
 
 describe('attacks on decisions across clones (nothing is recorded)', () => {
@@ -257,7 +259,7 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     const { id } = await waitingCard({ 'rules/c.md': '# C\n' });
     const r = await decideOnA(id);
     expect(r).toMatchObject({ decision: 'approve', steps: ['confirm'], tier: 'CONFIRM' });
-    const after = documented('inbox', A.gate(['inbox', '--remote', 'origin', '--json']).stdout) as { remote: { cards: Array<{ id: string; decision?: string }> } };
+    const after = documented('inbox', (await A.gateIn(['inbox', '--remote', 'origin', '--json'])).stdout) as { remote: { cards: Array<{ id: string; decision?: string }> } };
     expect(after.remote.cards.find((c) => c.id === id)?.decision).toBe('approve');
     const f = W.gate(['approve', '--fetch', 'origin', '--json']);
     expect(f.code, f.stderr).toBe(0);
@@ -276,8 +278,8 @@ describe('a decision given on another clone reaches the waiting clone', () => {
     W.gitOk('add', 'rules/d.md');
     expect(await refusedWith(fetchDecision(openContext(W.dir), { remote: 'origin' }))).toMatchObject({ code: 'STALE' });
     const next = await waitingCard({ 'rules/d.md': '# D, changed after the approval\n' });
-    // the rejection through the CLI (no terminal needed to reject; still signed)
-    const rj = A.gate(['inbox', 'reject', next.id, '--remote', 'origin', '--key', alice.path, '--reason', 'name the rule after what it checks', '--json']);
+    // the rejection through the CLI's argv in process (no terminal needed to reject; still signed)
+    const rj = await A.gateIn(['inbox', 'reject', next.id, '--remote', 'origin', '--key', alice.path, '--reason', 'name the rule after what it checks', '--json']);
     expect(rj.code, rj.stderr).toBe(0);
     expect(documented('inbox reject', rj.stdout)).toMatchObject({ decision: 'reject', id: next.id, ref: ref(next.id) });
     const f = W.gate(['approve', '--fetch', '--json']);

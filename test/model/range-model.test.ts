@@ -4,8 +4,8 @@
  * commits, branches forked before the base, config and allowed_signers changes) with genuine,
  * forged, replayed, tampered, expired, future, unsigned, v1 and junk notes; each history is built
  * in real git (one fast-import for the commits, one for the notes) and checked in process with
- * the range use-case (the code path `gate check --range` runs); a sample also goes through the
- * built CLI. The verdict and the flagged (commit, path) pairs must equal the reference model's
+ * the range use-case (the code path `gate check --range` runs); the first history of each verdict
+ * (exit 0 and exit 1) also goes through the built CLI (GATE_MODEL_CLI: at least that many histories). The verdict and the flagged (commit, path) pairs must equal the reference model's
  * (test/model/reference.ts, written from docs/security.md, not from src/gates).
  *
  * Default run: GATE_MODEL_RUNS (default 60) histories. `npm run test:model` runs 2,000.
@@ -24,7 +24,7 @@ import { checkRange } from '../../src/app/review/range.js';
 import { changesOf, referenceVerdict, type ConfigFacts, type ConfigVariant, type FileValue, type ModelCommit, type ModelNote, type Signer, type Transition } from './reference.js';
 
 const RUNS = Number(process.env.GATE_MODEL_RUNS ?? 60);
-const CLI_SAMPLE = Number(process.env.GATE_MODEL_CLI ?? 3);
+const CLI_SAMPLE = Number(process.env.GATE_MODEL_CLI ?? 0);
 const NOW = Date.now();
 const DAY = 86_400_000;
 
@@ -111,6 +111,21 @@ function valueFor(path: string, n: number, prev: FileValue | undefined): FileVal
 }
 
 const blobId = (content: string) => createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0`).update(content).digest('hex');
+const objectId = (type: string, body: Buffer) => createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
+
+/** The id git gives the tree of `files` (entries sorted as git sorts them: a folder as "name/"). */
+function treeId(files: ReadonlyMap<string, FileValue>): string {
+  const here = new Map<string, { mode: string; id: string }>();
+  const sub = new Map<string, Map<string, FileValue>>();
+  for (const [path, v] of files) {
+    const i = path.indexOf('/');
+    if (i < 0) here.set(path, { mode: v.mode, id: blobId(v.content) });
+    else sub.set(path.slice(0, i), (sub.get(path.slice(0, i)) ?? new Map()).set(path.slice(i + 1), v));
+  }
+  for (const [name, inner] of sub) here.set(`${name}/`, { mode: '40000', id: treeId(inner) });
+  const names = [...here.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return objectId('tree', Buffer.concat(names.map((n) => Buffer.concat([Buffer.from(`${here.get(n)!.mode} ${n.replace(/\/$/, '')}\0`), Buffer.from(here.get(n)!.id, 'hex')]))));
+}
 const ZERO = '0'.repeat(40);
 
 function toChange(t: Transition): Change {
@@ -132,6 +147,7 @@ function fastImport(stream: string, marks?: string): void {
 }
 
 const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}\n`;
+const WHO = 'M <m@example.com> 1764590400 +0000';
 
 /** Interpret a plan into abstract commits, build them in git, attach notes; returns the model input. */
 function build(plan: Plan): Built {
@@ -207,31 +223,15 @@ function build(plan: Plan): Built {
     }
   }
 
-  // commits: one fast-import (unique refs; fixed dates so ids are reproducible)
-  let stream = '';
-  abs.forEach((c, i) => {
-    stream += `commit refs/model/h${id}/c${i}\nmark :${i + 1}\nauthor M <m@example.com> 1764590400 +0000\ncommitter M <m@example.com> 1764590400 +0000\n${data(`c${i}`)}`;
-    c.parents.forEach((p, k) => (stream += `${k === 0 ? 'from' : 'merge'} :${p + 1}\n`));
-    stream += 'deleteall\n';
-    for (const [path, v] of [...c.files].sort()) stream += `M ${v.mode} inline ${path}\n${data(v.content)}`;
-    stream += '\n';
-  });
-  const marksFile = join(repo.dir, '..', `marks-${id}`);
-  fastImport(stream, marksFile);
-  const ids = new Map<number, string>();
-  for (const line of readFileSync(marksFile, 'utf8').split('\n')) {
-    const mm = /^:(\d+) ([0-9a-f]+)$/.exec(line);
-    if (mm) ids.set(Number(mm[1]) - 1, mm[2]!);
-  }
-  const commits: Built['commits'] = abs.map((c, i) => ({ id: ids.get(i)!, parents: c.parents.map((p) => ids.get(p)!), files: c.files }));
-  const root = commits[0]!.id;
+  // the root commit's id, which the signed payloads name, before anything is written (checked below)
+  const root = objectId('commit', Buffer.from(`tree ${treeId(abs[0]!.files)}\nauthor ${WHO}\ncommitter ${WHO}\n\nc0`));
 
   // notes: m1 carries a genuine approval (a replay source before the base); range commits by plan
   /** A note as built: its body, what the model makes of it, and the signed approval its body physically carries. */
   type BuiltNote = { body: string; note: ModelNote; carried?: NonNullable<ModelNote['signed']> & { v1: boolean } };
   const genuine = (i: number, signer: Signer, o: { at?: number; tier?: 'CONFIRM' | 'DOUBLE_CONFIRM'; subset?: boolean; v1?: boolean; unsigned?: boolean } = {}): BuiltNote => {
-    const c = commits[i]!;
-    let ts = changesOf(c.files, c.parents[0] ? commits.find((x) => x.id === c.parents[0])!.files : undefined);
+    const c = abs[i]!;
+    let ts = changesOf(c.files, c.parents.length ? abs[c.parents[0]!]!.files : undefined);
     if (o.subset && ts.length > 1) ts = ts.slice(0, 1);
     const tier = o.tier ?? 'CONFIRM';
     const atMs = o.at ?? NOW - 2 * DAY;
@@ -317,9 +317,27 @@ function build(plan: Plan): Built {
       }
     }
   });
-  let ns = `commit refs/notes/agent-gates\ncommitter M <m@example.com> 1764590400 +0000\n${data('notes')}deleteall\n`;
-  for (const [i, n] of notes) ns += `N inline ${commits[i]!.id}\n${data(n.body)}`;
-  fastImport(`${ns}\n`);
+  // one fast-import: the commits (unique refs; fixed dates so ids are reproducible), then the notes
+  // on them (named by mark)
+  let stream = '';
+  abs.forEach((c, i) => {
+    stream += `commit refs/model/h${id}/c${i}\nmark :${i + 1}\nauthor ${WHO}\ncommitter ${WHO}\n${data(`c${i}`)}`;
+    c.parents.forEach((p, k) => (stream += `${k === 0 ? 'from' : 'merge'} :${p + 1}\n`));
+    stream += 'deleteall\n';
+    for (const [path, v] of [...c.files].sort()) stream += `M ${v.mode} inline ${path}\n${data(v.content)}`;
+    stream += '\n';
+  });
+  stream += `commit refs/notes/agent-gates\ncommitter ${WHO}\n${data('notes')}deleteall\n`;
+  for (const [i, n] of notes) stream += `N inline :${i + 1}\n${data(n.body)}`;
+  const marksFile = join(repo.dir, '..', `marks-${id}`);
+  fastImport(`${stream}\n`, marksFile);
+  const ids = new Map<number, string>();
+  for (const line of readFileSync(marksFile, 'utf8').split('\n')) {
+    const mm = /^:(\d+) ([0-9a-f]+)$/.exec(line);
+    if (mm) ids.set(Number(mm[1]) - 1, mm[2]!);
+  }
+  const commits: Built['commits'] = abs.map((c, i) => ({ id: ids.get(i)!, parents: c.parents.map((p) => ids.get(p)!), files: c.files }));
+  if (commits[0]!.id !== root) throw new Error(`the root commit is ${commits[0]!.id}, not the ${root} the notes were signed for`);
   for (const [i, n] of notes) {
     commits[i]!.note = n.note;
     commits[i]!.noteBody = n.body;
@@ -355,6 +373,7 @@ function modelOf(b: Built): Set<string> {
 
 let histories = 0;
 let cliRuns = 0;
+const cliCodes = new Set<number>(); // the exit codes the built CLI has given
 const flaggedTotal = { histories: 0, pairs: 0 };
 
 afterAll(() => repo?.cleanup());
@@ -378,10 +397,12 @@ describe('gate check --range agrees with the reference model on random histories
         }
         expect([...got].sort()).toEqual([...want].sort());
         expect(report.ok).toBe(want.size === 0);
-        if (cliRuns < CLI_SAMPLE) {
+        const code = want.size === 0 ? 0 : 1;
+        if (!cliCodes.has(code) || cliRuns < CLI_SAMPLE) {
           cliRuns += 1;
+          cliCodes.add(code);
           const r = run(process.execPath, [GATE_BIN, 'check', '--range', `${b.base}..${b.head}`, '--json'], { cwd: repo!.dir, env: repo!.env, input: '' });
-          expect(r.code).toBe(want.size === 0 ? 0 : 1);
+          expect(r.code).toBe(code);
           const j = JSON.parse(r.stdout);
           expect(new Set(j.violations.map((v: { commit: string; path: string }) => `${v.commit}:${v.path}`))).toEqual(want);
         }
@@ -394,6 +415,7 @@ describe('gate check --range agrees with the reference model on random histories
     );
     if (process.env.GATE_MODEL_PATH) return; // replaying one counterexample
     expect(histories).toBeGreaterThanOrEqual(RUNS);
+    expect([...cliCodes].sort()).toEqual([0, 1]); // the built CLI gave both verdicts
     // the generator must produce both outcomes often enough to mean something
     expect(flaggedTotal.histories).toBeGreaterThan(RUNS / 10);
     expect(flaggedTotal.histories).toBeLessThan(RUNS);
