@@ -28,10 +28,15 @@ async function help(path) {
   const saved = process.exitCode;
   let text = '';
   process.stdout.write = (chunk) => ((text += chunk), true);
+  // into a pipe, as the binary's help is read: commander wraps at a terminal's width, else at 80
+  const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+  Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true, writable: true });
   try {
     await runProgram([...path, '--help']);
   } finally {
     process.stdout.write = write;
+    if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+    else delete process.stdout.isTTY;
   }
   const code = process.exitCode;
   process.exitCode = saved;

@@ -117,7 +117,7 @@ describe('disk faults', () => {
       expect(first.data).toMatchObject({ new_ledger: true, reason: 'the state directory was lost' });
       await worksAgain();
       // --new-ledger refuses while a ledger is there
-      expect((await lab.r.gateIn(['audit', 'repair', '--new-ledger'])).code).toBe(2);
+      expect(lab.gate(['audit', 'repair', '--new-ledger']).code).toBe(2); // the file's exit 2, through the binary
     } finally {
       rmSync(S, { recursive: true, force: true });
       renameSync(moved, S);

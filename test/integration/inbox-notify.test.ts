@@ -73,7 +73,7 @@ describe('notifications from gate explain', { timeout: 180_000 }, () => {
     repo.write('.config/agent-gates/notify.yaml', planted);
     const r = await explainIn('CONFIRM', 'planted config', 'in');
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse((await repo.gateIn(['doctor', '--json'])).stdout);
+    const doc = JSON.parse(repo.gate(['doctor', '--json']).stdout); // the file's --json output through the binary once
     expect(doc.checks.find((c: any) => c.id === 'notify')).toMatchObject({ status: 'ok', message: expect.stringContaining('off') });
     expect(existsSync(cfgDir())).toBe(false);
     // the next configured notification goes out alone: nothing of the planted one was queued

@@ -123,6 +123,7 @@ describe('hostile globs and configs', () => {
     expect(r.stdout).toMatch(/surfaces: at most 1000 surfaces/);
     repo.write('.agents/gates.yaml', `version: 1\n# ${'x'.repeat(600_000)}\n`);
     r = repo.gate(['doctor', '--json']);
+    expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/larger than the 524288/);
     repo.write('.agents/gates.yaml', `version: 1\nsurfaces:\n  - {name: big, paths: ["{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}"], tier: CONFIRM}\n`);
     r = await repo.gateIn(['doctor', '--json']);
