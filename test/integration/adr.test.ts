@@ -12,8 +12,8 @@
  * test only reads the pre-commit's verdict on a blocked commit, the verdict comes from the hook's
  * own CLI glue in process (`preCommitIn`: checkHookResult, the exit code and stderr
  * `gate check --hook pre-commit` prints); one blocked commit per code (ADR_IMMUTABLE with
- * `commit -a`, ADR_FRONT_MATTER) stays a real `git commit` through the hook, and so do two commits
- * that pass (plain and `commit -a`); the other passing commits take the hooks' verdicts in process
+ * `commit -a`, ADR_FRONT_MATTER) stays a real `git commit` through the hook, and so do three commits
+ * that pass (plain, `commit -a` and the restore's `commit -- <path>`); the other passing commits take the hooks' verdicts in process
  * (commitIn). `gate adr` runs the binary once for each exit code (0, 1, 2) in each output it
  * asserts (text, --json) and runs in process (repo.gateIn) otherwise; the parallel `gate adr new`
  * stays six processes.
@@ -306,8 +306,8 @@ describe('gate adr check: history', () => {
 
     // the fix restores the accepted version; the hook recognises a restoration and lets it through
     r.gitOk('restore', '--staged', '--worktree', `--source=${acceptedIn}`, '--', path);
-    // (restore --staged staged only that path: the commit of the index is the commit of that path)
-    const c = await commitIn(r, ['-q', '-m', 'docs(adr): restore 0001']);
+    // a commit of a path (git builds a temporary index for the hook): a real commit through the hook
+    const c = r.git('commit', '-q', '-m', 'docs(adr): restore 0001', '--', path);
     expect(c.code, c.stderr).toBe(0);
     const after = await app.check(r);
     expect(after.ok).toBe(true);
