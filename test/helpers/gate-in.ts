@@ -45,7 +45,8 @@ async function once(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
       if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
       return true;
     }) as Write;
-  const stdin = Object.assign(Readable.from(input.length ? [Buffer.from(input)] : []), { isTTY: false, fd: 0 });
+  // no `fd`: code that read descriptor 0 would read the worker's own stdin, not `input`
+  const stdin = Object.assign(Readable.from(input.length ? [Buffer.from(input)] : []), { isTTY: false });
   process.exitCode = undefined;
   process.stdout.write = capture((s) => (stdout += s));
   process.stderr.write = capture((s) => (stderr += s));
@@ -74,9 +75,9 @@ async function once(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
   }
 }
 
-/** `gate <args>` in process in `cwd` under `env` with `input` on stdin: { code, stdout, stderr }. */
-export function gateIn(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input = '', spawn?: () => RunResult): Promise<RunResult> {
-  if (onTerminal && spawn) return Promise.resolve(spawn());
+/** `gate <args>` in process in `cwd` under `env` with `input` on stdin: { code, stdout, stderr }; `spawn` runs the binary instead (a terminal on the worker's stdio). */
+export function gateIn(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string, spawn: () => RunResult): Promise<RunResult> {
+  if (onTerminal) return Promise.resolve(spawn());
   const next = queue.then(() => once(args, cwd, env, input));
   queue = next.catch(() => undefined);
   return next;

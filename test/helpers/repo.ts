@@ -61,8 +61,9 @@ export interface TempRepo {
   /**
    * `gate <args>` in process (test/helpers/gate-in.ts): the same argv, output and exit code as
    * `gate`, without a node process. For tests that are not about the process boundary.
+   * `binary: true` runs the binary instead (`gate`): the file's one real run of an exit code or shape.
    */
-  gateIn(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string }): Promise<RunResult>;
+  gateIn(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; binary?: boolean }): Promise<RunResult>;
   write(path: string, content: string | Buffer): void;
   read(path: string): string;
   commonDir(): string;
@@ -169,7 +170,8 @@ export function makeRepo(opts: RepoOptions = {}): TempRepo {
     git,
     gitOk,
     gate: spawnGate,
-    gateIn: async (args, o = {}) => (await import('./gate-in.js')).gateIn(args, o.cwd ?? dir, { ...env, ...(o.env ?? {}) }, o.input ?? '', () => spawnGate(args, o)),
+    gateIn: async (args, o = {}) =>
+      o.binary ? spawnGate(args, o) : (await import('./gate-in.js')).gateIn(args, o.cwd ?? dir, { ...env, ...(o.env ?? {}) }, o.input ?? '', () => spawnGate(args, o)),
     write(path, content) {
       const p = join(dir, path);
       mkdirSync(dirname(p), { recursive: true });

@@ -55,7 +55,7 @@ const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
 /** `gate <args> --json` that must exit 0: in process, or (`real`) the binary. */
 async function gateOk(r: TempRepo, args: string[], how: 'in' | 'real' = 'in'): Promise<Record<string, any>> {
-  const res = how === 'real' ? r.gate([...args, '--json']) : await r.gateIn([...args, '--json']);
+  const res = await r.gateIn([...args, '--json'], { binary: how === 'real' });
   if (res.code !== 0) throw new Error(`gate ${args.join(' ')} exited ${res.code}: ${res.stdout}${res.stderr}`);
   return json(res.stdout);
 }
@@ -137,7 +137,7 @@ describe('gate adr: new → accept → commit', () => {
       [['adr', 'accept', 'one'], 2, /not a record number/],
     ];
     for (const [args, code, re, how] of cases) {
-      const res = how === 'real' ? r.gate(args) : await r.gateIn(args);
+      const res = await r.gateIn(args, { binary: how === 'real' });
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(code);
       expect(res.stderr).toMatch(re);
       expect(res.stderr).toMatch(/fix:/);

@@ -34,7 +34,7 @@ function fixture(runtime: string, name: string): string {
 }
 /** `gate hook <runtime>` with the payload on stdin: in process, or (`real`) the built CLI. */
 const hook = async (runtime: string, name: string, how: 'in' | 'real' = 'in') =>
-  how === 'real' ? r.gate(['hook', runtime], { input: fixture(runtime, name) }) : r.gateIn(['hook', runtime], { input: fixture(runtime, name) });
+  r.gateIn(['hook', runtime], { input: fixture(runtime, name), binary: how === 'real' });
 
 describe('gate hook cursor', () => {
   it('beforeShellExecution: denies HUSKY=0 with {permission: "deny", user_message, agent_message} and exit 2', async () => {

@@ -43,7 +43,7 @@ const args = sample(allArgs);
 const lab = makeLab();
 afterAll(() => lab.r.cleanup());
 /** `gate <argv>` in the lab: the binary when `real`, else in process. */
-const gate = async (argv: string[], real: boolean) => (real ? lab.gate(argv) : await lab.r.gateIn(argv));
+const gate = (argv: string[], real: boolean) => lab.r.gateIn(argv, { binary: real });
 
 /** Every file under the repository and the state dir with its size and mtime (what "nothing written" compares). */
 function snapshot(): Map<string, string> {

@@ -38,7 +38,7 @@ function fixture(name: string, r: TempRepo): string {
 
 /** `gate hook claude` with `input` on stdin: in process, or (`real`) the binary. */
 async function hook(r: TempRepo, input: string, env: NodeJS.ProcessEnv = {}, how: 'in' | 'real' = 'in') {
-  return how === 'real' ? r.gate(['hook', 'claude'], { input, env }) : r.gateIn(['hook', 'claude'], { input, env });
+  return r.gateIn(['hook', 'claude'], { input, env, binary: how === 'real' });
 }
 
 describe('gate hook claude (PreToolUse)', () => {

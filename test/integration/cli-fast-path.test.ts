@@ -62,7 +62,7 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     // binary's; otherwise both in process (lint-staged's API then runs in the test worker; with
     // --json lint-staged is a child process writing to the inherited stderr, so those stay real).
     const both = async (extra: string[], slowExtra: string[] = ['--hook', 'pre-commit'], real = false) => {
-      const gate = async (argv: string[]) => (real ? r.gate(argv) : await r.gateIn(argv));
+      const gate = (argv: string[]) => r.gateIn(argv, { binary: real });
       stage();
       const fast = await gate(['check', '--hook', 'pre-commit', ...extra]);
       const fastIndex = r.gitOk('ls-files', '-s', 'a.txt');
@@ -156,7 +156,7 @@ describe('CLI fast path behaves exactly like the commander path', () => {
     repo.gitOk('commit', '-q', '-m', 'handoff docs');
     const r = repo;
     // the binary (`real`) or in process
-    const gate = async (argv: string[], real = false) => (real ? r.gate(argv) : await r.gateIn(argv));
+    const gate = (argv: string[], real = false) => r.gateIn(argv, { binary: real });
     // `--` ends the options: commander parses the same request, the fast path does not take it
     const viaCommander = (argv: string[], real = false) => {
       const sub = argv.slice(0, 2);

@@ -54,7 +54,7 @@ describe('exit codes produced by real commands', () => {
   it.each(table)('%s', async (_what, code, setup, how) => {
     const r = repo();
     const args = await setup(r);
-    const res = how === 'real' ? r.gate(args) : await r.gateIn(args);
+    const res = await r.gateIn(args, { binary: how === 'real' });
     expect(res.code, res.stdout + res.stderr).toBe(code);
     expect(res.stderr).not.toMatch(NO_STACK);
   });

@@ -32,7 +32,7 @@ function expectCoded(r: { code: number; stderr: string }, path: string, errno: s
  * and in process otherwise (the same argv, output and exit code: test/helpers/gate-in.ts).
  */
 async function worksAgain(real = false): Promise<void> {
-  const gate = (args: string[]) => (real ? Promise.resolve(lab.gate(args)) : lab.r.gateIn(args));
+  const gate = (args: string[]) => lab.r.gateIn(args, { binary: real });
   if ((await gate(['audit', 'verify'])).code !== 0) expect((await gate(['audit', 'repair'])).code).toBe(0);
   expect((await gate(['audit', 'verify'])).code).toBe(0);
   const a = await gate(['lock', 'acquire', 'progress.md', '--owner', 'a']);

@@ -36,7 +36,7 @@ async function explainIn(tier: 'CONFIRM' | 'DOUBLE_CONFIRM', intent: string, how
   repo.gitOk('-C', dir, 'add', path);
   const args = ['explain', '--intent', intent, '--alternative', 'none', '--blast-radius', 'small', '--reversibility', 'full', '--rollback', 'git revert'];
   const opts = { cwd: dir, env: { GATE_SESSION: 'agent-notify', SECRET_ENV: 'ENV-SECRET-VALUE' } };
-  const r = how === 'real' ? repo.gate(args, opts) : await repo.gateIn(args, opts);
+  const r = await repo.gateIn(args, { ...opts, binary: how === 'real' });
   return { dir, ...r };
 }
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
   commands = await jsonCommands();
   repo = makeRepo();
   const gate = async (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, how: 'in' | 'real' = 'in') => {
-    const r = how === 'real' ? repo.gate([...args, '--json'], { env }) : await repo.gateIn([...args, '--json'], { env });
+    const r = await repo.gateIn([...args, '--json'], { env, binary: how === 'real' });
     samples.push({ cmd, args, r, real: how === 'real' });
     return r;
   };

@@ -26,7 +26,7 @@ function ledger(r: TempRepo): Array<{ event: string; actor: { id: string; kind: 
 }
 
 /** The state of progress.md's lease (`real`: read by the binary). */
-const held = async (r: TempRepo, real = false) => JSON.parse((real ? r.gate(['lock', 'status', 'progress.md', '--json']) : await r.gateIn(['lock', 'status', 'progress.md', '--json'])).stdout).leases[0].state;
+const held = async (r: TempRepo, real = false) => JSON.parse((await r.gateIn(['lock', 'status', 'progress.md', '--json'], { binary: real })).stdout).leases[0].state;
 
 function breakTty(r: TempRepo, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): TtySession {
   const t = startTty([process.execPath, GATE_BIN, 'lock', 'break', 'progress.md', '--reason', 'agent crashed', ...extraArgs], { cwd: r.dir, env: { ...r.env, ...env } });

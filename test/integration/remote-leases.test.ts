@@ -295,7 +295,7 @@ describe('remote leases (handoff.remote)', () => {
     const gate = async (r: TempRepo, args: string[], real = false) => {
       writeFileSync(calls, '');
       const opts = { env: { PATH: `${bin}:${r.env.PATH}`, GIT_CALLS: calls } };
-      const out = real ? r.gate(args, opts) : await r.gateIn(args, opts);
+      const out = await r.gateIn(args, { ...opts, binary: real });
       const kinds = readFileSync(calls, 'utf8').split('\n').filter(Boolean).map((l) => (/ push /.test(` ${l} `) ? 'push' : /^(ls-remote|fetch|for-each-ref|commit-tree|update-ref)\b/.exec(l.replace(/^(-c \S+ )+/, ''))?.[1] ?? l));
       return { ...out, kinds };
     };
